@@ -1,0 +1,77 @@
+package schema
+
+import (
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	entschema "entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/provreport/provreport/internal/eventtype"
+)
+
+// Event is one provisioning run (an LDAP sync, a CSV upload, a provisioning script) or
+// one login, as reported by a provisioning agent.
+type Event struct {
+	ent.Schema
+}
+
+// Fields of the Event.
+func (Event) Fields() []ent.Field {
+	counts := func(name string) ent.Field {
+		return field.Int(name).NonNegative().Default(0)
+	}
+	return []ent.Field{
+		field.Enum("type").Values(eventtype.Values()...),
+		field.Time("date_started"),
+		field.Time("date_finished").Annotations(entgql.OrderField("DATE_FINISHED")),
+		counts("processed"),
+		counts("added"),
+		counts("updated"),
+		counts("deleted"),
+		counts("disabled"),
+		counts("errors"),
+		field.Text("details").Default(""),
+		field.JSON("problems", []eventtype.Problem{}).Default([]eventtype.Problem{}).
+			Annotations(entgql.Type("[Problem!]")),
+		field.String("service").Optional().Nillable().MaxLen(255),
+		field.Int("user_id").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Int("sync_profile_id").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.String("external_id").Optional().Nillable().MaxLen(255).
+			Annotations(entgql.Type("String")),
+		field.Time("recorded_at").Default(time.Now).Immutable(),
+	}
+}
+
+// Edges of the Event.
+func (Event) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("user", User.Type).Field("user_id").Unique(),
+		edge.To("sync_profile", SyncProfile.Type).Field("sync_profile_id").Unique(),
+	}
+}
+
+// Mixin of the Event.
+func (Event) Mixin() []ent.Mixin {
+	return []ent.Mixin{TenantMixin{}}
+}
+
+// Indexes of the Event. Every report query is for one school over a time range, so the
+// school leads and the finish time follows; id breaks ties the same way cursors do.
+func (Event) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("school_id", "date_finished", "id"),
+		index.Fields("school_id", "user_id", "date_finished"),
+		index.Fields("school_id", "sync_profile_id", "date_finished"),
+		index.Fields("school_id", "type", "date_finished"),
+		index.Fields("school_id", "external_id").Unique(),
+	}
+}
+
+// Annotations of the Event.
+func (Event) Annotations() []entschema.Annotation {
+	return []entschema.Annotation{entgql.RelayConnection()}
+}

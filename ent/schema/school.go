@@ -1,0 +1,64 @@
+package schema
+
+import (
+	"context"
+
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/mixin"
+
+	"github.com/provreport/provreport/ent/intercept"
+	"github.com/provreport/provreport/internal/tenant"
+)
+
+// School is the tenant: every other row belongs to exactly one school.
+type School struct {
+	ent.Schema
+}
+
+// Fields of the School.
+func (School) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").NotEmpty(),
+		field.String("slug").NotEmpty().Unique().Immutable(),
+		field.String("timezone").Default("UTC").Comment("IANA time zone name, used for display, buckets and export dates"),
+	}
+}
+
+// Mixin of the School.
+func (School) Mixin() []ent.Mixin {
+	return []ent.Mixin{mixin.CreateTime{}}
+}
+
+// Interceptors lets a caller see its own school only.
+func (School) Interceptors() []ent.Interceptor {
+	return []ent.Interceptor{
+		intercept.TraverseFunc(func(ctx context.Context, q intercept.Query) error {
+			if tenant.IsSystem(ctx) {
+				return nil
+			}
+			id, ok := tenant.SchoolID(ctx)
+			if !ok {
+				return tenant.ErrNoTenant
+			}
+			q.WhereP(sql.FieldEQ("id", id))
+			return nil
+		}),
+	}
+}
+
+// Hooks keeps schools read-only to callers: schools are created and changed by the
+// command line (a system context) only.
+func (School) Hooks() []ent.Hook {
+	return []ent.Hook{
+		func(next ent.Mutator) ent.Mutator {
+			return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+				if !tenant.IsSystem(ctx) {
+					return nil, tenant.ErrNoTenant
+				}
+				return next.Mutate(ctx, m)
+			})
+		},
+	}
+}

@@ -1,0 +1,34 @@
+package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+	"entgo.io/ent/schema/mixin"
+)
+
+// SyncProfile is a source of provisioning runs: an LDAP sync profile, the User or Group
+// CSV upload, or the provisioning scripts.
+type SyncProfile struct {
+	ent.Schema
+}
+
+// Fields of the SyncProfile.
+func (SyncProfile) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").NotEmpty().MaxLen(255),
+		field.Enum("kind").Values("LDAP", "USER_CSV", "GROUP_CSV", "SCRIPT"),
+	}
+}
+
+// Mixin of the SyncProfile.
+func (SyncProfile) Mixin() []ent.Mixin {
+	return []ent.Mixin{TenantMixin{}, mixin.CreateTime{}}
+}
+
+// Indexes of the SyncProfile.
+func (SyncProfile) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("school_id", "name").Unique(),
+	}
+}

@@ -1,0 +1,108 @@
+// The dashboard shell: header, routes and the sign-in guard. Secondary pages load lazily so the
+// report page's first load stays small.
+import { lazy, Suspense, useEffect, type ReactNode } from 'react'
+import { Header } from './components/Header'
+import { Loading, ErrorBox } from './components/Status'
+import { matchPath, navigate, useLocation } from './lib/router'
+import { ReportPage } from './pages/ReportPage'
+import { SignInPage } from './pages/SignInPage'
+import { signInPath, useSession } from './session'
+
+const ExportsPage = lazy(() => import('./pages/ExportsPage'))
+const ExportPage = lazy(() => import('./pages/ExportPage'))
+const TokensPage = lazy(() => import('./pages/TokensPage'))
+
+interface Route {
+  path: string
+  title: string
+  render: (params: Record<string, string>) => ReactNode
+  adminOnly?: boolean
+}
+
+const routes: Route[] = [
+  { path: '/', title: 'Provisioning Report', render: () => <ReportPage /> },
+  { path: '/exports', title: 'Exports', render: () => <ExportsPage /> },
+  { path: '/exports/:id', title: 'Export', render: (p) => <ExportPage id={p.id} /> },
+  { path: '/tokens', title: 'API tokens', render: () => <TokensPage />, adminOnly: true },
+]
+
+/** App picks the page for the current location. */
+export function App() {
+  const location = useLocation()
+  const { me, error } = useSession()
+
+  if (location.pathname === '/signin') {
+    return <SignInPage />
+  }
+
+  let route: Route | undefined
+  let params: Record<string, string> = {}
+  for (const r of routes) {
+    const m = matchPath(r.path, location.pathname)
+    if (m) {
+      route = r
+      params = m
+      break
+    }
+  }
+
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <Header />
+      <main id="main" tabIndex={-1}>
+        {me === undefined ? (
+          error ? (
+            <ErrorBox error={error} title="Couldn't load your dashboard" onRetry={() => window.location.reload()} />
+          ) : (
+            <Loading label="Loading your dashboard…" />
+          )
+        ) : me === null ? (
+          <RedirectToSignIn next={location.href} />
+        ) : !route ? (
+          <NotFound />
+        ) : route.adminOnly && me.role !== 'ADMIN' ? (
+          <Forbidden />
+        ) : (
+          <Titled title={route.title}>
+            <Suspense fallback={<Loading label="Loading page…" />}>{route.render(params)}</Suspense>
+          </Titled>
+        )}
+      </main>
+    </>
+  )
+}
+
+function Titled({ title, children }: { title: string; children: ReactNode }) {
+  useEffect(() => {
+    document.title = `${title} · provreport`
+  }, [title])
+  return <>{children}</>
+}
+
+function RedirectToSignIn({ next }: { next: string }) {
+  useEffect(() => navigate(signInPath(next), { replace: true }), [next])
+  return <Loading label="Redirecting to sign in…" />
+}
+
+function NotFound() {
+  return (
+    <section className="page narrow">
+      <h1>Page not found</h1>
+      <p>
+        There is nothing at this address. <a href="/">Go to the Provisioning Report</a>.
+      </p>
+    </section>
+  )
+}
+
+function Forbidden() {
+  return (
+    <section className="page narrow">
+      <h1>Administrators only</h1>
+      <p>This page is for school administrators. Ask one if you need access.</p>
+    </section>
+  )
+}

@@ -1,0 +1,78 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/provreport/provreport/ent"
+	"github.com/provreport/provreport/internal/requestid"
+	"github.com/provreport/provreport/internal/usererr"
+)
+
+// CodeInternal is the extensions.code of errors whose cause is not shown.
+const CodeInternal = "INTERNAL_SERVER_ERROR"
+
+// ErrorPresenter maps errors to what a client may see: typed user errors keep their
+// message and code; ent's not-found and validation errors become NOT_FOUND and
+// BAD_USER_INPUT; an argument gqlgen could not read (a malformed cursor or time) is
+// BAD_USER_INPUT; everything else is logged with the request ID and shown only as
+// INTERNAL_SERVER_ERROR with that ID, never SQL text or a stack trace.
+func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+		if gqlErr.Extensions == nil {
+			gqlErr.Extensions = map[string]any{}
+		}
+		if ue, ok := usererr.As(err); ok {
+			gqlErr.Message = ue.Message
+			gqlErr.Extensions["code"] = string(ue.Code)
+			if ue.Field != "" {
+				gqlErr.Extensions["field"] = ue.Field
+			}
+			return gqlErr
+		}
+		if _, ok := gqlErr.Extensions["code"]; ok {
+			// gqlgen's own parse and validation errors already say what is wrong.
+			return gqlErr
+		}
+		var ve *ent.ValidationError
+		switch {
+		case errors.As(err, &ve):
+			gqlErr.Message = ve.Error()
+			gqlErr.Extensions["code"] = string(usererr.BadUserInput)
+			return gqlErr
+		case ent.IsNotFound(err):
+			gqlErr.Message = "not found"
+			gqlErr.Extensions["code"] = string(usererr.NotFound)
+			return gqlErr
+		case badArgument(ctx):
+			gqlErr.Extensions["code"] = string(usererr.BadUserInput)
+			return gqlErr
+		}
+		id := requestid.FromContext(ctx)
+		logger.ErrorContext(ctx, "graphql internal error", "request_id", id, "path", gqlErr.Path.String(), "err", err)
+		gqlErr.Message = "internal server error (request ID " + id + ")"
+		gqlErr.Extensions["code"] = CodeInternal
+		gqlErr.Extensions["requestID"] = id
+		return gqlErr
+	}
+}
+
+// badArgument reports whether the error arose while gqlgen read a field's arguments:
+// the field takes arguments but none were bound. Resolver errors come after binding.
+func badArgument(ctx context.Context) bool {
+	fc := graphql.GetFieldContext(ctx)
+	return fc != nil && fc.Args == nil && fc.Field.Field != nil && len(fc.Field.Arguments) > 0
+}
+
+// Recover turns a resolver panic into an internal error; the presenter logs it.
+func Recover(logger *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		logger.ErrorContext(ctx, "graphql panic", "request_id", requestid.FromContext(ctx), "panic", p)
+		return errors.New("panic in resolver")
+	}
+}

@@ -1,0 +1,63 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/provreport/provreport/ent"
+	"github.com/provreport/provreport/internal/auth"
+	"github.com/provreport/provreport/internal/usererr"
+)
+
+const (
+	// defaultPage is the page size when a connection is asked for without first/last.
+	defaultPage = 50
+	// maxPage is the largest page a caller may ask for.
+	maxPage = 500
+)
+
+func checkPage(first, last *int) error {
+	for name, v := range map[string]*int{"first": first, "last": last} {
+		if v == nil {
+			continue
+		}
+		if *v < 0 {
+			return usererr.BadInput(name, "must not be negative")
+		}
+		if *v > maxPage {
+			return usererr.BadInput(name, "pages hold at most %d items (asked for %d)", maxPage, *v)
+		}
+	}
+	return nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// node resolves one global ID within the caller's school. Another school's ID, an ID of
+// no type, and an API token seen by a non-admin all read as not found.
+func (r *Resolver) node(ctx context.Context, id int) (ent.Noder, error) {
+	n, err := r.Client.Noder(ctx, id)
+	if err != nil {
+		return nil, usererr.NotFoundf("no node with ID %d", id)
+	}
+	if _, ok := n.(*ent.APIToken); ok {
+		if v, _ := auth.FromContext(ctx); v == nil || !v.IsAdmin() {
+			return nil, usererr.NotFoundf("no node with ID %d", id)
+		}
+	}
+	return n, nil
+}
+
+func (r *Resolver) schoolLocation(ctx context.Context, schoolID int) (*time.Location, error) {
+	s, err := r.Client.School.Get(ctx, schoolID)
+	if err != nil {
+		return nil, fmt.Errorf("school %d: %w", schoolID, err)
+	}
+	loc, err := time.LoadLocation(s.Timezone)
+	if err != nil {
+		return time.UTC, nil
+	}
+	return loc, nil
+}
+

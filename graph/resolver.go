@@ -1,0 +1,18 @@
+// Package graph is the GraphQL layer: hand-written *.graphqls, thin resolvers that hand
+// off to ent and the capability packages, and gqlgen's generated executor.
+package graph
+
+import (
+	"github.com/provreport/provreport/ent"
+	"github.com/provreport/provreport/internal/ingest"
+)
+
+// Resolver is the root resolver; it holds the services the resolvers hand off to.
+type Resolver struct {
+	// Client is the ent client; the request context scopes it to the caller's school.
+	Client *ent.Client
+	// Dialect is the database's ent dialect name, for the few dialect-specific queries.
+	Dialect string
+	// Recorder writes recordEvents batches.
+	Recorder *ingest.Recorder
+}

@@ -1,0 +1,106 @@
+// Package command is provreport's command line: serve, migrate, demo and the
+// administration of schools and API tokens. Every flag also reads an environment
+// variable, named in its help.
+package command
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+)
+
+// env is one flag's environment variable and default.
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+type cmd struct {
+	name  string
+	usage string
+	run   func(ctx context.Context, c *cli, args []string) error
+}
+
+type cli struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	logger         *slog.Logger
+}
+
+var commands = []cmd{
+	{"serve", "serve [--addr 127.0.0.1:8080] [--database-url URL] [--demo]   serve the dashboard and API", serve},
+	{"migrate", "migrate [--database-url URL]                            apply database migrations", migrateCmd},
+	{"demo", "demo [--database-url URL] [--days 90]                   seed the demo school", demoCmd},
+	{"school", "school create --slug SLUG --name NAME [--timezone TZ]   create a school", schoolCmd},
+	{"token", "token create --school SLUG --name NAME [--scope S,S]   create an API token; prints it alone", tokenCmd},
+}
+
+// Run runs the command line and returns the process exit code.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, logger: newLogger(stderr)}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		c.usage()
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, k := range commands {
+		if k.name == args[0] {
+			if err := k.run(ctx, c, args[1:]); err != nil {
+				if errors.Is(err, flag.ErrHelp) {
+					return 0
+				}
+				fmt.Fprintf(stderr, "provreport %s: %v\n", k.name, err)
+				return 1
+			}
+			return 0
+		}
+	}
+	fmt.Fprintf(stderr, "provreport: unknown command %q\n", args[0])
+	c.usage()
+	return 2
+}
+
+func (c *cli) usage() {
+	fmt.Fprintln(c.stderr, "usage: provreport COMMAND [flags]\n\ncommands:")
+	for _, k := range commands {
+		fmt.Fprintln(c.stderr, "  provreport "+k.usage)
+	}
+	fmt.Fprintln(c.stderr, "\nRun provreport COMMAND -h for its flags and environment variables.")
+}
+
+func newLogger(w io.Writer) *slog.Logger {
+	level := slog.LevelInfo
+	switch strings.ToLower(os.Getenv("PROVREPORT_LOG_LEVEL")) {
+	case "debug":
+		level = slog.LevelDebug
+	case "warn":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if strings.ToLower(os.Getenv("PROVREPORT_LOG_FORMAT")) == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func newFlags(c *cli, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("provreport "+name, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	return fs
+}
+
+func databaseFlag(fs *flag.FlagSet) *string {
+	return fs.String("database-url", env("DATABASE_URL", "sqlite:data/provreport.db"),
+		"database: sqlite:PATH or postgres://… (env DATABASE_URL)")
+}

@@ -1,0 +1,81 @@
+package command
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/provreport/provreport/internal/demo"
+	"github.com/provreport/provreport/internal/server"
+	"github.com/provreport/provreport/internal/store"
+)
+
+func serve(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "serve")
+	addr := fs.String("addr", env("PROVREPORT_ADDR", "127.0.0.1:8080"), "listen address (env PROVREPORT_ADDR)")
+	dbURL := databaseFlag(fs)
+	withDemo := fs.Bool("demo", env("PROVREPORT_DEMO", "") == "true", "seed the demo school when the database has no school (env PROVREPORT_DEMO=true)")
+	cors := fs.String("cors-origins", env("PROVREPORT_CORS_ORIGINS", ""), "comma-separated origins allowed to call the API cross-site (env PROVREPORT_CORS_ORIGINS)")
+	grace := fs.Duration("shutdown-grace", envDuration("PROVREPORT_SHUTDOWN_GRACE", 20*time.Second), "how long shutdown waits for requests and jobs (env PROVREPORT_SHUTDOWN_GRACE)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := openMigrated(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if *withDemo {
+		res, err := demo.SeedIfEmpty(ctx, db.Client, demo.Options{Days: 90})
+		if err != nil {
+			return fmt.Errorf("seed demo: %w", err)
+		}
+		if res != nil {
+			fmt.Fprintf(c.stderr, "\nDemo school %q seeded: %d users, %d sync profiles, %d events.\n", res.Slug, res.Users, res.Profiles, res.Events)
+			fmt.Fprintf(c.stderr, "API token (reports:read, events:write), shown once:\n  %s\n\n", res.Token)
+		}
+	}
+	srv, err := server.New(db, server.Config{
+		Addr:          *addr,
+		CORSOrigins:   splitList(*cors),
+		ShutdownGrace: *grace,
+	}, c.logger)
+	if err != nil {
+		return err
+	}
+	return srv.ListenAndServe(ctx, func(a string) {
+		fmt.Fprintf(c.stderr, "provreport listening on http://%s (dashboard /, GraphQL /graphql, playground /playground)\n", a)
+	})
+}
+
+func openMigrated(ctx context.Context, url string) (*store.DB, error) {
+	db, err := store.Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if v := env(name, ""); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
+	}
+	return def
+}

@@ -1,0 +1,392 @@
+// Package ingest records the events provisioning agents report: a batch is validated
+// whole, unknown sync profiles and users are created, repeated external IDs are
+// answered with the event already stored, and everything is written in one transaction.
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/provreport/provreport/ent"
+	"github.com/provreport/provreport/ent/event"
+	"github.com/provreport/provreport/ent/syncprofile"
+	"github.com/provreport/provreport/ent/user"
+	"github.com/provreport/provreport/internal/eventtype"
+	"github.com/provreport/provreport/internal/usererr"
+)
+
+// MaxBatch is the most events one call may record.
+const MaxBatch = 1000
+
+// MaxDetails is the largest details text an event may carry, in bytes.
+const MaxDetails = 64 << 10
+
+// maxName bounds names and keys, matching the columns' limits.
+const maxName = 255
+
+// Input is one event as an agent reports it (the GraphQL RecordEventInput).
+type Input struct {
+	Type         event.Type
+	DateStarted  time.Time
+	DateFinished time.Time
+	SyncProfile  *string
+	Username     *string
+	Processed    *int
+	Added        *int
+	Updated      *int
+	Deleted      *int
+	Disabled     *int
+	Errors       *int
+	Details      *string
+	Problems     []*ProblemInput
+	Service      *string
+	ExternalID   *string
+}
+
+// ProblemInput is one CSV problem row as reported (the GraphQL ProblemInput).
+type ProblemInput struct {
+	Line    int
+	Field   string
+	Message string
+}
+
+// Recorder writes batches of events.
+type Recorder struct {
+	client *ent.Client
+	// OnRecorded, when set, is called after a batch commits with the events it created
+	// (not the ones that already existed); the live feed hangs off it.
+	OnRecorded func(ctx context.Context, created []*ent.Event)
+}
+
+// NewRecorder returns a Recorder writing through client.
+func NewRecorder(client *ent.Client) *Recorder {
+	return &Recorder{client: client}
+}
+
+// Validate checks a batch without touching the database, naming the first bad row and
+// field.
+func Validate(in []*Input) error {
+	if len(in) == 0 {
+		return usererr.BadInput("input", "at least one event is required")
+	}
+	if len(in) > MaxBatch {
+		return usererr.BadInput("input", "%d events in one batch; at most %d", len(in), MaxBatch)
+	}
+	for i, e := range in {
+		if err := validateOne(e); err != nil {
+			ue, _ := usererr.As(err)
+			return usererr.BadInput(fmt.Sprintf("input[%d].%s", i, ue.Field), "%s", ue.Message)
+		}
+	}
+	return nil
+}
+
+func validateOne(e *Input) error {
+	if err := event.TypeValidator(e.Type); err != nil {
+		return &usererr.Error{Field: "type", Message: fmt.Sprintf("unknown event type %q", e.Type)}
+	}
+	if e.DateStarted.IsZero() {
+		return &usererr.Error{Field: "dateStarted", Message: "is required"}
+	}
+	if e.DateFinished.IsZero() {
+		return &usererr.Error{Field: "dateFinished", Message: "is required"}
+	}
+	if e.DateStarted.After(e.DateFinished) {
+		return &usererr.Error{Field: "dateStarted", Message: "is after dateFinished"}
+	}
+	for _, c := range []struct {
+		name string
+		v    *int
+	}{{"processed", e.Processed}, {"added", e.Added}, {"updated", e.Updated}, {"deleted", e.Deleted}, {"disabled", e.Disabled}, {"errors", e.Errors}} {
+		if c.v != nil && *c.v < 0 {
+			return &usererr.Error{Field: c.name, Message: fmt.Sprintf("must not be negative (got %d)", *c.v)}
+		}
+	}
+	if e.Details != nil && len(*e.Details) > MaxDetails {
+		return &usererr.Error{Field: "details", Message: fmt.Sprintf("is %d bytes; at most %d", len(*e.Details), MaxDetails)}
+	}
+	auth := eventtype.IsAuth(string(e.Type))
+	switch {
+	case auth && empty(e.Username):
+		return &usererr.Error{Field: "username", Message: fmt.Sprintf("is required for %s events", e.Type)}
+	case auth && !empty(e.SyncProfile):
+		return &usererr.Error{Field: "syncProfile", Message: fmt.Sprintf("must be empty for %s events", e.Type)}
+	case !auth && empty(e.SyncProfile):
+		return &usererr.Error{Field: "syncProfile", Message: fmt.Sprintf("is required for %s events", e.Type)}
+	}
+	for _, s := range []struct {
+		name string
+		v    *string
+	}{{"syncProfile", e.SyncProfile}, {"username", e.Username}, {"service", e.Service}, {"externalID", e.ExternalID}} {
+		if s.v != nil && len(*s.v) > maxName {
+			return &usererr.Error{Field: s.name, Message: fmt.Sprintf("is longer than %d bytes", maxName)}
+		}
+	}
+	if e.ExternalID != nil && *e.ExternalID == "" {
+		return &usererr.Error{Field: "externalID", Message: "must not be empty when given"}
+	}
+	for j, p := range e.Problems {
+		if p == nil {
+			continue
+		}
+		if p.Line < 0 {
+			return &usererr.Error{Field: fmt.Sprintf("problems[%d].line", j), Message: "must not be negative"}
+		}
+		if len(p.Message) > MaxDetails || len(p.Field) > maxName {
+			return &usererr.Error{Field: fmt.Sprintf("problems[%d]", j), Message: "is too long"}
+		}
+	}
+	return nil
+}
+
+func empty(s *string) bool { return s == nil || *s == "" }
+
+// Record validates and writes a batch, returning one event per input in input order.
+// ctx must be scoped to the school the events belong to.
+func (r *Recorder) Record(ctx context.Context, in []*Input) ([]*ent.Event, error) {
+	if err := Validate(in); err != nil {
+		return nil, err
+	}
+	var out, created []*ent.Event
+	var err error
+	// A concurrent batch with the same external ID or new profile name can win the race
+	// to insert; the retry then finds its row and answers with it.
+	for attempt := 0; attempt < 3; attempt++ {
+		out, created, err = r.record(ctx, in)
+		if err == nil || !ent.IsConstraintError(err) {
+			break
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if r.OnRecorded != nil && len(created) > 0 {
+		r.OnRecorded(ctx, created)
+	}
+	return out, nil
+}
+
+func (r *Recorder) record(ctx context.Context, in []*Input) (out, created []*ent.Event, err error) {
+	tx, err := r.client.Tx(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("record events: begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	c := tx.Client()
+
+	existing, err := existingByExternalID(ctx, c, in)
+	if err != nil {
+		return nil, nil, err
+	}
+	profiles, err := ensureProfiles(ctx, c, in, existing)
+	if err != nil {
+		return nil, nil, err
+	}
+	users, err := ensureUsers(ctx, c, in, existing)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	out = make([]*ent.Event, len(in))
+	var builders []*ent.EventCreate
+	var slots []int
+	seen := map[string]int{} // external ID → index of its first occurrence in this batch
+	for i, e := range in {
+		if e.ExternalID != nil {
+			if ev, ok := existing[*e.ExternalID]; ok {
+				out[i] = ev
+				continue
+			}
+			if _, ok := seen[*e.ExternalID]; ok {
+				continue // filled from the first occurrence below
+			}
+			seen[*e.ExternalID] = i
+		}
+		b := c.Event.Create().
+			SetType(e.Type).
+			SetDateStarted(e.DateStarted.UTC().Truncate(time.Microsecond)).
+			SetDateFinished(e.DateFinished.UTC().Truncate(time.Microsecond)).
+			SetProcessed(deref(e.Processed)).
+			SetAdded(deref(e.Added)).
+			SetUpdated(deref(e.Updated)).
+			SetDeleted(deref(e.Deleted)).
+			SetDisabled(deref(e.Disabled)).
+			SetErrors(deref(e.Errors)).
+			SetRecordedAt(now).
+			SetProblems(problems(e.Problems)).
+			SetNillableService(nonEmpty(e.Service)).
+			SetNillableExternalID(e.ExternalID)
+		if e.Details != nil {
+			b.SetDetails(*e.Details)
+		}
+		if !empty(e.SyncProfile) {
+			b.SetSyncProfileID(profiles[*e.SyncProfile])
+		}
+		if !empty(e.Username) {
+			b.SetUserID(users[*e.Username])
+		}
+		builders = append(builders, b)
+		slots = append(slots, i)
+	}
+	if len(builders) > 0 {
+		created, err = c.Event.CreateBulk(builders...).Save(ctx)
+		if err != nil {
+			return nil, nil, fmt.Errorf("record events: insert %d: %w", len(builders), err)
+		}
+		for k, ev := range created {
+			out[slots[k]] = ev
+		}
+	}
+	for i, e := range in {
+		if out[i] == nil && e.ExternalID != nil {
+			out[i] = out[seen[*e.ExternalID]]
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, nil, fmt.Errorf("record events: commit: %w", err)
+	}
+	for _, ev := range created {
+		ev.Unwrap()
+	}
+	return out, created, nil
+}
+
+func existingByExternalID(ctx context.Context, c *ent.Client, in []*Input) (map[string]*ent.Event, error) {
+	var keys []string
+	for _, e := range in {
+		if e.ExternalID != nil {
+			keys = append(keys, *e.ExternalID)
+		}
+	}
+	found := map[string]*ent.Event{}
+	if len(keys) == 0 {
+		return found, nil
+	}
+	evs, err := c.Event.Query().Where(event.ExternalIDIn(keys...)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("record events: look up external IDs: %w", err)
+	}
+	for _, ev := range evs {
+		found[*ev.ExternalID] = ev
+	}
+	return found, nil
+}
+
+// ensureProfiles returns the ID of every sync profile the batch names, creating the
+// unknown ones with a kind inferred from the first event that names them.
+func ensureProfiles(ctx context.Context, c *ent.Client, in []*Input, existing map[string]*ent.Event) (map[string]int, error) {
+	kinds := map[string]syncprofile.Kind{}
+	var names []string
+	for _, e := range in {
+		if empty(e.SyncProfile) || isExisting(e, existing) {
+			continue
+		}
+		if _, ok := kinds[*e.SyncProfile]; !ok {
+			kinds[*e.SyncProfile] = syncprofile.Kind(eventtype.ProfileKind(string(e.Type)))
+			names = append(names, *e.SyncProfile)
+		}
+	}
+	ids := map[string]int{}
+	if len(names) == 0 {
+		return ids, nil
+	}
+	have, err := c.SyncProfile.Query().Where(syncprofile.NameIn(names...)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("record events: look up sync profiles: %w", err)
+	}
+	for _, p := range have {
+		ids[p.Name] = p.ID
+	}
+	for _, n := range names {
+		if _, ok := ids[n]; ok {
+			continue
+		}
+		p, err := c.SyncProfile.Create().SetName(n).SetKind(kinds[n]).Save(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("record events: create sync profile %q: %w", n, err)
+		}
+		ids[n] = p.ID
+	}
+	return ids, nil
+}
+
+// ensureUsers returns the ID of every user the batch names, creating unknown ones as
+// directory accounts (role NONE) that cannot sign in.
+func ensureUsers(ctx context.Context, c *ent.Client, in []*Input, existing map[string]*ent.Event) (map[string]int, error) {
+	seen := map[string]bool{}
+	var names []string
+	for _, e := range in {
+		if empty(e.Username) || isExisting(e, existing) || seen[*e.Username] {
+			continue
+		}
+		seen[*e.Username] = true
+		names = append(names, *e.Username)
+	}
+	ids := map[string]int{}
+	if len(names) == 0 {
+		return ids, nil
+	}
+	have, err := c.User.Query().Where(user.UsernameIn(names...)).Select(user.FieldID, user.FieldUsername).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("record events: look up users: %w", err)
+	}
+	for _, u := range have {
+		ids[u.Username] = u.ID
+	}
+	var missing []*ent.UserCreate
+	var missingNames []string
+	for _, n := range names {
+		if _, ok := ids[n]; !ok {
+			missing = append(missing, c.User.Create().SetUsername(n).SetDisplayName(n).SetRole(user.RoleNONE))
+			missingNames = append(missingNames, n)
+		}
+	}
+	if len(missing) > 0 {
+		made, err := c.User.CreateBulk(missing...).Save(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("record events: create %d users: %w", len(missing), err)
+		}
+		for i, u := range made {
+			ids[missingNames[i]] = u.ID
+		}
+	}
+	return ids, nil
+}
+
+func isExisting(e *Input, existing map[string]*ent.Event) bool {
+	if e.ExternalID == nil {
+		return false
+	}
+	_, ok := existing[*e.ExternalID]
+	return ok
+}
+
+func deref(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func nonEmpty(s *string) *string {
+	if s == nil || *s == "" {
+		return nil
+	}
+	return s
+}
+
+func problems(in []*ProblemInput) []eventtype.Problem {
+	out := make([]eventtype.Problem, 0, len(in))
+	for _, p := range in {
+		if p != nil {
+			out = append(out, eventtype.Problem{Line: p.Line, Field: p.Field, Message: p.Message})
+		}
+	}
+	return out
+}

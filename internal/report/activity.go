@@ -1,0 +1,65 @@
+package report
+
+import (
+	"strings"
+
+	"entgo.io/ent/dialect/sql"
+
+	"github.com/provreport/provreport/ent"
+	"github.com/provreport/provreport/ent/event"
+	"github.com/provreport/provreport/ent/predicate"
+	"github.com/provreport/provreport/internal/eventtype"
+)
+
+// This file is the one place that says what "activity" means.
+//
+// An event is idle when it is a routine run (an LDAP sync, a provisioning script run, a
+// successful User or Group CSV upload) that processed records and changed none of them:
+// added, updated, deleted, disabled and errors are all zero while processed is above
+// zero. "Filter Events for Activity" hides idle events. A run that processed nothing is
+// never idle, because that is how a sync that silently failed looks (a wrong LDAP filter,
+// an unreadable file); logins, failures and errors are never idle either.
+
+// IsIdle reports whether e is an idle event.
+func IsIdle(e *ent.Event) bool {
+	return idle(string(e.Type), e.Processed, e.Added, e.Updated, e.Deleted, e.Disabled, e.Errors)
+}
+
+func idle(typ string, processed, added, updated, deleted, disabled, errors int) bool {
+	candidate := false
+	for _, t := range eventtype.IdleCandidates() {
+		if t == typ {
+			candidate = true
+			break
+		}
+	}
+	return candidate && processed > 0 && added+updated+deleted+disabled+errors == 0
+}
+
+// NotIdle is the SQL form of !IsIdle. It is written with literal values rather than
+// bound parameters so that PostgreSQL can match it against a partial index and a cached
+// generic plan keeps using that index.
+func NotIdle() predicate.Event {
+	return predicate.Event(func(s *sql.Selector) {
+		s.Where(sql.ExprP(notIdleSQL(s.C)))
+	})
+}
+
+// notIdleSQL renders the rule with column names qualified by col.
+func notIdleSQL(col func(string) string) string {
+	types := make([]string, 0, 4)
+	for _, t := range eventtype.IdleCandidates() {
+		types = append(types, "'"+t+"'")
+	}
+	return "NOT (" + col(event.FieldType) + " IN (" + strings.Join(types, ", ") + ") AND " +
+		col(event.FieldProcessed) + " > 0 AND " +
+		col(event.FieldAdded) + " = 0 AND " + col(event.FieldUpdated) + " = 0 AND " +
+		col(event.FieldDeleted) + " = 0 AND " + col(event.FieldDisabled) + " = 0 AND " +
+		col(event.FieldErrors) + " = 0)"
+}
+
+// ActiveIndexPredicate is the WHERE clause of the partial index that serves the default
+// report (see the PostgreSQL migrations); it must stay textually equal to NotIdle.
+func ActiveIndexPredicate() string {
+	return notIdleSQL(func(c string) string { return c })
+}

@@ -1,0 +1,193 @@
+// Package server composes provreport's HTTP surface: the GraphQL endpoint, the
+// playground, health checks and the embedded dashboard, behind request IDs, access
+// logs, security headers, CORS, body limits and authentication.
+package server
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/rs/cors"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/provreport/provreport/frontend"
+	"github.com/provreport/provreport/graph"
+	"github.com/provreport/provreport/internal/auth"
+	"github.com/provreport/provreport/internal/ingest"
+	"github.com/provreport/provreport/internal/requestid"
+	"github.com/provreport/provreport/internal/store"
+	"github.com/provreport/provreport/internal/usererr"
+)
+
+// Config is what the server needs to know beyond the database.
+type Config struct {
+	// Addr is the listen address, e.g. 127.0.0.1:8080.
+	Addr string
+	// CORSOrigins are the cross-origin sites allowed to call the API with credentials.
+	CORSOrigins []string
+	// MaxBodyBytes caps request bodies.
+	MaxBodyBytes int64
+	// ComplexityLimit caps a query's computed complexity.
+	ComplexityLimit int
+	// ShutdownGrace is how long shutdown waits for in-flight requests.
+	ShutdownGrace time.Duration
+}
+
+// Defaults fills unset fields with production defaults.
+func (c *Config) Defaults() {
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:8080"
+	}
+	if c.MaxBodyBytes == 0 {
+		// A full recordEvents batch of 1,000 events with long details fits comfortably.
+		c.MaxBodyBytes = 8 << 20
+	}
+	if c.ComplexityLimit == 0 {
+		c.ComplexityLimit = 2000
+	}
+	if c.ShutdownGrace == 0 {
+		c.ShutdownGrace = 20 * time.Second
+	}
+}
+
+// Server is a provreport HTTP server over one database.
+type Server struct {
+	cfg     Config
+	db      *store.DB
+	logger  *slog.Logger
+	handler http.Handler
+	// Recorder is the ingestion path shared by GraphQL and anything else recording.
+	Recorder *ingest.Recorder
+}
+
+// New builds the server's handler.
+func New(db *store.DB, cfg Config, logger *slog.Logger) (*Server, error) {
+	cfg.Defaults()
+	s := &Server{cfg: cfg, db: db, logger: logger, Recorder: ingest.NewRecorder(db.Client)}
+
+	resolver := &graph.Resolver{Client: db.Client, Dialect: db.Dialect, Recorder: s.Recorder}
+	gql := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolver}))
+	gql.AddTransport(transport.Options{})
+	gql.AddTransport(transport.GET{})
+	gql.AddTransport(transport.POST{})
+	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	gql.Use(extension.Introspection{})
+	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	gql.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
+	gql.SetErrorPresenter(graph.ErrorPresenter(logger))
+	gql.SetRecoverFunc(graph.Recover(logger))
+
+	dist, err := fs.Sub(frontend.Dist, "dist")
+	if err != nil {
+		return nil, err
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", s.authenticate(gql))
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /playground", playground(dist))
+	mux.Handle("/", spa(dist))
+
+	c := cors.New(cors.Options{
+		AllowedOrigins:   cfg.CORSOrigins,
+		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+		AllowedHeaders:   []string{"Authorization", "Content-Type", "X-Requested-With"},
+		AllowCredentials: len(cfg.CORSOrigins) > 0,
+		MaxAge:           600,
+	})
+	var h http.Handler = mux
+	h = limitBody(cfg.MaxBodyBytes, h)
+	h = c.Handler(h)
+	h = securityHeaders(h)
+	h = accessLog(logger, h)
+	h = requestid.Middleware(h)
+	s.handler = h
+	return s, nil
+}
+
+// Handler returns the composed HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// authenticate resolves an API token into a Viewer. A request without credentials
+// continues anonymously (fields then answer UNAUTHENTICATED); a bad token is refused
+// at once, so an agent with a revoked token learns so on every call.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if secret, ok := bearer(r); ok {
+			v, err := auth.Authenticate(r.Context(), s.db.Client, secret)
+			if err != nil {
+				if ue, ok := usererr.As(err); ok {
+					writeGraphQLError(w, http.StatusUnauthorized, string(ue.Code), ue.Message)
+					return
+				}
+				s.logger.ErrorContext(r.Context(), "authenticate token", "request_id", requestid.FromContext(r.Context()), "err", err)
+				writeGraphQLError(w, http.StatusInternalServerError, graph.CodeInternal, "internal server error (request ID "+requestid.FromContext(r.Context())+")")
+				return
+			}
+			r = r.WithContext(auth.WithViewer(r.Context(), v))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.db.Ping(ctx); err != nil {
+		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+		return
+	}
+	if n, err := s.db.Pending(ctx); err != nil || n > 0 {
+		http.Error(w, "migrations pending", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ready\n"))
+}
+
+// ListenAndServe serves until ctx is cancelled, then shuts down gracefully within the
+// configured grace period. ready, when not nil, receives the bound address.
+func (s *Server) ListenAndServe(ctx context.Context, ready func(addr string)) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,78 @@
+package store
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+
+	"entgo.io/ent/dialect"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
+var migrations embed.FS
+
+// Migrate applies every pending versioned migration. It is safe to run from several
+// replicas at once on PostgreSQL: goose takes an advisory lock.
+func (d *DB) Migrate(ctx context.Context) error {
+	p, err := d.migrator()
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate %s: %w", d.Dialect, err)
+	}
+	return nil
+}
+
+// Pending reports how many migrations have not been applied; /readyz uses it.
+func (d *DB) Pending(ctx context.Context) (int, error) {
+	p, err := d.migrator()
+	if err != nil {
+		return 0, err
+	}
+	status, err := p.Status(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("migration status: %w", err)
+	}
+	n := 0
+	for _, s := range status {
+		if s.State == goose.StatePending {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (d *DB) migrator() (*goose.Provider, error) {
+	dir, gd := "migrations/sqlite", goose.DialectSQLite3
+	var opts []goose.ProviderOption
+	if d.Dialect == dialect.Postgres {
+		dir, gd = "migrations/postgres", goose.DialectPostgres
+		// Replicas starting together must not both run the same migration.
+		locker, err := lockerForPostgres()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	sub, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return nil, fmt.Errorf("migrations %s: %w", dir, err)
+	}
+	p, err := goose.NewProvider(gd, d.SQL, sub, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("migrations %s: %w", dir, err)
+	}
+	return p, nil
+}
+
+func lockerForPostgres() (lock.SessionLocker, error) {
+	l, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return nil, fmt.Errorf("migration lock: %w", err)
+	}
+	return l, nil
+}
