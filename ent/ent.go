@@ -14,7 +14,9 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/provreport/provreport/ent/apitoken"
 	"github.com/provreport/provreport/ent/event"
+	"github.com/provreport/provreport/ent/loginthrottle"
 	"github.com/provreport/provreport/ent/school"
+	"github.com/provreport/provreport/ent/session"
 	"github.com/provreport/provreport/ent/syncprofile"
 	"github.com/provreport/provreport/ent/user"
 )
@@ -77,11 +79,13 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			apitoken.Table:    apitoken.ValidColumn,
-			event.Table:       event.ValidColumn,
-			school.Table:      school.ValidColumn,
-			syncprofile.Table: syncprofile.ValidColumn,
-			user.Table:        user.ValidColumn,
+			apitoken.Table:      apitoken.ValidColumn,
+			event.Table:         event.ValidColumn,
+			loginthrottle.Table: loginthrottle.ValidColumn,
+			school.Table:        school.ValidColumn,
+			session.Table:       session.ValidColumn,
+			syncprofile.Table:   syncprofile.ValidColumn,
+			user.Table:          user.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -18,8 +18,12 @@ type Tx struct {
 	APIToken *APITokenClient
 	// Event is the client for interacting with the Event builders.
 	Event *EventClient
+	// LoginThrottle is the client for interacting with the LoginThrottle builders.
+	LoginThrottle *LoginThrottleClient
 	// School is the client for interacting with the School builders.
 	School *SchoolClient
+	// Session is the client for interacting with the Session builders.
+	Session *SessionClient
 	// SyncProfile is the client for interacting with the SyncProfile builders.
 	SyncProfile *SyncProfileClient
 	// User is the client for interacting with the User builders.
@@ -157,7 +161,9 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.APIToken = NewAPITokenClient(tx.config)
 	tx.Event = NewEventClient(tx.config)
+	tx.LoginThrottle = NewLoginThrottleClient(tx.config)
 	tx.School = NewSchoolClient(tx.config)
+	tx.Session = NewSessionClient(tx.config)
 	tx.SyncProfile = NewSyncProfileClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 }

@@ -48,7 +48,11 @@ func (r *Resolver) Event() EventResolver { return &eventResolver{r} }
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+// User returns UserResolver implementation.
+func (r *Resolver) User() UserResolver { return &userResolver{r} }
+
 type (
 	eventResolver struct{ *Resolver }
 	queryResolver struct{ *Resolver }
+	userResolver  struct{ *Resolver }
 )

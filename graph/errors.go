@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -33,6 +34,11 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			if ue.Field != "" {
 				gqlErr.Extensions["field"] = ue.Field
 			}
+			return gqlErr
+		}
+		if strings.HasSuffix(err.Error(), "introspection disabled") {
+			gqlErr.Message = "sign in or send an API token to introspect the schema"
+			gqlErr.Extensions["code"] = string(usererr.Unauthenticated)
 			return gqlErr
 		}
 		if _, ok := gqlErr.Extensions["code"]; ok {

@@ -4,6 +4,7 @@ package graph
 
 import (
 	"github.com/provreport/provreport/ent"
+	"github.com/provreport/provreport/internal/auth"
 	"github.com/provreport/provreport/internal/ingest"
 )
 
@@ -15,4 +16,6 @@ type Resolver struct {
 	Dialect string
 	// Recorder writes recordEvents batches.
 	Recorder *ingest.Recorder
+	// Sessions signs dashboard users in and out.
+	Sessions *auth.Sessions
 }

@@ -12,8 +12,14 @@ type APIToken func(*sql.Selector)
 // Event is the predicate function for event builders.
 type Event func(*sql.Selector)
 
+// LoginThrottle is the predicate function for loginthrottle builders.
+type LoginThrottle func(*sql.Selector)
+
 // School is the predicate function for school builders.
 type School func(*sql.Selector)
+
+// Session is the predicate function for session builders.
+type Session func(*sql.Selector)
 
 // SyncProfile is the predicate function for syncprofile builders.
 type SyncProfile func(*sql.Selector)

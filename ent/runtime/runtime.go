@@ -7,6 +7,7 @@ import (
 
 	"github.com/provreport/provreport/ent/apitoken"
 	"github.com/provreport/provreport/ent/event"
+	"github.com/provreport/provreport/ent/loginthrottle"
 	"github.com/provreport/provreport/ent/schema"
 	"github.com/provreport/provreport/ent/school"
 	"github.com/provreport/provreport/ent/syncprofile"
@@ -112,6 +113,16 @@ func init() {
 	eventDescRecordedAt := eventFields[15].Descriptor()
 	// event.DefaultRecordedAt holds the default value on creation for the recorded_at field.
 	event.DefaultRecordedAt = eventDescRecordedAt.Default.(func() time.Time)
+	loginthrottleFields := schema.LoginThrottle{}.Fields()
+	_ = loginthrottleFields
+	// loginthrottleDescKey is the schema descriptor for key field.
+	loginthrottleDescKey := loginthrottleFields[0].Descriptor()
+	// loginthrottle.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	loginthrottle.KeyValidator = loginthrottleDescKey.Validators[0].(func(string) error)
+	// loginthrottleDescFailures is the schema descriptor for failures field.
+	loginthrottleDescFailures := loginthrottleFields[1].Descriptor()
+	// loginthrottle.DefaultFailures holds the default value on creation for the failures field.
+	loginthrottle.DefaultFailures = loginthrottleDescFailures.Default.(int)
 	schoolMixin := schema.School{}.Mixin()
 	schoolHooks := schema.School{}.Hooks()
 	school.Hooks[0] = schoolHooks[0]

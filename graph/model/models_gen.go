@@ -6,6 +6,13 @@ import (
 	"github.com/provreport/provreport/ent"
 )
 
+// A new API token and its secret, which is shown this once and never again.
+type CreateAPITokenPayload struct {
+	Token *ent.APIToken `json:"token"`
+	// Send as `Authorization: Bearer <secret>`.
+	Secret string `json:"secret"`
+}
+
 type RecordEventsPayload struct {
 	// The recorded (or already existing) events, in input order.
 	Events []*ent.Event `json:"events"`

@@ -45,6 +45,7 @@ func demoCmd(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	fmt.Fprintf(c.stderr, "Demo school %q seeded: %d users, %d sync profiles, %d events.\n", res.Slug, res.Users, res.Profiles, res.Events)
+	fmt.Fprintf(c.stderr, "Sign in at the dashboard: school %q, username \"admin\", password %s (shown once)\n", res.Slug, res.AdminPassword)
 	fmt.Fprintf(c.stderr, "API token (reports:read, events:write), shown once:\n  %s\n", res.Token)
 	return nil
 }

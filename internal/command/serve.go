@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/provreport/provreport/internal/auth"
 	"github.com/provreport/provreport/internal/demo"
 	"github.com/provreport/provreport/internal/server"
 	"github.com/provreport/provreport/internal/store"
@@ -18,8 +19,14 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	withDemo := fs.Bool("demo", env("PROVREPORT_DEMO", "") == "true", "seed the demo school when the database has no school (env PROVREPORT_DEMO=true)")
 	cors := fs.String("cors-origins", env("PROVREPORT_CORS_ORIGINS", ""), "comma-separated origins allowed to call the API cross-site (env PROVREPORT_CORS_ORIGINS)")
 	grace := fs.Duration("shutdown-grace", envDuration("PROVREPORT_SHUTDOWN_GRACE", 20*time.Second), "how long shutdown waits for requests and jobs (env PROVREPORT_SHUTDOWN_GRACE)")
+	publicURL := fs.String("public-url", env("PROVREPORT_PUBLIC_URL", ""), "the dashboard's address as users reach it, for links in emails; https makes cookies Secure (env PROVREPORT_PUBLIC_URL)")
+	idle := fs.Duration("session-idle", envDuration("PROVREPORT_SESSION_IDLE", 2*time.Hour), "sign out after this long idle (env PROVREPORT_SESSION_IDLE)")
+	lifetime := fs.Duration("session-lifetime", envDuration("PROVREPORT_SESSION_LIFETIME", 12*time.Hour), "sign out this long after sign-in (env PROVREPORT_SESSION_LIFETIME)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *publicURL == "" {
+		*publicURL = "http://" + *addr
 	}
 	db, err := openMigrated(ctx, *dbURL)
 	if err != nil {
@@ -27,12 +34,13 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	}
 	defer db.Close()
 	if *withDemo {
-		res, err := demo.SeedIfEmpty(ctx, db.Client, demo.Options{Days: 90})
+		res, err := demo.SeedIfEmpty(ctx, db.Client, demo.Options{Days: 90, AdminPassword: env("PROVREPORT_DEMO_PASSWORD", "")})
 		if err != nil {
 			return fmt.Errorf("seed demo: %w", err)
 		}
 		if res != nil {
 			fmt.Fprintf(c.stderr, "\nDemo school %q seeded: %d users, %d sync profiles, %d events.\n", res.Slug, res.Users, res.Profiles, res.Events)
+			fmt.Fprintf(c.stderr, "Sign in at the dashboard: school %q, username \"admin\", password %s (shown once)\n", res.Slug, res.AdminPassword)
 			fmt.Fprintf(c.stderr, "API token (reports:read, events:write), shown once:\n  %s\n\n", res.Token)
 		}
 	}
@@ -40,6 +48,11 @@ func serve(ctx context.Context, c *cli, args []string) error {
 		Addr:          *addr,
 		CORSOrigins:   splitList(*cors),
 		ShutdownGrace: *grace,
+		Session: auth.SessionOptions{
+			Idle:     *idle,
+			Lifetime: *lifetime,
+			Secure:   strings.HasPrefix(*publicURL, "https://"),
+		},
 	}, c.logger)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@
 package demo
 
 import (
+	crand "crypto/rand"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -32,6 +33,8 @@ type Options struct {
 	Slug string
 	// Students and Staff are the directory sizes; zero means 1,350 and 150.
 	Students, Staff int
+	// AdminPassword is the demo admin's password; empty picks a random one.
+	AdminPassword string
 }
 
 // Result says what was seeded.
@@ -41,6 +44,8 @@ type Result struct {
 	Users, Profiles, Events int
 	// Token is an API token with every scope, shown once.
 	Token string
+	// AdminPassword is the demo admin's password, shown once.
+	AdminPassword string
 }
 
 // SeedIfEmpty seeds the demo school when the database has no school at all, and does
@@ -330,6 +335,13 @@ func Seed(ctx context.Context, client *ent.Client, o Options) (*Result, error) {
 		return nil, err
 	}
 	res.Token = secret
+	res.AdminPassword = o.AdminPassword
+	if res.AdminPassword == "" {
+		res.AdminPassword = randomPassword()
+	}
+	if err := auth.SetPassword(ctx, client, adminID, res.AdminPassword); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 
@@ -341,4 +353,19 @@ func lower(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// randomPassword returns a password that is easy to type from a terminal.
+func randomPassword() string {
+	const letters = "abcdefghjkmnpqrstuvwxyz23456789"
+	b := make([]byte, 16)
+	_, _ = crand.Read(b)
+	out := make([]byte, 0, 19)
+	for i, c := range b {
+		if i > 0 && i%4 == 0 {
+			out = append(out, '-')
+		}
+		out = append(out, letters[int(c)%len(letters)])
+	}
+	return string(out)
 }

@@ -40,6 +40,12 @@ type Config struct {
 	ComplexityLimit int
 	// ShutdownGrace is how long shutdown waits for in-flight requests.
 	ShutdownGrace time.Duration
+	// RequestTimeout bounds one GraphQL query or mutation (not subscriptions).
+	RequestTimeout time.Duration
+	// MaxDepth caps how deeply a query may nest.
+	MaxDepth int
+	// Session configures dashboard sessions.
+	Session auth.SessionOptions
 }
 
 // Defaults fills unset fields with production defaults.
@@ -52,7 +58,13 @@ func (c *Config) Defaults() {
 		c.MaxBodyBytes = 8 << 20
 	}
 	if c.ComplexityLimit == 0 {
-		c.ComplexityLimit = 2000
+		c.ComplexityLimit = 25000
+	}
+	if c.RequestTimeout == 0 {
+		c.RequestTimeout = 30 * time.Second
+	}
+	if c.MaxDepth == 0 {
+		c.MaxDepth = 12
 	}
 	if c.ShutdownGrace == 0 {
 		c.ShutdownGrace = 20 * time.Second
@@ -67,20 +79,25 @@ type Server struct {
 	handler http.Handler
 	// Recorder is the ingestion path shared by GraphQL and anything else recording.
 	Recorder *ingest.Recorder
+	// Sessions signs dashboard users in and out.
+	Sessions *auth.Sessions
 }
 
 // New builds the server's handler.
 func New(db *store.DB, cfg Config, logger *slog.Logger) (*Server, error) {
 	cfg.Defaults()
-	s := &Server{cfg: cfg, db: db, logger: logger, Recorder: ingest.NewRecorder(db.Client)}
+	s := &Server{cfg: cfg, db: db, logger: logger, Recorder: ingest.NewRecorder(db.Client),
+		Sessions: auth.NewSessions(db.Client, cfg.Session)}
 
-	resolver := &graph.Resolver{Client: db.Client, Dialect: db.Dialect, Recorder: s.Recorder}
-	gql := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolver}))
+	resolver := &graph.Resolver{Client: db.Client, Dialect: db.Dialect, Recorder: s.Recorder, Sessions: s.Sessions}
+	gql := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolver, Complexity: graph.Complexity()}))
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
 	gql.AddTransport(transport.POST{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	gql.Use(extension.Introspection{})
+	gql.Use(graph.IntrospectionForViewers{})
+	gql.Use(graph.DepthLimit{Max: cfg.MaxDepth})
 	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	gql.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	gql.SetErrorPresenter(graph.ErrorPresenter(logger))
@@ -92,10 +109,10 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) (*Server, error) {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", s.authenticate(gql))
+	mux.Handle("/graphql", s.timeout(gql))
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("GET /playground", playground(dist))
+	mux.Handle("GET /playground", s.adminOnly(playground(dist)))
 	mux.Handle("/", spa(dist))
 
 	c := cors.New(cors.Options{
@@ -106,6 +123,9 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) (*Server, error) {
 		MaxAge:           600,
 	})
 	var h http.Handler = mux
+	h = csrf(h)
+	h = s.authenticate(h)
+	h = s.Sessions.Manager.LoadAndSave(h)
 	h = limitBody(cfg.MaxBodyBytes, h)
 	h = c.Handler(h)
 	h = securityHeaders(h)
@@ -118,7 +138,7 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) (*Server, error) {
 // Handler returns the composed HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// authenticate resolves an API token into a Viewer. A request without credentials
+// authenticate resolves an API token or a session into a Viewer. A request without credentials
 // continues anonymously (fields then answer UNAUTHENTICATED); a bad token is refused
 // at once, so an agent with a revoked token learns so on every call.
 func (s *Server) authenticate(next http.Handler) http.Handler {
@@ -135,7 +155,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				return
 			}
 			r = r.WithContext(auth.WithViewer(r.Context(), v))
+		} else if v, err := s.Sessions.Viewer(r.Context()); err != nil {
+			s.logger.ErrorContext(r.Context(), "load session", "request_id", requestid.FromContext(r.Context()), "err", err)
+		} else if v != nil {
+			r = r.WithContext(auth.WithViewer(r.Context(), v))
 		}
+		r = r.WithContext(auth.WithClientAddr(r.Context(), r))
 		next.ServeHTTP(w, r)
 	})
 }

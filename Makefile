@@ -1,0 +1,64 @@
+# provreport — run `make` for the list of targets.
+SHELL := /bin/bash
+BIN   := bin/provreport
+GO    ?= go
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+node_modules/.package-lock.json: package.json package-lock.json frontend/package.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: deps
+deps: node_modules/.package-lock.json ## Install the frontend's npm packages.
+
+.PHONY: frontend
+frontend: deps ## Build the dashboard into frontend/dist (embedded by the Go build).
+	npm run build
+
+.PHONY: build
+build: frontend ## Build the dashboard and the server binary (bin/provreport).
+	$(GO) build -o $(BIN) ./cmd/provreport
+
+.PHONY: run
+run: build ## Build everything and serve the dashboard with demo data on SQLite.
+	./$(BIN) serve --demo
+
+.PHONY: test
+test: build ## Run every test: Go (SQLite, and PostgreSQL when PROVREPORT_TEST_POSTGRES is set), Vitest, browser end-to-end.
+	$(GO) test ./... -count=1 -timeout 20m
+	npm test
+	PROVREPORT_BIN=$(CURDIR)/$(BIN) npm run e2e
+
+.PHONY: test-go
+test-go: ## Run the Go tests only.
+	$(GO) test ./... -count=1 -timeout 20m
+
+.PHONY: generate
+generate: deps ## Regenerate ent, gqlgen and the frontend's GraphQL types.
+	cd ent && $(GO) generate .
+	PROVREPORT_SCHEMA=server npm run codegen
+
+.PHONY: verify
+verify: generate ## Fail when generated code differs from what is committed.
+	@git diff --exit-code -- ent graph frontend/src/gql gqlgen.yml go.mod go.sum || \
+		(echo "generated code is out of date: run make generate and commit" >&2; exit 1)
+	@test -z "$$(git status --porcelain -- ent graph frontend/src/gql)" || \
+		(git status --porcelain -- ent graph frontend/src/gql; echo "untracked generated files" >&2; exit 1)
+
+.PHONY: migration
+migration: ## Write a new versioned migration for both databases: make migration NAME=add_x
+	$(GO) run ./internal/store/migrations/generate.go $(NAME)
+
+.PHONY: lint
+lint: ## Vet the Go code and lint the frontend.
+	$(GO) vet ./...
+	npm run lint
+
+.PHONY: bench
+bench: ## Run the benchmarks (see docs/BENCHMARKS.md).
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...

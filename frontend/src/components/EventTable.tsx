@@ -1,0 +1,109 @@
+// The report table. Rows open their details on click or Enter; new live rows are highlighted.
+import type { KeyboardEvent } from 'react'
+import type { EventFieldsFragment } from '../gql/graphql'
+import { formatInt } from '../lib/format'
+import { formatDateTime } from '../lib/time'
+import { EventBadge } from './OutcomeIcon'
+
+/** Row is an event as the table shows it. */
+export interface Row {
+  event: EventFieldsFragment
+  /** Arrived over the live feed since the page loaded. */
+  isNew?: boolean
+}
+
+interface Props {
+  rows: readonly Row[]
+  timeZone: string
+  order: 'asc' | 'desc'
+  onToggleOrder: () => void
+  onOpen: (event: EventFieldsFragment) => void
+  busy?: boolean
+}
+
+const COUNTS = ['processed', 'added', 'updated', 'deleted', 'disabled', 'errors'] as const
+const COUNT_LABEL: Record<(typeof COUNTS)[number], string> = {
+  processed: 'Processed',
+  added: 'Added',
+  updated: 'Updated',
+  deleted: 'Deleted',
+  disabled: 'Disabled',
+  errors: 'Errors',
+}
+
+/** EventTable lists events with the report's columns. */
+export function EventTable({ rows, timeZone, order, onToggleOrder, onOpen, busy }: Props) {
+  function onKey(e: KeyboardEvent<HTMLTableRowElement>, ev: EventFieldsFragment) {
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault()
+      onOpen(ev)
+    }
+  }
+  const zone = timeZone.replace(/_/g, ' ')
+  return (
+    <div className="table-scroll" tabIndex={-1}>
+      <table className="events" aria-busy={busy || undefined}>
+        <caption className="visually-hidden">
+          Provisioning events, {order === 'desc' ? 'newest' : 'oldest'} first. Select a row to see its details.
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col" aria-sort={order === 'desc' ? 'descending' : 'ascending'} className="col-date">
+              <button type="button" className="sort-button" onClick={onToggleOrder}>
+                Date and Time
+                <svg viewBox="0 0 16 16" aria-hidden="true" className={order === 'desc' ? 'sort-icon desc' : 'sort-icon asc'}>
+                  <path d="M8 3v10M4 9l4 4 4-4" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" />
+                </svg>
+                <span className="visually-hidden">
+                  , sorted {order === 'desc' ? 'newest first' : 'oldest first'}; activate to reverse
+                </span>
+              </button>
+              <span className="th-sub">{zone}</span>
+            </th>
+            <th scope="col">Event</th>
+            <th scope="col">Sync Profile</th>
+            <th scope="col">User</th>
+            {COUNTS.map((c) => (
+              <th scope="col" key={c} className="num">
+                {COUNT_LABEL[c]}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(({ event: ev, isNew }) => (
+            <tr
+              key={ev.id}
+              tabIndex={0}
+              className={isNew ? 'row new' : 'row'}
+              onClick={() => onOpen(ev)}
+              onKeyDown={(e) => onKey(e, ev)}
+            >
+              <td className="col-date">
+                <time dateTime={ev.dateFinished}>{formatDateTime(ev.dateFinished, timeZone)}</time>
+                {isNew && <span className="new-pill">New</span>}
+              </td>
+              <td>
+                <EventBadge type={ev.type} name={ev.typeName} errors={ev.errors} />
+              </td>
+              <td>{ev.syncProfile?.name ?? <span className="muted">—</span>}</td>
+              <td>
+                {ev.user ? (
+                  <span title={ev.user.displayName}>{ev.user.username}</span>
+                ) : (
+                  <span className="muted">—</span>
+                )}
+                {ev.service && <span className="cell-sub">{ev.service}</span>}
+              </td>
+              {COUNTS.map((c) => (
+                <td key={c} className={`num ${c}${ev[c] === 0 ? ' zero' : ''}`}>
+                  {formatInt(ev[c])}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
+}

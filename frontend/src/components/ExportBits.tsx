@@ -1,0 +1,82 @@
+// Pieces shared by the exports list and an export's own page: the status badge, the live status
+// feed (exportUpdated) and a sentence describing the export's filter.
+import { useEffect, useState } from 'react'
+import { useClient, useQuery } from 'urql'
+import { ExportNamesDocument, ExportUpdatedDocument, type ExportFieldsFragment, type ExportStatus } from '../gql/graphql'
+import { eventTypeName } from '../lib/eventTypes'
+import { formatDateTime } from '../lib/time'
+
+const STATUS_WORDS: Record<ExportStatus, string> = {
+  QUEUED: 'Queued',
+  RUNNING: 'Preparing',
+  READY: 'Ready',
+  FAILED: 'Failed',
+  EXPIRED: 'Expired',
+}
+
+/** isPending reports whether an export may still change by itself. */
+export function isPending(status: ExportStatus): boolean {
+  return status === 'QUEUED' || status === 'RUNNING'
+}
+
+/** StatusBadge shows an export's status in words, with a spinner while it is being made. */
+export function StatusBadge({ status }: { status: ExportStatus }) {
+  return (
+    <span className={`status-badge ${status.toLowerCase()}`}>
+      {isPending(status) && <span className="spinner" aria-hidden="true" />}
+      {STATUS_WORDS[status] ?? status}
+    </span>
+  )
+}
+
+/**
+ * useLiveExport returns the export as last heard: the query's copy, replaced by exportUpdated
+ * messages while it is queued or running.
+ */
+export function useLiveExport(exp: ExportFieldsFragment | null | undefined): ExportFieldsFragment | null | undefined {
+  const client = useClient()
+  const [latest, setLatest] = useState<ExportFieldsFragment | null>(null)
+  const id = exp?.id
+  const pending = exp ? isPending(exp.status) : false
+
+  useEffect(() => {
+    setLatest(null)
+  }, [exp])
+
+  useEffect(() => {
+    if (!id || !pending) return
+    const sub = client.subscription(ExportUpdatedDocument, { id }).subscribe((res) => {
+      if (res.data?.exportUpdated) setLatest(res.data.exportUpdated)
+    })
+    return () => sub.unsubscribe()
+  }, [client, id, pending])
+
+  return latest && latest.id === id ? latest : exp
+}
+
+/** useExportNames resolves the sync profile and user names an export's filter refers to. */
+export function useExportNames(userID: string | null | undefined) {
+  const [res] = useQuery({ query: ExportNamesDocument, variables: { userID: userID ?? '', withUser: Boolean(userID) } })
+  const profiles = new Map((res.data?.syncProfiles ?? []).map((p) => [p.id, p.name]))
+  const node = res.data?.node
+  const user = node && 'username' in node ? { username: node.username, displayName: node.displayName } : undefined
+  return { profiles, user }
+}
+
+/** describeFilter says in words which events an export holds. */
+export function describeFilter(
+  f: ExportFieldsFragment['filter'],
+  timeZone: string,
+  names: { profiles: Map<string, string>; user?: { username: string; displayName: string } },
+): string[] {
+  const parts: string[] = []
+  if (f.from && f.to) parts.push(`From ${formatDateTime(f.from, timeZone, false)} to ${formatDateTime(f.to, timeZone, false)}`)
+  else if (f.from) parts.push(`From ${formatDateTime(f.from, timeZone, false)}`)
+  else if (f.to) parts.push(`Up to ${formatDateTime(f.to, timeZone, false)}`)
+  else parts.push('All dates')
+  if (f.userID) parts.push(`User: ${names.user ? names.user.displayName || names.user.username : 'one user'}`)
+  if (f.syncProfileID) parts.push(`Sync profile: ${names.profiles.get(f.syncProfileID) ?? 'one profile'}`)
+  parts.push(f.types && f.types.length > 0 ? `Events: ${f.types.map(eventTypeName).join(', ')}` : 'All event types')
+  parts.push(f.activeOnly ? 'Sync runs that changed nothing left out' : 'Including sync runs that changed nothing')
+  return parts
+}
