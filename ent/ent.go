@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/provreport/provreport/ent/apitoken"
 	"github.com/provreport/provreport/ent/event"
+	"github.com/provreport/provreport/ent/export"
 	"github.com/provreport/provreport/ent/loginthrottle"
 	"github.com/provreport/provreport/ent/school"
 	"github.com/provreport/provreport/ent/session"
@@ -81,6 +82,7 @@ func checkColumn(t, c string) error {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			apitoken.Table:      apitoken.ValidColumn,
 			event.Table:         event.ValidColumn,
+			export.Table:        export.ValidColumn,
 			loginthrottle.Table: loginthrottle.ValidColumn,
 			school.Table:        school.ValidColumn,
 			session.Table:       session.ValidColumn,

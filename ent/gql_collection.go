@@ -9,6 +9,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/provreport/provreport/ent/apitoken"
 	"github.com/provreport/provreport/ent/event"
+	"github.com/provreport/provreport/ent/export"
 	"github.com/provreport/provreport/ent/school"
 	"github.com/provreport/provreport/ent/syncprofile"
 	"github.com/provreport/provreport/ent/user"
@@ -293,6 +294,162 @@ func newEventPaginateArgs(rv map[string]any) *eventPaginateArgs {
 		case *EventOrder:
 			if v != nil {
 				args.opts = append(args.opts, WithEventOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ExportQuery) CollectFields(ctx context.Context, satisfies ...string) (*ExportQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ExportQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(export.Columns))
+		selectedFields = []string{export.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "requestedBy":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withRequestedBy = query
+			if _, ok := fieldSeen[export.FieldRequestedByID]; !ok {
+				selectedFields = append(selectedFields, export.FieldRequestedByID)
+				fieldSeen[export.FieldRequestedByID] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[export.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, export.FieldStatus)
+				fieldSeen[export.FieldStatus] = struct{}{}
+			}
+		case "email":
+			if _, ok := fieldSeen[export.FieldEmail]; !ok {
+				selectedFields = append(selectedFields, export.FieldEmail)
+				fieldSeen[export.FieldEmail] = struct{}{}
+			}
+		case "requestedAt":
+			if _, ok := fieldSeen[export.FieldRequestedAt]; !ok {
+				selectedFields = append(selectedFields, export.FieldRequestedAt)
+				fieldSeen[export.FieldRequestedAt] = struct{}{}
+			}
+		case "startedAt":
+			if _, ok := fieldSeen[export.FieldStartedAt]; !ok {
+				selectedFields = append(selectedFields, export.FieldStartedAt)
+				fieldSeen[export.FieldStartedAt] = struct{}{}
+			}
+		case "finishedAt":
+			if _, ok := fieldSeen[export.FieldFinishedAt]; !ok {
+				selectedFields = append(selectedFields, export.FieldFinishedAt)
+				fieldSeen[export.FieldFinishedAt] = struct{}{}
+			}
+		case "expiresAt":
+			if _, ok := fieldSeen[export.FieldExpiresAt]; !ok {
+				selectedFields = append(selectedFields, export.FieldExpiresAt)
+				fieldSeen[export.FieldExpiresAt] = struct{}{}
+			}
+		case "rowCount":
+			if _, ok := fieldSeen[export.FieldRowCount]; !ok {
+				selectedFields = append(selectedFields, export.FieldRowCount)
+				fieldSeen[export.FieldRowCount] = struct{}{}
+			}
+		case "byteSize":
+			if _, ok := fieldSeen[export.FieldByteSize]; !ok {
+				selectedFields = append(selectedFields, export.FieldByteSize)
+				fieldSeen[export.FieldByteSize] = struct{}{}
+			}
+		case "error":
+			if _, ok := fieldSeen[export.FieldError]; !ok {
+				selectedFields = append(selectedFields, export.FieldError)
+				fieldSeen[export.FieldError] = struct{}{}
+			}
+		case "attempts":
+			if _, ok := fieldSeen[export.FieldAttempts]; !ok {
+				selectedFields = append(selectedFields, export.FieldAttempts)
+				fieldSeen[export.FieldAttempts] = struct{}{}
+			}
+		case "emailSentAt":
+			if _, ok := fieldSeen[export.FieldEmailSentAt]; !ok {
+				selectedFields = append(selectedFields, export.FieldEmailSentAt)
+				fieldSeen[export.FieldEmailSentAt] = struct{}{}
+			}
+		case "emailError":
+			if _, ok := fieldSeen[export.FieldEmailError]; !ok {
+				selectedFields = append(selectedFields, export.FieldEmailError)
+				fieldSeen[export.FieldEmailError] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type exportPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ExportPaginateOption
+}
+
+func newExportPaginateArgs(rv map[string]any) *exportPaginateArgs {
+	args := &exportPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ExportOrder{Field: &ExportOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithExportOrder(order))
+			}
+		case *ExportOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithExportOrder(v))
 			}
 		}
 	}

@@ -29,3 +29,11 @@ func (_m *Event) SyncProfile(ctx context.Context) (*SyncProfile, error) {
 	}
 	return result, MaskNotFound(err)
 }
+
+func (_m *Export) RequestedBy(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.RequestedByOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryRequestedBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/go-multierror"
 	"github.com/provreport/provreport/ent/apitoken"
 	"github.com/provreport/provreport/ent/event"
+	"github.com/provreport/provreport/ent/export"
 	"github.com/provreport/provreport/ent/internal"
 	"github.com/provreport/provreport/ent/school"
 	"github.com/provreport/provreport/ent/syncprofile"
@@ -32,6 +33,11 @@ var eventImplementors = []string{"Event", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Event) IsNode() {}
+
+var exportImplementors = []string{"Export", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Export) IsNode() {}
 
 var schoolImplementors = []string{"School", "Node"}
 
@@ -139,6 +145,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(event.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, eventImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case export.Table:
+		query := c.Export.Query().
+			Where(export.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, exportImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -263,6 +278,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Event.Query().
 			Where(event.IDIn(ids...))
 		query, err := query.CollectFields(ctx, eventImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case export.Table:
+		query := c.Export.Query().
+			Where(export.IDIn(ids...))
+		query, err := query.CollectFields(ctx, exportImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/provreport/provreport/ent/apitoken"
 	"github.com/provreport/provreport/ent/event"
+	"github.com/provreport/provreport/ent/export"
 	"github.com/provreport/provreport/ent/loginthrottle"
 	"github.com/provreport/provreport/ent/predicate"
 	"github.com/provreport/provreport/ent/school"
@@ -33,6 +35,7 @@ const (
 	// Node types.
 	TypeAPIToken      = "APIToken"
 	TypeEvent         = "Event"
+	TypeExport        = "Export"
 	TypeLoginThrottle = "LoginThrottle"
 	TypeSchool        = "School"
 	TypeSession       = "Session"
@@ -2626,6 +2629,1749 @@ func (m *EventMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Event edge %s", name)
+}
+
+// ExportMutation represents an operation that mutates the Export nodes in the graph.
+type ExportMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int
+	status              *export.Status
+	filter              *json.RawMessage
+	appendfilter        json.RawMessage
+	max_event_id        *int64
+	addmax_event_id     *int64
+	token_id            *int
+	addtoken_id         *int
+	email               *string
+	requested_at        *time.Time
+	started_at          *time.Time
+	finished_at         *time.Time
+	expires_at          *time.Time
+	row_count           *int
+	addrow_count        *int
+	byte_size           *int64
+	addbyte_size        *int64
+	error               *string
+	attempts            *int
+	addattempts         *int
+	blob_key            *string
+	email_sent_at       *time.Time
+	email_error         *string
+	clearedFields       map[string]struct{}
+	school              *int
+	clearedschool       bool
+	requested_by        *int
+	clearedrequested_by bool
+	done                bool
+	oldValue            func(context.Context) (*Export, error)
+	predicates          []predicate.Export
+}
+
+var _ ent.Mutation = (*ExportMutation)(nil)
+
+// exportOption allows management of the mutation configuration using functional options.
+type exportOption func(*ExportMutation)
+
+// newExportMutation creates new mutation for the Export entity.
+func newExportMutation(c config, op Op, opts ...exportOption) *ExportMutation {
+	m := &ExportMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeExport,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withExportID sets the ID field of the mutation.
+func withExportID(id int) exportOption {
+	return func(m *ExportMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Export
+		)
+		m.oldValue = func(ctx context.Context) (*Export, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Export.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withExport sets the old Export of the mutation.
+func withExport(node *Export) exportOption {
+	return func(m *ExportMutation) {
+		m.oldValue = func(context.Context) (*Export, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ExportMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ExportMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ExportMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ExportMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Export.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetSchoolID sets the "school_id" field.
+func (m *ExportMutation) SetSchoolID(i int) {
+	m.school = &i
+}
+
+// SchoolID returns the value of the "school_id" field in the mutation.
+func (m *ExportMutation) SchoolID() (r int, exists bool) {
+	v := m.school
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSchoolID returns the old "school_id" field's value of the Export entity.
+// If the Export object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExportMutation) OldSchoolID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSchoolID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSchoolID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSchoolID: %w", err)
+	}
+	return oldValue.SchoolID, nil
+}
+
+// ResetSchoolID resets all changes to the "school_id" field.
+func (m *ExportMutation) ResetSchoolID() {
+	m.school = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *ExportMutation) SetStatus(e export.Status) {
+	m.status = &e
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *ExportMutation) Status() (r export.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Export entity.
+// If the Export object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExportMutation) OldStatus(ctx context.Context) (v export.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *ExportMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetFilter sets the "filter" field.
+func (m *ExportMutation) SetFilter(jm json.RawMessage) {
+	m.filter = &jm
+	m.appendfilter = nil
+}
+
+// Filter returns the value of the "filter" field in the mutation.
+func (m *ExportMutation) Filter() (r json.RawMessage, exists bool) {
+	v := m.filter
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFilter returns the old "filter" field's value of the Export entity.
+// If the Export object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExportMutation) OldFilter(ctx context.Context) (v json.RawMessage, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFilter is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFilter requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFilter: %w", err)
+	}
+	return oldValue.Filter, nil
+}
+
+// AppendFilter adds jm to the "filter" field.
+func (m *ExportMutation) AppendFilter(jm json.RawMessage) {
+	m.appendfilter = append(m.appendfilter, jm...)
+}
+
+// AppendedFilter returns the list of values that were appended to the "filter" field in this mutation.
+func (m *ExportMutation) AppendedFilter() (json.RawMessage, bool) {
+	if len(m.appendfilter) == 0 {
+		return nil, false
+	}
+	return m.appendfilter, true
+}
+
+// ResetFilter resets all changes to the "filter" field.
+func (m *ExportMutation) ResetFilter() {
+	m.filter = nil
+	m.appendfilter = nil
+}
+
+// SetMaxEventID sets the "max_event_id" field.
+func (m *ExportMutation) SetMaxEventID(i int64) {
+	m.max_event_id = &i
+	m.addmax_event_id = nil
+}
+
+// MaxEventID returns the value of the "max_event_id" field in the mutation.
+func (m *ExportMutation) MaxEventID() (r int64, exists bool) {
+	v := m.max_event_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMaxEventID returns the old "max_event_id" field's value of the Export entity.
+// If the Export object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExportMutation) OldMaxEventID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMaxEventID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMaxEventID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMaxEventID: %w", err)
+	}
+	return oldValue.MaxEventID, nil
+}
+
+// AddMaxEventID adds i to the "max_event_id" field.
+func (m *ExportMutation) AddMaxEventID(i int64) {
+	if m.addmax_event_id != nil {
+		*m.addmax_event_id += i
+	} else {
+		m.addmax_event_id = &i
+	}
+}
+
+// AddedMaxEventID returns the value that was added to the "max_event_id" field in this mutation.
+func (m *ExportMutation) AddedMaxEventID() (r int64, exists bool) {
+	v := m.addmax_event_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMaxEventID resets all changes to the "max_event_id" field.
+func (m *ExportMutation) ResetMaxEventID() {
+	m.max_event_id = nil
+	m.addmax_event_id = nil
+}
+
+// SetRequestedByID sets the "requested_by_id" field.
+func (m *ExportMutation) SetRequestedByID(i int) {
+	m.requested_by = &i
+}
+
+// RequestedByID returns the value of the "requested_by_id" field in the mutation.
+func (m *ExportMutation) RequestedByID() (r int, exists bool) {
+	v := m.requested_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequestedByID returns the old "requested_by_id" field's value of the Export entity.
+// If the Export object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExportMutation) OldRequestedByID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequestedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequestedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequestedByID: %w", err)
+	}
+	return oldValue.RequestedByID, nil
+}
+
+// ClearRequestedByID clears the value of the "requested_by_id" field.
+func (m *ExportMutation) ClearRequestedByID() {
+	m.requested_by = nil
+	m.clearedFields[export.FieldRequestedByID] = struct{}{}
+}
+
+// RequestedByIDCleared returns if the "requested_by_id" field was cleared in this mutation.
+func (m *ExportMutation) RequestedByIDCleared() bool {
+	_, ok := m.clearedFields[export.FieldRequestedByID]
+	return ok
+}
+
+// ResetRequestedByID resets all changes to the "requested_by_id" field.
+func (m *ExportMutation) ResetRequestedByID() {
+	m.requested_by = nil
+	delete(m.clearedFields, export.FieldRequestedByID)
+}
+
+// SetTokenID sets the "token_id" field.
+func (m *ExportMutation) SetTokenID(i int) {
+	m.token_id = &i
+	m.addtoken_id = nil
+}
+
+// TokenID returns the value of the "token_id" field in the mutation.
+func (m *ExportMutation) TokenID() (r int, exists bool) {
+	v := m.token_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTokenID returns the old "token_id" field's value of the Export entity.
+// If the Export object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExportMutation) OldTokenID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTokenID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTokenID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTokenID: %w", err)
+	}
+	return oldValue.TokenID, nil
+}
+
+// AddTokenID adds i to the "token_id" field.
+func (m *ExportMutation) AddTokenID(i int) {
+	if m.addtoken_id != nil {
+		*m.addtoken_id += i
+	} else {
+		m.addtoken_id = &i
+	}
+}
+
+// AddedTokenID returns the value that was added to the "token_id" field in this mutation.
+func (m *ExportMutation) AddedTokenID() (r int, exists bool) {
+	v := m.addtoken_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearTokenID clears the value of the "token_id" field.
+func (m *ExportMutation) ClearTokenID() {
+	m.token_id = nil
+	m.addtoken_id = nil
+	m.clearedFields[export.FieldTokenID] = struct{}{}
+}
+
+// TokenIDCleared returns if the "token_id" field was cleared in this mutation.
+func (m *ExportMutation) TokenIDCleared() bool {
+	_, ok := m.clearedFields[export.FieldTokenID]
+	return ok
+}
+
+// ResetTokenID resets all changes to the "token_id" field.
+func (m *ExportMutation) ResetTokenID() {
+	m.token_id = nil
+	m.addtoken_id = nil
+	delete(m.clearedFields, export.FieldTokenID)
+}
+
+// SetEmail sets the "email" field.
+func (m *ExportMutation) SetEmail(s string) {
+	m.email = &s
+}
+
+// Email returns the value of the "email" field in the mutation.
+func (m *ExportMutation) Email() (r string, exists bool) {
+	v := m.email
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEmail returns the old "email" field's value of the Export entity.
+// If the Export object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExportMutation) OldEmail(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEmail is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEmail requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEmail: %w", err)
+	}
+	return oldValue.Email, nil
+}
+
+// ResetEmail resets all changes to the "email" field.
+func (m *ExportMutation) ResetEmail() {
+	m.email = nil
+}
+
+// SetRequestedAt sets the "requested_at" field.
+func (m *ExportMutation) SetRequestedAt(t time.Time) {
+	m.requested_at = &t
+}
+
+// RequestedAt returns the value of the "requested_at" field in the mutation.
+func (m *ExportMutation) RequestedAt() (r time.Time, exists bool) {
+	v := m.requested_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequestedAt returns the old "requested_at" field's value of the Export entity.
+// If the Export object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExportMutation) OldRequestedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequestedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequestedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequestedAt: %w", err)
+	}
+	return oldValue.RequestedAt, nil
+}
+
+// ResetRequestedAt resets all changes to the "requested_at" field.
+func (m *ExportMutation) ResetRequestedAt() {
+	m.requested_at = nil
+}
+
+// SetStartedAt sets the "started_at" field.
+func (m *ExportMutation) SetStartedAt(t time.Time) {
+	m.started_at = &t
+}
+
+// StartedAt returns the value of the "started_at" field in the mutation.
+func (m *ExportMutation) StartedAt() (r time.Time, exists bool) {
+	v := m.started_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedAt returns the old "started_at" field's value of the Export entity.
+// If the Export object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExportMutation) OldStartedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedAt: %w", err)
+	}
+	return oldValue.StartedAt, nil
+}
+
+// ClearStartedAt clears the value of the "started_at" field.
+func (m *ExportMutation) ClearStartedAt() {
+	m.started_at = nil
+	m.clearedFields[export.FieldStartedAt] = struct{}{}
+}
+
+// StartedAtCleared returns if the "started_at" field was cleared in this mutation.
+func (m *ExportMutation) StartedAtCleared() bool {
+	_, ok := m.clearedFields[export.FieldStartedAt]
+	return ok
+}
+
+// ResetStartedAt resets all changes to the "started_at" field.
+func (m *ExportMutation) ResetStartedAt() {
+	m.started_at = nil
+	delete(m.clearedFields, export.FieldStartedAt)
+}
+
+// SetFinishedAt sets the "finished_at" field.
+func (m *ExportMutation) SetFinishedAt(t time.Time) {
+	m.finished_at = &t
+}
+
+// FinishedAt returns the value of the "finished_at" field in the mutation.
+func (m *ExportMutation) FinishedAt() (r time.Time, exists bool) {
+	v := m.finished_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFinishedAt returns the old "finished_at" field's value of the Export entity.
+// If the Export object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExportMutation) OldFinishedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFinishedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFinishedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFinishedAt: %w", err)
+	}
+	return oldValue.FinishedAt, nil
+}
+
+// ClearFinishedAt clears the value of the "finished_at" field.
+func (m *ExportMutation) ClearFinishedAt() {
+	m.finished_at = nil
+	m.clearedFields[export.FieldFinishedAt] = struct{}{}
+}
+
+// FinishedAtCleared returns if the "finished_at" field was cleared in this mutation.
+func (m *ExportMutation) FinishedAtCleared() bool {
+	_, ok := m.clearedFields[export.FieldFinishedAt]
+	return ok
+}
+
+// ResetFinishedAt resets all changes to the "finished_at" field.
+func (m *ExportMutation) ResetFinishedAt() {
+	m.finished_at = nil
+	delete(m.clearedFields, export.FieldFinishedAt)
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *ExportMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *ExportMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the Export entity.
+// If the Export object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExportMutation) OldExpiresAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (m *ExportMutation) ClearExpiresAt() {
+	m.expires_at = nil
+	m.clearedFields[export.FieldExpiresAt] = struct{}{}
+}
+
+// ExpiresAtCleared returns if the "expires_at" field was cleared in this mutation.
+func (m *ExportMutation) ExpiresAtCleared() bool {
+	_, ok := m.clearedFields[export.FieldExpiresAt]
+	return ok
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *ExportMutation) ResetExpiresAt() {
+	m.expires_at = nil
+	delete(m.clearedFields, export.FieldExpiresAt)
+}
+
+// SetRowCount sets the "row_count" field.
+func (m *ExportMutation) SetRowCount(i int) {
+	m.row_count = &i
+	m.addrow_count = nil
+}
+
+// RowCount returns the value of the "row_count" field in the mutation.
+func (m *ExportMutation) RowCount() (r int, exists bool) {
+	v := m.row_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRowCount returns the old "row_count" field's value of the Export entity.
+// If the Export object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExportMutation) OldRowCount(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRowCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRowCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRowCount: %w", err)
+	}
+	return oldValue.RowCount, nil
+}
+
+// AddRowCount adds i to the "row_count" field.
+func (m *ExportMutation) AddRowCount(i int) {
+	if m.addrow_count != nil {
+		*m.addrow_count += i
+	} else {
+		m.addrow_count = &i
+	}
+}
+
+// AddedRowCount returns the value that was added to the "row_count" field in this mutation.
+func (m *ExportMutation) AddedRowCount() (r int, exists bool) {
+	v := m.addrow_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearRowCount clears the value of the "row_count" field.
+func (m *ExportMutation) ClearRowCount() {
+	m.row_count = nil
+	m.addrow_count = nil
+	m.clearedFields[export.FieldRowCount] = struct{}{}
+}
+
+// RowCountCleared returns if the "row_count" field was cleared in this mutation.
+func (m *ExportMutation) RowCountCleared() bool {
+	_, ok := m.clearedFields[export.FieldRowCount]
+	return ok
+}
+
+// ResetRowCount resets all changes to the "row_count" field.
+func (m *ExportMutation) ResetRowCount() {
+	m.row_count = nil
+	m.addrow_count = nil
+	delete(m.clearedFields, export.FieldRowCount)
+}
+
+// SetByteSize sets the "byte_size" field.
+func (m *ExportMutation) SetByteSize(i int64) {
+	m.byte_size = &i
+	m.addbyte_size = nil
+}
+
+// ByteSize returns the value of the "byte_size" field in the mutation.
+func (m *ExportMutation) ByteSize() (r int64, exists bool) {
+	v := m.byte_size
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldByteSize returns the old "byte_size" field's value of the Export entity.
+// If the Export object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExportMutation) OldByteSize(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldByteSize is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldByteSize requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldByteSize: %w", err)
+	}
+	return oldValue.ByteSize, nil
+}
+
+// AddByteSize adds i to the "byte_size" field.
+func (m *ExportMutation) AddByteSize(i int64) {
+	if m.addbyte_size != nil {
+		*m.addbyte_size += i
+	} else {
+		m.addbyte_size = &i
+	}
+}
+
+// AddedByteSize returns the value that was added to the "byte_size" field in this mutation.
+func (m *ExportMutation) AddedByteSize() (r int64, exists bool) {
+	v := m.addbyte_size
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearByteSize clears the value of the "byte_size" field.
+func (m *ExportMutation) ClearByteSize() {
+	m.byte_size = nil
+	m.addbyte_size = nil
+	m.clearedFields[export.FieldByteSize] = struct{}{}
+}
+
+// ByteSizeCleared returns if the "byte_size" field was cleared in this mutation.
+func (m *ExportMutation) ByteSizeCleared() bool {
+	_, ok := m.clearedFields[export.FieldByteSize]
+	return ok
+}
+
+// ResetByteSize resets all changes to the "byte_size" field.
+func (m *ExportMutation) ResetByteSize() {
+	m.byte_size = nil
+	m.addbyte_size = nil
+	delete(m.clearedFields, export.FieldByteSize)
+}
+
+// SetError sets the "error" field.
+func (m *ExportMutation) SetError(s string) {
+	m.error = &s
+}
+
+// Error returns the value of the "error" field in the mutation.
+func (m *ExportMutation) Error() (r string, exists bool) {
+	v := m.error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldError returns the old "error" field's value of the Export entity.
+// If the Export object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExportMutation) OldError(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldError: %w", err)
+	}
+	return oldValue.Error, nil
+}
+
+// ClearError clears the value of the "error" field.
+func (m *ExportMutation) ClearError() {
+	m.error = nil
+	m.clearedFields[export.FieldError] = struct{}{}
+}
+
+// ErrorCleared returns if the "error" field was cleared in this mutation.
+func (m *ExportMutation) ErrorCleared() bool {
+	_, ok := m.clearedFields[export.FieldError]
+	return ok
+}
+
+// ResetError resets all changes to the "error" field.
+func (m *ExportMutation) ResetError() {
+	m.error = nil
+	delete(m.clearedFields, export.FieldError)
+}
+
+// SetAttempts sets the "attempts" field.
+func (m *ExportMutation) SetAttempts(i int) {
+	m.attempts = &i
+	m.addattempts = nil
+}
+
+// Attempts returns the value of the "attempts" field in the mutation.
+func (m *ExportMutation) Attempts() (r int, exists bool) {
+	v := m.attempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttempts returns the old "attempts" field's value of the Export entity.
+// If the Export object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExportMutation) OldAttempts(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttempts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttempts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttempts: %w", err)
+	}
+	return oldValue.Attempts, nil
+}
+
+// AddAttempts adds i to the "attempts" field.
+func (m *ExportMutation) AddAttempts(i int) {
+	if m.addattempts != nil {
+		*m.addattempts += i
+	} else {
+		m.addattempts = &i
+	}
+}
+
+// AddedAttempts returns the value that was added to the "attempts" field in this mutation.
+func (m *ExportMutation) AddedAttempts() (r int, exists bool) {
+	v := m.addattempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAttempts resets all changes to the "attempts" field.
+func (m *ExportMutation) ResetAttempts() {
+	m.attempts = nil
+	m.addattempts = nil
+}
+
+// SetBlobKey sets the "blob_key" field.
+func (m *ExportMutation) SetBlobKey(s string) {
+	m.blob_key = &s
+}
+
+// BlobKey returns the value of the "blob_key" field in the mutation.
+func (m *ExportMutation) BlobKey() (r string, exists bool) {
+	v := m.blob_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBlobKey returns the old "blob_key" field's value of the Export entity.
+// If the Export object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExportMutation) OldBlobKey(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBlobKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBlobKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBlobKey: %w", err)
+	}
+	return oldValue.BlobKey, nil
+}
+
+// ClearBlobKey clears the value of the "blob_key" field.
+func (m *ExportMutation) ClearBlobKey() {
+	m.blob_key = nil
+	m.clearedFields[export.FieldBlobKey] = struct{}{}
+}
+
+// BlobKeyCleared returns if the "blob_key" field was cleared in this mutation.
+func (m *ExportMutation) BlobKeyCleared() bool {
+	_, ok := m.clearedFields[export.FieldBlobKey]
+	return ok
+}
+
+// ResetBlobKey resets all changes to the "blob_key" field.
+func (m *ExportMutation) ResetBlobKey() {
+	m.blob_key = nil
+	delete(m.clearedFields, export.FieldBlobKey)
+}
+
+// SetEmailSentAt sets the "email_sent_at" field.
+func (m *ExportMutation) SetEmailSentAt(t time.Time) {
+	m.email_sent_at = &t
+}
+
+// EmailSentAt returns the value of the "email_sent_at" field in the mutation.
+func (m *ExportMutation) EmailSentAt() (r time.Time, exists bool) {
+	v := m.email_sent_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEmailSentAt returns the old "email_sent_at" field's value of the Export entity.
+// If the Export object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExportMutation) OldEmailSentAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEmailSentAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEmailSentAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEmailSentAt: %w", err)
+	}
+	return oldValue.EmailSentAt, nil
+}
+
+// ClearEmailSentAt clears the value of the "email_sent_at" field.
+func (m *ExportMutation) ClearEmailSentAt() {
+	m.email_sent_at = nil
+	m.clearedFields[export.FieldEmailSentAt] = struct{}{}
+}
+
+// EmailSentAtCleared returns if the "email_sent_at" field was cleared in this mutation.
+func (m *ExportMutation) EmailSentAtCleared() bool {
+	_, ok := m.clearedFields[export.FieldEmailSentAt]
+	return ok
+}
+
+// ResetEmailSentAt resets all changes to the "email_sent_at" field.
+func (m *ExportMutation) ResetEmailSentAt() {
+	m.email_sent_at = nil
+	delete(m.clearedFields, export.FieldEmailSentAt)
+}
+
+// SetEmailError sets the "email_error" field.
+func (m *ExportMutation) SetEmailError(s string) {
+	m.email_error = &s
+}
+
+// EmailError returns the value of the "email_error" field in the mutation.
+func (m *ExportMutation) EmailError() (r string, exists bool) {
+	v := m.email_error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEmailError returns the old "email_error" field's value of the Export entity.
+// If the Export object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExportMutation) OldEmailError(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEmailError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEmailError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEmailError: %w", err)
+	}
+	return oldValue.EmailError, nil
+}
+
+// ClearEmailError clears the value of the "email_error" field.
+func (m *ExportMutation) ClearEmailError() {
+	m.email_error = nil
+	m.clearedFields[export.FieldEmailError] = struct{}{}
+}
+
+// EmailErrorCleared returns if the "email_error" field was cleared in this mutation.
+func (m *ExportMutation) EmailErrorCleared() bool {
+	_, ok := m.clearedFields[export.FieldEmailError]
+	return ok
+}
+
+// ResetEmailError resets all changes to the "email_error" field.
+func (m *ExportMutation) ResetEmailError() {
+	m.email_error = nil
+	delete(m.clearedFields, export.FieldEmailError)
+}
+
+// ClearSchool clears the "school" edge to the School entity.
+func (m *ExportMutation) ClearSchool() {
+	m.clearedschool = true
+	m.clearedFields[export.FieldSchoolID] = struct{}{}
+}
+
+// SchoolCleared reports if the "school" edge to the School entity was cleared.
+func (m *ExportMutation) SchoolCleared() bool {
+	return m.clearedschool
+}
+
+// SchoolIDs returns the "school" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// SchoolID instead. It exists only for internal usage by the builders.
+func (m *ExportMutation) SchoolIDs() (ids []int) {
+	if id := m.school; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetSchool resets all changes to the "school" edge.
+func (m *ExportMutation) ResetSchool() {
+	m.school = nil
+	m.clearedschool = false
+}
+
+// ClearRequestedBy clears the "requested_by" edge to the User entity.
+func (m *ExportMutation) ClearRequestedBy() {
+	m.clearedrequested_by = true
+	m.clearedFields[export.FieldRequestedByID] = struct{}{}
+}
+
+// RequestedByCleared reports if the "requested_by" edge to the User entity was cleared.
+func (m *ExportMutation) RequestedByCleared() bool {
+	return m.RequestedByIDCleared() || m.clearedrequested_by
+}
+
+// RequestedByIDs returns the "requested_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// RequestedByID instead. It exists only for internal usage by the builders.
+func (m *ExportMutation) RequestedByIDs() (ids []int) {
+	if id := m.requested_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetRequestedBy resets all changes to the "requested_by" edge.
+func (m *ExportMutation) ResetRequestedBy() {
+	m.requested_by = nil
+	m.clearedrequested_by = false
+}
+
+// Where appends a list predicates to the ExportMutation builder.
+func (m *ExportMutation) Where(ps ...predicate.Export) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ExportMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ExportMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Export, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ExportMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ExportMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Export).
+func (m *ExportMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ExportMutation) Fields() []string {
+	fields := make([]string, 0, 18)
+	if m.school != nil {
+		fields = append(fields, export.FieldSchoolID)
+	}
+	if m.status != nil {
+		fields = append(fields, export.FieldStatus)
+	}
+	if m.filter != nil {
+		fields = append(fields, export.FieldFilter)
+	}
+	if m.max_event_id != nil {
+		fields = append(fields, export.FieldMaxEventID)
+	}
+	if m.requested_by != nil {
+		fields = append(fields, export.FieldRequestedByID)
+	}
+	if m.token_id != nil {
+		fields = append(fields, export.FieldTokenID)
+	}
+	if m.email != nil {
+		fields = append(fields, export.FieldEmail)
+	}
+	if m.requested_at != nil {
+		fields = append(fields, export.FieldRequestedAt)
+	}
+	if m.started_at != nil {
+		fields = append(fields, export.FieldStartedAt)
+	}
+	if m.finished_at != nil {
+		fields = append(fields, export.FieldFinishedAt)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, export.FieldExpiresAt)
+	}
+	if m.row_count != nil {
+		fields = append(fields, export.FieldRowCount)
+	}
+	if m.byte_size != nil {
+		fields = append(fields, export.FieldByteSize)
+	}
+	if m.error != nil {
+		fields = append(fields, export.FieldError)
+	}
+	if m.attempts != nil {
+		fields = append(fields, export.FieldAttempts)
+	}
+	if m.blob_key != nil {
+		fields = append(fields, export.FieldBlobKey)
+	}
+	if m.email_sent_at != nil {
+		fields = append(fields, export.FieldEmailSentAt)
+	}
+	if m.email_error != nil {
+		fields = append(fields, export.FieldEmailError)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ExportMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case export.FieldSchoolID:
+		return m.SchoolID()
+	case export.FieldStatus:
+		return m.Status()
+	case export.FieldFilter:
+		return m.Filter()
+	case export.FieldMaxEventID:
+		return m.MaxEventID()
+	case export.FieldRequestedByID:
+		return m.RequestedByID()
+	case export.FieldTokenID:
+		return m.TokenID()
+	case export.FieldEmail:
+		return m.Email()
+	case export.FieldRequestedAt:
+		return m.RequestedAt()
+	case export.FieldStartedAt:
+		return m.StartedAt()
+	case export.FieldFinishedAt:
+		return m.FinishedAt()
+	case export.FieldExpiresAt:
+		return m.ExpiresAt()
+	case export.FieldRowCount:
+		return m.RowCount()
+	case export.FieldByteSize:
+		return m.ByteSize()
+	case export.FieldError:
+		return m.Error()
+	case export.FieldAttempts:
+		return m.Attempts()
+	case export.FieldBlobKey:
+		return m.BlobKey()
+	case export.FieldEmailSentAt:
+		return m.EmailSentAt()
+	case export.FieldEmailError:
+		return m.EmailError()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ExportMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case export.FieldSchoolID:
+		return m.OldSchoolID(ctx)
+	case export.FieldStatus:
+		return m.OldStatus(ctx)
+	case export.FieldFilter:
+		return m.OldFilter(ctx)
+	case export.FieldMaxEventID:
+		return m.OldMaxEventID(ctx)
+	case export.FieldRequestedByID:
+		return m.OldRequestedByID(ctx)
+	case export.FieldTokenID:
+		return m.OldTokenID(ctx)
+	case export.FieldEmail:
+		return m.OldEmail(ctx)
+	case export.FieldRequestedAt:
+		return m.OldRequestedAt(ctx)
+	case export.FieldStartedAt:
+		return m.OldStartedAt(ctx)
+	case export.FieldFinishedAt:
+		return m.OldFinishedAt(ctx)
+	case export.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case export.FieldRowCount:
+		return m.OldRowCount(ctx)
+	case export.FieldByteSize:
+		return m.OldByteSize(ctx)
+	case export.FieldError:
+		return m.OldError(ctx)
+	case export.FieldAttempts:
+		return m.OldAttempts(ctx)
+	case export.FieldBlobKey:
+		return m.OldBlobKey(ctx)
+	case export.FieldEmailSentAt:
+		return m.OldEmailSentAt(ctx)
+	case export.FieldEmailError:
+		return m.OldEmailError(ctx)
+	}
+	return nil, fmt.Errorf("unknown Export field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ExportMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case export.FieldSchoolID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSchoolID(v)
+		return nil
+	case export.FieldStatus:
+		v, ok := value.(export.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case export.FieldFilter:
+		v, ok := value.(json.RawMessage)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFilter(v)
+		return nil
+	case export.FieldMaxEventID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMaxEventID(v)
+		return nil
+	case export.FieldRequestedByID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequestedByID(v)
+		return nil
+	case export.FieldTokenID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTokenID(v)
+		return nil
+	case export.FieldEmail:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEmail(v)
+		return nil
+	case export.FieldRequestedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequestedAt(v)
+		return nil
+	case export.FieldStartedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedAt(v)
+		return nil
+	case export.FieldFinishedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFinishedAt(v)
+		return nil
+	case export.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case export.FieldRowCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRowCount(v)
+		return nil
+	case export.FieldByteSize:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetByteSize(v)
+		return nil
+	case export.FieldError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetError(v)
+		return nil
+	case export.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttempts(v)
+		return nil
+	case export.FieldBlobKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBlobKey(v)
+		return nil
+	case export.FieldEmailSentAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEmailSentAt(v)
+		return nil
+	case export.FieldEmailError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEmailError(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Export field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ExportMutation) AddedFields() []string {
+	var fields []string
+	if m.addmax_event_id != nil {
+		fields = append(fields, export.FieldMaxEventID)
+	}
+	if m.addtoken_id != nil {
+		fields = append(fields, export.FieldTokenID)
+	}
+	if m.addrow_count != nil {
+		fields = append(fields, export.FieldRowCount)
+	}
+	if m.addbyte_size != nil {
+		fields = append(fields, export.FieldByteSize)
+	}
+	if m.addattempts != nil {
+		fields = append(fields, export.FieldAttempts)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ExportMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case export.FieldMaxEventID:
+		return m.AddedMaxEventID()
+	case export.FieldTokenID:
+		return m.AddedTokenID()
+	case export.FieldRowCount:
+		return m.AddedRowCount()
+	case export.FieldByteSize:
+		return m.AddedByteSize()
+	case export.FieldAttempts:
+		return m.AddedAttempts()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ExportMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case export.FieldMaxEventID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMaxEventID(v)
+		return nil
+	case export.FieldTokenID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTokenID(v)
+		return nil
+	case export.FieldRowCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRowCount(v)
+		return nil
+	case export.FieldByteSize:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddByteSize(v)
+		return nil
+	case export.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAttempts(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Export numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ExportMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(export.FieldRequestedByID) {
+		fields = append(fields, export.FieldRequestedByID)
+	}
+	if m.FieldCleared(export.FieldTokenID) {
+		fields = append(fields, export.FieldTokenID)
+	}
+	if m.FieldCleared(export.FieldStartedAt) {
+		fields = append(fields, export.FieldStartedAt)
+	}
+	if m.FieldCleared(export.FieldFinishedAt) {
+		fields = append(fields, export.FieldFinishedAt)
+	}
+	if m.FieldCleared(export.FieldExpiresAt) {
+		fields = append(fields, export.FieldExpiresAt)
+	}
+	if m.FieldCleared(export.FieldRowCount) {
+		fields = append(fields, export.FieldRowCount)
+	}
+	if m.FieldCleared(export.FieldByteSize) {
+		fields = append(fields, export.FieldByteSize)
+	}
+	if m.FieldCleared(export.FieldError) {
+		fields = append(fields, export.FieldError)
+	}
+	if m.FieldCleared(export.FieldBlobKey) {
+		fields = append(fields, export.FieldBlobKey)
+	}
+	if m.FieldCleared(export.FieldEmailSentAt) {
+		fields = append(fields, export.FieldEmailSentAt)
+	}
+	if m.FieldCleared(export.FieldEmailError) {
+		fields = append(fields, export.FieldEmailError)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ExportMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ExportMutation) ClearField(name string) error {
+	switch name {
+	case export.FieldRequestedByID:
+		m.ClearRequestedByID()
+		return nil
+	case export.FieldTokenID:
+		m.ClearTokenID()
+		return nil
+	case export.FieldStartedAt:
+		m.ClearStartedAt()
+		return nil
+	case export.FieldFinishedAt:
+		m.ClearFinishedAt()
+		return nil
+	case export.FieldExpiresAt:
+		m.ClearExpiresAt()
+		return nil
+	case export.FieldRowCount:
+		m.ClearRowCount()
+		return nil
+	case export.FieldByteSize:
+		m.ClearByteSize()
+		return nil
+	case export.FieldError:
+		m.ClearError()
+		return nil
+	case export.FieldBlobKey:
+		m.ClearBlobKey()
+		return nil
+	case export.FieldEmailSentAt:
+		m.ClearEmailSentAt()
+		return nil
+	case export.FieldEmailError:
+		m.ClearEmailError()
+		return nil
+	}
+	return fmt.Errorf("unknown Export nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ExportMutation) ResetField(name string) error {
+	switch name {
+	case export.FieldSchoolID:
+		m.ResetSchoolID()
+		return nil
+	case export.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case export.FieldFilter:
+		m.ResetFilter()
+		return nil
+	case export.FieldMaxEventID:
+		m.ResetMaxEventID()
+		return nil
+	case export.FieldRequestedByID:
+		m.ResetRequestedByID()
+		return nil
+	case export.FieldTokenID:
+		m.ResetTokenID()
+		return nil
+	case export.FieldEmail:
+		m.ResetEmail()
+		return nil
+	case export.FieldRequestedAt:
+		m.ResetRequestedAt()
+		return nil
+	case export.FieldStartedAt:
+		m.ResetStartedAt()
+		return nil
+	case export.FieldFinishedAt:
+		m.ResetFinishedAt()
+		return nil
+	case export.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case export.FieldRowCount:
+		m.ResetRowCount()
+		return nil
+	case export.FieldByteSize:
+		m.ResetByteSize()
+		return nil
+	case export.FieldError:
+		m.ResetError()
+		return nil
+	case export.FieldAttempts:
+		m.ResetAttempts()
+		return nil
+	case export.FieldBlobKey:
+		m.ResetBlobKey()
+		return nil
+	case export.FieldEmailSentAt:
+		m.ResetEmailSentAt()
+		return nil
+	case export.FieldEmailError:
+		m.ResetEmailError()
+		return nil
+	}
+	return fmt.Errorf("unknown Export field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ExportMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.school != nil {
+		edges = append(edges, export.EdgeSchool)
+	}
+	if m.requested_by != nil {
+		edges = append(edges, export.EdgeRequestedBy)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ExportMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case export.EdgeSchool:
+		if id := m.school; id != nil {
+			return []ent.Value{*id}
+		}
+	case export.EdgeRequestedBy:
+		if id := m.requested_by; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ExportMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ExportMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ExportMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedschool {
+		edges = append(edges, export.EdgeSchool)
+	}
+	if m.clearedrequested_by {
+		edges = append(edges, export.EdgeRequestedBy)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ExportMutation) EdgeCleared(name string) bool {
+	switch name {
+	case export.EdgeSchool:
+		return m.clearedschool
+	case export.EdgeRequestedBy:
+		return m.clearedrequested_by
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ExportMutation) ClearEdge(name string) error {
+	switch name {
+	case export.EdgeSchool:
+		m.ClearSchool()
+		return nil
+	case export.EdgeRequestedBy:
+		m.ClearRequestedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown Export unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ExportMutation) ResetEdge(name string) error {
+	switch name {
+	case export.EdgeSchool:
+		m.ResetSchool()
+		return nil
+	case export.EdgeRequestedBy:
+		m.ResetRequestedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown Export edge %s", name)
 }
 
 // LoginThrottleMutation represents an operation that mutates the LoginThrottle nodes in the graph.

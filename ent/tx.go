@@ -18,6 +18,8 @@ type Tx struct {
 	APIToken *APITokenClient
 	// Event is the client for interacting with the Event builders.
 	Event *EventClient
+	// Export is the client for interacting with the Export builders.
+	Export *ExportClient
 	// LoginThrottle is the client for interacting with the LoginThrottle builders.
 	LoginThrottle *LoginThrottleClient
 	// School is the client for interacting with the School builders.
@@ -161,6 +163,7 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.APIToken = NewAPITokenClient(tx.config)
 	tx.Event = NewEventClient(tx.config)
+	tx.Export = NewExportClient(tx.config)
 	tx.LoginThrottle = NewLoginThrottleClient(tx.config)
 	tx.School = NewSchoolClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)

@@ -45,6 +45,9 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 // Event returns EventResolver implementation.
 func (r *Resolver) Event() EventResolver { return &eventResolver{r} }
 
+// Export returns ExportResolver implementation.
+func (r *Resolver) Export() ExportResolver { return &exportResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
@@ -52,7 +55,8 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 func (r *Resolver) User() UserResolver { return &userResolver{r} }
 
 type (
-	eventResolver struct{ *Resolver }
-	queryResolver struct{ *Resolver }
-	userResolver  struct{ *Resolver }
+	eventResolver  struct{ *Resolver }
+	exportResolver struct{ *Resolver }
+	queryResolver  struct{ *Resolver }
+	userResolver   struct{ *Resolver }
 )

@@ -5,6 +5,7 @@ package graph
 import (
 	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/internal/auth"
+	"github.com/provreport/provreport/internal/export"
 	"github.com/provreport/provreport/internal/ingest"
 )
 
@@ -18,4 +19,6 @@ type Resolver struct {
 	Recorder *ingest.Recorder
 	// Sessions signs dashboard users in and out.
 	Sessions *auth.Sessions
+	// Exports requests and serves CSV exports.
+	ExportService *export.Service
 }

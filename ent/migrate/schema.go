@@ -116,6 +116,60 @@ var (
 			},
 		},
 	}
+	// ExportsColumns holds the columns for the "exports" table.
+	ExportsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"QUEUED", "RUNNING", "READY", "FAILED", "EXPIRED"}, Default: "QUEUED"},
+		{Name: "filter", Type: field.TypeJSON},
+		{Name: "max_event_id", Type: field.TypeInt64},
+		{Name: "token_id", Type: field.TypeInt, Nullable: true},
+		{Name: "email", Type: field.TypeString, Default: ""},
+		{Name: "requested_at", Type: field.TypeTime},
+		{Name: "started_at", Type: field.TypeTime, Nullable: true},
+		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+		{Name: "expires_at", Type: field.TypeTime, Nullable: true},
+		{Name: "row_count", Type: field.TypeInt, Nullable: true},
+		{Name: "byte_size", Type: field.TypeInt64, Nullable: true},
+		{Name: "error", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "blob_key", Type: field.TypeString, Nullable: true},
+		{Name: "email_sent_at", Type: field.TypeTime, Nullable: true},
+		{Name: "email_error", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "school_id", Type: field.TypeInt},
+		{Name: "requested_by_id", Type: field.TypeInt, Nullable: true},
+	}
+	// ExportsTable holds the schema information for the "exports" table.
+	ExportsTable = &schema.Table{
+		Name:       "exports",
+		Columns:    ExportsColumns,
+		PrimaryKey: []*schema.Column{ExportsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "exports_schools_school",
+				Columns:    []*schema.Column{ExportsColumns[17]},
+				RefColumns: []*schema.Column{SchoolsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "exports_users_requested_by",
+				Columns:    []*schema.Column{ExportsColumns[18]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "export_school_id_requested_by_id_requested_at",
+				Unique:  false,
+				Columns: []*schema.Column{ExportsColumns[17], ExportsColumns[18], ExportsColumns[6]},
+			},
+			{
+				Name:    "export_status_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{ExportsColumns[1], ExportsColumns[9]},
+			},
+		},
+	}
 	// LoginThrottlesColumns holds the columns for the "login_throttles" table.
 	LoginThrottlesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -229,6 +283,7 @@ var (
 	Tables = []*schema.Table{
 		APITokensTable,
 		EventsTable,
+		ExportsTable,
 		LoginThrottlesTable,
 		SchoolsTable,
 		SessionsTable,
@@ -248,6 +303,11 @@ func init() {
 	EventsTable.ForeignKeys[2].RefTable = SyncProfilesTable
 	EventsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(4294967296),
+	}
+	ExportsTable.ForeignKeys[0].RefTable = SchoolsTable
+	ExportsTable.ForeignKeys[1].RefTable = UsersTable
+	ExportsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(30064771072),
 	}
 	LoginThrottlesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(21474836480),

@@ -7,6 +7,7 @@ import (
 
 	"github.com/provreport/provreport/ent/apitoken"
 	"github.com/provreport/provreport/ent/event"
+	"github.com/provreport/provreport/ent/export"
 	"github.com/provreport/provreport/ent/loginthrottle"
 	"github.com/provreport/provreport/ent/schema"
 	"github.com/provreport/provreport/ent/school"
@@ -113,6 +114,25 @@ func init() {
 	eventDescRecordedAt := eventFields[15].Descriptor()
 	// event.DefaultRecordedAt holds the default value on creation for the recorded_at field.
 	event.DefaultRecordedAt = eventDescRecordedAt.Default.(func() time.Time)
+	exportMixin := schema.Export{}.Mixin()
+	exportMixinHooks0 := exportMixin[0].Hooks()
+	export.Hooks[0] = exportMixinHooks0[0]
+	exportMixinInters0 := exportMixin[0].Interceptors()
+	export.Interceptors[0] = exportMixinInters0[0]
+	exportFields := schema.Export{}.Fields()
+	_ = exportFields
+	// exportDescEmail is the schema descriptor for email field.
+	exportDescEmail := exportFields[5].Descriptor()
+	// export.DefaultEmail holds the default value on creation for the email field.
+	export.DefaultEmail = exportDescEmail.Default.(string)
+	// exportDescRequestedAt is the schema descriptor for requested_at field.
+	exportDescRequestedAt := exportFields[6].Descriptor()
+	// export.DefaultRequestedAt holds the default value on creation for the requested_at field.
+	export.DefaultRequestedAt = exportDescRequestedAt.Default.(func() time.Time)
+	// exportDescAttempts is the schema descriptor for attempts field.
+	exportDescAttempts := exportFields[13].Descriptor()
+	// export.DefaultAttempts holds the default value on creation for the attempts field.
+	export.DefaultAttempts = exportDescAttempts.Default.(int)
 	loginthrottleFields := schema.LoginThrottle{}.Fields()
 	_ = loginthrottleFields
 	// loginthrottleDescKey is the schema descriptor for key field.

@@ -52,17 +52,22 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   // A session that expires mid-use sends the user to sign in and back. Only a signed-in
   // session can expire; a signed-out one simply shows the sign-in page.
   const signedIn = useRef(false)
-  expired.current = () => {
-    const here = window.location.pathname + window.location.search
-    if (!signedIn.current || window.location.pathname === '/signin') return
-    signedIn.current = false
-    restart()
-    navigate(signInPath(here), { replace: true })
-  }
+  const onSignedIn = useCallback((v: boolean) => {
+    signedIn.current = v
+  }, [])
+  useEffect(() => {
+    expired.current = () => {
+      const here = window.location.pathname + window.location.search
+      if (!signedIn.current || window.location.pathname === '/signin') return
+      signedIn.current = false
+      restart()
+      navigate(signInPath(here), { replace: true })
+    }
+  }, [restart])
 
   return (
     <Provider value={session.client}>
-      <SessionLoader live={session.live} restart={restart} signedIn={signedIn}>
+      <SessionLoader live={session.live} restart={restart} onSignedIn={onSignedIn}>
         {children}
       </SessionLoader>
     </Provider>
@@ -72,16 +77,14 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 interface LoaderProps {
   live: LiveConnection
   restart: () => void
-  signedIn: { current: boolean }
+  onSignedIn: (signedIn: boolean) => void
   children: ReactNode
 }
 
-function SessionLoader({ live, restart, signedIn, children }: LoaderProps) {
+function SessionLoader({ live, restart, onSignedIn, children }: LoaderProps) {
   const [meResult] = useQuery({ query: MeDocument, requestPolicy: 'network-only' })
   const me = meResult.fetching && !meResult.data ? undefined : (meResult.data?.me ?? (meResult.error ? undefined : null))
-  useEffect(() => {
-    signedIn.current = Boolean(me)
-  }, [me, signedIn])
+  useEffect(() => onSignedIn(Boolean(me)), [me, onSignedIn])
   const [schoolResult] = useQuery({ query: SchoolDocument, pause: !me })
   const unauthenticated = meResult.error?.graphQLErrors.some((e) => e.extensions?.code === 'UNAUTHENTICATED')
   const value = useMemo<SessionValue>(

@@ -3,11 +3,13 @@ package command
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/provreport/provreport/internal/auth"
 	"github.com/provreport/provreport/internal/demo"
+	"github.com/provreport/provreport/internal/queue"
 	"github.com/provreport/provreport/internal/server"
 	"github.com/provreport/provreport/internal/store"
 )
@@ -22,6 +24,12 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	publicURL := fs.String("public-url", env("PROVREPORT_PUBLIC_URL", ""), "the dashboard's address as users reach it, for links in emails; https makes cookies Secure (env PROVREPORT_PUBLIC_URL)")
 	idle := fs.Duration("session-idle", envDuration("PROVREPORT_SESSION_IDLE", 2*time.Hour), "sign out after this long idle (env PROVREPORT_SESSION_IDLE)")
 	lifetime := fs.Duration("session-lifetime", envDuration("PROVREPORT_SESSION_LIFETIME", 12*time.Hour), "sign out this long after sign-in (env PROVREPORT_SESSION_LIFETIME)")
+	dataDir := fs.String("data-dir", env("PROVREPORT_DATA_DIR", "data"), "folder for export files and the mail outbox (env PROVREPORT_DATA_DIR)")
+	blobURL := fs.String("export-bucket", env("PROVREPORT_EXPORT_BUCKET", ""), "blob storage for export files: s3://, gs://, azblob:// or file:// URL; default DATA_DIR/exports (env PROVREPORT_EXPORT_BUCKET)")
+	exportTTL := fs.Duration("export-ttl", envDuration("PROVREPORT_EXPORT_TTL", 7*24*time.Hour), "how long finished exports can be downloaded (env PROVREPORT_EXPORT_TTL)")
+	smtpURL := fs.String("smtp-url", env("PROVREPORT_SMTP_URL", ""), "SMTP server, smtp://user:pass@host:587[?starttls=required] or smtps://…; empty writes mail to DATA_DIR/outbox (env PROVREPORT_SMTP_URL)")
+	smtpFrom := fs.String("smtp-from", env("PROVREPORT_SMTP_FROM", "provreport <provreport@localhost>"), "From address of emails (env PROVREPORT_SMTP_FROM)")
+	workers := fs.Int("workers", envInt("PROVREPORT_WORKERS", 2), "background jobs this replica works at once (env PROVREPORT_WORKERS)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -44,7 +52,14 @@ func serve(ctx context.Context, c *cli, args []string) error {
 			fmt.Fprintf(c.stderr, "API token (reports:read, events:write), shown once:\n  %s\n\n", res.Token)
 		}
 	}
-	srv, err := server.New(db, server.Config{
+	srv, err := server.New(ctx, db, server.Config{
+		PublicURL: *publicURL,
+		DataDir:   *dataDir,
+		BlobURL:   *blobURL,
+		ExportTTL: *exportTTL,
+		SMTPURL:   *smtpURL,
+		SMTPFrom:  *smtpFrom,
+		Queue:     queue.Options{Workers: *workers},
 		Addr:          *addr,
 		CORSOrigins:   splitList(*cors),
 		ShutdownGrace: *grace,
@@ -71,6 +86,10 @@ func openMigrated(ctx context.Context, url string) (*store.DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := queue.Migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 
@@ -82,6 +101,15 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+func envInt(name string, def int) int {
+	if v := env(name, ""); v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+	}
+	return def
 }
 
 func envDuration(name string, def time.Duration) time.Duration {

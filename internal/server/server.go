@@ -6,23 +6,29 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/riverqueue/river"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/provreport/provreport/frontend"
 	"github.com/provreport/provreport/graph"
 	"github.com/provreport/provreport/internal/auth"
+	"github.com/provreport/provreport/internal/export"
 	"github.com/provreport/provreport/internal/ingest"
+	"github.com/provreport/provreport/internal/mail"
+	"github.com/provreport/provreport/internal/queue"
 	"github.com/provreport/provreport/internal/requestid"
 	"github.com/provreport/provreport/internal/store"
 	"github.com/provreport/provreport/internal/usererr"
@@ -46,6 +52,19 @@ type Config struct {
 	MaxDepth int
 	// Session configures dashboard sessions.
 	Session auth.SessionOptions
+	// PublicURL is the dashboard's address as users reach it, for links in emails.
+	PublicURL string
+	// DataDir holds the default export folder and the mail outbox.
+	DataDir string
+	// BlobURL is the export storage bucket (s3://, gs://, azblob://, file://); empty
+	// means DataDir/exports.
+	BlobURL string
+	// SMTPURL and SMTPFrom configure email; without SMTPURL mail goes to DataDir/outbox.
+	SMTPURL, SMTPFrom string
+	// ExportTTL is how long finished exports can be downloaded.
+	ExportTTL time.Duration
+	// Queue tunes the background job queue.
+	Queue queue.Options
 }
 
 // Defaults fills unset fields with production defaults.
@@ -66,6 +85,12 @@ func (c *Config) Defaults() {
 	if c.MaxDepth == 0 {
 		c.MaxDepth = 12
 	}
+	if c.DataDir == "" {
+		c.DataDir = "data"
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
 	if c.ShutdownGrace == 0 {
 		c.ShutdownGrace = 20 * time.Second
 	}
@@ -81,15 +106,46 @@ type Server struct {
 	Recorder *ingest.Recorder
 	// Sessions signs dashboard users in and out.
 	Sessions *auth.Sessions
+	// Exports builds and serves CSV exports.
+	Exports *export.Service
+	// Queue works background jobs.
+	Queue *queue.Queue
 }
 
-// New builds the server's handler.
-func New(db *store.DB, cfg Config, logger *slog.Logger) (*Server, error) {
+// New builds the server: its services, background workers and HTTP handler. Call
+// ListenAndServe (or Start and Stop around Handler) to run it.
+func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*Server, error) {
 	cfg.Defaults()
 	s := &Server{cfg: cfg, db: db, logger: logger, Recorder: ingest.NewRecorder(db.Client),
 		Sessions: auth.NewSessions(db.Client, cfg.Session)}
 
-	resolver := &graph.Resolver{Client: db.Client, Dialect: db.Dialect, Recorder: s.Recorder, Sessions: s.Sessions}
+	sender, err := mail.New(cfg.SMTPURL, cfg.SMTPFrom, filepath.Join(cfg.DataDir, "outbox"), logger)
+	if err != nil {
+		return nil, err
+	}
+	bucket, err := export.OpenBucket(ctx, cfg.BlobURL, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	s.Exports = &export.Service{DB: db, Bucket: bucket, Mail: sender, PublicURL: cfg.PublicURL,
+		TTL: cfg.ExportTTL, Logger: logger}
+	workers := river.NewWorkers()
+	s.Exports.Register(workers)
+	qo := cfg.Queue
+	qo.Periodic = append(qo.Periodic, s.Exports.Periodic()...)
+	qo.Periodic = append(qo.Periodic, auth.Periodic(db.Client)...)
+	auth.RegisterWorkers(workers, db.Client)
+	if qo.Logger == nil {
+		qo.Logger = logger
+	}
+	s.Queue, err = queue.New(db, workers, qo)
+	if err != nil {
+		return nil, err
+	}
+	s.Exports.Queue = s.Queue
+
+	resolver := &graph.Resolver{Client: db.Client, Dialect: db.Dialect, Recorder: s.Recorder, Sessions: s.Sessions,
+		ExportService: s.Exports}
 	gql := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolver, Complexity: graph.Complexity()}))
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
@@ -113,6 +169,7 @@ func New(db *store.DB, cfg Config, logger *slog.Logger) (*Server, error) {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /playground", s.adminOnly(playground(dist)))
+	mux.HandleFunc("GET /exports/{id}/download", s.download)
 	mux.Handle("/", spa(dist))
 
 	c := cors.New(cors.Options{
@@ -185,12 +242,34 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte("ready\n"))
 }
 
-// ListenAndServe serves until ctx is cancelled, then shuts down gracefully within the
-// configured grace period. ready, when not nil, receives the bound address.
+// Start starts the background job workers.
+func (s *Server) Start(ctx context.Context) error {
+	return s.Queue.Start(ctx)
+}
+
+// Stop stops the job workers, letting running jobs finish until ctx ends; jobs still
+// running then are cancelled and retried later.
+func (s *Server) Stop(ctx context.Context) error {
+	if err := s.Queue.Stop(ctx); err != nil {
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = s.Queue.StopAndCancel(cctx)
+		return err
+	}
+	return nil
+}
+
+// ListenAndServe starts the workers and serves until ctx is cancelled, then shuts down
+// gracefully within the configured grace period: it stops accepting, finishes in-flight
+// requests and jobs, and returns. ready, when not nil, receives the bound address.
 func (s *Server) ListenAndServe(ctx context.Context, ready func(addr string)) error {
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		return err
+	}
+	if err := s.Start(ctx); err != nil {
+		ln.Close()
+		return fmt.Errorf("start job queue: %w", err)
 	}
 	srv := &http.Server{
 		Handler:           s.handler,
@@ -211,8 +290,14 @@ func (s *Server) ListenAndServe(ctx context.Context, ready func(addr string)) er
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return err
+	errs := make(chan error, 2)
+	go func() { errs <- srv.Shutdown(sctx) }()
+	go func() { errs <- s.Stop(sctx) }()
+	var first error
+	for range 2 {
+		if err := <-errs; err != nil && !errors.Is(err, context.DeadlineExceeded) && first == nil {
+			first = err
+		}
 	}
-	return nil
+	return first
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/provreport/provreport/internal/queue"
 	"github.com/provreport/provreport/internal/store"
 )
 
@@ -50,6 +51,9 @@ func Open(t testing.TB, kind string) *store.DB {
 	t.Cleanup(func() { db.Close() })
 	if err := db.Migrate(context.Background()); err != nil {
 		t.Fatalf("migrate %s: %v", kind, err)
+	}
+	if err := queue.Migrate(context.Background(), db); err != nil {
+		t.Fatalf("migrate job queue %s: %v", kind, err)
 	}
 	return db
 }

@@ -23,9 +23,13 @@ export function DateTimeField({ label, value, onCommit, hint, invalid, min, max 
   const committed = useRef(value)
 
   // The URL is the truth: Back/Forward or a chart drag changes value from outside.
+  const [shown, setShown] = useState(value)
+  if (shown !== value) {
+    setShown(value)
+    setDraft(value)
+  }
   useEffect(() => {
     committed.current = value
-    setDraft(value)
   }, [value])
 
   useEffect(() => () => clearTimeout(timer.current), [])
@@ -39,10 +43,14 @@ export function DateTimeField({ label, value, onCommit, hint, invalid, min, max 
 
   return (
     <div className={invalid ? 'field invalid' : 'field'}>
-      <label htmlFor={id}>
-        {label}
-        {hint && <span className="field-hint"> {hint}</span>}
-      </label>
+      <span className="label-row">
+        <label htmlFor={id}>{label}</label>
+        {hint && (
+          <span id={`${id}-hint`} className="field-hint">
+            {hint}
+          </span>
+        )}
+      </span>
       <input
         id={id}
         type="datetime-local"
@@ -51,7 +59,7 @@ export function DateTimeField({ label, value, onCommit, hint, invalid, min, max 
         min={min || undefined}
         max={max || undefined}
         aria-invalid={invalid ? true : undefined}
-        aria-describedby={invalid ? `${id}-err` : undefined}
+        aria-describedby={[hint ? `${id}-hint` : '', invalid ? `${id}-err` : ''].filter(Boolean).join(' ') || undefined}
         onChange={(e) => {
           const v = e.target.value
           setDraft(v)

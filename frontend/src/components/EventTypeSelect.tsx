@@ -89,10 +89,12 @@ export function EventTypeSelect({ label, value, onChange }: Props) {
         className="select-button"
         aria-expanded={open}
         aria-controls={`${id}-panel`}
-        aria-labelledby={`${id}-label ${id}-button`}
+        aria-describedby={`${id}-summary`}
         onClick={() => setOpen((o) => !o)}
       >
-        <span className="select-button-text">{summarize(value)}</span>
+        <span className="select-button-text" id={`${id}-summary`}>
+          {summarize(value)}
+        </span>
         <svg viewBox="0 0 16 16" aria-hidden="true" className="chevron">
           <path d="M4 6l4 4 4-4" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" />
         </svg>

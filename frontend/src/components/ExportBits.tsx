@@ -1,8 +1,8 @@
 // Pieces shared by the exports list and an export's own page: the status badge, the live status
 // feed (exportUpdated) and a sentence describing the export's filter.
 import { useEffect, useState } from 'react'
-import { useClient, useQuery } from 'urql'
-import { ExportNamesDocument, ExportUpdatedDocument, type ExportFieldsFragment, type ExportStatus } from '../gql/graphql'
+import { useClient } from 'urql'
+import { ExportUpdatedDocument, type ExportFieldsFragment, type ExportStatus } from '../gql/graphql'
 import { eventTypeName } from '../lib/eventTypes'
 import { formatDateTime } from '../lib/time'
 
@@ -35,47 +35,31 @@ export function StatusBadge({ status }: { status: ExportStatus }) {
  */
 export function useLiveExport(exp: ExportFieldsFragment | null | undefined): ExportFieldsFragment | null | undefined {
   const client = useClient()
-  const [latest, setLatest] = useState<ExportFieldsFragment | null>(null)
+  // An update belongs to the copy it arrived for; a refetched copy starts afresh.
+  const [latest, setLatest] = useState<{ base: ExportFieldsFragment; value: ExportFieldsFragment } | null>(null)
   const id = exp?.id
   const pending = exp ? isPending(exp.status) : false
 
   useEffect(() => {
-    setLatest(null)
-  }, [exp])
-
-  useEffect(() => {
-    if (!id || !pending) return
-    const sub = client.subscription(ExportUpdatedDocument, { id }).subscribe((res) => {
-      if (res.data?.exportUpdated) setLatest(res.data.exportUpdated)
+    if (!exp || !pending) return
+    const sub = client.subscription(ExportUpdatedDocument, { id: exp.id }).subscribe((res) => {
+      if (res.data?.exportUpdated) setLatest({ base: exp, value: res.data.exportUpdated })
     })
     return () => sub.unsubscribe()
-  }, [client, id, pending])
+  }, [client, exp, id, pending])
 
-  return latest && latest.id === id ? latest : exp
-}
-
-/** useExportNames resolves the sync profile and user names an export's filter refers to. */
-export function useExportNames(userID: string | null | undefined) {
-  const [res] = useQuery({ query: ExportNamesDocument, variables: { userID: userID ?? '', withUser: Boolean(userID) } })
-  const profiles = new Map((res.data?.syncProfiles ?? []).map((p) => [p.id, p.name]))
-  const node = res.data?.node
-  const user = node && 'username' in node ? { username: node.username, displayName: node.displayName } : undefined
-  return { profiles, user }
+  return latest && latest.base === exp ? latest.value : exp
 }
 
 /** describeFilter says in words which events an export holds. */
-export function describeFilter(
-  f: ExportFieldsFragment['filter'],
-  timeZone: string,
-  names: { profiles: Map<string, string>; user?: { username: string; displayName: string } },
-): string[] {
+export function describeFilter(f: ExportFieldsFragment['filter'], timeZone: string): string[] {
   const parts: string[] = []
   if (f.from && f.to) parts.push(`From ${formatDateTime(f.from, timeZone, false)} to ${formatDateTime(f.to, timeZone, false)}`)
   else if (f.from) parts.push(`From ${formatDateTime(f.from, timeZone, false)}`)
   else if (f.to) parts.push(`Up to ${formatDateTime(f.to, timeZone, false)}`)
   else parts.push('All dates')
-  if (f.userID) parts.push(`User: ${names.user ? names.user.displayName || names.user.username : 'one user'}`)
-  if (f.syncProfileID) parts.push(`Sync profile: ${names.profiles.get(f.syncProfileID) ?? 'one profile'}`)
+  if (f.user) parts.push(`User: ${f.user.displayName ? `${f.user.displayName} (${f.user.username})` : f.user.username}`)
+  if (f.syncProfile) parts.push(`Sync profile: ${f.syncProfile.name}`)
   parts.push(f.types && f.types.length > 0 ? `Events: ${f.types.map(eventTypeName).join(', ')}` : 'All event types')
   parts.push(f.activeOnly ? 'Sync runs that changed nothing left out' : 'Including sync runs that changed nothing')
   return parts

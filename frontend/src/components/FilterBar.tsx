@@ -86,11 +86,11 @@ export function FilterBar({ view, timeZone, onChange, onReset, searchUsers }: Pr
           <span>Filter Events for Activity</span>
         </label>
         <span className="field-hint block">Hides sync runs that changed nothing</span>
-      </div>
-      <div className="filter-actions">
-        <button type="button" className="button secondary small" onClick={onReset} disabled={!hasFilter(view)}>
-          Reset filters
-        </button>
+        {hasFilter(view) && (
+          <button type="button" className="link-button reset-link" onClick={onReset}>
+            Reset filters
+          </button>
+        )}
       </div>
     </form>
   )

@@ -29,7 +29,7 @@ export function Header() {
   return (
     <header className="app-header">
       <div className="brand">
-        <Link to="/" className="brand-link">
+        <Link to="/" className="brand-link" aria-label="Provisioning Report, home">
           <svg aria-hidden="true" viewBox="0 0 24 24" className="brand-mark">
             <path d="M4 19V5m0 14h16M8 15l3-4 3 2 5-7" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" />
           </svg>

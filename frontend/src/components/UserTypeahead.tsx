@@ -42,9 +42,12 @@ export function UserTypeahead({ label, value, onChange, search, debounceMs = 200
   const inputRef = useRef<HTMLInputElement>(null)
 
   // A value changed from outside (Back, a bookmark) shows in the input.
-  useEffect(() => {
+  const outside = `${value?.id ?? ''}\u0000${value?.label ?? ''}`
+  const [shown, setShown] = useState(outside)
+  if (shown !== outside) {
+    setShown(outside)
     setText(value?.label ?? '')
-  }, [value?.id, value?.label])
+  }
 
   useEffect(() => () => clearTimeout(timer.current), [])
 

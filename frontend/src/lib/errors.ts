@@ -27,8 +27,12 @@ export function describeGraphQLError(e: GraphQLErrorLike): string {
   const msg = e.message?.replace(/^(input|graphql):\s*/i, '') ?? ''
   switch (code) {
     case 'BAD_USER_INPUT':
-    case 'GRAPHQL_VALIDATION_FAILED':
       return msg ? `That didn't work: ${msg}` : 'Some of the values entered are not valid.'
+    case 'GRAPHQL_VALIDATION_FAILED':
+    case 'GRAPHQL_PARSE_FAILED':
+      return `The server did not understand the dashboard's request; the dashboard may be out of date, so reload the page. (${msg})`
+    case 'TOO_MANY_REQUESTS':
+      return msg || 'Too many attempts. Please wait a few minutes and try again.'
     case 'UNAUTHENTICATED':
       return 'Your session has ended. Please sign in again.'
     case 'FORBIDDEN':

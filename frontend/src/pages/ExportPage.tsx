@@ -2,7 +2,7 @@
 // the export holds, and the download link; a failed export says why and offers "Try again".
 import { useState } from 'react'
 import { useMutation, useQuery } from 'urql'
-import { StatusBadge, describeFilter, isPending, useExportNames, useLiveExport } from '../components/ExportBits'
+import { StatusBadge, describeFilter, isPending, useLiveExport } from '../components/ExportBits'
 import { ErrorBox, Loading } from '../components/Status'
 import { ExportDocument, RetryExportDocument } from '../gql/graphql'
 import { describeError, errorCode } from '../lib/errors'
@@ -17,7 +17,6 @@ export default function ExportPage({ id }: { id: string }) {
   const tz = school?.timezone ?? 'UTC'
   const [res, refetch] = useQuery({ query: ExportDocument, variables: { id } })
   const exp = useLiveExport(res.data?.export)
-  const names = useExportNames(exp?.filter.userID)
   const [{ fetching: retrying }, retry] = useMutation(RetryExportDocument)
   const [retryError, setRetryError] = useState('')
 
@@ -50,14 +49,14 @@ export default function ExportPage({ id }: { id: string }) {
             </div>
             {exp.status === 'READY' && exp.downloadURL && (
               <p>
-                <a className="download-link" href={exp.downloadURL} download>
+                <a className="download-link" href={exp.downloadURL} download={exp.fileName || true}>
                   Download the report (CSV, {formatBytes(exp.byteSize)})
                 </a>
               </p>
             )}
             {isPending(exp.status) && (
               <p role="status">
-                The file is being prepared. This page updates by itself, and an email will go to {me?.email ?? 'you'} when it is
+                The file is being prepared. This page updates by itself, and an email will go to {exp.email || me?.email || 'you'} when it is
                 ready.
               </p>
             )}
@@ -104,7 +103,7 @@ export default function ExportPage({ id }: { id: string }) {
           <div className="card">
             <h2>What it contains</h2>
             <ul>
-              {describeFilter(exp.filter, tz, names).map((p) => (
+              {describeFilter(exp.filter, tz).map((p) => (
                 <li key={p}>{p}</li>
               ))}
             </ul>

@@ -1,7 +1,7 @@
 // Your exports: every CSV download you requested, with live status while they are made.
 import { useState } from 'react'
 import { useMutation, useQuery } from 'urql'
-import { StatusBadge, describeFilter, useExportNames, useLiveExport } from '../components/ExportBits'
+import { StatusBadge, describeFilter, useLiveExport } from '../components/ExportBits'
 import { Empty, ErrorBox, Loading } from '../components/Status'
 import { ExportsDocument, RetryExportDocument, type ExportFieldsFragment } from '../gql/graphql'
 import { describeError } from '../lib/errors'
@@ -97,10 +97,9 @@ function ExportRow({ exp: initial }: { exp: ExportFieldsFragment }) {
   const { school } = useSession()
   const tz = school?.timezone ?? 'UTC'
   const exp = useLiveExport(initial)!
-  const names = useExportNames(exp.filter.userID)
   const [{ fetching }, retry] = useMutation(RetryExportDocument)
   const [error, setError] = useState('')
-  const parts = describeFilter(exp.filter, tz, names)
+  const parts = describeFilter(exp.filter, tz)
 
   return (
     <tr>
@@ -125,7 +124,7 @@ function ExportRow({ exp: initial }: { exp: ExportFieldsFragment }) {
       <td className="col-date">{exp.expiresAt ? formatDateTime(exp.expiresAt, tz, false) : '—'}</td>
       <td>
         {exp.status === 'READY' && exp.downloadURL ? (
-          <a href={exp.downloadURL} className="button secondary small" download>
+          <a href={exp.downloadURL} className="button secondary small" download={exp.fileName || true}>
             Download CSV
           </a>
         ) : exp.status === 'FAILED' ? (

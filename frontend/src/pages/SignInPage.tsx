@@ -27,7 +27,7 @@ export function SignInPage() {
 
   // Someone already signed in (e.g. in another tab) goes straight on.
   useEffect(() => {
-    if (me) navigate(next, { replace: true })
+    if (me) goNext(next)
   }, [me, next])
 
   async function onSubmit(e: FormEvent) {
@@ -51,7 +51,7 @@ export function SignInPage() {
       // Storage may be disabled; remembering the school is only a convenience.
     }
     restart()
-    navigate(next, { replace: true })
+    goNext(next)
   }
 
   return (
@@ -112,6 +112,13 @@ export function SignInPage() {
       </form>
     </main>
   )
+}
+
+// goNext continues to the page that asked for sign-in. Pages the server renders itself (the
+// GraphiQL playground) need a real page load; the dashboard's own pages do not.
+function goNext(next: string) {
+  if (/^\/playground(?:[/?#]|$)/.test(next)) window.location.assign(next)
+  else navigate(next, { replace: true })
 }
 
 function readLastSchool(): string {

@@ -119,7 +119,7 @@ function CreateToken({ timeZone, onCreated }: { timeZone: string; onCreated: (na
           {error}
         </div>
       )}
-      <div className="form-grid">
+      <div className="form-grid token-form">
         <div className="field">
           <label htmlFor={`${id}-name`}>Name</label>
           <input id={`${id}-name`} type="text" value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. LDAP sync agent" maxLength={100} />
@@ -133,8 +133,9 @@ function CreateToken({ timeZone, onCreated }: { timeZone: string; onCreated: (na
                 checked={scopes.includes(s.value)}
                 onChange={(e) => setScopes((cur) => (e.target.checked ? [...cur, s.value] : cur.filter((v) => v !== s.value)))}
               />
-              <span>
-                <code>{s.label}</code> <span className="muted small">{s.help}</span>
+              <span className="scope-choice">
+                <code>{s.label}</code>
+                <span className="muted small">{s.help}</span>
               </span>
             </label>
           ))}

@@ -1,0 +1,72 @@
+package schema
+
+import (
+	"encoding/json"
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	entschema "entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// Export is one "Download Provisioning Report" request: a CSV of the events a filter
+// matched when it was requested, built by a background job, announced by email and
+// downloaded from the dashboard until it expires.
+type Export struct {
+	ent.Schema
+}
+
+// Fields of the Export.
+func (Export) Fields() []ent.Field {
+	return []ent.Field{
+		field.Enum("status").Values("QUEUED", "RUNNING", "READY", "FAILED", "EXPIRED").Default("QUEUED"),
+		field.JSON("filter", json.RawMessage{}).
+			Comment("the report.Filter as requested").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Int64("max_event_id").
+			Comment("the newest event ID when requested: later events are not exported").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Int("requested_by_id").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Int("token_id").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.String("email").Default("").Comment("where the link is sent; empty when nobody can be told"),
+		field.Time("requested_at").Default(time.Now).Immutable().Annotations(entgql.OrderField("REQUESTED_AT")),
+		field.Time("started_at").Optional().Nillable(),
+		field.Time("finished_at").Optional().Nillable(),
+		field.Time("expires_at").Optional().Nillable(),
+		field.Int("row_count").Optional().Nillable(),
+		field.Int64("byte_size").Optional().Nillable(),
+		field.Text("error").Optional().Nillable(),
+		field.Int("attempts").Default(0),
+		field.String("blob_key").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Time("email_sent_at").Optional().Nillable(),
+		field.Text("email_error").Optional().Nillable(),
+	}
+}
+
+// Edges of the Export.
+func (Export) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("requested_by", User.Type).Field("requested_by_id").Unique(),
+	}
+}
+
+// Mixin of the Export.
+func (Export) Mixin() []ent.Mixin {
+	return []ent.Mixin{TenantMixin{}}
+}
+
+// Indexes of the Export.
+func (Export) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("school_id", "requested_by_id", "requested_at"),
+		index.Fields("status", "expires_at"),
+	}
+}
+
+// Annotations of the Export.
+func (Export) Annotations() []entschema.Annotation {
+	return []entschema.Annotation{entgql.RelayConnection()}
+}

@@ -1,0 +1,275 @@
+// The dashboard against the real server (PROVREPORT_BIN) with the demo school, in Chromium.
+// Skipped, with a note, when PROVREPORT_BIN is not set (`make test` sets it).
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { launch, watchPage } from './helpers.mjs'
+import { gql, PASSWORD, schemaHas, serverBinary, startServer } from './server.mjs'
+
+const skip = serverBinary() ? false : 'PROVREPORT_BIN is not set; run `make test` or set it to a built binary'
+
+describe('dashboard against the real server', { skip }, () => {
+  let server
+  let browser
+  let context
+  let page
+  let problems
+
+  before(async () => {
+    server = await startServer()
+    browser = await launch()
+    context = await browser.newContext({ viewport: { width: 1366, height: 900 } })
+    page = await context.newPage()
+    problems = watchPage(page)
+  })
+
+  after(async () => {
+    await browser?.close()
+    await server?.stop()
+  })
+
+  async function signIn(password = PASSWORD) {
+    await page.getByLabel('School').fill('demo')
+    await page.getByLabel('Username').fill('admin')
+    await page.getByLabel('Password').fill(password)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+  }
+
+  const rows = () => page.locator('table.events tbody tr')
+  const firstRowText = async () => (await rows().first().innerText()).replace(/\s+/g, ' ')
+  async function count() {
+    const text = await page.locator('.pager.top .pager-count').innerText()
+    const m = text.replace(/,/g, '').match(/(\d+) events?/)
+    return m ? Number(m[1]) : NaN
+  }
+  async function settled() {
+    await page.locator('table.events[aria-busy="true"]').waitFor({ state: 'detached' }).catch(() => {})
+    await rows().first().waitFor()
+  }
+
+  test('a signed-out visitor is sent to sign in and comes back to the page asked for', async () => {
+    await page.goto(`${server.url}/?type=SYNC_ERROR`)
+    await page.waitForURL(/\/signin\?next=/)
+    assert.equal(new URL(page.url()).searchParams.get('next'), '/?type=SYNC_ERROR')
+    await signIn('wrong-password')
+    await page.getByRole('alert').filter({ hasText: 'not right' }).waitFor()
+    await signIn()
+    await page.waitForURL((u) => u.pathname === '/' && u.search === '?type=SYNC_ERROR')
+    await settled()
+    await page.getByRole('banner').getByText('School Admin').waitFor()
+    await page.getByRole('banner').getByText('Demo', { exact: false }).first().waitFor()
+  })
+
+  test('the report has the columns, totals and chart of the product description', async () => {
+    await page.goto(`${server.url}/`)
+    await settled()
+    const headers = (await page.locator('table.events thead th').allInnerTexts()).map((t) => t.split('\n')[0].trim().toLowerCase())
+    assert.deepEqual(headers, ['date and time', 'event', 'sync profile', 'user', 'processed', 'added', 'updated', 'deleted', 'disabled', 'errors'])
+    for (const label of ['Added', 'Updated', 'Deleted', 'Disabled', 'Errors', 'Failed logins']) {
+      await page.locator('.totals dt', { hasText: new RegExp(`^${label}$`) }).waitFor()
+    }
+    await page.locator('.chart svg .bar').first().waitFor()
+    for (const label of ['From', 'To', 'For User', 'For Sync Profile', 'For Event', 'Filter Events for Activity']) {
+      assert.equal(await page.getByLabel(label, { exact: true }).count(), 1, label)
+    }
+    assert.equal(await page.getByLabel('Filter Events for Activity').isChecked(), true)
+    assert.equal(await rows().count(), 50)
+  })
+
+  test('For Event narrows the table, lives in the URL, and Back undoes it', async () => {
+    await page.goto(`${server.url}/`)
+    await settled()
+    await page.getByRole('button', { name: /For Event/ }).click()
+    await page.getByRole('checkbox', { name: /Authentication Failed/ }).check()
+    await page.keyboard.press('Escape')
+    await page.waitForURL(/type=AUTHENTICATION_FAILED/)
+    await settled()
+    const names = await page.locator('table.events tbody tr td:nth-child(2)').allInnerTexts()
+    assert.ok(names.length > 0)
+    for (const n of names) assert.match(n, /^Authentication Failed/)
+    await page.goBack()
+    await page.waitForURL((u) => !u.search.includes('type='))
+    await page.getByRole('button', { name: /For Event/ }).filter({ hasText: 'All events' }).waitFor()
+  })
+
+  test('unticking Filter Events for Activity shows the idle sync runs too', async () => {
+    await page.goto(`${server.url}/`)
+    await settled()
+    const active = await count()
+    await page.getByLabel('Filter Events for Activity').uncheck()
+    await page.waitForURL(/all=1/)
+    await page.waitForFunction((n) => {
+      const t = document.querySelector('.pager.top .pager-count')?.textContent?.replace(/,/g, '') ?? ''
+      return Number(t.match(/(\d+) events?/)?.[1]) > n
+    }, active)
+    assert.ok((await count()) > active)
+  })
+
+  test('For User is a keyboard typeahead', async () => {
+    await page.goto(`${server.url}/`)
+    await settled()
+    const box = page.getByRole('combobox', { name: 'For User' })
+    await box.fill('smith')
+    await page.getByRole('option').first().waitFor()
+    assert.equal(await box.getAttribute('aria-expanded'), 'true')
+    await box.press('ArrowDown')
+    await box.press('Enter')
+    await page.waitForURL(/user=/)
+    const label = await box.inputValue()
+    const username = label.match(/\(([^)]+)\)$/)?.[1] ?? label
+    await page.getByLabel('Filter Events for Activity').uncheck()
+    await page.waitForURL(/all=1/)
+    await settled()
+    const users = await page.locator('table.events tbody tr td:nth-child(4)').allInnerTexts()
+    for (const u of users) assert.equal(u.split('\n')[0], username)
+    await box.focus()
+    await box.press('Escape')
+    await page.waitForURL((u) => !u.search.includes('user='))
+  })
+
+  test('a row opens its details with the problems table', async () => {
+    await page.goto(`${server.url}/?type=USER_CSV_PROCESSED_WITH_ERRORS`)
+    await settled()
+    await rows().first().focus()
+    await page.keyboard.press('Enter')
+    const dialog = page.getByRole('dialog')
+    await dialog.waitFor()
+    for (const h of ['Started', 'Finished', 'Duration']) await dialog.getByText(h, { exact: true }).waitFor()
+    await dialog.getByRole('heading', { name: /Problems/ }).waitFor()
+    const heads = await dialog.locator('table.problems thead th').allInnerTexts()
+    assert.deepEqual(
+      heads.map((h) => h.trim().toLowerCase()),
+      ['line', 'field', 'message'],
+    )
+    await page.keyboard.press('Escape')
+    await dialog.waitFor({ state: 'detached' })
+  })
+
+  test('cursor paging, page size and sort order', async () => {
+    await page.goto(`${server.url}/`)
+    await settled()
+    const first = await firstRowText()
+    await page.getByRole('button', { name: 'Next' }).first().click()
+    await page.waitForURL(/after=/)
+    await settled()
+    assert.notEqual(await firstRowText(), first)
+    await page.getByRole('button', { name: 'Previous' }).first().click()
+    await page.waitForURL((u) => !u.search.includes('after=') && !u.search.includes('before='))
+    await settled()
+    assert.equal(await firstRowText(), first)
+
+    await page.getByLabel('Rows per page').selectOption('25')
+    await page.waitForURL(/size=25/)
+    await settled()
+    assert.equal(await rows().count(), 25)
+
+    const newest = await rows().first().locator('time').getAttribute('datetime')
+    await page.getByRole('button', { name: /Date and Time/ }).click()
+    await page.waitForURL(/order=asc/)
+    await settled()
+    const oldest = await rows().first().locator('time').getAttribute('datetime')
+    assert.ok(Date.parse(oldest) < Date.parse(newest), `${oldest} < ${newest}`)
+  })
+
+  test('dragging across the chart narrows From and To', async () => {
+    await page.goto(`${server.url}/`)
+    await settled()
+    const hit = page.locator('.chart-hit')
+    const box = await hit.boundingBox()
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2)
+    await page.mouse.down()
+    await page.mouse.move(box.x + box.width * 0.45, box.y + box.height / 2, { steps: 5 })
+    await page.mouse.up()
+    await page.waitForURL((u) => u.searchParams.has('from') && u.searchParams.has('to'))
+    const from = await page.getByLabel('From', { exact: true }).inputValue()
+    const to = await page.getByLabel('To', { exact: true }).inputValue()
+    assert.match(from, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/)
+    assert.ok(from < to)
+    await settled()
+  })
+
+  test('typing into From filters too', async () => {
+    await page.goto(`${server.url}/`)
+    await settled()
+    const before = await count()
+    const to = await page.getByLabel('To', { exact: true })
+    // Last ten days, typed: the date-time control takes keystrokes segment by segment (en-US
+    // order in this Chromium); the year takes up to six digits, so an arrow moves on.
+    const d = new Date(Date.now() - 10 * 86_400_000)
+    await page.getByLabel('From', { exact: true }).focus()
+    await page.keyboard.type(`${String(d.getMonth() + 1).padStart(2, '0')}${String(d.getDate()).padStart(2, '0')}${d.getFullYear()}`)
+    await page.keyboard.press('ArrowRight')
+    await page.keyboard.type('1200P')
+    await to.focus()
+    await page.waitForURL(/from=/)
+    await settled()
+    assert.ok((await count()) < before)
+  })
+
+  test('live: an event recorded through the API appears at the top', async (t) => {
+    if (!(await schemaHas(server.url, server.token, 'Subscription', 'eventRecorded'))) {
+      t.skip('the server has no Subscription.eventRecorded yet')
+      return
+    }
+    await page.goto(`${server.url}/?all=1`)
+    await settled()
+    await page.locator('.live-state', { hasText: /^Live/ }).waitFor({ timeout: 15_000 })
+    const now = new Date().toISOString()
+    const res = await gql(
+      server.url,
+      `mutation($in: [RecordEventInput!]!) { recordEvents(input: $in) { events { id } } }`,
+      { in: [{ type: 'SYNC_ERROR', dateStarted: now, dateFinished: now, syncProfile: 'E2E Live Profile', errors: 1, details: 'e2e live' }] },
+      server.token,
+    )
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors))
+    const row = page.locator('table.events tbody tr.new', { hasText: 'E2E Live Profile' })
+    await row.waitFor({ timeout: 15_000 })
+    assert.equal(await rows().first().innerText().then((x) => x.includes('E2E Live Profile')), true)
+  })
+
+  test('Download asks for an export and says an email is on its way', async (t) => {
+    if (!(await schemaHas(server.url, server.token, 'Mutation', 'requestExport'))) {
+      t.skip('the server has no Mutation.requestExport yet')
+      return
+    }
+    await page.goto(`${server.url}/?type=USER_CSV_FAILED`)
+    await settled()
+    await page.getByRole('button', { name: 'Download' }).click()
+    const msg = page.locator('.download-message')
+    await msg.getByText(/email with the download link is on its way/).waitFor()
+    await msg.getByRole('link').click()
+    await page.waitForURL(/\/exports\//)
+    await page.getByRole('link', { name: /Download the report/ }).waitFor({ timeout: 30_000 })
+    await page.getByText('User CSV Failed').waitFor()
+  })
+
+  test('API tokens: create shows the secret once, then revoke', async (t) => {
+    if (!(await schemaHas(server.url, server.token, 'APIToken', 'createdAt'))) {
+      t.skip('the server has no APIToken.createdAt yet')
+      return
+    }
+    await page.goto(`${server.url}/tokens`)
+    await page.getByLabel('Name').fill('E2E agent')
+    await page.getByRole('checkbox', { name: /reports:read/ }).check()
+    await page.getByRole('button', { name: 'Create token' }).click()
+    const secret = await page.getByLabel('Token secret').innerText()
+    assert.match(secret, /\S{20,}/)
+    const row = page.locator('tr', { hasText: 'E2E agent' })
+    await row.getByRole('button', { name: 'Revoke' }).click()
+    await row.getByRole('button', { name: /Revoke “E2E agent”/ }).click()
+    await row.getByText('Revoked').waitFor()
+  })
+
+  test('the pages load without CSP violations or script errors', () => {
+    assert.deepEqual(problems.csp, [])
+    assert.deepEqual(problems.page, [])
+  })
+
+  test('Sign out ends the session', async () => {
+    await page.goto(`${server.url}/`)
+    await settled()
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.waitForURL(/\/signin/)
+    await page.goto(`${server.url}/exports`)
+    await page.waitForURL(/\/signin\?next=%2Fexports/)
+  })
+})

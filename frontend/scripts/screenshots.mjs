@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// Takes the dashboard's screenshots for docs/screenshots/ from a running server with the demo
+// school. Usage: PROVREPORT_URL=http://127.0.0.1:8080 PROVREPORT_PASSWORD=… node scripts/screenshots.mjs [outDir]
+import { mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { launch, watchPage } from '../e2e/helpers.mjs'
+
+const base = process.env.PROVREPORT_URL ?? 'http://127.0.0.1:8080'
+const password = process.env.PROVREPORT_PASSWORD
+if (!password) throw new Error('set PROVREPORT_PASSWORD to the demo admin password')
+const out = resolve(process.argv[2] ?? new URL('../../docs/screenshots', import.meta.url).pathname)
+mkdirSync(out, { recursive: true })
+
+const browser = await launch()
+try {
+  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 })
+  const page = await ctx.newPage()
+  const problems = watchPage(page)
+
+  await page.goto(`${base}/signin`)
+  await page.getByLabel('School').waitFor()
+  await page.screenshot({ path: `${out}/signin.png` })
+  await page.getByLabel('School').fill('demo')
+  await page.getByLabel('Username').fill('admin')
+  await page.getByLabel('Password').fill(password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.locator('table.events tbody tr').first().waitFor()
+  await page.waitForTimeout(800)
+  await page.screenshot({ path: `${out}/report.png` })
+
+  await page.getByRole('button', { name: /For Event/ }).click()
+  await page.getByRole('checkbox', { name: /User CSV Processed With Errors/ }).check()
+  await page.getByRole('checkbox', { name: /User CSV Failed/ }).check()
+  await page.keyboard.press('Escape')
+  await page.locator('table.events tbody tr').first().waitFor()
+  await page.waitForTimeout(800)
+  await page.locator('table.events tbody tr').first().click()
+  await page.locator('dialog[open]').waitFor()
+  await page.waitForTimeout(600)
+  await page.screenshot({ path: `${out}/event-details.png` })
+  await page.keyboard.press('Escape')
+
+  await page.goto(`${base}/`)
+  await page.getByRole('combobox', { name: 'For User' }).fill('sm')
+  await page.getByRole('option').first().waitFor()
+  await page.keyboard.press('ArrowDown')
+  await page.screenshot({ path: `${out}/user-typeahead.png`, clip: { x: 0, y: 0, width: 1440, height: 520 } })
+  await page.keyboard.press('Escape')
+
+  const tablet = await browser.newContext({ viewport: { width: 820, height: 1180 }, storageState: await ctx.storageState() })
+  const tp = await tablet.newPage()
+  await tp.goto(`${base}/`)
+  await tp.locator('table.events tbody tr').first().waitFor()
+  await tp.waitForTimeout(800)
+  await tp.screenshot({ path: `${out}/report-tablet.png` })
+  await tablet.close()
+
+  for (const [path, name] of [
+    ['/exports', 'exports'],
+    ['/tokens', 'tokens'],
+  ]) {
+    await page.goto(`${base}${path}`)
+    await page.waitForTimeout(1200)
+    await page.screenshot({ path: `${out}/${name}.png` })
+  }
+  console.log(`screenshots in ${out}`)
+  if (problems.page.length || problems.csp.length) console.log('page problems:', problems)
+} finally {
+  await browser.close()
+}

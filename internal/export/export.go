@@ -1,0 +1,299 @@
+// Package export is "Download Provisioning Report": an export request records the
+// filter and a snapshot bound, a background job streams the matching events into a CSV
+// file in blob storage, another job emails the requester a link back to the dashboard,
+// and the file is downloaded from there until it expires.
+package export
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/riverqueue/river"
+	"gocloud.dev/blob"
+
+	"github.com/provreport/provreport/ent"
+	entexport "github.com/provreport/provreport/ent/export"
+	"github.com/provreport/provreport/internal/auth"
+	"github.com/provreport/provreport/internal/mail"
+	"github.com/provreport/provreport/internal/queue"
+	"github.com/provreport/provreport/internal/report"
+	"github.com/provreport/provreport/internal/store"
+	"github.com/provreport/provreport/internal/tenant"
+	"github.com/provreport/provreport/internal/usererr"
+)
+
+// DefaultTTL is how long a finished export can be downloaded.
+const DefaultTTL = 7 * 24 * time.Hour
+
+// Service requests, builds, announces, serves and expires exports.
+type Service struct {
+	DB        *store.DB
+	Bucket    *blob.Bucket
+	Queue     *queue.Queue
+	Mail      mail.Sender
+	PublicURL string
+	TTL       time.Duration
+	Logger    *slog.Logger
+	// OnUpdate, when set, is told of every status change (the exportUpdated feed).
+	OnUpdate func(ctx context.Context, e *ent.Export)
+}
+
+func (s *Service) ttl() time.Duration {
+	if s.TTL <= 0 {
+		return DefaultTTL
+	}
+	return s.TTL
+}
+
+func (s *Service) updated(ctx context.Context, e *ent.Export) {
+	if s.OnUpdate != nil && e != nil {
+		s.OnUpdate(ctx, e)
+	}
+}
+
+// Filter decodes the filter an export was requested with.
+func Filter(e *ent.Export) (report.Filter, error) {
+	var f report.Filter
+	if len(e.Filter) == 0 {
+		return f, nil
+	}
+	if err := json.Unmarshal(e.Filter, &f); err != nil {
+		return f, fmt.Errorf("export %d filter: %w", e.ID, err)
+	}
+	return f, nil
+}
+
+// Request records an export of the events f matches now and enqueues its build in the
+// same transaction. The caller needs reports:read; a signed-in user needs an email
+// address, a token's link goes to whoever created the token, if anyone.
+func (s *Service) Request(ctx context.Context, f report.Filter) (*ent.Export, error) {
+	v, err := auth.Require(ctx, auth.ScopeReportsRead)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Check(ctx, s.DB.Client); err != nil {
+		return nil, err
+	}
+	email := ""
+	var requester, token *int
+	if v.UserID != 0 {
+		u, err := s.DB.Client.User.Get(ctx, v.UserID)
+		if err != nil {
+			return nil, fmt.Errorf("request export: requester: %w", err)
+		}
+		if strings.TrimSpace(u.Email) == "" {
+			return nil, usererr.BadInput("", "your account has no email address to send the report to; ask an admin to add one")
+		}
+		email, requester = u.Email, &v.UserID
+	} else {
+		token = &v.TokenID
+		if t, err := s.DB.Client.APIToken.Get(ctx, v.TokenID); err == nil && t.CreatedByID != nil {
+			if u, err := s.DB.Client.User.Get(ctx, *t.CreatedByID); err == nil {
+				email = u.Email
+			}
+		}
+	}
+	raw, err := json.Marshal(f)
+	if err != nil {
+		return nil, fmt.Errorf("request export: %w", err)
+	}
+	var e *ent.Export
+	err = s.inTx(ctx, func(tx *sql.Tx, c *ent.Client) error {
+		maxID, err := maxEventID(ctx, tx)
+		if err != nil {
+			return err
+		}
+		e, err = c.Export.Create().SetFilter(raw).SetMaxEventID(maxID).SetEmail(email).
+			SetNillableRequestedByID(requester).SetNillableTokenID(token).
+			SetRequestedAt(time.Now().UTC().Truncate(time.Microsecond)).Save(ctx)
+		if err != nil {
+			return fmt.Errorf("request export: %w", err)
+		}
+		return s.Queue.InsertTx(ctx, tx, BuildArgs{ExportID: e.ID}, buildOpts())
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.updated(ctx, e)
+	return e, nil
+}
+
+func buildOpts() *river.InsertOpts {
+	return &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// maxEventID is the newest event ID visible to the transaction: the export's snapshot.
+func maxEventID(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var id sql.NullInt64
+	if err := tx.QueryRowContext(ctx, "SELECT MAX(id) FROM events").Scan(&id); err != nil {
+		return 0, fmt.Errorf("snapshot: %w", err)
+	}
+	return id.Int64, nil
+}
+
+// inTx runs fn in a database transaction with an ent client bound to it, so that rows
+// and the jobs that concern them commit together.
+func (s *Service) inTx(ctx context.Context, fn func(tx *sql.Tx, c *ent.Client) error) error {
+	tx, err := s.DB.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	c := ent.NewClient(ent.Driver(entsql.NewDriver(s.DB.Dialect, entsql.Conn{ExecQuerier: tx})))
+	if err := fn(tx, c); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Get returns an export the caller may see: its own, or any of the school's for an admin.
+// Anything else reads as not found.
+func (s *Service) Get(ctx context.Context, id int) (*ent.Export, error) {
+	v, err := auth.Require(ctx, auth.ScopeReportsRead)
+	if err != nil {
+		return nil, err
+	}
+	e, err := s.DB.Client.Export.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, usererr.NotFoundf("no export with ID %d", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("export %d: %w", id, err)
+	}
+	if !mayRead(v, e) {
+		return nil, usererr.NotFoundf("no export with ID %d", id)
+	}
+	return e, nil
+}
+
+func mayRead(v *auth.Viewer, e *ent.Export) bool {
+	switch {
+	case v.IsAdmin():
+		return true
+	case v.UserID != 0:
+		return e.RequestedByID != nil && *e.RequestedByID == v.UserID
+	default:
+		return e.TokenID != nil && *e.TokenID == v.TokenID
+	}
+}
+
+// Mine narrows an export query to the caller's own exports.
+func Mine(ctx context.Context, q *ent.ExportQuery) (*ent.ExportQuery, error) {
+	v, err := auth.Require(ctx, auth.ScopeReportsRead)
+	if err != nil {
+		return nil, err
+	}
+	if v.UserID != 0 {
+		return q.Where(entexport.RequestedByID(v.UserID)), nil
+	}
+	return q.Where(entexport.TokenID(v.TokenID)), nil
+}
+
+// Retry starts a failed (or expired) export again with the same filter and snapshot.
+func (s *Service) Retry(ctx context.Context, id int) (*ent.Export, error) {
+	e, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if e.Status != entexport.StatusFAILED && e.Status != entexport.StatusEXPIRED {
+		return nil, usererr.BadInput("id", "export %d is %s; only a failed or expired export can be tried again", id, e.Status)
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx, c *ent.Client) error {
+		e, err = c.Export.UpdateOne(e).SetStatus(entexport.StatusQUEUED).ClearError().ClearFinishedAt().
+			ClearExpiresAt().ClearStartedAt().ClearRowCount().ClearByteSize().ClearEmailError().ClearEmailSentAt().
+			SetAttempts(0).Save(ctx)
+		if err != nil {
+			return fmt.Errorf("retry export %d: %w", id, err)
+		}
+		return s.Queue.InsertTx(ctx, tx, BuildArgs{ExportID: e.ID, Retry: time.Now().UnixNano()}, buildOpts())
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.updated(ctx, e)
+	return e, nil
+}
+
+// DownloadURL is where the finished file is downloaded.
+func (s *Service) DownloadURL(e *ent.Export) *string {
+	if e.Status != entexport.StatusREADY {
+		return nil
+	}
+	u := strings.TrimRight(s.PublicURL, "/") + "/exports/" + strconv.Itoa(e.ID) + "/download"
+	return &u
+}
+
+// PageURL is the dashboard page of an export, the email's link.
+func (s *Service) PageURL(e *ent.Export) string {
+	return strings.TrimRight(s.PublicURL, "/") + "/exports/" + strconv.Itoa(e.ID)
+}
+
+// ErrNotReady and ErrExpired are what a download of an unfinished or expired export
+// answers (HTTP 409 and 410).
+var (
+	ErrNotReady = errors.New("the export is not ready yet")
+	ErrExpired  = errors.New("the export has expired")
+)
+
+// Open returns the file of a ready export the caller may read, with its download name.
+func (s *Service) Open(ctx context.Context, id int) (*blob.Reader, string, error) {
+	e, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, "", err
+	}
+	switch {
+	case e.Status == entexport.StatusEXPIRED || (e.ExpiresAt != nil && time.Now().After(*e.ExpiresAt)):
+		return nil, "", ErrExpired
+	case e.Status != entexport.StatusREADY || e.BlobKey == nil:
+		return nil, "", ErrNotReady
+	}
+	r, err := s.Bucket.NewReader(ctx, *e.BlobKey, nil)
+	if err != nil {
+		return nil, "", fmt.Errorf("export %d: open file: %w", id, err)
+	}
+	name, err := s.FileName(ctx, e)
+	if err != nil {
+		r.Close()
+		return nil, "", err
+	}
+	return r, name, nil
+}
+
+// FileName is provisioning-report-<school>-<from>-<to>.csv, dates in the school's zone.
+func (s *Service) FileName(ctx context.Context, e *ent.Export) (string, error) {
+	sc, err := s.DB.Client.School.Get(tenant.WithSchool(ctx, e.SchoolID), e.SchoolID)
+	if err != nil {
+		return "", fmt.Errorf("export %d school: %w", e.ID, err)
+	}
+	loc := location(sc)
+	f, err := Filter(e)
+	if err != nil {
+		return "", err
+	}
+	from, to := "beginning", e.RequestedAt.In(loc).Format("2006-01-02")
+	if f.From != nil {
+		from = f.From.In(loc).Format("2006-01-02")
+	}
+	if f.To != nil {
+		to = f.To.In(loc).Format("2006-01-02")
+	}
+	return fmt.Sprintf("provisioning-report-%s-%s-%s.csv", sc.Slug, from, to), nil
+}
+
+func location(sc *ent.School) *time.Location {
+	if loc, err := time.LoadLocation(sc.Timezone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
