@@ -59,7 +59,8 @@ export default defineConfig({
   server: {
     proxy: {
       '/graphql': { target: backend, ws: true, changeOrigin: false },
-      '/download': { target: backend },
+      // CSV downloads are served by the Go server under the export's own page path.
+      '^/exports/[^/]+/download': { target: backend },
       '/healthz': { target: backend },
     },
   },

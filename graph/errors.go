@@ -3,10 +3,12 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/provreport/provreport/ent"
@@ -56,6 +58,7 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			gqlErr.Extensions["code"] = string(usererr.NotFound)
 			return gqlErr
 		case badArgument(ctx):
+			gqlErr.Message = argumentMessage(gqlErr.Path, gqlErr.Message)
 			gqlErr.Extensions["code"] = string(usererr.BadUserInput)
 			return gqlErr
 		}
@@ -73,6 +76,39 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 func badArgument(ctx context.Context) bool {
 	fc := graphql.GetFieldContext(ctx)
 	return fc != nil && fc.Args == nil && fc.Field.Field != nil && len(fc.Field.Arguments) > 0
+}
+
+// argumentMessage names the argument gqlgen could not read the way validation errors do
+// ("input[1].dateFinished: ...") and replaces parser jargon (strconv, msgpack) with
+// words a person understands.
+func argumentMessage(path ast.Path, msg string) string {
+	switch {
+	case strings.Contains(msg, "cursor"):
+		msg = "is not a cursor this API gave out; pass the cursor of a previous page"
+	case strings.Contains(msg, "RFC3339"):
+		msg = "is not a valid time; write it in RFC 3339, e.g. 2026-03-02T09:15:00+11:00"
+	case strings.Contains(msg, "strconv."):
+		msg = "is not a valid ID"
+	}
+	var name strings.Builder
+	for i, p := range path {
+		switch p := p.(type) {
+		case ast.PathIndex:
+			fmt.Fprintf(&name, "[%d]", int(p))
+		case ast.PathName:
+			if i == 0 {
+				continue // the field whose argument it is
+			}
+			if name.Len() > 0 {
+				name.WriteByte('.')
+			}
+			name.WriteString(string(p))
+		}
+	}
+	if name.Len() == 0 {
+		return msg
+	}
+	return name.String() + ": " + msg
 }
 
 // Recover turns a resolver panic into an internal error; the presenter logs it.

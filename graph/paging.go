@@ -18,6 +18,9 @@ const (
 )
 
 func checkPage(first, last *int) error {
+	if first != nil && last != nil {
+		return usererr.BadInput("last", "give first or last, not both")
+	}
 	for name, v := range map[string]*int{"first": first, "last": last} {
 		if v == nil {
 			continue
@@ -27,6 +30,25 @@ func checkPage(first, last *int) error {
 		}
 		if *v > maxPage {
 			return usererr.BadInput(name, "pages hold at most %d items (asked for %d)", maxPage, *v)
+		}
+	}
+	return nil
+}
+
+// checkCursors checks the cursors of the events connection. It refuses after and before
+// together, which entgql's pager would apply as if both were after cursors, silently
+// answering with the wrong rows; and a cursor of another connection (the users
+// typeahead, say), whose value is not a finish time and would reach the SQL as one.
+func checkCursors(after, before *ent.Cursor) error {
+	if after != nil && before != nil {
+		return usererr.BadInput("before", "give after or before, not both")
+	}
+	for name, c := range map[string]*ent.Cursor{"after": after, "before": before} {
+		if c == nil {
+			continue
+		}
+		if _, ok := c.Value.(time.Time); !ok {
+			return usererr.BadInput(name, "is not a cursor of the events list; pass the cursor of a previous page")
 		}
 	}
 	return nil
@@ -60,4 +82,3 @@ func (r *Resolver) schoolLocation(ctx context.Context, schoolID int) (*time.Loca
 	}
 	return loc, nil
 }
-

@@ -50,6 +50,9 @@ func (r *queryResolver) Events(ctx context.Context, after *entgql.Cursor[int], f
 	if err := checkPage(first, last); err != nil {
 		return nil, err
 	}
+	if err := checkCursors(after, before); err != nil {
+		return nil, err
+	}
 	if first == nil && last == nil {
 		first = ptr(defaultPage)
 	}

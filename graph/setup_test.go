@@ -306,8 +306,8 @@ type connJSON struct {
 	Edges []struct {
 		Cursor string `json:"cursor"`
 		Node   struct {
-			ID           string     `json:"id"`
-			DateFinished time.Time  `json:"dateFinished"`
+			ID           string               `json:"id"`
+			DateFinished time.Time            `json:"dateFinished"`
 			User         *struct{ ID string } `json:"user"`
 			SyncProfile  *struct{ ID string } `json:"syncProfile"`
 		} `json:"node"`

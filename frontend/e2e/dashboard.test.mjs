@@ -24,6 +24,9 @@ describe('dashboard against the real server', { skip }, () => {
 
   after(async () => {
     await browser?.close()
+    if (server?.exited() || process.env.E2E_VERBOSE) {
+      console.error(`--- server ${server.exited() || 'output'} ---\n${server.output().split('\n').slice(-40).join('\n')}`)
+    }
     await server?.stop()
   })
 

@@ -22,10 +22,13 @@ export async function startServer({ timeoutMs = 120_000 } = {}) {
   if (!bin) throw new Error('PROVREPORT_BIN is not set')
   const dir = mkdtempSync(join(tmpdir(), 'provreport-e2e-'))
   const child = spawn(bin, ['serve', '--demo', '--addr', '127.0.0.1:0', '--database-url', `sqlite:${join(dir, 'e2e.db')}`], {
+    // The server writes its mail outbox (and any other files) relative to its directory.
+    cwd: dir,
     env: { ...process.env, PROVREPORT_DEMO_PASSWORD: PASSWORD },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
+  let exited = ''
   const ready = new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs)
     const onData = (chunk) => {
@@ -39,9 +42,10 @@ export async function startServer({ timeoutMs = 120_000 } = {}) {
     }
     child.stdout.on('data', onData)
     child.stderr.on('data', onData)
-    child.on('exit', (code) => {
+    child.on('exit', (code, signal) => {
       clearTimeout(timer)
-      reject(new Error(`server exited with ${code}:\n${output}`))
+      exited = `server exited (code ${code}, signal ${signal})`
+      reject(new Error(`${exited}:\n${output}`))
     })
   })
   const { url, token } = await ready
@@ -49,6 +53,9 @@ export async function startServer({ timeoutMs = 120_000 } = {}) {
     url,
     token,
     output: () => output,
+    /** exited says how the server stopped, or '' while it runs. */
+    exited: () => exited,
+    dir,
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM')

@@ -40,7 +40,7 @@ func demoCmd(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer db.Close()
-	res, err := demo.Seed(ctx, db.Client, demo.Options{Days: *days})
+	res, err := demo.Seed(ctx, db.Client, demo.Options{Days: *days, AdminPassword: env("PROVREPORT_DEMO_PASSWORD", "")})
 	if err != nil {
 		return err
 	}

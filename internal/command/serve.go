@@ -29,6 +29,8 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	exportTTL := fs.Duration("export-ttl", envDuration("PROVREPORT_EXPORT_TTL", 7*24*time.Hour), "how long finished exports can be downloaded (env PROVREPORT_EXPORT_TTL)")
 	smtpURL := fs.String("smtp-url", env("PROVREPORT_SMTP_URL", ""), "SMTP server, smtp://user:pass@host:587[?starttls=required] or smtps://…; empty writes mail to DATA_DIR/outbox (env PROVREPORT_SMTP_URL)")
 	smtpFrom := fs.String("smtp-from", env("PROVREPORT_SMTP_FROM", "provreport <provreport@localhost>"), "From address of emails (env PROVREPORT_SMTP_FROM)")
+	jobTimeout := fs.Duration("job-timeout", envDuration("PROVREPORT_JOB_TIMEOUT", 30*time.Minute), "longest a background job may run (env PROVREPORT_JOB_TIMEOUT)")
+	rescueAfter := fs.Duration("job-rescue-after", envDuration("PROVREPORT_JOB_RESCUE_AFTER", 35*time.Minute), "when a running job's replica is presumed dead and the job is run again; must exceed the job timeout (env PROVREPORT_JOB_RESCUE_AFTER)")
 	workers := fs.Int("workers", envInt("PROVREPORT_WORKERS", 2), "background jobs this replica works at once (env PROVREPORT_WORKERS)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -59,7 +61,7 @@ func serve(ctx context.Context, c *cli, args []string) error {
 		ExportTTL: *exportTTL,
 		SMTPURL:   *smtpURL,
 		SMTPFrom:  *smtpFrom,
-		Queue:     queue.Options{Workers: *workers},
+		Queue:     queue.Options{Workers: *workers, JobTimeout: *jobTimeout, RescueAfter: *rescueAfter},
 		Addr:          *addr,
 		CORSOrigins:   splitList(*cors),
 		ShutdownGrace: *grace,

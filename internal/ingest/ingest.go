@@ -251,7 +251,12 @@ func (r *Recorder) record(ctx context.Context, in []*Input) (out, created []*ent
 	if err := tx.Commit(); err != nil {
 		return nil, nil, fmt.Errorf("record events: commit: %w", err)
 	}
+	// Detach every returned event from the finished transaction, the existing ones too,
+	// so that loading their user or sync profile afterwards uses the client again.
 	for _, ev := range created {
+		ev.Unwrap()
+	}
+	for _, ev := range existing {
 		ev.Unwrap()
 	}
 	return out, created, nil

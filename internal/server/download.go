@@ -3,7 +3,6 @@ package server
 import (
 	"errors"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -58,7 +57,9 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	}
 	defer rd.Close()
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	// The name is built from a slug and dates, so it needs no escaping; the quoted form is
+	// what the export's users' scripts expect.
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.Header().Set("Content-Length", strconv.FormatInt(rd.Size(), 10))
 	w.Header().Set("Cache-Control", "private, no-store")
 	if r.Method == http.MethodHead {

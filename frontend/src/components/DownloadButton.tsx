@@ -1,40 +1,63 @@
 // Download: asks the server for a CSV export of the current filter. The file is made in the
 // background and a link is emailed, as the product description says; the exports page also has it.
-import { useState } from 'react'
 import { useMutation } from 'urql'
 import { RequestExportDocument, type ReportFilter } from '../gql/graphql'
 import { describeError } from '../lib/errors'
 import { Link } from '../lib/router'
 
-/** DownloadButton requests an export and says where it will arrive. */
-export function DownloadButton({ filter, email }: { filter: ReportFilter; email: string }) {
+/** DownloadOutcome is what happened to the last Download. */
+export type DownloadOutcome = { ok: true; id: string; email: string } | { ok: false; message: string }
+
+/** DownloadButton requests an export of the filter and reports the outcome. */
+export function DownloadButton({ filter, onOutcome }: { filter: ReportFilter; onOutcome: (o: DownloadOutcome | null) => void }) {
   const [{ fetching }, request] = useMutation(RequestExportDocument)
-  const [outcome, setOutcome] = useState<{ ok: true; id: string } | { ok: false; message: string } | null>(null)
 
   async function onClick() {
-    setOutcome(null)
+    onOutcome(null)
     const res = await request({ filter })
-    if (res.error || !res.data) setOutcome({ ok: false, message: describeError(res.error) })
-    else setOutcome({ ok: true, id: res.data.requestExport.id })
+    if (res.error || !res.data) onOutcome({ ok: false, message: describeError(res.error) })
+    else onOutcome({ ok: true, id: res.data.requestExport.id, email: res.data.requestExport.email })
   }
 
   return (
-    <div className="download">
-      <button type="button" className="button primary" onClick={onClick} disabled={fetching}>
-        <svg viewBox="0 0 16 16" aria-hidden="true" className="button-icon">
-          <path d="M8 2v8M4.5 6.5L8 10l3.5-3.5M3 13h10" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" />
-        </svg>
-        {fetching ? 'Requesting…' : 'Download'}
-      </button>
-      <div className="download-message" role="status" aria-live="polite">
-        {outcome?.ok && (
-          <p className="alert success">
-            Your report is being prepared. An email with the download link is on its way to <strong>{email}</strong>. You can
-            also follow it on <Link to={`/exports/${encodeURIComponent(outcome.id)}`}>the export's page</Link>.
+    <button type="button" className="button primary" onClick={onClick} disabled={fetching}>
+      <svg viewBox="0 0 16 16" aria-hidden="true" className="button-icon">
+        <path d="M8 2v8M4.5 6.5L8 10l3.5-3.5M3 13h10" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" />
+      </svg>
+      {fetching ? 'Requesting…' : 'Download'}
+    </button>
+  )
+}
+
+/** DownloadNotice says where the requested report will arrive (a polite live region). */
+export function DownloadNotice({ outcome, email, onDismiss }: { outcome: DownloadOutcome | null; email: string; onDismiss: () => void }) {
+  const to = outcome?.ok ? outcome.email || email : ''
+  return (
+    <div className="download-message" role="status" aria-live="polite">
+      {outcome && (
+        <div className={!outcome.ok ? 'alert error' : to ? 'alert success' : 'alert warning'}>
+          <p>
+            {!outcome.ok ? (
+              <>Couldn't request the download. {outcome.message}</>
+            ) : to ? (
+              <>
+                Your report is being prepared. An email with the download link is on its way to <strong>{to}</strong>. You can also
+                follow it on <Link to={`/exports/${encodeURIComponent(outcome.id)}`}>the export's page</Link>.
+              </>
+            ) : (
+              <>
+                Your report is being prepared, but there is no email address to send the link to. Get it from{' '}
+                <Link to={`/exports/${encodeURIComponent(outcome.id)}`}>the export's page</Link>.
+              </>
+            )}
           </p>
-        )}
-        {outcome && !outcome.ok && <p className="alert error">Couldn't request the download. {outcome.message}</p>}
-      </div>
+          <button type="button" className="icon-button" aria-label="Dismiss" onClick={onDismiss}>
+            <svg viewBox="0 0 16 16" aria-hidden="true">
+              <path d="M4 4l8 8M12 4l-8 8" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" />
+            </svg>
+          </button>
+        </div>
+      )}
     </div>
   )
 }

@@ -29,6 +29,18 @@ export function StatusBadge({ status }: { status: ExportStatus }) {
   )
 }
 
+/** POLL_MS is how often a page re-reads pending exports, in case the live feed is down. */
+export const POLL_MS = 5000
+
+/** usePollWhile calls refetch every POLL_MS while active (a fallback for the live feed). */
+export function usePollWhile(active: boolean, refetch: () => void): void {
+  useEffect(() => {
+    if (!active) return
+    const t = setInterval(refetch, POLL_MS)
+    return () => clearInterval(t)
+  }, [active, refetch])
+}
+
 /**
  * useLiveExport returns the export as last heard: the query's copy, replaced by exportUpdated
  * messages while it is queued or running.

@@ -1,8 +1,8 @@
 // One export: the page the "your report is ready" email links to. It shows the status, what
 // the export holds, and the download link; a failed export says why and offers "Try again".
-import { useState } from 'react'
+import { useCallback, useState } from 'react'
 import { useMutation, useQuery } from 'urql'
-import { StatusBadge, describeFilter, isPending, useLiveExport } from '../components/ExportBits'
+import { StatusBadge, describeFilter, isPending, useLiveExport, usePollWhile } from '../components/ExportBits'
 import { ErrorBox, Loading } from '../components/Status'
 import { ExportDocument, RetryExportDocument } from '../gql/graphql'
 import { describeError, errorCode } from '../lib/errors'
@@ -17,6 +17,8 @@ export default function ExportPage({ id }: { id: string }) {
   const tz = school?.timezone ?? 'UTC'
   const [res, refetch] = useQuery({ query: ExportDocument, variables: { id } })
   const exp = useLiveExport(res.data?.export)
+  const poll = useCallback(() => refetch({ requestPolicy: 'network-only' }), [refetch])
+  usePollWhile(Boolean(exp && isPending(exp.status)), poll)
   const [{ fetching: retrying }, retry] = useMutation(RetryExportDocument)
   const [retryError, setRetryError] = useState('')
 

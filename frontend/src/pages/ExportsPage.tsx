@@ -1,7 +1,7 @@
 // Your exports: every CSV download you requested, with live status while they are made.
-import { useState } from 'react'
+import { useCallback, useState } from 'react'
 import { useMutation, useQuery } from 'urql'
-import { StatusBadge, describeFilter, useLiveExport } from '../components/ExportBits'
+import { StatusBadge, describeFilter, isPending, useLiveExport, usePollWhile } from '../components/ExportBits'
 import { Empty, ErrorBox, Loading } from '../components/Status'
 import { ExportsDocument, RetryExportDocument, type ExportFieldsFragment } from '../gql/graphql'
 import { describeError } from '../lib/errors'
@@ -18,6 +18,8 @@ export default function ExportsPage() {
   const [res, refetch] = useQuery({ query: ExportsDocument, variables: { first: PAGE, after: after.at(-1) ?? null } })
   const conn = res.data?.exports
   const rows = (conn?.edges ?? []).flatMap((e) => (e?.node ? [e.node] : []))
+  const poll = useCallback(() => refetch({ requestPolicy: 'network-only' }), [refetch])
+  usePollWhile(rows.some((e) => isPending(e.status)), poll)
 
   return (
     <section className="page" aria-labelledby="exports-title">

@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { useClient, useQuery } from 'urql'
 import { ActivityChart } from '../components/ActivityChart'
-import { DownloadButton } from '../components/DownloadButton'
+import { DownloadButton, DownloadNotice, type DownloadOutcome } from '../components/DownloadButton'
 import { EventDetails } from '../components/EventDetails'
 import { EventTable, type Row } from '../components/EventTable'
 import { FilterBar } from '../components/FilterBar'
@@ -45,6 +45,7 @@ export function ReportPage() {
   const filter = useMemo(() => toReportFilter(view, timeZone), [filterKey])
   const [paused, setPaused] = useState(false)
   const [open, setOpen] = useState<EventFieldsFragment | null>(null)
+  const [download, setDownload] = useState<DownloadOutcome | null>(null)
 
   const setView = useCallback(
     (change: Partial<ReportView>, replace = false) => {
@@ -132,9 +133,10 @@ export function ReportPage() {
             applicable={applicable}
             pending={live.pending.length}
           />
-          <DownloadButton filter={filter} email={me?.email ?? 'your email address'} />
+          <DownloadButton filter={filter} onOutcome={setDownload} />
         </div>
       </div>
+      <DownloadNotice outcome={download} email={me?.email ?? ''} onDismiss={() => setDownload(null)} />
 
       <FilterBar
         view={view}

@@ -1,0 +1,225 @@
+package graph_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/provreport/provreport/internal/store"
+	"github.com/provreport/provreport/internal/testdb"
+)
+
+// tiedEvents returns n inputs that share only four finish times, so that nearly every
+// page boundary falls inside a tie. Every other one is idle, so that the default filter
+// is in play as well.
+func tiedEvents(n int, base time.Time, prefix string) []map[string]any {
+	out := make([]map[string]any, n)
+	for i := range n {
+		fin := base.Add(time.Duration(i%4) * time.Minute)
+		processed := 10
+		added := i % 2
+		out[i] = map[string]any{
+			"type": "ACCOUNT_SYNCHRONIZATION", "syncProfile": "LDAP Staff",
+			"dateStarted": fin.Add(-time.Minute).Format(time.RFC3339Nano), "dateFinished": fin.Format(time.RFC3339Nano),
+			"processed": processed, "added": added, "externalID": fmt.Sprintf("%s-%d", prefix, i),
+		}
+	}
+	return out
+}
+
+// sortOrder orders recorded events by (dateFinished, id), ascending or descending.
+func sortOrder(es []recorded, desc bool) []int {
+	es = slices.Clone(es)
+	slices.SortFunc(es, func(a, b recorded) int {
+		c := a.Finished.Compare(b.Finished)
+		if c == 0 {
+			c = a.ID - b.ID
+		}
+		if desc {
+			return -c
+		}
+		return c
+	})
+	return ids(es)
+}
+
+// TestEventsPaging pages forward and back through heavy ties on dateFinished, in both
+// orders, and checks the pages concatenate to exactly the reference order.
+func TestEventsPaging(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		b := setup(t, db)
+		base := time.Date(2026, 5, 4, 1, 0, 0, 0, time.UTC)
+		evs, _ := record(t, b.srv, b.token, tiedEvents(61, base, "p"))
+		all := map[string]any{"activeOnly": false}
+
+		for _, tc := range []struct {
+			name  string
+			order map[string]any
+			desc  bool
+		}{
+			{"default order", nil, true},
+			{"DESC", map[string]any{"field": "DATE_FINISHED", "direction": "DESC"}, true},
+			{"ASC", map[string]any{"field": "DATE_FINISHED", "direction": "ASC"}, false},
+		} {
+			want := sortOrder(evs, tc.desc)
+
+			// Forward: first/after.
+			var got []int
+			var after any
+			for pages := 0; ; pages++ {
+				require.Less(t, pages, 20, "%s: paging does not end", tc.name)
+				c := events(t, b.srv, b.token, map[string]any{"f": all, "first": 7, "after": after, "order": tc.order})
+				require.Equal(t, len(evs), c.TotalCount, tc.name)
+				got = append(got, c.ids(t)...)
+				if !c.PageInfo.HasNextPage {
+					break
+				}
+				require.Len(t, c.Edges, 7)
+				require.Equal(t, c.Edges[6].Cursor, *c.PageInfo.EndCursor)
+				after = *c.PageInfo.EndCursor
+			}
+			require.Equal(t, want, got, "%s forward", tc.name)
+
+			// Backward: last/before, from the end.
+			got = nil
+			var before any
+			for pages := 0; ; pages++ {
+				require.Less(t, pages, 20, "%s: paging back does not end", tc.name)
+				c := events(t, b.srv, b.token, map[string]any{"f": all, "last": 7, "before": before, "order": tc.order})
+				got = append(c.ids(t), got...)
+				if !c.PageInfo.HasPreviousPage {
+					break
+				}
+				require.Equal(t, c.Edges[0].Cursor, *c.PageInfo.StartCursor)
+				before = *c.PageInfo.StartCursor
+			}
+			require.Equal(t, want, got, "%s backward", tc.name)
+
+			// After and before together are refused rather than answered wrongly.
+			c := events(t, b.srv, b.token, map[string]any{"f": all, "first": 500, "order": tc.order})
+			e := b.srv.Do(t, b.token, eventsQuery, map[string]any{"f": all, "first": 500,
+				"after": c.Edges[10].Cursor, "before": c.Edges[30].Cursor, "order": tc.order}).Error(t, "BAD_USER_INPUT")
+			require.Contains(t, e.Message, "before")
+		}
+
+		// The default filter (active only) pages the same way.
+		active := expect(evs, refFilter{})
+		require.Less(t, len(active), len(evs))
+		var got []int
+		var after any
+		for {
+			c := events(t, b.srv, b.token, map[string]any{"first": 4, "after": after})
+			require.Equal(t, len(active), c.TotalCount)
+			got = append(got, c.ids(t)...)
+			if !c.PageInfo.HasNextPage {
+				break
+			}
+			after = *c.PageInfo.EndCursor
+		}
+		require.Equal(t, ids(active), got)
+	})
+}
+
+// TestEventsPagingWhileRecording inserts events between pages, at the very finish times
+// the pages are tied on, and checks that no row that existed is repeated or skipped and
+// that the order never goes backwards.
+func TestEventsPagingWhileRecording(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		b := setup(t, db)
+		base := time.Date(2026, 5, 4, 1, 0, 0, 0, time.UTC)
+		evs, _ := record(t, b.srv, b.token, tiedEvents(40, base, "w"))
+		byID := map[int]recorded{}
+		for _, e := range evs {
+			byID[e.ID] = e
+		}
+		for _, desc := range []bool{true, false} {
+			dir := "ASC"
+			if desc {
+				dir = "DESC"
+			}
+			order := map[string]any{"field": "DATE_FINISHED", "direction": dir}
+			seen := map[int]bool{}
+			var got []int
+			var after any
+			for pages := 0; ; pages++ {
+				require.Less(t, pages, 40)
+				c := events(t, b.srv, b.token, map[string]any{"f": map[string]any{"activeOnly": false}, "first": 6, "after": after, "order": order})
+				for _, id := range c.ids(t) {
+					require.False(t, seen[id], "%s: event %d repeated", dir, id)
+					seen[id] = true
+					got = append(got, id)
+				}
+				// New events at every tied finish time, before and after the page.
+				more, _ := record(t, b.srv, b.token, tiedEvents(4, base, fmt.Sprintf("w-%s-%d", dir, pages)))
+				for _, e := range more {
+					byID[e.ID] = e
+				}
+				if !c.PageInfo.HasNextPage {
+					break
+				}
+				after = *c.PageInfo.EndCursor
+			}
+			for _, e := range evs {
+				require.True(t, seen[e.ID], "%s: event %d skipped", dir, e.ID)
+			}
+			// What was seen is in order, new events included.
+			var seenEvs []recorded
+			for _, id := range got {
+				seenEvs = append(seenEvs, byID[id])
+			}
+			require.Equal(t, sortOrder(seenEvs, desc), got, "%s: order", dir)
+		}
+	})
+}
+
+// TestEventsPageSize checks the default page of 50, the maximum of 500 and the errors
+// beyond it.
+func TestEventsPageSize(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		b := setup(t, db)
+		base := time.Date(2026, 5, 4, 1, 0, 0, 0, time.UTC)
+		evs, _ := record(t, b.srv, b.token, tiedEvents(120, base, "s"))
+		all := map[string]any{"activeOnly": false}
+
+		c := events(t, b.srv, b.token, map[string]any{"f": all})
+		require.Len(t, c.Edges, 50, "default page size")
+		require.Equal(t, 120, c.TotalCount)
+		require.True(t, c.PageInfo.HasNextPage)
+		require.Equal(t, sortOrder(evs, true)[:50], c.ids(t))
+
+		c = events(t, b.srv, b.token, map[string]any{"f": all, "first": 500})
+		require.Len(t, c.Edges, 120)
+		require.False(t, c.PageInfo.HasNextPage)
+		c = events(t, b.srv, b.token, map[string]any{"f": all, "last": 500})
+		require.Len(t, c.Edges, 120)
+		require.False(t, c.PageInfo.HasPreviousPage)
+		c = events(t, b.srv, b.token, map[string]any{"f": all, "first": 0})
+		require.Empty(t, c.Edges)
+		require.Equal(t, 120, c.TotalCount)
+
+		for _, vars := range []map[string]any{
+			{"first": 501}, {"last": 501}, {"first": -1}, {"last": -1}, {"first": 5, "last": 5},
+		} {
+			vars["f"] = all
+			e := b.srv.Do(t, b.token, eventsQuery, vars).Error(t, "BAD_USER_INPUT")
+			name := "first"
+			if _, ok := vars["first"]; !ok {
+				name = "last"
+			}
+			require.Contains(t, e.Message, name, "%v", vars)
+		}
+		// The users typeahead has the same limit.
+		e := b.srv.Do(t, b.token, `{ users(first: 501) { totalCount } }`, nil).Error(t, "BAD_USER_INPUT")
+		require.True(t, strings.Contains(e.Message, "500"), e.Message)
+	})
+}
