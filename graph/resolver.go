@@ -3,10 +3,13 @@
 package graph
 
 import (
+	"time"
+
 	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/internal/auth"
 	"github.com/provreport/provreport/internal/export"
 	"github.com/provreport/provreport/internal/ingest"
+	"github.com/provreport/provreport/internal/live"
 )
 
 // Resolver is the root resolver; it holds the services the resolvers hand off to.
@@ -21,4 +24,8 @@ type Resolver struct {
 	Sessions *auth.Sessions
 	// Exports requests and serves CSV exports.
 	ExportService *export.Service
+	// Broker delivers recorded events to subscribers.
+	Broker live.Broker
+	// ExportPoll is how often exportUpdated looks for changes made on other replicas.
+	ExportPoll time.Duration
 }

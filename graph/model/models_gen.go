@@ -17,3 +17,6 @@ type RecordEventsPayload struct {
 	// The recorded (or already existing) events, in input order.
 	Events []*ent.Event `json:"events"`
 }
+
+type Subscription struct {
+}

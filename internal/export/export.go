@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	entsql "entgo.io/ent/dialect/sql"
@@ -42,8 +43,11 @@ type Service struct {
 	PublicURL string
 	TTL       time.Duration
 	Logger    *slog.Logger
-	// OnUpdate, when set, is told of every status change (the exportUpdated feed).
+	// OnUpdate, when set, is told of every status change.
 	OnUpdate func(ctx context.Context, e *ent.Export)
+
+	watchMu  sync.Mutex
+	watchers map[int]map[chan struct{}]bool
 }
 
 func (s *Service) ttl() time.Duration {
@@ -54,7 +58,11 @@ func (s *Service) ttl() time.Duration {
 }
 
 func (s *Service) updated(ctx context.Context, e *ent.Export) {
-	if s.OnUpdate != nil && e != nil {
+	if e == nil {
+		return
+	}
+	s.notify(e.ID)
+	if s.OnUpdate != nil {
 		s.OnUpdate(ctx, e)
 	}
 }
@@ -296,4 +304,41 @@ func location(sc *ent.School) *time.Location {
 		return loc
 	}
 	return time.UTC
+}
+
+// Watch returns a channel that is signalled when this replica changes export id, so a
+// subscriber here need not wait for its next poll. Release it with Unwatch.
+func (s *Service) Watch(id int) chan struct{} {
+	ch := make(chan struct{}, 1)
+	s.watchMu.Lock()
+	defer s.watchMu.Unlock()
+	if s.watchers == nil {
+		s.watchers = map[int]map[chan struct{}]bool{}
+	}
+	if s.watchers[id] == nil {
+		s.watchers[id] = map[chan struct{}]bool{}
+	}
+	s.watchers[id][ch] = true
+	return ch
+}
+
+// Unwatch releases a channel from Watch.
+func (s *Service) Unwatch(id int, ch chan struct{}) {
+	s.watchMu.Lock()
+	defer s.watchMu.Unlock()
+	delete(s.watchers[id], ch)
+	if len(s.watchers[id]) == 0 {
+		delete(s.watchers, id)
+	}
+}
+
+func (s *Service) notify(id int) {
+	s.watchMu.Lock()
+	defer s.watchMu.Unlock()
+	for ch := range s.watchers[id] {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
 }

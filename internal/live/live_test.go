@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"testing"
@@ -55,6 +56,9 @@ func setup(t *testing.T, db *store.DB, opts live.Options) *bundle {
 // newBroker starts a broker on db, closed when the test ends.
 func newBroker(t *testing.T, db *store.DB, opts live.Options) live.Broker {
 	t.Helper()
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(t.Output(), nil))
+	}
 	br, err := live.New(context.Background(), db, opts)
 	if err != nil {
 		t.Fatalf("new broker: %v", err)

@@ -3,6 +3,9 @@ package live_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/url"
 	"os"
 	"slices"
 	"sync"
@@ -42,7 +45,9 @@ func replicas(t *testing.T, opts live.Options) (*bundle, live.Broker) {
 // both, loaded with its edges, and a batch too large for one notification arrives whole.
 func TestReplicas(t *testing.T) {
 	t.Parallel()
-	b, other := replicas(t, live.Options{Buffer: 2 * ingest.MaxBatch})
+	// A short health interval has the idle listener check its connection between
+	// deliveries.
+	b, other := replicas(t, live.Options{Buffer: 2 * ingest.MaxBatch, HealthInterval: 20 * time.Millisecond})
 	if live.ChannelOf(b.broker) != live.ChannelOf(other) || live.ChannelOf(other) == live.DefaultChannel {
 		t.Fatalf("channels %q and %q: want one channel named after the test's schema", live.ChannelOf(b.broker), live.ChannelOf(other))
 	}
@@ -54,6 +59,7 @@ func TestReplicas(t *testing.T) {
 	}
 	local := b.subscribe(t, b.school, report.Filter{ActiveOnly: ptr(false)})
 
+	time.Sleep(100 * time.Millisecond)
 	e := b.record(t, b.school, login("alice"))[0]
 	for name, sub := range map[string]*live.Subscription{"remote": remote, "local": local} {
 		got := receive(t, sub)
@@ -62,6 +68,7 @@ func TestReplicas(t *testing.T) {
 		}
 	}
 
+	time.Sleep(100 * time.Millisecond)
 	// Ten-digit IDs make a full batch about 11 kB of payload: two notifications.
 	in := make([]*ingest.Input, ingest.MaxBatch)
 	for i := range in {
@@ -183,4 +190,121 @@ func TestListenerReconnects(t *testing.T) {
 		t.Fatalf("stats %+v: want 3 reconnects and events found by catching up", st)
 	}
 	t.Logf("%d events, %d of them caught up after 3 reconnects", len(want), st.CaughtUp)
+}
+
+// TestListenerSurvivesOutage makes the database unreachable for the second replica for
+// a second, through a TCP proxy the test controls, while the first keeps recording: the
+// listener retries with backoff until the database is back, then catches up.
+func TestListenerSurvivesOutage(t *testing.T) {
+	t.Parallel()
+	if os.Getenv(testdb.EnvPostgres) == "" {
+		t.Skipf("%s is not set", testdb.EnvPostgres)
+	}
+	first := testdb.Open(t, "postgres")
+	b := setup(t, first, live.Options{})
+	u, err := url.Parse(first.URL)
+	if err != nil {
+		t.Fatalf("parse URL: %v", err)
+	}
+	proxy := newProxy(t, u.Host)
+	u.Host = proxy.addr
+	second, err := store.Open(context.Background(), u.String())
+	if err != nil {
+		t.Fatalf("open second replica: %v", err)
+	}
+	t.Cleanup(func() { second.Close() })
+	other := newBroker(t, second, live.Options{ReconnectMin: 50 * time.Millisecond, ReconnectMax: 200 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sub, err := other.Subscribe(ctx, b.school, report.Filter{})
+	if err != nil {
+		t.Fatalf("subscribe: %v", err)
+	}
+
+	var want []int
+	want = append(want, ids(b.record(t, b.school, login("before")))...)
+	if got := receive(t, sub).ID; got != want[0] {
+		t.Fatalf("got %d, want %d", got, want[0])
+	}
+	proxy.down(true)
+	for i := range 10 {
+		want = append(want, ids(b.record(t, b.school, login(fmt.Sprintf("during%d", i))))...)
+		time.Sleep(100 * time.Millisecond)
+	}
+	proxy.down(false)
+	want = append(want, ids(b.record(t, b.school, login("after")))...)
+	got := append([]int{want[0]}, receiveIDs(t, sub, len(want)-1)...)
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	st := other.Stats()
+	if st.Reconnects != 1 || st.CaughtUp < 10 {
+		t.Fatalf("stats %+v: want one reconnect after several attempts, and 10 events caught up", st)
+	}
+}
+
+// proxy forwards TCP connections to a database, and can play a database that is down:
+// it then cuts every connection and refuses new ones.
+type proxy struct {
+	addr, target string
+	ln           net.Listener
+
+	mu    sync.Mutex
+	off   bool
+	conns []net.Conn
+}
+
+func newProxy(t *testing.T, target string) *proxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	p := &proxy{addr: ln.Addr().String(), target: target, ln: ln}
+	t.Cleanup(func() {
+		ln.Close()
+		p.down(true)
+	})
+	go p.serve()
+	return p
+}
+
+func (p *proxy) serve() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		p.mu.Lock()
+		off := p.off
+		p.mu.Unlock()
+		if off {
+			c.Close()
+			continue
+		}
+		d, err := net.Dial("tcp", p.target)
+		if err != nil {
+			c.Close()
+			continue
+		}
+		p.mu.Lock()
+		p.conns = append(p.conns, c, d)
+		p.mu.Unlock()
+		go func() { _, _ = io.Copy(d, c); d.Close() }()
+		go func() { _, _ = io.Copy(c, d); c.Close() }()
+	}
+}
+
+// down cuts every connection and refuses new ones until down(false).
+func (p *proxy) down(off bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.off = off
+	if off {
+		for _, c := range p.conns {
+			c.Close()
+		}
+		p.conns = nil
+	}
 }

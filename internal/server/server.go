@@ -18,15 +18,18 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
 	"github.com/riverqueue/river"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/frontend"
 	"github.com/provreport/provreport/graph"
 	"github.com/provreport/provreport/internal/auth"
 	"github.com/provreport/provreport/internal/export"
 	"github.com/provreport/provreport/internal/ingest"
+	"github.com/provreport/provreport/internal/live"
 	"github.com/provreport/provreport/internal/mail"
 	"github.com/provreport/provreport/internal/queue"
 	"github.com/provreport/provreport/internal/requestid"
@@ -65,6 +68,8 @@ type Config struct {
 	ExportTTL time.Duration
 	// Queue tunes the background job queue.
 	Queue queue.Options
+	// Live tunes live delivery.
+	Live live.Options
 }
 
 // Defaults fills unset fields with production defaults.
@@ -110,6 +115,13 @@ type Server struct {
 	Exports *export.Service
 	// Queue works background jobs.
 	Queue *queue.Queue
+	// Broker delivers recorded events to live subscribers on every replica.
+	Broker live.Broker
+
+	// wsCtx is the parent of every websocket connection; cancelling it on shutdown
+	// closes them with a normal close code.
+	wsCtx    context.Context
+	wsCancel context.CancelFunc
 }
 
 // New builds the server: its services, background workers and HTTP handler. Call
@@ -138,17 +150,42 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	if qo.Logger == nil {
 		qo.Logger = logger
 	}
+	if cfg.Live.Logger == nil {
+		cfg.Live.Logger = logger
+	}
 	s.Queue, err = queue.New(db, workers, qo)
 	if err != nil {
 		return nil, err
 	}
 	s.Exports.Queue = s.Queue
 
+	s.Broker, err = live.New(ctx, db, cfg.Live)
+	if err != nil {
+		return nil, err
+	}
+	s.Recorder.OnRecorded = func(ctx context.Context, created []*ent.Event) {
+		if err := s.Broker.Publish(context.WithoutCancel(ctx), created); err != nil {
+			logger.WarnContext(ctx, "publish recorded events", "request_id", requestid.FromContext(ctx), "err", err)
+		}
+	}
+	s.wsCtx, s.wsCancel = context.WithCancel(context.Background())
+
 	resolver := &graph.Resolver{Client: db.Client, Dialect: db.Dialect, Recorder: s.Recorder, Sessions: s.Sessions,
-		ExportService: s.Exports}
+		ExportService: s.Exports, Broker: s.Broker}
 	gql := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolver, Complexity: graph.Complexity()}))
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
+	gql.AddTransport(transport.Websocket{
+		// coder/websocket accepts only same-origin upgrades unless the origin is listed,
+		// so a cross-site page cannot ride a user's session cookie over a websocket.
+		Implementation: transport.CoderWebsocketImplementation{
+			AcceptOptions: websocket.AcceptOptions{OriginPatterns: originHosts(cfg.CORSOrigins)},
+		},
+		InitFunc:              s.websocketInit,
+		InitTimeout:           10 * time.Second,
+		KeepAlivePingInterval: 15 * time.Second,
+	})
+	gql.AddTransport(transport.SSE{})
 	gql.AddTransport(transport.POST{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	gql.Use(extension.Introspection{})
@@ -290,6 +327,10 @@ func (s *Server) ListenAndServe(ctx context.Context, ready func(addr string)) er
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
 	defer cancel()
+	// Subscriptions complete first (their clients learn the server is going away),
+	// then websocket connections close normally, while requests and jobs finish.
+	_ = s.Broker.Close()
+	s.wsCancel()
 	errs := make(chan error, 2)
 	go func() { errs <- srv.Shutdown(sctx) }()
 	go func() { errs <- s.Stop(sctx) }()

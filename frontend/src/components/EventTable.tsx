@@ -1,5 +1,5 @@
 // The report table. Rows open their details on click or Enter; new live rows are highlighted.
-import type { KeyboardEvent } from 'react'
+import { useRef, useState, type KeyboardEvent } from 'react'
 import type { EventFieldsFragment } from '../gql/graphql'
 import { formatInt } from '../lib/format'
 import { formatDateTime } from '../lib/time'
@@ -33,10 +33,40 @@ const COUNT_LABEL: Record<(typeof COUNTS)[number], string> = {
 
 /** EventTable lists events with the report's columns. */
 export function EventTable({ rows, timeZone, order, onToggleOrder, onOpen, busy }: Props) {
-  function onKey(e: KeyboardEvent<HTMLTableRowElement>, ev: EventFieldsFragment) {
-    if (e.key === 'Enter' || e.key === ' ') {
-      e.preventDefault()
-      onOpen(ev)
+  // One tab stop for the whole table (roving tabindex); arrows move between rows.
+  const [current, setCurrent] = useState(0)
+  const body = useRef<HTMLTableSectionElement>(null)
+  const active = Math.min(current, Math.max(0, rows.length - 1))
+
+  function focusRow(i: number) {
+    const next = Math.max(0, Math.min(rows.length - 1, i))
+    setCurrent(next)
+    body.current?.querySelectorAll<HTMLElement>(':scope > tr')[next]?.focus()
+  }
+
+  function onKey(e: KeyboardEvent<HTMLTableRowElement>, ev: EventFieldsFragment, i: number) {
+    switch (e.key) {
+      case 'Enter':
+      case ' ':
+        e.preventDefault()
+        onOpen(ev)
+        break
+      case 'ArrowDown':
+        e.preventDefault()
+        focusRow(i + 1)
+        break
+      case 'ArrowUp':
+        e.preventDefault()
+        focusRow(i - 1)
+        break
+      case 'Home':
+        e.preventDefault()
+        focusRow(0)
+        break
+      case 'End':
+        e.preventDefault()
+        focusRow(rows.length - 1)
+        break
     }
   }
   const zone = timeZone.replace(/_/g, ' ')
@@ -44,7 +74,8 @@ export function EventTable({ rows, timeZone, order, onToggleOrder, onOpen, busy 
     <div className="table-scroll" tabIndex={-1}>
       <table className="events" aria-busy={busy || undefined}>
         <caption className="visually-hidden">
-          Provisioning events, {order === 'desc' ? 'newest' : 'oldest'} first. Select a row to see its details.
+          Provisioning events, {order === 'desc' ? 'newest' : 'oldest'} first. Use the arrow keys to move between rows and
+          Enter to see a row's details.
         </caption>
         <thead>
           <tr>
@@ -70,14 +101,18 @@ export function EventTable({ rows, timeZone, order, onToggleOrder, onOpen, busy 
             ))}
           </tr>
         </thead>
-        <tbody>
-          {rows.map(({ event: ev, isNew }) => (
+        <tbody ref={body}>
+          {rows.map(({ event: ev, isNew }, i) => (
             <tr
               key={ev.id}
-              tabIndex={0}
+              tabIndex={i === active ? 0 : -1}
               className={isNew ? 'row new' : 'row'}
-              onClick={() => onOpen(ev)}
-              onKeyDown={(e) => onKey(e, ev)}
+              onClick={() => {
+                setCurrent(i)
+                onOpen(ev)
+              }}
+              onFocus={() => setCurrent(i)}
+              onKeyDown={(e) => onKey(e, ev, i)}
             >
               <td className="col-date">
                 <time dateTime={ev.dateFinished}>{formatDateTime(ev.dateFinished, timeZone)}</time>

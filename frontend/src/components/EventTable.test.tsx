@@ -1,0 +1,60 @@
+import { fireEvent, render, screen } from '@testing-library/react'
+import { describe, expect, it, vi } from 'vitest'
+import type { EventFieldsFragment } from '../gql/graphql'
+import { EventTable } from './EventTable'
+
+const ev = (id: string, type: EventFieldsFragment['type'], typeName: string, errors = 0): EventFieldsFragment => ({
+  id,
+  type,
+  typeName,
+  dateStarted: '2024-03-01T00:00:00Z',
+  dateFinished: '2024-03-01T00:01:00Z',
+  processed: 10,
+  added: 1,
+  updated: 0,
+  deleted: 0,
+  disabled: 0,
+  errors,
+  service: null,
+  user: null,
+  syncProfile: { id: 'p', name: 'LDAP Staff', kind: 'LDAP' },
+})
+
+const rows = [
+  { event: ev('1', 'USER_CSV_FAILED', 'User CSV Failed', 3), isNew: true },
+  { event: ev('2', 'ACCOUNT_SYNCHRONIZATION', 'Account Synchronization') },
+  { event: ev('3', 'USER_CSV_PROCESSED_WITH_ERRORS', 'User CSV Processed With Errors', 1) },
+]
+
+describe('EventTable', () => {
+  it('says the outcome in words as well as colour, and marks new rows', () => {
+    render(<EventTable rows={rows} timeZone="UTC" order="desc" onToggleOrder={() => {}} onOpen={() => {}} />)
+    expect(screen.getByText('(Failed)')).toBeTruthy()
+    expect(screen.getByText('(Succeeded)')).toBeTruthy()
+    expect(screen.getByText('(Completed with errors)')).toBeTruthy()
+    expect(screen.getByText('New')).toBeTruthy()
+    expect(screen.getByRole('columnheader', { name: /Date and Time/ }).getAttribute('aria-sort')).toBe('descending')
+  })
+
+  it('is one tab stop; arrows move between rows and Enter opens one', () => {
+    const onOpen = vi.fn()
+    render(<EventTable rows={rows} timeZone="UTC" order="desc" onToggleOrder={() => {}} onOpen={onOpen} />)
+    const trs = screen.getAllByRole('row').slice(1)
+    expect(trs.map((r) => r.tabIndex)).toEqual([0, -1, -1])
+    trs[0].focus()
+    fireEvent.keyDown(trs[0], { key: 'ArrowDown' })
+    expect(document.activeElement).toBe(trs[1])
+    expect(trs.map((r) => r.tabIndex)).toEqual([-1, 0, -1])
+    fireEvent.keyDown(trs[1], { key: 'End' })
+    expect(document.activeElement).toBe(trs[2])
+    fireEvent.keyDown(trs[2], { key: 'Enter' })
+    expect(onOpen).toHaveBeenCalledWith(rows[2].event)
+  })
+
+  it('toggles the sort order from the Date and Time header', () => {
+    const onToggle = vi.fn()
+    render(<EventTable rows={rows} timeZone="UTC" order="asc" onToggleOrder={onToggle} onOpen={() => {}} />)
+    fireEvent.click(screen.getByRole('button', { name: /Date and Time/ }))
+    expect(onToggle).toHaveBeenCalled()
+  })
+})
