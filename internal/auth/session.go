@@ -29,6 +29,11 @@ type SessionOptions struct {
 	Lifetime time.Duration
 	// Secure marks the cookie Secure; set it when served over HTTPS.
 	Secure bool
+	// LockFor is how long repeated sign-in failures lock a username or address out;
+	// zero means 15 minutes.
+	LockFor time.Duration
+	// MaxDelay caps how long a sign-in after repeated failures is held; zero means 5s.
+	MaxDelay time.Duration
 }
 
 // NewSessionManager returns an scs session manager that stores sessions in the

@@ -25,10 +25,16 @@ type Sessions struct {
 
 // NewSessions returns the sign-in service over client.
 func NewSessions(client *ent.Client, o SessionOptions) *Sessions {
+	if o.LockFor <= 0 {
+		o.LockFor = 15 * time.Minute
+	}
+	if o.MaxDelay <= 0 {
+		o.MaxDelay = 5 * time.Second
+	}
 	return &Sessions{
 		Manager: NewSessionManager(client, o),
 		client:  client,
-		throttle: &throttle{client: client, now: time.Now, sleep: func(ctx context.Context, d time.Duration) {
+		throttle: &throttle{client: client, lockFor: o.LockFor, maxDelay: o.MaxDelay, now: time.Now, sleep: func(ctx context.Context, d time.Duration) {
 			select {
 			case <-ctx.Done():
 			case <-time.After(d):
@@ -48,13 +54,13 @@ func errBadCredentials() error {
 func (s *Sessions) SignIn(ctx context.Context, schoolSlug, username, password, addr string) (*ent.User, error) {
 	schoolSlug, username = strings.TrimSpace(strings.ToLower(schoolSlug)), strings.TrimSpace(username)
 	pair, userKey, addrKey := throttleKeys(schoolSlug, strings.ToLower(username), addr)
-	if until, locked, err := s.throttle.locked(ctx, pair, userKey, addrKey); err != nil {
+	if until, locked, err := s.throttle.locked(ctx, pair, addrKey); err != nil {
 		return nil, err
 	} else if locked {
 		return nil, &usererr.Error{Code: usererr.TooManyRequests,
 			Message: fmt.Sprintf("too many failed sign-ins; try again after %s", until.UTC().Format(time.RFC3339))}
 	}
-	if d := s.throttle.delay(ctx, pair); d > 0 {
+	if d := s.throttle.delay(ctx, pair, userKey); d > 0 {
 		s.throttle.sleep(ctx, d)
 	}
 
@@ -73,7 +79,7 @@ func (s *Sessions) SignIn(ctx context.Context, schoolSlug, username, password, a
 	}
 	ok, _ := CheckPassword(hash, password)
 	if !ok || u == nil || u.Role == user.RoleNONE || u.PasswordHash == "" {
-		if err := s.throttle.fail(ctx, map[string]int{pair: lockPair, userKey: lockUser, addrKey: lockAddress}); err != nil {
+		if err := s.throttle.fail(ctx, map[string]int{pair: lockPair, userKey: 0, addrKey: lockAddress}); err != nil {
 			return nil, err
 		}
 		return nil, errBadCredentials()

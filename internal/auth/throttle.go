@@ -11,28 +11,28 @@ import (
 )
 
 // The sign-in throttle. Failures are counted per key within a window:
-//   - per school+username+address: after slowAfter failures each further try waits a
-//     little longer, and after lockPair failures that pair is locked for lockFor;
-//   - per address: after lockAddress failures the address is locked for lockFor;
-//   - per school+username from anywhere: after lockUser failures it is locked for
-//     lockFor.
+//   - per school+username+address: after slowAfter failures each further try is held a
+//     little longer, and after lockPair failures that pair is locked for LockFor;
+//   - per address: after lockAddress failures the address is locked for LockFor;
+//   - per school+username from anywhere: after slowUserAfter failures every try for
+//     that username is held, but it is never locked.
 //
-// Every lock ends by itself after lockFor, and the per-username lock needs many more
-// failures than the per-address one, so an attacker can delay a real admin for a while
-// but never lock them out for good; the admin's own successful sign-in from their own
-// address clears that pair's count.
+// So an attacker guessing from one address locks out only that address, every lock
+// ends by itself after LockFor (SessionOptions.LockFor), and the real user signing in
+// from their own address is at worst slowed by a few seconds, never locked out. A
+// successful sign-in clears its pair's count.
 const (
 	throttleWindow = 15 * time.Minute
-	lockFor        = 15 * time.Minute
 	slowAfter      = 3
 	lockPair       = 8
 	lockAddress    = 30
-	lockUser       = 50
-	maxDelay       = 5 * time.Second
+	slowUserAfter  = 10
 )
 
 type throttle struct {
-	client *ent.Client
+	client   *ent.Client
+	lockFor  time.Duration
+	maxDelay time.Duration
 	now    func() time.Time
 	sleep  func(context.Context, time.Duration)
 }
@@ -57,14 +57,18 @@ func (t *throttle) locked(ctx context.Context, keys ...string) (time.Time, bool,
 	return until, !until.IsZero(), nil
 }
 
-// delay is how long to hold a try for the pair's current failure count.
-func (t *throttle) delay(ctx context.Context, pair string) time.Duration {
-	r, err := t.client.LoginThrottle.Query().Where(loginthrottle.Key(pair)).Only(tenant.System(ctx))
-	if err != nil || t.now().Sub(r.WindowStart) > throttleWindow || r.Failures < slowAfter {
-		return 0
+// delay is how long to hold a try: the longer of what the pair's and the username's
+// recent failures call for.
+func (t *throttle) delay(ctx context.Context, pair, user string) time.Duration {
+	var d time.Duration
+	for key, after := range map[string]int{pair: slowAfter, user: slowUserAfter} {
+		r, err := t.client.LoginThrottle.Query().Where(loginthrottle.Key(key)).Only(tenant.System(ctx))
+		if err != nil || t.now().Sub(r.WindowStart) > throttleWindow || r.Failures < after {
+			continue
+		}
+		d = max(d, time.Duration(1<<min(r.Failures-after, 10))*250*time.Millisecond)
 	}
-	d := time.Duration(1<<min(r.Failures-slowAfter, 10)) * 250 * time.Millisecond
-	return min(d, maxDelay)
+	return min(d, t.maxDelay)
 }
 
 // fail counts a failure against each key with its lock threshold.
@@ -86,8 +90,8 @@ func (t *throttle) fail(ctx context.Context, limits map[string]int) error {
 			} else {
 				u.AddFailures(1)
 			}
-			if r.Failures+1 >= limit {
-				u.SetLockedUntil(now.Add(lockFor))
+			if limit > 0 && r.Failures+1 >= limit {
+				u.SetLockedUntil(now.Add(t.lockFor))
 			}
 			err = u.Exec(sys)
 		}

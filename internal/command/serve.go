@@ -3,6 +3,7 @@ package command
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -32,8 +33,17 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	jobTimeout := fs.Duration("job-timeout", envDuration("PROVREPORT_JOB_TIMEOUT", 30*time.Minute), "longest a background job may run (env PROVREPORT_JOB_TIMEOUT)")
 	rescueAfter := fs.Duration("job-rescue-after", envDuration("PROVREPORT_JOB_RESCUE_AFTER", 35*time.Minute), "when a running job's replica is presumed dead and the job is run again; must exceed the job timeout (env PROVREPORT_JOB_RESCUE_AFTER)")
 	workers := fs.Int("workers", envInt("PROVREPORT_WORKERS", 2), "background jobs this replica works at once (env PROVREPORT_WORKERS)")
+	proxies := fs.String("trusted-proxies", env("PROVREPORT_TRUSTED_PROXIES", ""), "comma-separated CIDRs of load balancers whose X-Forwarded-For is trusted (env PROVREPORT_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var trusted []netip.Prefix
+	for _, p := range splitList(*proxies) {
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			return fmt.Errorf("PROVREPORT_TRUSTED_PROXIES: %q is not a CIDR like 10.0.0.0/8", p)
+		}
+		trusted = append(trusted, pfx)
 	}
 	if *publicURL == "" {
 		*publicURL = "http://" + *addr
@@ -55,16 +65,17 @@ func serve(ctx context.Context, c *cli, args []string) error {
 		}
 	}
 	srv, err := server.New(ctx, db, server.Config{
-		PublicURL: *publicURL,
-		DataDir:   *dataDir,
-		BlobURL:   *blobURL,
-		ExportTTL: *exportTTL,
-		SMTPURL:   *smtpURL,
-		SMTPFrom:  *smtpFrom,
-		Queue:     queue.Options{Workers: *workers, JobTimeout: *jobTimeout, RescueAfter: *rescueAfter},
-		Addr:          *addr,
-		CORSOrigins:   splitList(*cors),
-		ShutdownGrace: *grace,
+		PublicURL:      *publicURL,
+		DataDir:        *dataDir,
+		BlobURL:        *blobURL,
+		ExportTTL:      *exportTTL,
+		SMTPURL:        *smtpURL,
+		SMTPFrom:       *smtpFrom,
+		TrustedProxies: trusted,
+		Queue:          queue.Options{Workers: *workers, JobTimeout: *jobTimeout, RescueAfter: *rescueAfter},
+		Addr:           *addr,
+		CORSOrigins:    splitList(*cors),
+		ShutdownGrace:  *grace,
 		Session: auth.SessionOptions{
 			Idle:     *idle,
 			Lifetime: *lifetime,

@@ -1,12 +1,12 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/provreport/provreport/internal/auth"
 	"github.com/provreport/provreport/internal/requestid"
 )
 
@@ -49,7 +49,8 @@ func accessLog(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
+		info := &requestInfo{}
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
 		attrs := []any{
 			"method", r.Method,
 			"path", r.URL.Path,
@@ -58,11 +59,25 @@ func accessLog(logger *slog.Logger, next http.Handler) http.Handler {
 			"duration_ms", float64(time.Since(start).Microseconds()) / 1000,
 			"request_id", requestid.FromContext(r.Context()),
 		}
-		if v, ok := auth.FromContext(r.Context()); ok {
-			attrs = append(attrs, "school_id", v.SchoolID)
+		if info.schoolID != 0 {
+			attrs = append(attrs, "school_id", info.schoolID)
 		}
 		logger.LogAttrs(r.Context(), slog.LevelInfo, "request", slogAttrs(attrs)...)
 	})
+}
+
+// requestInfo carries what inner handlers learn about a request (who the caller is) out
+// to the access log.
+type requestInfo struct {
+	schoolID int
+}
+
+type requestInfoKey struct{}
+
+func noteSchool(r *http.Request, schoolID int) {
+	if info, ok := r.Context().Value(requestInfoKey{}).(*requestInfo); ok {
+		info.schoolID = schoolID
+	}
 }
 
 func slogAttrs(kv []any) []slog.Attr {

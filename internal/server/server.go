@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"path/filepath"
 	"time"
 
@@ -70,6 +71,9 @@ type Config struct {
 	Queue queue.Options
 	// Live tunes live delivery.
 	Live live.Options
+	// TrustedProxies are the load balancers whose X-Forwarded-For is believed when
+	// telling clients apart (for sign-in throttling and logs).
+	TrustedProxies []netip.Prefix
 }
 
 // Defaults fills unset fields with production defaults.
@@ -254,7 +258,10 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		} else if v != nil {
 			r = r.WithContext(auth.WithViewer(r.Context(), v))
 		}
-		r = r.WithContext(auth.WithClientAddr(r.Context(), r))
+		if v, ok := auth.FromContext(r.Context()); ok {
+			noteSchool(r, v.SchoolID)
+		}
+		r = r.WithContext(auth.WithClientAddr(r.Context(), r, s.cfg.TrustedProxies))
 		next.ServeHTTP(w, r)
 	})
 }
