@@ -41,7 +41,7 @@ test-go: ## Run the Go tests only.
 .PHONY: generate
 generate: deps ## Regenerate ent, gqlgen and the frontend's GraphQL types.
 	cd ent && $(GO) generate .
-	PROVREPORT_SCHEMA=server npm run codegen
+	npm run codegen
 
 .PHONY: verify
 verify: generate ## Fail when generated code differs from what is committed.

@@ -18,6 +18,11 @@ import (
 	"github.com/provreport/provreport/internal/usererr"
 )
 
+// CreatedAt is the resolver for the createdAt field.
+func (r *aPITokenResolver) CreatedAt(ctx context.Context, obj *ent.APIToken) (*time.Time, error) {
+	return &obj.CreateTime, nil
+}
+
 // SignIn is the resolver for the signIn field.
 func (r *mutationResolver) SignIn(ctx context.Context, school string, username string, password string) (*ent.User, error) {
 	u, err := r.Sessions.SignIn(ctx, school, username, password, auth.ClientAddr(ctx))

@@ -50,6 +50,9 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 	return out, nil
 }
 
+// APIToken returns APITokenResolver implementation.
+func (r *Resolver) APIToken() APITokenResolver { return &aPITokenResolver{r} }
+
 // Event returns EventResolver implementation.
 func (r *Resolver) Event() EventResolver { return &eventResolver{r} }
 
@@ -63,8 +66,9 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 func (r *Resolver) User() UserResolver { return &userResolver{r} }
 
 type (
-	eventResolver  struct{ *Resolver }
-	exportResolver struct{ *Resolver }
-	queryResolver  struct{ *Resolver }
-	userResolver   struct{ *Resolver }
+	aPITokenResolver struct{ *Resolver }
+	eventResolver    struct{ *Resolver }
+	exportResolver   struct{ *Resolver }
+	queryResolver    struct{ *Resolver }
+	userResolver     struct{ *Resolver }
 )

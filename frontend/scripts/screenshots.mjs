@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Takes the dashboard's screenshots for docs/screenshots/ from a running server with the demo
-// school. Usage: PROVREPORT_URL=http://127.0.0.1:8080 PROVREPORT_PASSWORD=… node scripts/screenshots.mjs [outDir]
+// school. Usage: PROVREPORT_URL=http://127.0.0.1:8080 PROVREPORT_PASSWORD=… [PROVREPORT_TOKEN=prt_…]
+// node scripts/screenshots.mjs [outDir]
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { launch, watchPage } from '../e2e/helpers.mjs'
@@ -27,6 +28,30 @@ try {
   await page.locator('table.events tbody tr').first().waitFor()
   await page.waitForTimeout(800)
   await page.screenshot({ path: `${out}/report.png` })
+
+  // With the demo API token, record two events and catch them arriving live.
+  const token = process.env.PROVREPORT_TOKEN
+  if (token) {
+    await page.locator('.live-state', { hasText: /^Live/ }).waitFor({ timeout: 15_000 })
+    const now = new Date().toISOString()
+    const res = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        query: 'mutation($in: [RecordEventInput!]!) { recordEvents(input: $in) { events { id } } }',
+        variables: {
+          in: [
+            { type: 'USER_CSV_FAILED', dateStarted: now, dateFinished: now, syncProfile: 'User CSV Upload', username: 'admin', errors: 1, details: 'students-term2.csv: missing column "email".' },
+            { type: 'ACCOUNT_SYNCHRONIZATION', dateStarted: now, dateFinished: now, syncProfile: 'LDAP Students', processed: 1350, added: 4, updated: 12 },
+          ],
+        },
+      }),
+    })
+    if (!res.ok) throw new Error(`recordEvents: HTTP ${res.status}`)
+    await page.locator('table.events tbody tr.new').nth(1).waitFor()
+    await page.waitForTimeout(300)
+    await page.screenshot({ path: `${out}/report-live.png` })
+  }
 
   await page.getByRole('button', { name: /For Event/ }).click()
   await page.getByRole('checkbox', { name: /User CSV Processed With Errors/ }).check()

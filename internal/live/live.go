@@ -150,7 +150,7 @@ func New(ctx context.Context, db *store.DB, opts Options) (Broker, error) {
 	case dialect.Postgres:
 		return newPostgres(ctx, db, opts)
 	case dialect.SQLite:
-		return newMemory(opts), nil
+		return newMemory(db, opts), nil
 	default:
 		return nil, fmt.Errorf("live: no broker for database dialect %q", db.Dialect)
 	}

@@ -413,3 +413,24 @@ func TestSubscriptionEnds(t *testing.T) {
 		}
 	})
 }
+
+// TestEventsCarryEdges shows delivered events come with their user and sync profile
+// loaded, once for all subscribers, so that a subscription selecting them costs no
+// query per subscriber.
+func TestEventsCarryEdges(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		b := setup(t, db, live.Options{})
+		subs := []*live.Subscription{b.subscribe(t, b.school, report.Filter{}), b.subscribe(t, b.school, report.Filter{})}
+		b.record(t, b.school, login("alice"), ldapSync("ldap", 3))
+		for _, s := range subs {
+			if e := receive(t, s); e.Edges.User == nil || e.Edges.User.Username != "alice" {
+				t.Fatalf("login delivered without its user: %+v", e.Edges)
+			}
+			if e := receive(t, s); e.Edges.SyncProfile == nil || e.Edges.SyncProfile.Name != "ldap" {
+				t.Fatalf("sync delivered without its profile: %+v", e.Edges)
+			}
+		}
+	})
+}

@@ -2,24 +2,39 @@ package live
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/internal/report"
+	"github.com/provreport/provreport/internal/store"
 )
 
 // memory is the broker of a single process (SQLite): Publish fans out directly.
 type memory struct {
-	hub *hub
+	client *ent.Client
+	hub    *hub
 }
 
-func newMemory(opts Options) *memory {
-	return &memory{hub: newHub(opts.Buffer)}
+func newMemory(db *store.DB, opts Options) *memory {
+	return &memory{client: db.Client, hub: newHub(opts.Buffer)}
 }
 
-// Publish hands the events to the matching subscriptions; it never waits for them.
-// After Close there is nobody left to deliver to, and it does nothing.
-func (m *memory) Publish(_ context.Context, events []*ent.Event) error {
-	m.hub.deliver(events)
+// Publish loads the events again with their user and sync profile, once for every
+// subscriber (as the PostgreSQL broker does), and hands them to the matching
+// subscriptions without waiting for any. Schools nobody watches cost nothing. After
+// Close there is nobody left to deliver to, and it does nothing.
+func (m *memory) Publish(ctx context.Context, events []*ent.Event) error {
+	ctx = context.WithoutCancel(ctx)
+	for _, batch := range bySchool(events) {
+		if !m.hub.watching(batch.schoolID) {
+			continue
+		}
+		loaded, err := load(ctx, m.client, batch.schoolID, batch.ids)
+		if err != nil {
+			return fmt.Errorf("live: %w", err)
+		}
+		m.hub.deliver(loaded)
+	}
 	return nil
 }
 

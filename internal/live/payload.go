@@ -17,20 +17,12 @@ const maxPayload = 7900
 // payload reaches maxPayload. The events themselves are loaded by ID on each replica,
 // which keeps notifications small and the event's contents out of the channel.
 func encodePayloads(events []*ent.Event) []string {
-	var schools []int
-	ids := map[int][]int{}
-	for _, e := range events {
-		if _, ok := ids[e.SchoolID]; !ok {
-			schools = append(schools, e.SchoolID)
-		}
-		ids[e.SchoolID] = append(ids[e.SchoolID], e.ID)
-	}
 	var out []string
 	var b strings.Builder
-	for _, school := range schools {
-		prefix := strconv.Itoa(school) + ":"
+	for _, batch := range bySchool(events) {
+		prefix := strconv.Itoa(batch.schoolID) + ":"
 		b.Reset()
-		for _, id := range ids[school] {
+		for _, id := range batch.ids {
 			n := strconv.Itoa(id)
 			if b.Len() > 0 && b.Len()+1+len(n) > maxPayload {
 				out = append(out, b.String())

@@ -286,13 +286,9 @@ func (p *postgres) handle(ctx context.Context, payload string) error {
 	}
 	// Nobody here watches the school: there is nothing to load.
 	if p.hub.watching(schoolID) {
-		events, err := p.db.Client.Event.Query().
-			Where(event.IDIn(fresh...)).
-			Order(event.ByID()).
-			WithUser().WithSyncProfile().
-			All(tenant.WithSchool(ctx, schoolID))
+		events, err := load(ctx, p.db.Client, schoolID, fresh)
 		if err != nil {
-			return fmt.Errorf("live: load %d notified events: %w", len(fresh), err)
+			return fmt.Errorf("live: notified events: %w", err)
 		}
 		p.hub.deliver(events)
 	}

@@ -93,7 +93,12 @@ func slogAttrs(kv []any) []slog.Attr {
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "+
+		style := "style-src 'self'"
+		if r.URL.Path == "/playground" {
+			// GraphiQL sets inline styles; the dashboard itself needs none.
+			style = "style-src 'self' 'unsafe-inline'"
+		}
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; "+style+"; "+
 			"img-src 'self' data:; font-src 'self' data:; connect-src 'self' ws: wss:; worker-src 'self' blob:; "+
 			"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")

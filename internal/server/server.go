@@ -189,7 +189,7 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 		InitTimeout:           10 * time.Second,
 		KeepAlivePingInterval: 15 * time.Second,
 	})
-	gql.AddTransport(transport.SSE{})
+	gql.AddTransport(sseFirst{})
 	gql.AddTransport(transport.POST{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	gql.Use(extension.Introspection{})

@@ -4,28 +4,46 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** Ordering options for Event connections */
 export type EventOrder = {
+  /** The ordering direction. */
   direction?: OrderDirection;
+  /** The field by which to order Events. */
   field: EventOrderField;
 };
 
+/** Properties by which Event connections can be ordered. */
 export type EventOrderField =
   | 'DATE_FINISHED';
 
+/** The kind of a provisioning event. Each value's description starts with its display name. */
 export type EventType =
+  /** Account Provisioning: Provisioning Scripts started running. */
   | 'ACCOUNT_PROVISIONING'
+  /** Account Synchronization: An LDAP Sync Profile has been synced. */
   | 'ACCOUNT_SYNCHRONIZATION'
+  /** Authentication: A user logged in for the first time. */
   | 'AUTHENTICATION'
+  /** Authentication Failed: A login failed: bad username and/or password. */
   | 'AUTHENTICATION_FAILED'
+  /** Authorisation: A user logged into a service. */
   | 'AUTHORISATION'
+  /** Groups CSV Processed: A Group CSV upload was processed successfully. */
   | 'GROUPS_CSV_PROCESSED'
+  /** Groups CSV Processed With Errors: A Group CSV was processed but has errors. */
   | 'GROUPS_CSV_PROCESSED_WITH_ERRORS'
+  /** Group CSV Failed: A Group CSV upload has failed. */
   | 'GROUP_CSV_FAILED'
+  /** Sync Error: An error occurred during a manual or automated sync. */
   | 'SYNC_ERROR'
+  /** User CSV Failed: A User CSV upload has failed. */
   | 'USER_CSV_FAILED'
+  /** User CSV Processed: A User CSV upload was processed successfully. */
   | 'USER_CSV_PROCESSED'
+  /** User CSV Processed With Errors: A User CSV was processed but has errors. */
   | 'USER_CSV_PROCESSED_WITH_ERRORS';
 
+/** ExportStatus is enum for the field status */
 export type ExportStatus =
   | 'EXPIRED'
   | 'FAILED'
@@ -33,29 +51,50 @@ export type ExportStatus =
   | 'READY'
   | 'RUNNING';
 
+/** Possible directions in which to order a list of items when provided an `orderBy` argument. */
 export type OrderDirection =
+  /** Specifies an ascending order for a given `orderBy` argument. */
   | 'ASC'
+  /** Specifies a descending order for a given `orderBy` argument. */
   | 'DESC';
 
+/**
+ * What to show of a school's provisioning report. The same filter drives the event list,
+ * the summary, the CSV export and the live feed, with the same meaning everywhere.
+ */
 export type ReportFilter = {
+  /**
+   * Hide idle sync events (the seed's "Filter Events for Activity", on by default): runs of
+   * ACCOUNT_SYNCHRONIZATION, ACCOUNT_PROVISIONING, USER_CSV_PROCESSED or GROUPS_CSV_PROCESSED
+   * that processed records but added, updated, deleted, disabled and failed none.
+   * A run that processed nothing is never idle: it is how a silently failing sync looks.
+   */
   activeOnly?: boolean | null | undefined;
+  /** Inclusive lower bound, compared with dateFinished. */
   from?: string | null | undefined;
+  /** Only events of this sync profile. */
   syncProfileID?: string | null | undefined;
+  /** Exclusive upper bound, compared with dateFinished. */
   to?: string | null | undefined;
+  /** Only these types; null or empty means every type. */
   types?: Array<EventType> | null | undefined;
+  /** Only events whose actor is this user. */
   userID?: string | null | undefined;
 };
 
+/** Role is enum for the field role */
 export type Role =
   | 'ADMIN'
   | 'NONE'
   | 'VIEWER';
 
+/** How wide one bucket of an event summary is. */
 export type SummaryStep =
   | 'DAY'
   | 'HOUR'
   | 'WEEK';
 
+/** SyncProfileKind is enum for the field kind */
 export type SyncProfileKind =
   | 'GROUP_CSV'
   | 'LDAP'

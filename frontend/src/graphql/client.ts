@@ -114,7 +114,15 @@ export function createSession(onUnauthenticated: () => void): Session {
 
   const client = new Client({
     url: '/graphql',
-    fetchOptions: { credentials: 'same-origin', headers: { 'X-Requested-With': 'provreport' } },
+    fetchOptions: {
+      credentials: 'same-origin',
+      headers: {
+        'X-Requested-With': 'provreport',
+        // Plain JSON answers: queries and mutations never stream, and an event-stream answer
+        // starts before a resolver can set a cookie (sign-in). Subscriptions use the websocket.
+        accept: 'application/graphql-response+json, application/json',
+      },
+    },
     preferGetMethod: false,
     requestPolicy: 'cache-and-network',
     exchanges: [
