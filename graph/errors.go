@@ -57,6 +57,15 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			gqlErr.Message = "not found"
 			gqlErr.Extensions["code"] = string(usererr.NotFound)
 			return gqlErr
+		case errors.Is(err, context.Canceled):
+			// The client went away; nobody reads this answer and nothing failed.
+			gqlErr.Message = "request cancelled"
+			gqlErr.Extensions["code"] = "CANCELLED"
+			return gqlErr
+		case errors.Is(err, context.DeadlineExceeded):
+			gqlErr.Message = "the request took too long and was stopped; narrow the filter or ask for a smaller page"
+			gqlErr.Extensions["code"] = "TIMEOUT"
+			return gqlErr
 		case badArgument(ctx):
 			gqlErr.Message = argumentMessage(gqlErr.Path, gqlErr.Message)
 			gqlErr.Extensions["code"] = string(usererr.BadUserInput)
