@@ -3,6 +3,8 @@
 package graph
 
 import (
+	"context"
+	"sync"
 	"time"
 
 	"github.com/provreport/provreport/ent"
@@ -28,4 +30,18 @@ type Resolver struct {
 	Broker live.Broker
 	// ExportPoll is how often exportUpdated looks for changes made on other replicas.
 	ExportPoll time.Duration
+
+	feeds sync.WaitGroup
+}
+
+// WaitFeeds waits until every live event feed has ended and handed its last message to
+// the transport, or ctx ends. Shutdown calls it after closing the broker so that
+// subscribers hear why their feed ended before their connection closes.
+func (r *Resolver) WaitFeeds(ctx context.Context) {
+	done := make(chan struct{})
+	go func() { r.feeds.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
 }

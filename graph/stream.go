@@ -65,7 +65,9 @@ func (r *Resolver) eventFeed(ctx context.Context, filter *report.Filter) (<-chan
 		return nil, err
 	}
 	out := make(chan *ent.Event)
+	r.feeds.Add(1)
 	go func() {
+		defer r.feeds.Done()
 		defer close(out)
 		defer sub.Close()
 		for e := range sub.C {

@@ -33,8 +33,8 @@ type throttle struct {
 	client   *ent.Client
 	lockFor  time.Duration
 	maxDelay time.Duration
-	now    func() time.Time
-	sleep  func(context.Context, time.Duration)
+	now      func() time.Time
+	sleep    func(context.Context, time.Duration)
 }
 
 func throttleKeys(school, username, addr string) (pair, user, address string) {

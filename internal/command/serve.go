@@ -33,6 +33,8 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	jobTimeout := fs.Duration("job-timeout", envDuration("PROVREPORT_JOB_TIMEOUT", 30*time.Minute), "longest a background job may run (env PROVREPORT_JOB_TIMEOUT)")
 	rescueAfter := fs.Duration("job-rescue-after", envDuration("PROVREPORT_JOB_RESCUE_AFTER", 35*time.Minute), "when a running job's replica is presumed dead and the job is run again; must exceed the job timeout (env PROVREPORT_JOB_RESCUE_AFTER)")
 	workers := fs.Int("workers", envInt("PROVREPORT_WORKERS", 2), "background jobs this replica works at once (env PROVREPORT_WORKERS)")
+	metricsAddr := fs.String("metrics-addr", env("PROVREPORT_METRICS_ADDR", ""), "serve /metrics, /healthz and /readyz on this address instead of the main one (env PROVREPORT_METRICS_ADDR)")
+	retentionDays := fs.Int("retention-days", envInt("PROVREPORT_RETENTION_DAYS", 365), "delete events older than this many days; 0 keeps them forever (env PROVREPORT_RETENTION_DAYS)")
 	proxies := fs.String("trusted-proxies", env("PROVREPORT_TRUSTED_PROXIES", ""), "comma-separated CIDRs of load balancers whose X-Forwarded-For is trusted (env PROVREPORT_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -72,6 +74,8 @@ func serve(ctx context.Context, c *cli, args []string) error {
 		SMTPURL:        *smtpURL,
 		SMTPFrom:       *smtpFrom,
 		TrustedProxies: trusted,
+		MetricsAddr:    *metricsAddr,
+		RetentionDays:  retentionDaysOrForever(*retentionDays),
 		Queue:          queue.Options{Workers: *workers, JobTimeout: *jobTimeout, RescueAfter: *rescueAfter},
 		Addr:           *addr,
 		CORSOrigins:    splitList(*cors),
@@ -132,4 +136,12 @@ func envDuration(name string, def time.Duration) time.Duration {
 		}
 	}
 	return def
+}
+
+// retentionDaysOrForever maps the flag's 0 (keep forever) to the server's negative value.
+func retentionDaysOrForever(d int) int {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }

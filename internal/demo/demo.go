@@ -5,8 +5,8 @@
 package demo
 
 import (
-	crand "crypto/rand"
 	"context"
+	crand "crypto/rand"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -39,8 +39,8 @@ type Options struct {
 
 // Result says what was seeded.
 type Result struct {
-	SchoolID               int
-	Slug                   string
+	SchoolID                int
+	Slug                    string
 	Users, Profiles, Events int
 	// Token is an API token with every scope, shown once.
 	Token string

@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/provreport/provreport/ent"
-	entexport "github.com/provreport/provreport/ent/export"
 	"github.com/provreport/provreport/ent/event"
+	entexport "github.com/provreport/provreport/ent/export"
 	"github.com/provreport/provreport/internal/store"
 	"github.com/provreport/provreport/internal/tenant"
 	"github.com/provreport/provreport/internal/testbin"

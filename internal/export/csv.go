@@ -84,12 +84,12 @@ func WriteCSV(ctx context.Context, db *sql.DB, dialectName string, r Rows, w io.
 		return 0, 0, err
 	}
 	var (
-		n                                                   int
+		n                                                  int
 		updated, added, deleted, disabled, errs, processed int64
-		typ, details                                        string
-		profile                                             sql.NullString
-		started, finished                                   time.Time
-		rec                                                 = make([]string, len(Header))
+		typ, details                                       string
+		profile                                            sql.NullString
+		started, finished                                  time.Time
+		rec                                                = make([]string, len(Header))
 	)
 	for rows.Next() {
 		if err := rows.Scan(&updated, &added, &deleted, &disabled, &typ, &profile, &errs, &finished, &processed, &started, &details); err != nil {

@@ -43,6 +43,8 @@ type Service struct {
 	PublicURL string
 	TTL       time.Duration
 	Logger    *slog.Logger
+	// OnBuilt, when set, is told how each build went (for metrics).
+	OnBuilt func(d time.Duration, rows int, err error)
 	// OnUpdate, when set, is told of every status change.
 	OnUpdate func(ctx context.Context, e *ent.Export)
 

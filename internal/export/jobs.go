@@ -88,7 +88,11 @@ func (w *buildWorker) Work(ctx context.Context, job *river.Job[BuildArgs]) error
 	}
 	s.updated(ctx, e)
 
+	began := time.Now()
 	rows, size, key, err := s.build(ctx, e)
+	if s.OnBuilt != nil {
+		s.OnBuilt(time.Since(began), rows, err)
+	}
 	if err != nil {
 		msg := err.Error()
 		upd := s.DB.Client.Export.UpdateOneID(e.ID).SetError(msg)

@@ -3,8 +3,8 @@ package export_test
 import (
 	"encoding/csv"
 	"encoding/json"
-	"strconv"
 	"io"
+	"strconv"
 	"testing"
 )
 

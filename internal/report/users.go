@@ -29,7 +29,9 @@ func SearchUsers(ctx context.Context, client *ent.Client, search string, first i
 		}
 		s.Where(sql.Or(
 			sql.P(func(b *sql.Builder) { b.WriteString("LOWER(username) LIKE ").Arg(contains).WriteString(` ESCAPE '\'`) }),
-			sql.P(func(b *sql.Builder) { b.WriteString("LOWER(display_name) LIKE ").Arg(contains).WriteString(` ESCAPE '\'`) }),
+			sql.P(func(b *sql.Builder) {
+				b.WriteString("LOWER(display_name) LIKE ").Arg(contains).WriteString(` ESCAPE '\'`)
+			}),
 			sql.P(func(b *sql.Builder) { b.WriteString("LOWER(email) LIKE ").Arg(contains).WriteString(` ESCAPE '\'`) }),
 		))
 	})

@@ -39,7 +39,9 @@ func TestCrossSchoolIsolation(t *testing.T) {
 			map[string]any{"type": "AUTHENTICATION_FAILED", "username": "shared", "dateStarted": at, "dateFinished": at, "externalID": "x1"},
 			map[string]any{"type": "SYNC_ERROR", "syncProfile": "LDAP", "errors": 1, "dateStarted": at, "dateFinished": at},
 		}}).OK(t)
-		var rec struct{ RecordEvents struct{ Events []struct{ ID string } } }
+		var rec struct {
+			RecordEvents struct{ Events []struct{ ID string } }
+		}
 		res.Decode(t, &rec)
 		bEvent := rec.RecordEvents.Events[0].ID
 		bob := newClient(t, srv.URL)

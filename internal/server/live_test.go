@@ -126,9 +126,9 @@ func TestLiveSubscription(t *testing.T) {
 		now := time.Now().UTC()
 		srv.Do(t, writeB, recordOne, map[string]any{"in": []any{event("ACCOUNT_SYNCHRONIZATION", "LDAP", 10, 5, now)}}).OK(t)
 		srv.Do(t, writeA, recordOne, map[string]any{"in": []any{
-			event("ACCOUNT_SYNCHRONIZATION", "LDAP", 10, 0, now),        // idle: hidden by the default activity filter
-			event("USER_CSV_PROCESSED", "CSV", 10, 3, now),              // another type
-			event("ACCOUNT_SYNCHRONIZATION", "LDAP Staff", 10, 2, now),  // matches
+			event("ACCOUNT_SYNCHRONIZATION", "LDAP", 10, 0, now),       // idle: hidden by the default activity filter
+			event("USER_CSV_PROCESSED", "CSV", 10, 3, now),             // another type
+			event("ACCOUNT_SYNCHRONIZATION", "LDAP Staff", 10, 2, now), // matches
 		}}).OK(t)
 
 		m, err := ws.read(10 * time.Second)

@@ -27,10 +27,10 @@ import (
 )
 
 type gqlResp struct {
-	Status  int
-	Header  http.Header
-	Data    map[string]any
-	Errors  []struct {
+	Status int
+	Header http.Header
+	Data   map[string]any
+	Errors []struct {
 		Message    string
 		Extensions map[string]any
 	}

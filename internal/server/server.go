@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/netip"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -32,8 +33,10 @@ import (
 	"github.com/provreport/provreport/internal/ingest"
 	"github.com/provreport/provreport/internal/live"
 	"github.com/provreport/provreport/internal/mail"
+	"github.com/provreport/provreport/internal/metrics"
 	"github.com/provreport/provreport/internal/queue"
 	"github.com/provreport/provreport/internal/requestid"
+	"github.com/provreport/provreport/internal/retention"
 	"github.com/provreport/provreport/internal/store"
 	"github.com/provreport/provreport/internal/usererr"
 )
@@ -71,6 +74,12 @@ type Config struct {
 	Queue queue.Options
 	// Live tunes live delivery.
 	Live live.Options
+	// MetricsAddr, when set, serves /metrics, /healthz and /readyz on their own address
+	// (kept off the public port); otherwise they are served on Addr.
+	MetricsAddr string
+	// RetentionDays deletes events older than this many days; zero keeps the default
+	// (365), negative keeps events forever.
+	RetentionDays int
 	// TrustedProxies are the load balancers whose X-Forwarded-For is believed when
 	// telling clients apart (for sign-in throttling and logs).
 	TrustedProxies []netip.Prefix
@@ -122,6 +131,11 @@ type Server struct {
 	// Broker delivers recorded events to live subscribers on every replica.
 	Broker live.Broker
 
+	metrics  *metrics.Metrics
+	resolver *graph.Resolver
+	ops      http.Handler
+	started  atomic.Bool
+
 	// wsCtx is the parent of every websocket connection; cancelling it on shutdown
 	// closes them with a normal close code.
 	wsCtx    context.Context
@@ -148,6 +162,11 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	workers := river.NewWorkers()
 	s.Exports.Register(workers)
 	qo := cfg.Queue
+	days := cfg.RetentionDays
+	if days == 0 {
+		days = retention.DefaultDays
+	}
+	qo.Periodic = append(qo.Periodic, retention.Register(workers, db, days)...)
 	qo.Periodic = append(qo.Periodic, s.Exports.Periodic()...)
 	qo.Periodic = append(qo.Periodic, auth.Periodic(db.Client)...)
 	auth.RegisterWorkers(workers, db.Client)
@@ -173,10 +192,12 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 		}
 	}
 	s.wsCtx, s.wsCancel = context.WithCancel(context.Background())
+	s.metrics = metrics.New(db.SQL, s.Broker.Stats)
+	s.Exports.OnBuilt = s.metrics.ExportBuilt
 
-	resolver := &graph.Resolver{Client: db.Client, Dialect: db.Dialect, Recorder: s.Recorder, Sessions: s.Sessions,
+	s.resolver = &graph.Resolver{Client: db.Client, Dialect: db.Dialect, Recorder: s.Recorder, Sessions: s.Sessions,
 		ExportService: s.Exports, Broker: s.Broker}
-	gql := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolver, Complexity: graph.Complexity()}))
+	gql := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: s.resolver, Complexity: graph.Complexity()}))
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
 	gql.AddTransport(transport.Websocket{
@@ -197,6 +218,7 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	gql.Use(graph.DepthLimit{Max: cfg.MaxDepth})
 	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	gql.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
+	gql.Use(s.metrics.GraphQL())
 	gql.SetErrorPresenter(graph.ErrorPresenter(logger))
 	gql.SetRecoverFunc(graph.Recover(logger))
 
@@ -207,8 +229,16 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", s.timeout(gql))
-	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.HandleFunc("GET /readyz", s.readyz)
+	ops := http.NewServeMux()
+	ops.HandleFunc("GET /healthz", s.healthz)
+	ops.HandleFunc("GET /readyz", s.readyz)
+	ops.Handle("GET /metrics", s.metrics.Handler())
+	s.ops = ops
+	if cfg.MetricsAddr == "" {
+		mux.Handle("GET /healthz", ops)
+		mux.Handle("GET /readyz", ops)
+		mux.Handle("GET /metrics", ops)
+	}
 	mux.Handle("GET /playground", s.adminOnly(playground(dist)))
 	mux.HandleFunc("GET /exports/{id}/download", s.download)
 	mux.Handle("/", spa(dist))
@@ -282,18 +312,27 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "migrations pending", http.StatusServiceUnavailable)
 		return
 	}
+	if !s.started.Load() {
+		http.Error(w, "job queue not running", http.StatusServiceUnavailable)
+		return
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = w.Write([]byte("ready\n"))
 }
 
 // Start starts the background job workers.
 func (s *Server) Start(ctx context.Context) error {
-	return s.Queue.Start(ctx)
+	if err := s.Queue.Start(ctx); err != nil {
+		return err
+	}
+	s.started.Store(true)
+	return nil
 }
 
 // Stop stops the job workers, letting running jobs finish until ctx ends; jobs still
 // running then are cancelled and retried later.
 func (s *Server) Stop(ctx context.Context) error {
+	s.started.Store(false)
 	if err := s.Queue.Stop(ctx); err != nil {
 		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -322,6 +361,16 @@ func (s *Server) ListenAndServe(ctx context.Context, ready func(addr string)) er
 		IdleTimeout:       120 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	if s.cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", s.cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics address: %w", err)
+		}
+		msrv := &http.Server{Handler: s.ops, ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = msrv.Serve(mln) }()
+		defer msrv.Close()
+	}
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
@@ -337,6 +386,11 @@ func (s *Server) ListenAndServe(ctx context.Context, ready func(addr string)) er
 	// Subscriptions complete first (their clients learn the server is going away),
 	// then websocket connections close normally, while requests and jobs finish.
 	_ = s.Broker.Close()
+	fctx, fcancel := context.WithTimeout(sctx, 2*time.Second)
+	s.resolver.WaitFeeds(fctx)
+	fcancel()
+	// The transport writes each feed's last message and "complete" after the feed ends.
+	time.Sleep(100 * time.Millisecond)
 	s.wsCancel()
 	errs := make(chan error, 2)
 	go func() { errs <- srv.Shutdown(sctx) }()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 
 	"entgo.io/ent/dialect"
@@ -52,7 +53,7 @@ func (d *DB) migrator() (*goose.Provider, error) {
 	if d.Dialect == dialect.Postgres {
 		dir, gd = "migrations/postgres", goose.DialectPostgres
 		// Replicas starting together must not both run the same migration.
-		locker, err := lockerForPostgres()
+		locker, err := lockerForPostgres(context.Background(), d)
 		if err != nil {
 			return nil, err
 		}
@@ -69,8 +70,18 @@ func (d *DB) migrator() (*goose.Provider, error) {
 	return p, nil
 }
 
-func lockerForPostgres() (lock.SessionLocker, error) {
-	l, err := lock.NewPostgresSessionLocker()
+// lockerForPostgres returns goose's advisory-lock locker with a lock ID of the current
+// schema's own, so that databases in different schemas (tenants of a shared server, or
+// parallel tests) migrate without waiting on each other; the lock is retried every
+// second rather than every five.
+func lockerForPostgres(ctx context.Context, d *DB) (lock.SessionLocker, error) {
+	var schema string
+	if err := d.SQL.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		return nil, fmt.Errorf("migration lock: %w", err)
+	}
+	h := fnv.New64a()
+	_, _ = h.Write([]byte("provreport:" + schema))
+	l, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64()>>1)), lock.WithLockTimeout(1, 300))
 	if err != nil {
 		return nil, fmt.Errorf("migration lock: %w", err)
 	}

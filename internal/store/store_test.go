@@ -8,8 +8,8 @@ import (
 
 	"entgo.io/ent/dialect/sql/schema"
 
-	"github.com/provreport/provreport/internal/testdb"
 	"github.com/provreport/provreport/internal/store"
+	"github.com/provreport/provreport/internal/testdb"
 )
 
 // TestMigrationsMatchSchema proves the versioned migrations build exactly the schema

@@ -74,9 +74,9 @@ func Run(t testing.TB, env []string, args ...string) string {
 // Proc is a running `provreport serve`.
 type Proc struct {
 	// URL is the server's base URL.
-	URL string
-	cmd *exec.Cmd
-	log *syncBuffer
+	URL  string
+	cmd  *exec.Cmd
+	log  *syncBuffer
 	done chan struct{}
 }
 
