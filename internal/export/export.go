@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/riverqueue/river"
 	"gocloud.dev/blob"
@@ -43,6 +44,9 @@ type Service struct {
 	PublicURL string
 	TTL       time.Duration
 	Logger    *slog.Logger
+	// MaxAttempts is how many times a build is tried before the export FAILS; zero
+	// means 5.
+	MaxAttempts int
 	// OnBuilt, when set, is told how each build went (for metrics).
 	OnBuilt func(d time.Duration, rows int, err error)
 	// OnUpdate, when set, is told of every status change.
@@ -127,7 +131,7 @@ func (s *Service) Request(ctx context.Context, f report.Filter) (*ent.Export, er
 		if err != nil {
 			return fmt.Errorf("request export: %w", err)
 		}
-		return s.Queue.InsertTx(ctx, tx, BuildArgs{ExportID: e.ID}, buildOpts())
+		return s.Queue.InsertTx(ctx, tx, BuildArgs{ExportID: e.ID}, s.buildOpts())
 	})
 	if err != nil {
 		return nil, err
@@ -136,8 +140,12 @@ func (s *Service) Request(ctx context.Context, f report.Filter) (*ent.Export, er
 	return e, nil
 }
 
-func buildOpts() *river.InsertOpts {
-	return &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
+func (s *Service) buildOpts() *river.InsertOpts {
+	n := s.MaxAttempts
+	if n <= 0 {
+		n = 5
+	}
+	return &river.InsertOpts{MaxAttempts: n, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
 // maxEventID is the newest event ID visible to the transaction: the export's snapshot.
@@ -151,20 +159,41 @@ func maxEventID(ctx context.Context, tx *sql.Tx) (int64, error) {
 
 // inTx runs fn in a database transaction with an ent client bound to it, so that rows
 // and the jobs that concern them commit together.
-func (s *Service) inTx(ctx context.Context, fn func(tx *sql.Tx, c *ent.Client) error) error {
+func (s *Service) inTx(ctx context.Context, fn func(tx *sql.Tx, c *ent.Client) error) (err error) {
 	tx, err := s.DB.SQL.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	c := ent.NewClient(ent.Driver(entsql.NewDriver(s.DB.Dialect, entsql.Conn{ExecQuerier: tx})))
+	defer func() {
+		// A panic must not leave the transaction (and, on SQLite, the write lock) open.
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	c := ent.NewClient(ent.Driver(txDriver{entsql.NewDriver(s.DB.Dialect, entsql.Conn{ExecQuerier: tx})}))
 	if err := fn(tx, c); err != nil {
-		_ = tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// txDriver runs ent on a transaction opened elsewhere: the transactions ent opens for
+// its own multi-statement writes become no-ops inside it.
+type txDriver struct{ *entsql.Driver }
+
+// Tx implements dialect.Driver.
+func (d txDriver) Tx(context.Context) (dialect.Tx, error) { return dialect.NopTx(d.Driver), nil }
+
+// BeginTx keeps ent's option-taking transactions inside the outer one too.
+func (d txDriver) BeginTx(context.Context, *sql.TxOptions) (dialect.Tx, error) {
+	return dialect.NopTx(d.Driver), nil
 }
 
 // Get returns an export the caller may see: its own, or any of the school's for an admin.
@@ -226,7 +255,7 @@ func (s *Service) Retry(ctx context.Context, id int) (*ent.Export, error) {
 		if err != nil {
 			return fmt.Errorf("retry export %d: %w", id, err)
 		}
-		return s.Queue.InsertTx(ctx, tx, BuildArgs{ExportID: e.ID, Retry: time.Now().UnixNano()}, buildOpts())
+		return s.Queue.InsertTx(ctx, tx, BuildArgs{ExportID: e.ID, Retry: time.Now().UnixNano()}, s.buildOpts())
 	})
 	if err != nil {
 		return nil, err

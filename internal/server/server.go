@@ -70,6 +70,8 @@ type Config struct {
 	SMTPURL, SMTPFrom string
 	// ExportTTL is how long finished exports can be downloaded.
 	ExportTTL time.Duration
+	// ExportAttempts is how many times an export build is tried before it fails.
+	ExportAttempts int
 	// Queue tunes the background job queue.
 	Queue queue.Options
 	// Live tunes live delivery.
@@ -158,7 +160,7 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 		return nil, err
 	}
 	s.Exports = &export.Service{DB: db, Bucket: bucket, Mail: sender, PublicURL: cfg.PublicURL,
-		TTL: cfg.ExportTTL, Logger: logger}
+		TTL: cfg.ExportTTL, MaxAttempts: cfg.ExportAttempts, Logger: logger}
 	workers := river.NewWorkers()
 	s.Exports.Register(workers)
 	qo := cfg.Queue
