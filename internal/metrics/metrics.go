@@ -103,6 +103,9 @@ func (g gqlTimer) InterceptResponse(ctx context.Context, next graphql.ResponseHa
 	resp := next(ctx)
 	name := oc.OperationName
 	if name == "" {
+		name = oc.Operation.Name
+	}
+	if name == "" {
 		name = "anonymous"
 	}
 	g.m.gqlDuration.WithLabelValues(name, string(oc.Operation.Operation)).Observe(time.Since(start).Seconds())
