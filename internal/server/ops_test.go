@@ -39,15 +39,16 @@ func TestHealthAndMetrics(t *testing.T) {
 	require.Empty(t, srv.Do(t, tok, `query ReportPage { events { totalCount } }`, nil).Errors)
 	at := time.Now().UTC().Format(time.RFC3339)
 	srv.Do(t, tok, recordOne, map[string]any{"in": []any{event("SYNC_ERROR", "LDAP", 1, 0, at2(at))}}).OK(t)
+	srv.Do(t, tok, `mutation { requestExport(filter: {}) { id } }`, nil).OK(t)
 	code, body = get(t, srv.URL+"/metrics")
 	require.Equal(t, http.StatusOK, code)
 	for _, want := range []string{
 		`provreport_graphql_duration_seconds_count{operation="ReportPage",type="query"} 1`,
-		`provreport_graphql_duration_seconds_count{operation="anonymous",type="mutation"} 1`,
+		`provreport_graphql_duration_seconds_count{operation="anonymous",type="mutation"} 2`,
 		"provreport_live_subscriptions 0",
 		"provreport_live_events_delivered_total",
 		"go_sql_open_connections",
-		`provreport_jobs{`,
+		`provreport_jobs{kind="export_build"`,
 	} {
 		require.True(t, strings.Contains(body, want), "metrics lack %q", want)
 	}
