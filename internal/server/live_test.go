@@ -182,3 +182,40 @@ func TestLiveWebsocketRefusals(t *testing.T) {
 	require.Contains(t, []string{"next", "error"}, m.Type)
 	require.Contains(t, string(m.Payload), "BAD_USER_INPUT")
 }
+
+// TestLiveOverSSE subscribes with Server-Sent Events (graphql-sse's "distinct
+// connections" mode) and receives a recorded event.
+func TestLiveOverSSE(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, "sqlite")
+	srv := apitest.New(t, db)
+	sc := srv.CreateSchool(t, "sse", "UTC")
+	read := srv.Token(t, sc.ID, auth.ScopeReportsRead)
+	write := srv.Token(t, sc.ID, auth.ScopeEventsWrite)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	body := `{"query":"subscription { eventRecorded { typeName errors } }"}`
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/graphql", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+read)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, resp.Header.Get("Content-Type"), "text/event-stream")
+
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		srv.Do(t, write, recordOne, map[string]any{"in": []any{event("SYNC_ERROR", "LDAP", 5, 0, time.Now().UTC())}})
+	}()
+	buf := make([]byte, 4096)
+	var got strings.Builder
+	for !strings.Contains(got.String(), "Sync Error") {
+		n, err := resp.Body.Read(buf)
+		got.Write(buf[:n])
+		require.NoError(t, err, "stream so far: %s", got.String())
+	}
+	require.Contains(t, got.String(), "event: next")
+}
