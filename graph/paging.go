@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
 	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/internal/auth"
 	"github.com/provreport/provreport/internal/usererr"
@@ -81,4 +84,40 @@ func (r *Resolver) schoolLocation(ctx context.Context, schoolID int) (*time.Loca
 		return time.UTC, nil
 	}
 	return loc, nil
+}
+
+// withoutPageInfoCount hides pageInfo from entgql's pager when totalCount is not
+// selected. entgql's Paginate counts every matching row whenever pageInfo is selected,
+// only to preset hasNextPage and hasPreviousPage, which it then overwrites from the page
+// itself (it fetches one row more than asked); at district scale that count costs more
+// than the page. The response is unchanged: gqlgen renders pageInfo from the returned
+// connection and its own selection set, not from this context. A pageInfo selected
+// through a fragment is left alone, and so is a zero-sized page, whose pageInfo only
+// the count fills.
+func withoutPageInfoCount(ctx context.Context, first, last *int) context.Context {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return ctx
+	}
+	keep := make(ast.SelectionSet, 0, len(fc.Field.Selections))
+	dropped := false
+	for _, sel := range fc.Field.Selections {
+		f, ok := sel.(*ast.Field)
+		if ok && f.Name == "totalCount" {
+			return ctx
+		}
+		if ok && f.Name == "pageInfo" {
+			dropped = true
+			continue
+		}
+		keep = append(keep, sel)
+	}
+	if !dropped {
+		return ctx
+	}
+	field := fc.Field
+	field.Selections = keep
+	narrowed := *fc
+	narrowed.Field = field
+	return graphql.WithFieldContext(ctx, &narrowed)
 }

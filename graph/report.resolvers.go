@@ -60,7 +60,7 @@ func (r *queryResolver) Events(ctx context.Context, after *entgql.Cursor[int], f
 		orderBy = &ent.EventOrder{Field: ent.EventOrderFieldDateFinished, Direction: entgql.OrderDirectionDesc}
 	}
 	return r.Client.Event.Query().Where(f.Predicates()...).
-		Paginate(ctx, after, first, before, last, ent.WithEventOrder(orderBy))
+		Paginate(withoutPageInfoCount(ctx, first, last), after, first, before, last, ent.WithEventOrder(orderBy))
 }
 
 // Users is the resolver for the users field.

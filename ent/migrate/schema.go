@@ -95,6 +95,14 @@ var (
 				Columns: []*schema.Column{EventsColumns[15], EventsColumns[3], EventsColumns[0]},
 			},
 			{
+				Name:    "event_active_school_id_date_finished_id",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[15], EventsColumns[3], EventsColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "NOT (type IN ('ACCOUNT_SYNCHRONIZATION', 'ACCOUNT_PROVISIONING', 'USER_CSV_PROCESSED', 'GROUPS_CSV_PROCESSED') AND processed > 0 AND added = 0 AND updated = 0 AND deleted = 0 AND disabled = 0 AND errors = 0)",
+				},
+			},
+			{
 				Name:    "event_school_id_user_id_date_finished",
 				Unique:  false,
 				Columns: []*schema.Column{EventsColumns[15], EventsColumns[16], EventsColumns[3]},

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { launch, watchPage } from './helpers.mjs'
+import { apiEvents, daysAgo, expectTableMatchesAPI, localInput, schoolInfo, syncProfileID, userID, zonedInstant } from './report.mjs'
 import { gql, PASSWORD, schemaHas, serverBinary, startServer } from './server.mjs'
 
 const skip = serverBinary() ? false : 'PROVREPORT_BIN is not set; run `make test` or set it to a built binary'
@@ -13,6 +14,8 @@ describe('dashboard against the real server', { skip }, () => {
   let context
   let page
   let problems
+  /** The school's time zone, in which From and To are read. */
+  let tz = 'UTC'
 
   before(async () => {
     server = await startServer()
@@ -60,6 +63,7 @@ describe('dashboard against the real server', { skip }, () => {
     await settled()
     await page.getByRole('banner').getByText('School Admin').waitFor()
     await page.getByRole('banner').getByText('Demo', { exact: false }).first().waitFor()
+    tz = (await schoolInfo(page)).timezone
   })
 
   test('the report has the columns, totals and chart of the product description', async () => {
@@ -76,6 +80,8 @@ describe('dashboard against the real server', { skip }, () => {
     }
     assert.equal(await page.getByLabel('Filter Events for Activity').isChecked(), true)
     assert.equal(await rows().count(), 50)
+    // No filter set: the API's default (activity only), newest first.
+    await expectTableMatchesAPI(page, { activeOnly: true })
   })
 
   test('For Event narrows the table, lives in the URL, and Back undoes it', async () => {
@@ -89,6 +95,17 @@ describe('dashboard against the real server', { skip }, () => {
     const names = await page.locator('table.events tbody tr td:nth-child(2)').allInnerTexts()
     assert.ok(names.length > 0)
     for (const n of names) assert.match(n, /^Authentication Failed/)
+    await expectTableMatchesAPI(page, { activeOnly: true, types: ['AUTHENTICATION_FAILED'] })
+
+    // One or more: a second type adds to the first.
+    await page.getByRole('button', { name: /For Event/ }).click()
+    await page.getByRole('checkbox', { name: 'Sync Error', exact: true }).check()
+    await page.keyboard.press('Escape')
+    await page.waitForURL((u) => new URL(u).searchParams.getAll('type').length === 2)
+    assert.ok((await expectTableMatchesAPI(page, { activeOnly: true, types: ['SYNC_ERROR', 'AUTHENTICATION_FAILED'] })) > 0)
+
+    await page.goBack()
+    await page.waitForURL((u) => new URL(u).searchParams.getAll('type').join() === 'AUTHENTICATION_FAILED')
     await page.goBack()
     await page.waitForURL((u) => !u.search.includes('type='))
     await page.getByRole('button', { name: /For Event/ }).filter({ hasText: 'All events' }).waitFor()
@@ -105,6 +122,7 @@ describe('dashboard against the real server', { skip }, () => {
       return Number(t.match(/(\d+) events?/)?.[1]) > n
     }, active)
     assert.ok((await count()) > active)
+    await expectTableMatchesAPI(page, { activeOnly: false })
   })
 
   test('For User is a keyboard typeahead', async () => {
@@ -119,11 +137,14 @@ describe('dashboard against the real server', { skip }, () => {
     await page.waitForURL(/user=/)
     const label = await box.inputValue()
     const username = label.match(/\(([^)]+)\)$/)?.[1] ?? label
+    const id = await userID(page, username)
+    await expectTableMatchesAPI(page, { activeOnly: true, userID: id })
     await page.getByLabel('Filter Events for Activity').uncheck()
     await page.waitForURL(/all=1/)
     await settled()
     const users = await page.locator('table.events tbody tr td:nth-child(4)').allInnerTexts()
     for (const u of users) assert.equal(u.split('\n')[0], username)
+    await expectTableMatchesAPI(page, { activeOnly: false, userID: id })
     await box.focus()
     await box.press('Escape')
     await page.waitForURL((u) => !u.search.includes('user='))
@@ -206,6 +227,84 @@ describe('dashboard against the real server', { skip }, () => {
     await page.waitForURL(/from=/)
     await settled()
     assert.ok((await count()) < before)
+    const typed = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}T12:00`
+    assert.equal(await page.getByLabel('From', { exact: true }).inputValue(), typed)
+    assert.equal(new URL(page.url()).searchParams.get('from'), typed)
+    assert.ok((await expectTableMatchesAPI(page, { activeOnly: true, from: zonedInstant(typed, tz) })) > 0)
+  })
+
+  test('To alone keeps the events before it, read in the school time zone', async () => {
+    await page.goto(`${server.url}/`)
+    await settled()
+    const to = daysAgo(80, tz, '09:30')
+    await page.getByLabel('To', { exact: true }).fill(to)
+    await page.getByLabel('To', { exact: true }).press('Enter')
+    await page.waitForURL((u) => new URL(u).searchParams.get('to') === to)
+    assert.ok((await expectTableMatchesAPI(page, { activeOnly: true, to: zonedInstant(to, tz) })) > 0)
+  })
+
+  test('For Sync Profile alone', async () => {
+    await page.goto(`${server.url}/`)
+    await settled()
+    await page.getByLabel('For Sync Profile').selectOption({ label: 'LDAP Staff' })
+    await page.waitForURL(/profile=/)
+    const id = await syncProfileID(page, 'LDAP Staff')
+    assert.equal(new URL(page.url()).searchParams.get('profile'), id)
+    assert.ok((await expectTableMatchesAPI(page, { activeOnly: true, syncProfileID: id })) > 0)
+  })
+
+  test('all filters combined: From, To, For Sync Profile, For Event and Filter Events for Activity', async () => {
+    await page.goto(`${server.url}/`)
+    await settled()
+    const from = daysAgo(30, tz, '08:00')
+    const to = daysAgo(5, tz, '17:30')
+    await page.getByLabel('From', { exact: true }).fill(from)
+    await page.getByLabel('From', { exact: true }).press('Enter')
+    await page.getByLabel('To', { exact: true }).fill(to)
+    await page.getByLabel('To', { exact: true }).press('Enter')
+    await page.getByLabel('For Sync Profile').selectOption({ label: 'LDAP Staff' })
+    await page.getByRole('button', { name: /For Event/ }).click()
+    await page.getByRole('checkbox', { name: 'Account Synchronization', exact: true }).check()
+    await page.getByRole('checkbox', { name: 'Sync Error', exact: true }).check()
+    await page.keyboard.press('Escape')
+    await page.getByLabel('Filter Events for Activity').uncheck()
+    await page.waitForURL((u) => {
+      const q = new URL(u).searchParams
+      return q.get('from') === from && q.get('to') === to && q.has('profile') && q.getAll('type').length === 2 && q.get('all') === '1'
+    })
+    const filter = {
+      from: zonedInstant(from, tz),
+      to: zonedInstant(to, tz),
+      syncProfileID: await syncProfileID(page, 'LDAP Staff'),
+      types: ['ACCOUNT_SYNCHRONIZATION', 'SYNC_ERROR'],
+    }
+    const all = await expectTableMatchesAPI(page, { ...filter, activeOnly: false })
+    await page.getByLabel('Filter Events for Activity').check()
+    await page.waitForURL((u) => !new URL(u).searchParams.has('all'))
+    const active = await expectTableMatchesAPI(page, { ...filter, activeOnly: true })
+    assert.ok(active > 0 && active < all, `${active} active of ${all}`)
+  })
+
+  test('For User combined with For Event and From', async () => {
+    await page.goto(`${server.url}/?all=1`)
+    await settled()
+    const box = page.getByRole('combobox', { name: 'For User' })
+    await box.fill('archie.smith')
+    await page.getByRole('option', { name: /archie\.smith\b/ }).first().click()
+    await page.waitForURL(/user=/)
+    const id = await userID(page, 'archie.smith')
+    // The user's newest event decides the type and From, so that the answer is not empty.
+    const newest = (await apiEvents(page, { activeOnly: false, userID: id }, { pageSize: 1 })).events[0]
+    assert.ok(newest, 'archie.smith has events')
+    const from = localInput(new Date(Date.parse(newest.dateFinished) - 60_000), tz)
+    await page.getByRole('button', { name: /For Event/ }).click()
+    await page.getByRole('checkbox', { name: newest.typeName, exact: true }).check()
+    await page.keyboard.press('Escape')
+    await page.getByLabel('From', { exact: true }).fill(from)
+    await page.getByLabel('From', { exact: true }).press('Enter')
+    await page.waitForURL((u) => new URL(u).searchParams.get('from') === from && new URL(u).searchParams.has('type'))
+    const n = await expectTableMatchesAPI(page, { activeOnly: false, userID: id, types: [newest.type], from: zonedInstant(from, tz) })
+    assert.ok(n > 0)
   })
 
   test('live: an event recorded through the API appears at the top', async (t) => {
@@ -260,6 +359,27 @@ describe('dashboard against the real server', { skip }, () => {
     await row.getByRole('button', { name: 'Revoke' }).click()
     await row.getByRole('button', { name: /Revoke “E2E agent”/ }).click()
     await row.getByText('Revoked').waitFor()
+  })
+
+  test('a portrait tablet (820 px) shows every column of the table without scrolling sideways', async () => {
+    const tablet = await browser.newContext({ viewport: { width: 820, height: 1180 }, storageState: await context.storageState() })
+    try {
+      const tp = await tablet.newPage()
+      // Sync runs (long event names) and sign-ins (usernames) are the widest pages.
+      for (const q of ['', '?type=AUTHENTICATION_FAILED&type=AUTHENTICATION']) {
+        await tp.goto(`${server.url}/${q}`)
+        await tp.locator('table.events tbody tr').first().waitFor()
+        const m = await tp.evaluate(() => {
+          const s = document.querySelector('.table-scroll')
+          return { client: s.clientWidth, scroll: s.scrollWidth, page: document.documentElement.scrollWidth }
+        })
+        assert.ok(m.scroll <= m.client, `the table scrolls sideways at 820 px (${q || 'default'}): ${m.scroll} > ${m.client}`)
+        assert.ok(m.page <= 820, `the page scrolls sideways at 820 px: ${m.page}`)
+        assert.equal(await tp.locator('table.events thead th').count(), 10)
+      }
+    } finally {
+      await tablet.close()
+    }
   })
 
   test('the pages load without CSP violations or script errors', () => {

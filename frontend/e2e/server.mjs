@@ -2,6 +2,7 @@
 // `make build`, with this dashboard embedded), a fresh SQLite database and the demo school.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -13,18 +14,35 @@ export function serverBinary() {
   return process.env.PROVREPORT_BIN || null
 }
 
+/** freePort returns a TCP port on 127.0.0.1 that was free a moment ago. */
+export async function freePort() {
+  const srv = createServer()
+  await new Promise((resolve, reject) => {
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', resolve)
+  })
+  const { port } = srv.address()
+  await new Promise((r) => srv.close(r))
+  return port
+}
+
 /**
  * startServer runs `provreport serve --demo` on a free port and resolves once it listens, with
  * { url, token, stop }. token is the demo API token (reports:read, events:write).
+ *
+ * Options: env adds environment variables (PROVREPORT_SMTP_URL, …); port fixes the port, for
+ * servers whose emails must link to themselves (links use http://ADDR when PROVREPORT_PUBLIC_URL
+ * is unset, so port 0 would make them useless). dir is the server's working folder; its data
+ * folder (export files, mail outbox) is dir/data.
  */
-export async function startServer({ timeoutMs = 120_000 } = {}) {
+export async function startServer({ timeoutMs = 120_000, env = {}, port = 0 } = {}) {
   const bin = serverBinary()
   if (!bin) throw new Error('PROVREPORT_BIN is not set')
   const dir = mkdtempSync(join(tmpdir(), 'provreport-e2e-'))
-  const child = spawn(bin, ['serve', '--demo', '--addr', '127.0.0.1:0', '--database-url', `sqlite:${join(dir, 'e2e.db')}`], {
+  const child = spawn(bin, ['serve', '--demo', '--addr', `127.0.0.1:${port}`, '--database-url', `sqlite:${join(dir, 'e2e.db')}`], {
     // The server writes its mail outbox (and any other files) relative to its directory.
     cwd: dir,
-    env: { ...process.env, PROVREPORT_DEMO_PASSWORD: PASSWORD },
+    env: { ...process.env, PROVREPORT_DEMO_PASSWORD: PASSWORD, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

@@ -8,6 +8,7 @@ import (
 
 	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/ent/event"
+	"github.com/provreport/provreport/ent/migrate"
 	"github.com/provreport/provreport/internal/eventtype"
 	"github.com/provreport/provreport/internal/report"
 )
@@ -48,4 +49,21 @@ func TestIsIdle(t *testing.T) {
 	}
 	require.ElementsMatch(t, []string{"ACCOUNT_SYNCHRONIZATION", "ACCOUNT_PROVISIONING", "USER_CSV_PROCESSED", "GROUPS_CSV_PROCESSED"},
 		eventtype.IdleCandidates())
+}
+
+// TestActiveIndexMatchesRule holds the partial index of the events table to the rule:
+// its WHERE clause must be the very text NotIdle renders, or PostgreSQL stops using it
+// for the default report.
+func TestActiveIndexMatchesRule(t *testing.T) {
+	t.Parallel()
+	var where []string
+	for _, idx := range migrate.EventsTable.Indexes {
+		if idx.Annotation != nil && idx.Annotation.Where != "" {
+			where = append(where, idx.Annotation.Where)
+		}
+	}
+	require.NotEmpty(t, where, "the events table has no partial index")
+	for _, w := range where {
+		require.Equal(t, report.ActiveIndexPredicate(), w)
+	}
 }

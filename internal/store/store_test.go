@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"strings"
 	"testing"
 
@@ -29,6 +30,9 @@ func TestMigrationsMatchSchema(t *testing.T) {
 			}
 			pending = append(pending, l)
 		}
+		if db.Dialect == "postgres" {
+			pending = withoutRenormalisedIndexes(t, db, pending)
+		}
 		if len(pending) > 0 {
 			t.Fatalf("migrations drift from the ent schema; ent would still run:\n%s", strings.Join(pending, "\n"))
 		}
@@ -49,4 +53,48 @@ func TestOpenRejectsUnknownURL(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "sqlite:") {
 		t.Fatalf("want a clear error, got %v", err)
 	}
+}
+
+// withoutRenormalisedIndexes drops from pending each DROP INDEX x / CREATE INDEX x pair
+// that only restates a partial index: PostgreSQL stores a partial index's predicate in
+// its own normal form (type IN (...) becomes (type)::text = ANY (ARRAY[...])), which ent
+// compares as text and so always wants to recreate. The pair is dropped only when
+// PostgreSQL normalises ent's predicate to exactly the stored one: the statement is run
+// under a scratch name in a rolled-back transaction and the two predicates compared.
+func withoutRenormalisedIndexes(t *testing.T, db *store.DB, pending []string) []string {
+	t.Helper()
+	ctx := context.Background()
+	predicate := func(tx *sql.Tx, name string) string {
+		var p string
+		err := tx.QueryRowContext(ctx, `SELECT pg_get_expr(i.indpred, i.indrelid) FROM pg_index i
+			JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = $1 AND pg_table_is_visible(c.oid)`, name).Scan(&p)
+		if err != nil {
+			t.Fatalf("predicate of index %s: %v", name, err)
+		}
+		return p
+	}
+	var out []string
+	for i := 0; i < len(pending); i++ {
+		l := pending[i]
+		if i+1 < len(pending) && strings.HasPrefix(l, "DROP INDEX ") {
+			name := strings.Trim(strings.TrimSuffix(strings.TrimPrefix(l, "DROP INDEX "), ";"), `"`)
+			create := pending[i+1]
+			if strings.HasPrefix(create, `CREATE INDEX "`+name+`" `) && strings.Contains(create, " WHERE ") {
+				tx, err := db.SQL.BeginTx(ctx, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				scratch := "scratch_" + name
+				_, err = tx.ExecContext(ctx, strings.Replace(create, `"`+name+`"`, `"`+scratch+`"`, 1))
+				same := err == nil && predicate(tx, scratch) == predicate(tx, name)
+				_ = tx.Rollback()
+				if same {
+					i++
+					continue
+				}
+			}
+		}
+		out = append(out, l)
+	}
+	return out
 }

@@ -57,4 +57,13 @@ describe('EventTable', () => {
     fireEvent.click(screen.getByRole('button', { name: /Date and Time/ }))
     expect(onToggle).toHaveBeenCalled()
   })
+
+  it('lets usernames wrap only after their dots, so a narrow User column keeps names readable', () => {
+    const withUser = { event: { ...ev('9', 'AUTHENTICATION_FAILED', 'Authentication Failed'), user: { id: 'u', username: 'mason.ryan2', displayName: 'Mason Ryan' } } }
+    render(<EventTable rows={[withUser]} timeZone="UTC" order="desc" onToggleOrder={() => {}} onOpen={() => {}} />)
+    const name = screen.getByTitle('Mason Ryan')
+    expect(name.textContent).toBe('mason.ryan2')
+    expect(name.querySelectorAll('wbr')).toHaveLength(1)
+    expect(name.innerHTML).toBe('mason.<wbr>ryan2')
+  })
 })

@@ -1,5 +1,5 @@
 // The report table. Rows open their details on click or Enter; new live rows are highlighted.
-import { useRef, useState, type KeyboardEvent } from 'react'
+import { Fragment, useRef, useState, type KeyboardEvent, type ReactNode } from 'react'
 import type { EventFieldsFragment } from '../gql/graphql'
 import { formatInt } from '../lib/format'
 import { formatDateTime } from '../lib/time'
@@ -29,6 +29,30 @@ const COUNT_LABEL: Record<(typeof COUNTS)[number], string> = {
   deleted: 'Deleted',
   disabled: 'Disabled',
   errors: 'Errors',
+}
+
+/**
+ * breakable lets a username wrap after its dots, underscores, hyphens and @ (and nowhere else),
+ * so that the User column can be narrow on a tablet without cutting names at random letters.
+ */
+export function breakable(name: string): ReactNode {
+  const parts: string[] = []
+  let part = ''
+  for (const ch of name) {
+    part += ch
+    if ('._@-'.includes(ch)) {
+      parts.push(part)
+      part = ''
+    }
+  }
+  if (part) parts.push(part)
+  if (parts.length < 2) return name
+  return parts.map((p, i) => (
+    <Fragment key={i}>
+      {i > 0 && <wbr />}
+      {p}
+    </Fragment>
+  ))
 }
 
 /** EventTable lists events with the report's columns. */
@@ -124,7 +148,7 @@ export function EventTable({ rows, timeZone, order, onToggleOrder, onOpen, busy 
               <td>{ev.syncProfile?.name ?? <span className="muted">—</span>}</td>
               <td>
                 {ev.user ? (
-                  <span title={ev.user.displayName}>{ev.user.username}</span>
+                  <span title={ev.user.displayName}>{breakable(ev.user.username)}</span>
                 ) : (
                   <span className="muted">—</span>
                 )}

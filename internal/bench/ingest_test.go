@@ -1,0 +1,203 @@
+package bench_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/provreport/provreport/ent/event"
+	"github.com/provreport/provreport/internal/apitest"
+	"github.com/provreport/provreport/internal/auth"
+	"github.com/provreport/provreport/internal/bench"
+	"github.com/provreport/provreport/internal/eventtype"
+	"github.com/provreport/provreport/internal/ingest"
+	"github.com/provreport/provreport/internal/tenant"
+)
+
+// ingestBatches generates n events of one school as its agents report them, in
+// batches of 1,000, each with an external ID that starts with run.
+func ingestBatches(n int, run string) [][]*ingest.Input {
+	cfg := bench.Config{Events: n, Schools: 1, Users: 2_000, Prefix: "ingest-"}.Defaults()
+	schools := cfg.SchoolList()
+	s := &schools[0]
+	var out [][]*ingest.Input
+	var batch []*ingest.Input
+	_ = cfg.Generate(schools, func(e *bench.Event) error {
+		in := &ingest.Input{
+			Type: event.Type(e.Type), DateStarted: e.Started, DateFinished: e.Finished,
+			Processed: intp(e.Processed), Added: intp(e.Added), Updated: intp(e.Updated), Deleted: intp(e.Deleted),
+			Disabled: intp(e.Disabled), Errors: intp(e.Errors), Details: &e.Details,
+		}
+		if e.Profile >= 0 {
+			in.SyncProfile = &s.Profiles[e.Profile].Name
+		}
+		if e.User >= 0 {
+			in.Username = &s.Users[e.User].Username
+		}
+		if e.Service != "" {
+			in.Service = &e.Service
+		}
+		var probs []eventtype.Problem
+		_ = json.Unmarshal(e.Problems, &probs)
+		for _, p := range probs {
+			in.Problems = append(in.Problems, &ingest.ProblemInput{Line: p.Line, Field: p.Field, Message: p.Message})
+		}
+		ext := run + e.ExternalID
+		in.ExternalID = &ext
+		batch = append(batch, in)
+		if len(batch) == ingest.MaxBatch {
+			out = append(out, batch)
+			batch = nil
+		}
+		return nil
+	})
+	if len(batch) > 0 {
+		out = append(out, batch)
+	}
+	return out
+}
+
+func intp(v int64) *int { n := int(v); return &n }
+
+// gqlInput is the RecordEventInput of in, as a client sends it.
+func gqlInput(in *ingest.Input) map[string]any {
+	m := map[string]any{
+		"type": in.Type, "dateStarted": in.DateStarted, "dateFinished": in.DateFinished,
+		"processed": *in.Processed, "added": *in.Added, "updated": *in.Updated, "deleted": *in.Deleted,
+		"disabled": *in.Disabled, "errors": *in.Errors, "details": *in.Details, "externalID": *in.ExternalID,
+	}
+	if in.SyncProfile != nil {
+		m["syncProfile"] = *in.SyncProfile
+	}
+	if in.Username != nil {
+		m["username"] = *in.Username
+	}
+	if in.Service != nil {
+		m["service"] = *in.Service
+	}
+	if len(in.Problems) > 0 {
+		probs := make([]map[string]any, len(in.Problems))
+		for i, p := range in.Problems {
+			probs[i] = map[string]any{"line": p.Line, "field": p.Field, "message": p.Message}
+		}
+		m["problems"] = probs
+	}
+	return m
+}
+
+const recordMutation = `mutation R($input: [RecordEventInput!]!) { recordEvents(input: $input) { events { id } } }`
+
+// BenchmarkIngest writes batches of 1,000 events (external IDs included) into one
+// school of the loaded dataset: through the recordEvents mutation over HTTP, through
+// ingest.Recorder directly, and on PostgreSQL with COPY of the same rows. One
+// operation is one batch; events/s is the figure to read.
+func BenchmarkIngest(b *testing.B) {
+	for _, kind := range kinds() {
+		b.Run(kind, func(b *testing.B) {
+			e := setup(b, kind)
+			ctx := context.Background()
+			sc := apitest.CreateSchool(b, e.db.Client, fmt.Sprintf("ingest-%d", time.Now().UnixNano()), "")
+			s := &school{ID: sc.ID}
+			_, s.Token = apitest.CreateToken(b, e.db.Client, sc.ID, auth.Scopes()...)
+			b.Cleanup(func() {
+				// Keep a kept dataset as it was loaded.
+				_, _ = e.db.SQL.ExecContext(ctx, rebind(kind, "DELETE FROM events WHERE school_id = ?"), sc.ID)
+			})
+			run := 0
+			batches := func(b *testing.B) [][]*ingest.Input {
+				run++
+				return ingestBatches(b.N*ingest.MaxBatch, fmt.Sprintf("r%d-%d-", time.Now().UnixNano(), run))
+			}
+			rate := func(b *testing.B, start time.Time) {
+				record(b, &samples{}, map[string]float64{"events/s": float64(b.N*ingest.MaxBatch) / time.Since(start).Seconds()})
+			}
+			b.Run("recordEvents/graphql", func(b *testing.B) {
+				bs := batches(b)
+				vars := make([]map[string]any, len(bs))
+				for i, batch := range bs {
+					in := make([]map[string]any, len(batch))
+					for k, x := range batch {
+						in[k] = gqlInput(x)
+					}
+					vars[i] = map[string]any{"input": in}
+				}
+				start := time.Now()
+				for i := 0; i < b.N; i++ {
+					if _, err := e.gql(s, recordMutation, vars[i]); err != nil {
+						b.Fatal(err)
+					}
+				}
+				rate(b, start)
+			})
+			b.Run("recordEvents/go", func(b *testing.B) {
+				bs := batches(b)
+				rec := ingest.NewRecorder(e.db.Client)
+				tctx := tenant.WithSchool(ctx, sc.ID)
+				start := time.Now()
+				for i := 0; i < b.N; i++ {
+					if _, err := rec.Record(tctx, bs[i]); err != nil {
+						b.Fatal(err)
+					}
+				}
+				rate(b, start)
+			})
+			if kind != "postgres" {
+				return
+			}
+			b.Run("copy", func(b *testing.B) {
+				bs := batches(b)
+				users, profiles := map[string]int64{}, map[string]int64{}
+				for _, q := range []struct {
+					sql string
+					m   map[string]int64
+				}{{"SELECT username, id FROM users WHERE school_id = $1", users}, {"SELECT name, id FROM sync_profiles WHERE school_id = $1", profiles}} {
+					rows, _ := e.db.Pool.Query(ctx, q.sql, sc.ID)
+					var k string
+					var id int64
+					if _, err := pgx.ForEachRow(rows, []any{&k, &id}, func() error { q.m[k] = id; return nil }); err != nil {
+						b.Fatal(err)
+					}
+				}
+				rows := make([][][]any, len(bs))
+				for i, batch := range bs {
+					for _, in := range batch {
+						rows[i] = append(rows[i], copyRow(in, int64(sc.ID), users, profiles))
+					}
+				}
+				start := time.Now()
+				for i := 0; i < b.N; i++ {
+					if _, err := e.db.Pool.CopyFrom(ctx, pgx.Identifier{"events"}, bench.EventColumns, pgx.CopyFromRows(rows[i])); err != nil {
+						b.Fatal(err)
+					}
+				}
+				rate(b, start)
+			})
+		})
+	}
+}
+
+func copyRow(in *ingest.Input, school int64, users, profiles map[string]int64) []any {
+	var user, profile *int64
+	if in.Username != nil {
+		if id, ok := users[*in.Username]; ok {
+			user = &id
+		}
+	}
+	if in.SyncProfile != nil {
+		if id, ok := profiles[*in.SyncProfile]; ok {
+			profile = &id
+		}
+	}
+	probs := make([]eventtype.Problem, 0, len(in.Problems))
+	for _, p := range in.Problems {
+		probs = append(probs, eventtype.Problem{Line: p.Line, Field: p.Field, Message: p.Message})
+	}
+	pj, _ := json.Marshal(probs)
+	return []any{string(in.Type), in.DateStarted, in.DateFinished, int64(*in.Processed), int64(*in.Added), int64(*in.Updated),
+		int64(*in.Deleted), int64(*in.Disabled), int64(*in.Errors), *in.Details, json.RawMessage(pj), in.Service, in.ExternalID,
+		time.Now(), school, user, profile}
+}

@@ -1,0 +1,258 @@
+package bench_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/provreport/provreport/internal/eventtype"
+	"github.com/provreport/provreport/internal/report"
+)
+
+// eventFields is what the dashboard's event list asks for (frontend/src/graphql).
+const eventFields = `fragment EventFields on Event {
+  id type typeName dateStarted dateFinished processed added updated deleted disabled errors service
+  user { id username displayName }
+  syncProfile { id name kind }
+}`
+
+const pageQuery = `query Page($first: Int, $after: Cursor, $filter: ReportFilter) {
+  events(first: $first, after: $after, filter: $filter) {
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { ...EventFields } }
+  }
+}
+` + eventFields
+
+// rawPage is the equivalent of one page of the event list in one SQL statement: the
+// events with their user and profile joined, newest first, one row more than the page
+// to know whether another follows.
+const rawPage = `SELECT e.id, e.type, e.date_started, e.date_finished, e.processed, e.added, e.updated, e.deleted,
+ e.disabled, e.errors, e.service, u.id, u.username, u.display_name, p.id, p.name, p.kind
+FROM events e LEFT JOIN users u ON u.id = e.user_id LEFT JOIN sync_profiles p ON p.id = e.sync_profile_id
+WHERE e.school_id = ? AND %s ORDER BY e.date_finished DESC, e.id DESC LIMIT 51`
+
+// q2Types are Q2's three event types: the failures and syncs an admin looks for.
+var q2Types = []string{eventtype.AccountSynchronization, eventtype.UserCSVFailed, eventtype.AuthenticationFailed}
+
+// query is one of issue 7's queries: a GraphQL operation and the equivalent raw SQL,
+// each built for a random school.
+type query struct {
+	name string
+	// deep restricts the school to those with a page 200.
+	deep bool
+	gql  func(e *env, s *school, r *rand.Rand) (string, map[string]any)
+	raw  func(e *env, s *school, r *rand.Rand) (string, []any)
+}
+
+func active() string { return report.ActiveIndexPredicate() }
+
+func yearRange(e *env) (time.Time, time.Time) { return e.cfg.End.AddDate(-1, 0, 0), e.cfg.End }
+
+func queries() []query {
+	return []query{
+		{
+			name: "Q1_first_page",
+			gql: func(e *env, s *school, r *rand.Rand) (string, map[string]any) {
+				return pageQuery, map[string]any{"first": 50}
+			},
+			raw: func(e *env, s *school, r *rand.Rand) (string, []any) {
+				return fmt.Sprintf(rawPage, active()), []any{s.ID}
+			},
+		},
+		{
+			name: "Q2_30_days_3_types",
+			gql: func(e *env, s *school, r *rand.Rand) (string, map[string]any) {
+				from, to := month(e, r)
+				return pageQuery, map[string]any{"first": 50, "filter": map[string]any{"from": from, "to": to, "types": q2Types}}
+			},
+			raw: func(e *env, s *school, r *rand.Rand) (string, []any) {
+				from, to := month(e, r)
+				return fmt.Sprintf(rawPage, active()+" AND e.date_finished >= ? AND e.date_finished < ? AND e.type IN ('"+strings.Join(q2Types, "', '")+"')"),
+					[]any{s.ID, from, to}
+			},
+		},
+		{
+			name: "Q3_user_year",
+			gql: func(e *env, s *school, r *rand.Rand) (string, map[string]any) {
+				from, to := yearRange(e)
+				return pageQuery, map[string]any{"first": 50, "filter": map[string]any{"from": from, "to": to, "userID": s.Users[r.IntN(len(s.Users))]}}
+			},
+			raw: func(e *env, s *school, r *rand.Rand) (string, []any) {
+				from, to := yearRange(e)
+				return fmt.Sprintf(rawPage, active()+" AND e.user_id = ? AND e.date_finished >= ? AND e.date_finished < ?"),
+					[]any{s.ID, s.Users[r.IntN(len(s.Users))], from, to}
+			},
+		},
+		{
+			name: "Q4_sync_profile",
+			gql: func(e *env, s *school, r *rand.Rand) (string, map[string]any) {
+				return pageQuery, map[string]any{"first": 50, "filter": map[string]any{"syncProfileID": s.Profiles[r.IntN(len(s.Profiles))]}}
+			},
+			raw: func(e *env, s *school, r *rand.Rand) (string, []any) {
+				return fmt.Sprintf(rawPage, active()+" AND e.sync_profile_id = ?"), []any{s.ID, s.Profiles[r.IntN(len(s.Profiles))]}
+			},
+		},
+		{
+			name: "Q5_page_200_cursor",
+			deep: true,
+			gql: func(e *env, s *school, r *rand.Rand) (string, map[string]any) {
+				return pageQuery, map[string]any{"first": 50, "after": s.Deep}
+			},
+			raw: func(e *env, s *school, r *rand.Rand) (string, []any) {
+				return fmt.Sprintf(rawPage, active()+" AND (e.date_finished, e.id) < (?, ?)"), []any{s.ID, s.DeepAt, s.DeepID}
+			},
+		},
+		{
+			name: "Q6_total_count",
+			gql: func(e *env, s *school, r *rand.Rand) (string, map[string]any) {
+				return `query { events { totalCount } }`, nil
+			},
+			raw: func(e *env, s *school, r *rand.Rand) (string, []any) {
+				return "SELECT COUNT(*) FROM events WHERE school_id = ? AND " + active(), []any{s.ID}
+			},
+		},
+		{
+			name: "Q7_summary_year",
+			gql: func(e *env, s *school, r *rand.Rand) (string, map[string]any) {
+				from, to := yearRange(e)
+				return `query S($filter: ReportFilter) { eventSummary(filter: $filter) {
+  events processed added updated deleted disabled errors failedLogins step
+  buckets { start events added updated deleted disabled errors failedLogins } } }`,
+					map[string]any{"filter": map[string]any{"from": from, "to": to}}
+			},
+			raw: func(e *env, s *school, r *rand.Rand) (string, []any) {
+				from, to := yearRange(e)
+				slot := "CAST(strftime('%s', date_finished) AS INTEGER) / 900"
+				if e.kind == "postgres" {
+					slot = "CAST(EXTRACT(EPOCH FROM date_trunc('hour', date_finished, '" + s.Loc.String() + "')) AS BIGINT)"
+				}
+				return "SELECT " + slot + ` AS slot, COUNT(*), SUM(processed), SUM(added), SUM(updated), SUM(deleted),
+ SUM(disabled), SUM(errors), SUM(CASE WHEN type = 'AUTHENTICATION_FAILED' THEN 1 ELSE 0 END)
+FROM events WHERE school_id = ? AND ` + active() + ` AND date_finished >= ? AND date_finished < ? GROUP BY slot ORDER BY slot`,
+					[]any{s.ID, from, to}
+			},
+		},
+		{
+			name: "Q8_user_typeahead",
+			gql: func(e *env, s *school, r *rand.Rand) (string, map[string]any) {
+				return `query U($search: String!) { users(search: $search, first: 10) { edges { node { id username displayName email } } } }`,
+					map[string]any{"search": s.Prefixes[r.IntN(len(s.Prefixes))]}
+			},
+			raw: func(e *env, s *school, r *rand.Rand) (string, []any) {
+				p := s.Prefixes[r.IntN(len(s.Prefixes))]
+				return `SELECT id, username, display_name, email FROM users WHERE school_id = ?
+ AND (LOWER(username) LIKE ? OR LOWER(display_name) LIKE ? OR LOWER(email) LIKE ?)
+ ORDER BY CASE WHEN LOWER(username) LIKE ? OR LOWER(display_name) LIKE ? OR LOWER(email) LIKE ? THEN 0 ELSE 1 END,
+ LOWER(username), id LIMIT 11`, []any{s.ID, "%" + p + "%", "%" + p + "%", "%" + p + "%", p + "%", p + "%", p + "%"}
+			},
+		},
+	}
+}
+
+// month is a random 30-day window of the dataset's year.
+func month(e *env, r *rand.Rand) (time.Time, time.Time) {
+	from := e.cfg.End.AddDate(0, 0, -30*(1+r.IntN(12)))
+	return from, from.AddDate(0, 0, 30)
+}
+
+// BenchmarkReport measures Q1–Q8 one client at a time, through the GraphQL endpoint
+// and as raw SQL, each operation for a random school; then Q1 with 8 and 32 clients.
+func BenchmarkReport(b *testing.B) {
+	for _, kind := range kinds() {
+		b.Run(kind, func(b *testing.B) {
+			e := setup(b, kind)
+			for _, q := range queries() {
+				pool := e.schools
+				if q.deep {
+					pool = e.deep
+				}
+				if len(pool) == 0 {
+					note("%s %s: no school has a page 200 at this size; skipped", kind, q.name)
+					continue
+				}
+				b.Run(q.name+"/graphql", func(b *testing.B) {
+					r := rand.New(rand.NewPCG(1, 1))
+					var s samples
+					for i := 0; i < b.N; i++ {
+						sc := pool[r.IntN(len(pool))]
+						op, vars := q.gql(e, sc, r)
+						t := time.Now()
+						if _, err := e.gql(sc, op, vars); err != nil {
+							b.Fatal(err)
+						}
+						s.add(time.Since(t))
+					}
+					record(b, &s, nil)
+				})
+				b.Run(q.name+"/raw", func(b *testing.B) {
+					r := rand.New(rand.NewPCG(1, 1))
+					var s samples
+					for i := 0; i < b.N; i++ {
+						sc := pool[r.IntN(len(pool))]
+						sql, args := q.raw(e, sc, r)
+						t := time.Now()
+						if _, err := e.raw(sql, args...); err != nil {
+							b.Fatal(err)
+						}
+						s.add(time.Since(t))
+					}
+					record(b, &s, nil)
+				})
+			}
+			q1 := queries()[0]
+			for _, clients := range []int{8, 32} {
+				b.Run(fmt.Sprintf("Q1_concurrent/graphql/clients=%d", clients), func(b *testing.B) {
+					concurrent(b, clients, func(r *rand.Rand) error {
+						sc := e.random(r)
+						op, vars := q1.gql(e, sc, r)
+						_, err := e.gql(sc, op, vars)
+						return err
+					})
+				})
+				b.Run(fmt.Sprintf("Q1_concurrent/raw/clients=%d", clients), func(b *testing.B) {
+					concurrent(b, clients, func(r *rand.Rand) error {
+						sql, args := q1.raw(e, e.random(r), r)
+						_, err := e.raw(sql, args...)
+						return err
+					})
+				})
+			}
+		})
+	}
+}
+
+// concurrent runs b.N operations spread over clients goroutines and reports requests
+// per second next to the latency quantiles.
+func concurrent(b *testing.B, clients int, op func(r *rand.Rand) error) {
+	var s samples
+	var next atomic.Int64
+	var failed atomic.Pointer[error]
+	var wg sync.WaitGroup
+	start := time.Now()
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(c), 2))
+			for next.Add(1) <= int64(b.N) {
+				t := time.Now()
+				if err := op(r); err != nil {
+					failed.CompareAndSwap(nil, &err)
+					return
+				}
+				s.add(time.Since(t))
+			}
+		}(c)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if err := failed.Load(); err != nil {
+		b.Fatal(*err)
+	}
+	record(b, &s, map[string]float64{"req/s": float64(b.N) / elapsed.Seconds()})
+}
