@@ -82,8 +82,37 @@ func (s *entStore) FindCtx(ctx context.Context, token string) ([]byte, bool, err
 	return row.Data, true, nil
 }
 
-// CommitCtx stores or replaces the session data for token.
+// presentedKey carries the session token the request's cookie presented.
+type presentedKey struct{}
+
+// LoadAndSave wraps the scs middleware, remembering which token the browser presented.
+// With an idle timeout scs re-commits every loaded session at the end of each request, so
+// a request that was in flight while another one signed out would otherwise write the
+// destroyed session back and silently sign the browser in again.
+func (s *Sessions) LoadAndSave(next http.Handler) http.Handler {
+	h := s.Manager.LoadAndSave(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+			r = r.WithContext(context.WithValue(r.Context(), presentedKey{}, c.Value))
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// CommitCtx stores the session data for token. A token minted in this request (a new
+// session, or the one sign-in renews to) is inserted; the token the browser presented is
+// only updated where it still exists, so a session signed out meanwhile stays ended.
 func (s *entStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	if presented, _ := ctx.Value(presentedKey{}).(string); presented != "" && presented == token {
+		_, err := s.client.Session.Update().
+			Where(session.TokenHash(hashSessionToken(token))).
+			SetData(b).SetExpiry(expiry.UTC()).
+			Save(tenant.System(ctx))
+		if err != nil {
+			return fmt.Errorf("commit session: %w", err)
+		}
+		return nil
+	}
 	err := s.client.Session.Create().
 		SetTokenHash(hashSessionToken(token)).SetData(b).SetExpiry(expiry.UTC()).
 		OnConflictColumns(session.FieldTokenHash).UpdateData().UpdateExpiry().

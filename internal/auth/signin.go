@@ -17,7 +17,7 @@ import (
 
 // Sessions signs dashboard users in and out and resolves a session into a Viewer.
 type Sessions struct {
-	// Manager is the scs session manager; its LoadAndSave middleware must wrap requests.
+	// Manager is the scs session manager; Sessions.LoadAndSave must wrap requests.
 	Manager  *scs.SessionManager
 	client   *ent.Client
 	throttle *throttle

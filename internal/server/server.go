@@ -255,7 +255,7 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	var h http.Handler = mux
 	h = csrf(h)
 	h = s.authenticate(h)
-	h = s.Sessions.Manager.LoadAndSave(h)
+	h = s.Sessions.LoadAndSave(h)
 	h = limitBody(cfg.MaxBodyBytes, h)
 	h = c.Handler(h)
 	h = securityHeaders(h)
