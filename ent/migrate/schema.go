@@ -95,10 +95,25 @@ var (
 				Columns: []*schema.Column{EventsColumns[15], EventsColumns[3], EventsColumns[0]},
 			},
 			{
-				Name:    "event_active_school_id_date_finished_id",
+				Name:    "event_active_sums",
 				Unique:  false,
 				Columns: []*schema.Column{EventsColumns[15], EventsColumns[3], EventsColumns[0]},
 				Annotation: &entsql.IndexAnnotation{
+					IncludeColumns: []string{
+						EventsColumns[1].Name,
+
+						EventsColumns[4].Name,
+
+						EventsColumns[5].Name,
+
+						EventsColumns[6].Name,
+
+						EventsColumns[7].Name,
+
+						EventsColumns[8].Name,
+
+						EventsColumns[9].Name,
+					},
 					Where: "NOT (type IN ('ACCOUNT_SYNCHRONIZATION', 'ACCOUNT_PROVISIONING', 'USER_CSV_PROCESSED', 'GROUPS_CSV_PROCESSED') AND processed > 0 AND added = 0 AND updated = 0 AND deleted = 0 AND disabled = 0 AND errors = 0)",
 				},
 			},

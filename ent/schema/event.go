@@ -72,8 +72,13 @@ func (Event) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("school_id", "date_finished", "id"),
 		index.Fields("school_id", "date_finished", "id").
-			StorageKey("event_active_school_id_date_finished_id").
-			Annotations(entsql.IndexWhere(eventtype.NotIdleSQL(func(c string) string { return c }))),
+			StorageKey("event_active_sums").
+			Annotations(
+				entsql.IndexWhere(eventtype.NotIdleSQL(func(c string) string { return c })),
+				// The summary's sums, so that a year's chart is an index-only scan on
+				// PostgreSQL instead of a heap visit per event (SQLite has no INCLUDE).
+				entsql.IncludeColumns("type", "processed", "added", "updated", "deleted", "disabled", "errors"),
+			),
 		index.Fields("school_id", "user_id", "date_finished"),
 		index.Fields("school_id", "sync_profile_id", "date_finished"),
 		index.Fields("school_id", "type", "date_finished"),

@@ -129,7 +129,8 @@ func queries() []query {
 				from, to := yearRange(e)
 				slot := "CAST(strftime('%s', date_finished) AS INTEGER) / 900"
 				if e.kind == "postgres" {
-					slot = "CAST(EXTRACT(EPOCH FROM date_trunc('hour', date_finished, '" + s.Loc.String() + "')) AS BIGINT)"
+					// Grouped by local day, as the server does for ranges over three days.
+					slot, _ = report.LocalDaySQL(s.Loc, from, to)
 				}
 				return "SELECT " + slot + ` AS slot, COUNT(*), SUM(processed), SUM(added), SUM(updated), SUM(deleted),
  SUM(disabled), SUM(errors), SUM(CASE WHEN type = 'AUTHENTICATION_FAILED' THEN 1 ELSE 0 END)

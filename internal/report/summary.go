@@ -93,22 +93,143 @@ type slotRow struct {
 // Summarize totals the events that f matches and buckets them by hour, day or week in
 // loc, whichever suits the range. ctx must be scoped to the caller's school.
 //
-// The database groups by a fine slot that never straddles a local hour (a local hour on
-// PostgreSQL; a UTC quarter hour on SQLite, which has no time zones); the slots are then
-// folded into the step in Go, so days and weeks follow the school's zone, DST included.
+// The database groups by a slot that never straddles a bucket (see slotKind); the slots
+// are then folded into the step in Go, so days and weeks follow the school's zone, DST
+// included.
 func Summarize(ctx context.Context, client *ent.Client, dialectName string, loc *time.Location, f Filter) (*Summary, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
+	// Ranges wider than three days are charted in days or weeks: PostgreSQL then groups by
+	// the local day (integer arithmetic with the zone's offsets over the range), so it
+	// returns one row per day instead of one per hour. Otherwise it groups by UTC quarter
+	// hour, as SQLite always does, and Go folds the slots into local hours.
+	kind := slotQuarterHour
+	if dialectName == dialect.Postgres {
+		kind = slotZoneHour
+		if f.From != nil && f.To != nil {
+			kind = slotQuarterHour
+			if f.To.Sub(*f.From) > 72*time.Hour {
+				kind = slotLocalDay
+				if _, ok := LocalDaySQL(loc, *f.From, *f.To); !ok {
+					kind = slotZoneHour
+				}
+			}
+		}
+	}
+	slots, err := summarySlots(ctx, client, dialectName == dialect.Postgres, loc, f, kind)
+	if err != nil {
+		return nil, err
+	}
+	sum := &Summary{Buckets: []*Bucket{}}
+	for _, sl := range slots {
+		sum.add(sl.t)
+	}
+
+	// The chart spans the filter's range where it has one, the data's otherwise.
+	var start, end time.Time
+	switch {
+	case f.From != nil:
+		start = f.From.In(loc)
+	case len(slots) > 0:
+		start = slots[0].at
+	}
+	switch {
+	case f.To != nil:
+		end = f.To.In(loc)
+	case len(slots) > 0:
+		end = slots[len(slots)-1].end()
+	}
+	if start.IsZero() || end.IsZero() || !end.After(start) {
+		if len(slots) == 0 {
+			sum.Step = StepDay
+			return sum, nil
+		}
+		if start.IsZero() || !end.After(start) {
+			start = slots[0].at
+		}
+		if end.IsZero() || !end.After(start) {
+			end = slots[len(slots)-1].end()
+		}
+	}
+	sum.Step = stepFor(end.Sub(start))
+	// A filter range far wider than the data (from 1970, say) would give thousands of
+	// empty buckets: clamp to the data then.
+	if n := end.Sub(start) / stepLength(sum.Step); n > maxBuckets && len(slots) > 0 {
+		start, end = slots[0].at, slots[len(slots)-1].end()
+		sum.Step = stepFor(end.Sub(start))
+	}
+
+	if sum.Step == StepHour && kind == slotLocalDay {
+		// Clamped to data that spans three days or less: hours need finer slots.
+		if slots, err = summarySlots(ctx, client, dialectName == dialect.Postgres, loc, f, slotQuarterHour); err != nil {
+			return nil, err
+		}
+	}
+
+	index := map[int64]*Bucket{}
+	for b := Truncate(start, sum.Step); b.Before(end) && len(sum.Buckets) < maxBuckets; b = next(b, sum.Step) {
+		bk := &Bucket{Start: b}
+		sum.Buckets = append(sum.Buckets, bk)
+		index[b.Unix()] = bk
+	}
+	for _, s := range slots {
+		if bk, ok := index[Truncate(s.at, sum.Step).Unix()]; ok {
+			bk.add(s.t)
+		}
+	}
+	return sum, nil
+}
+
+// maxOffsetChanges bounds the CASE of LocalDaySQL: about ten years of clock changes.
+const maxOffsetChanges = 24
+
+// slotKind is the grain the database groups events by before Go folds them into steps.
+type slotKind int
+
+const (
+	// slotQuarterHour is UTC quarter hours: every zone's offset is a whole number of
+	// quarter hours, so each slot lies within one local hour.
+	slotQuarterHour slotKind = iota
+	// slotZoneHour is the local hour, computed by PostgreSQL from the zone's name (used
+	// when the range is open, so the zone's offsets over it are not known up front).
+	slotZoneHour
+	// slotLocalDay is the local day, computed with the offsets the zone has over the range.
+	slotLocalDay
+)
+
+// slot is the totals of one slot, starting at at in the school's zone.
+type slot struct {
+	at    time.Time
+	width time.Duration
+	t     Totals
+}
+
+// end is where the slot's time ends; a local day's is its next midnight.
+func (s slot) end() time.Time {
+	if s.width == 24*time.Hour {
+		return s.at.AddDate(0, 0, 1)
+	}
+	return s.at.Add(s.width)
+}
+
+// summarySlots runs the summary's one query, grouped by kind's slots.
+func summarySlots(ctx context.Context, client *ent.Client, pg bool, loc *time.Location, f Filter, kind slotKind) ([]slot, error) {
 	var slotExpr string
-	var slotSeconds int64
-	switch dialectName {
-	case dialect.Postgres:
+	width := 15 * time.Minute
+	switch kind {
+	case slotZoneHour:
 		slotExpr = fmt.Sprintf("CAST(EXTRACT(EPOCH FROM date_trunc('hour', date_finished, '%s')) AS BIGINT)",
 			strings.ReplaceAll(loc.String(), "'", "''"))
+		width = time.Hour
+	case slotLocalDay:
+		slotExpr, _ = LocalDaySQL(loc, *f.From, *f.To)
+		width = 24 * time.Hour
 	default:
-		slotSeconds = 900
 		slotExpr = "CAST(strftime('%s', date_finished) AS INTEGER) / 900"
+		if pg {
+			slotExpr = "CAST(FLOOR(date_part('epoch', date_finished) / 900) AS BIGINT)"
+		}
 	}
 	var rows []slotRow
 	err := client.Event.Query().Where(f.Predicates()...).Modify(func(s *sql.Selector) {
@@ -127,71 +248,56 @@ func Summarize(ctx context.Context, client *ent.Client, dialectName string, loc 
 	if err != nil {
 		return nil, fmt.Errorf("summarize events: %w", err)
 	}
-	sum := &Summary{Buckets: []*Bucket{}}
-	type slot struct {
-		at time.Time
-		t  Totals
-	}
 	slots := make([]slot, 0, len(rows))
 	for _, r := range rows {
-		at := time.Unix(r.Slot, 0)
-		if slotSeconds > 0 {
-			at = time.Unix(r.Slot*slotSeconds, 0)
+		var at time.Time
+		switch kind {
+		case slotZoneHour:
+			at = time.Unix(r.Slot, 0).In(loc)
+		case slotLocalDay:
+			d := time.Unix(r.Slot*86400, 0).UTC()
+			at = time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc)
+		default:
+			at = time.Unix(r.Slot*900, 0).In(loc)
 		}
-		t := Totals{
+		slots = append(slots, slot{at: at, width: width, t: Totals{
 			Events: int(r.Events), Processed: int(r.Processed), Added: int(r.Added), Updated: int(r.Updated),
 			Deleted: int(r.Deleted), Disabled: int(r.Disabled), Errors: int(r.Errors), FailedLogins: int(r.FailedLogins),
-		}
-		sum.add(t)
-		slots = append(slots, slot{at.In(loc), t})
+		}})
 	}
+	return slots, nil
+}
 
-	// The chart spans the filter's range where it has one, the data's otherwise.
-	var start, end time.Time
-	switch {
-	case f.From != nil:
-		start = f.From.In(loc)
-	case len(slots) > 0:
-		start = slots[0].at
-	}
-	switch {
-	case f.To != nil:
-		end = f.To.In(loc)
-	case len(slots) > 0:
-		end = slots[len(slots)-1].at.Add(time.Hour)
-	}
-	if start.IsZero() || end.IsZero() || !end.After(start) {
-		if len(slots) == 0 {
-			sum.Step = StepDay
-			return sum, nil
+// LocalDaySQL is SQL for the number of the local day (days since 1970-01-01 in loc) that
+// date_finished falls in, for rows within [from, to): the zone's UTC offset over the
+// range is a CASE on the instants where it changes (twice a year where clocks change),
+// which PostgreSQL evaluates far faster than converting every row by the zone's name.
+// It reports false for a range with too many changes to write out (decades of them).
+func LocalDaySQL(loc *time.Location, from, to time.Time) (string, bool) {
+	var b strings.Builder
+	b.WriteString("CAST(FLOOR((date_part('epoch', date_finished) + ")
+	var whens []string
+	t := from
+	for {
+		lt := t.In(loc)
+		_, off := lt.Zone()
+		_, end := lt.ZoneBounds()
+		if end.IsZero() || !end.Before(to) || !end.After(t) {
+			if len(whens) == 0 {
+				fmt.Fprintf(&b, "%d", off)
+			} else {
+				fmt.Fprintf(&b, "CASE %s ELSE %d END", strings.Join(whens, " "), off)
+			}
+			break
 		}
-		if start.IsZero() || !end.After(start) {
-			start = slots[0].at
+		if len(whens) == maxOffsetChanges {
+			return "", false
 		}
-		if end.IsZero() || !end.After(start) {
-			end = slots[len(slots)-1].at.Add(time.Hour)
-		}
+		whens = append(whens, fmt.Sprintf("WHEN date_finished < TIMESTAMPTZ '%s' THEN %d", end.UTC().Format(time.RFC3339), off))
+		t = end
 	}
-	sum.Step = stepFor(end.Sub(start))
-	// A filter range far wider than the data (from 1970, say) would give thousands of
-	// empty buckets: clamp to the data then.
-	if n := end.Sub(start) / stepLength(sum.Step); n > maxBuckets && len(slots) > 0 {
-		start, end = slots[0].at, slots[len(slots)-1].at.Add(time.Hour)
-		sum.Step = stepFor(end.Sub(start))
-	}
-
-	index := map[int64]*Bucket{}
-	for b := Truncate(start, sum.Step); b.Before(end) && len(sum.Buckets) < maxBuckets; b = next(b, sum.Step) {
-		bk := &Bucket{Start: b}
-		sum.Buckets = append(sum.Buckets, bk)
-		index[b.Unix()] = bk
-	}
-	for _, s := range slots {
-		if bk, ok := index[Truncate(s.at, sum.Step).Unix()]; ok {
-			bk.add(s.t)
-		}
-	}
-	return sum, nil
+	b.WriteString(") / 86400) AS BIGINT)")
+	return b.String(), true
 }
 
 func stepFor(span time.Duration) Step {
