@@ -4923,17 +4923,19 @@ func (m *LoginThrottleMutation) ResetEdge(name string) error {
 // SchoolMutation represents an operation that mutates the School nodes in the graph.
 type SchoolMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *int
-	create_time   *time.Time
-	name          *string
-	slug          *string
-	timezone      *string
-	clearedFields map[string]struct{}
-	done          bool
-	oldValue      func(context.Context) (*School, error)
-	predicates    []predicate.School
+	op              Op
+	typ             string
+	id              *int
+	create_time     *time.Time
+	name            *string
+	slug            *string
+	timezone        *string
+	data_version    *int64
+	adddata_version *int64
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*School, error)
+	predicates      []predicate.School
 }
 
 var _ ent.Mutation = (*SchoolMutation)(nil)
@@ -5178,6 +5180,62 @@ func (m *SchoolMutation) ResetTimezone() {
 	m.timezone = nil
 }
 
+// SetDataVersion sets the "data_version" field.
+func (m *SchoolMutation) SetDataVersion(i int64) {
+	m.data_version = &i
+	m.adddata_version = nil
+}
+
+// DataVersion returns the value of the "data_version" field in the mutation.
+func (m *SchoolMutation) DataVersion() (r int64, exists bool) {
+	v := m.data_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDataVersion returns the old "data_version" field's value of the School entity.
+// If the School object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SchoolMutation) OldDataVersion(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDataVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDataVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDataVersion: %w", err)
+	}
+	return oldValue.DataVersion, nil
+}
+
+// AddDataVersion adds i to the "data_version" field.
+func (m *SchoolMutation) AddDataVersion(i int64) {
+	if m.adddata_version != nil {
+		*m.adddata_version += i
+	} else {
+		m.adddata_version = &i
+	}
+}
+
+// AddedDataVersion returns the value that was added to the "data_version" field in this mutation.
+func (m *SchoolMutation) AddedDataVersion() (r int64, exists bool) {
+	v := m.adddata_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDataVersion resets all changes to the "data_version" field.
+func (m *SchoolMutation) ResetDataVersion() {
+	m.data_version = nil
+	m.adddata_version = nil
+}
+
 // Where appends a list predicates to the SchoolMutation builder.
 func (m *SchoolMutation) Where(ps ...predicate.School) {
 	m.predicates = append(m.predicates, ps...)
@@ -5212,7 +5270,7 @@ func (m *SchoolMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SchoolMutation) Fields() []string {
-	fields := make([]string, 0, 4)
+	fields := make([]string, 0, 5)
 	if m.create_time != nil {
 		fields = append(fields, school.FieldCreateTime)
 	}
@@ -5224,6 +5282,9 @@ func (m *SchoolMutation) Fields() []string {
 	}
 	if m.timezone != nil {
 		fields = append(fields, school.FieldTimezone)
+	}
+	if m.data_version != nil {
+		fields = append(fields, school.FieldDataVersion)
 	}
 	return fields
 }
@@ -5241,6 +5302,8 @@ func (m *SchoolMutation) Field(name string) (ent.Value, bool) {
 		return m.Slug()
 	case school.FieldTimezone:
 		return m.Timezone()
+	case school.FieldDataVersion:
+		return m.DataVersion()
 	}
 	return nil, false
 }
@@ -5258,6 +5321,8 @@ func (m *SchoolMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldSlug(ctx)
 	case school.FieldTimezone:
 		return m.OldTimezone(ctx)
+	case school.FieldDataVersion:
+		return m.OldDataVersion(ctx)
 	}
 	return nil, fmt.Errorf("unknown School field %s", name)
 }
@@ -5295,6 +5360,13 @@ func (m *SchoolMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetTimezone(v)
 		return nil
+	case school.FieldDataVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDataVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown School field %s", name)
 }
@@ -5302,13 +5374,21 @@ func (m *SchoolMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *SchoolMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.adddata_version != nil {
+		fields = append(fields, school.FieldDataVersion)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *SchoolMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case school.FieldDataVersion:
+		return m.AddedDataVersion()
+	}
 	return nil, false
 }
 
@@ -5317,6 +5397,13 @@ func (m *SchoolMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *SchoolMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case school.FieldDataVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDataVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown School numeric field %s", name)
 }
@@ -5355,6 +5442,9 @@ func (m *SchoolMutation) ResetField(name string) error {
 		return nil
 	case school.FieldTimezone:
 		m.ResetTimezone()
+		return nil
+	case school.FieldDataVersion:
+		m.ResetDataVersion()
 		return nil
 	}
 	return fmt.Errorf("unknown School field %s", name)

@@ -24,7 +24,9 @@ type School struct {
 	// Slug holds the value of the "slug" field.
 	Slug string `json:"slug,omitempty"`
 	// IANA time zone name, used for display, buckets and export dates
-	Timezone     string `json:"timezone,omitempty"`
+	Timezone string `json:"timezone,omitempty"`
+	// bumped whenever the school's events, users or sync profiles change
+	DataVersion  int64 `json:"data_version,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -33,7 +35,7 @@ func (*School) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case school.FieldID:
+		case school.FieldID, school.FieldDataVersion:
 			values[i] = new(sql.NullInt64)
 		case school.FieldName, school.FieldSlug, school.FieldTimezone:
 			values[i] = new(sql.NullString)
@@ -84,6 +86,12 @@ func (_m *School) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Timezone = value.String
 			}
+		case school.FieldDataVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field data_version", values[i])
+			} else if value.Valid {
+				_m.DataVersion = value.Int64
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -131,6 +139,9 @@ func (_m *School) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("timezone=")
 	builder.WriteString(_m.Timezone)
+	builder.WriteString(", ")
+	builder.WriteString("data_version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.DataVersion))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -62,6 +62,20 @@ func (_c *SchoolCreate) SetNillableTimezone(v *string) *SchoolCreate {
 	return _c
 }
 
+// SetDataVersion sets the "data_version" field.
+func (_c *SchoolCreate) SetDataVersion(v int64) *SchoolCreate {
+	_c.mutation.SetDataVersion(v)
+	return _c
+}
+
+// SetNillableDataVersion sets the "data_version" field if the given value is not nil.
+func (_c *SchoolCreate) SetNillableDataVersion(v *int64) *SchoolCreate {
+	if v != nil {
+		_c.SetDataVersion(*v)
+	}
+	return _c
+}
+
 // Mutation returns the SchoolMutation object of the builder.
 func (_c *SchoolCreate) Mutation() *SchoolMutation {
 	return _c.mutation
@@ -110,6 +124,10 @@ func (_c *SchoolCreate) defaults() error {
 		v := school.DefaultTimezone
 		_c.mutation.SetTimezone(v)
 	}
+	if _, ok := _c.mutation.DataVersion(); !ok {
+		v := school.DefaultDataVersion
+		_c.mutation.SetDataVersion(v)
+	}
 	return nil
 }
 
@@ -136,6 +154,9 @@ func (_c *SchoolCreate) check() error {
 	}
 	if _, ok := _c.mutation.Timezone(); !ok {
 		return &ValidationError{Name: "timezone", err: errors.New(`ent: missing required field "School.timezone"`)}
+	}
+	if _, ok := _c.mutation.DataVersion(); !ok {
+		return &ValidationError{Name: "data_version", err: errors.New(`ent: missing required field "School.data_version"`)}
 	}
 	return nil
 }
@@ -179,6 +200,10 @@ func (_c *SchoolCreate) createSpec() (*School, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Timezone(); ok {
 		_spec.SetField(school.FieldTimezone, field.TypeString, value)
 		_node.Timezone = value
+	}
+	if value, ok := _c.mutation.DataVersion(); ok {
+		_spec.SetField(school.FieldDataVersion, field.TypeInt64, value)
+		_node.DataVersion = value
 	}
 	return _node, _spec
 }
@@ -256,6 +281,24 @@ func (u *SchoolUpsert) UpdateTimezone() *SchoolUpsert {
 	return u
 }
 
+// SetDataVersion sets the "data_version" field.
+func (u *SchoolUpsert) SetDataVersion(v int64) *SchoolUpsert {
+	u.Set(school.FieldDataVersion, v)
+	return u
+}
+
+// UpdateDataVersion sets the "data_version" field to the value that was provided on create.
+func (u *SchoolUpsert) UpdateDataVersion() *SchoolUpsert {
+	u.SetExcluded(school.FieldDataVersion)
+	return u
+}
+
+// AddDataVersion adds v to the "data_version" field.
+func (u *SchoolUpsert) AddDataVersion(v int64) *SchoolUpsert {
+	u.Add(school.FieldDataVersion, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -329,6 +372,27 @@ func (u *SchoolUpsertOne) SetTimezone(v string) *SchoolUpsertOne {
 func (u *SchoolUpsertOne) UpdateTimezone() *SchoolUpsertOne {
 	return u.Update(func(s *SchoolUpsert) {
 		s.UpdateTimezone()
+	})
+}
+
+// SetDataVersion sets the "data_version" field.
+func (u *SchoolUpsertOne) SetDataVersion(v int64) *SchoolUpsertOne {
+	return u.Update(func(s *SchoolUpsert) {
+		s.SetDataVersion(v)
+	})
+}
+
+// AddDataVersion adds v to the "data_version" field.
+func (u *SchoolUpsertOne) AddDataVersion(v int64) *SchoolUpsertOne {
+	return u.Update(func(s *SchoolUpsert) {
+		s.AddDataVersion(v)
+	})
+}
+
+// UpdateDataVersion sets the "data_version" field to the value that was provided on create.
+func (u *SchoolUpsertOne) UpdateDataVersion() *SchoolUpsertOne {
+	return u.Update(func(s *SchoolUpsert) {
+		s.UpdateDataVersion()
 	})
 }
 
@@ -571,6 +635,27 @@ func (u *SchoolUpsertBulk) SetTimezone(v string) *SchoolUpsertBulk {
 func (u *SchoolUpsertBulk) UpdateTimezone() *SchoolUpsertBulk {
 	return u.Update(func(s *SchoolUpsert) {
 		s.UpdateTimezone()
+	})
+}
+
+// SetDataVersion sets the "data_version" field.
+func (u *SchoolUpsertBulk) SetDataVersion(v int64) *SchoolUpsertBulk {
+	return u.Update(func(s *SchoolUpsert) {
+		s.SetDataVersion(v)
+	})
+}
+
+// AddDataVersion adds v to the "data_version" field.
+func (u *SchoolUpsertBulk) AddDataVersion(v int64) *SchoolUpsertBulk {
+	return u.Update(func(s *SchoolUpsert) {
+		s.AddDataVersion(v)
+	})
+}
+
+// UpdateDataVersion sets the "data_version" field to the value that was provided on create.
+func (u *SchoolUpsertBulk) UpdateDataVersion() *SchoolUpsertBulk {
+	return u.Update(func(s *SchoolUpsert) {
+		s.UpdateDataVersion()
 	})
 }
 

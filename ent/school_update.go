@@ -56,6 +56,27 @@ func (_u *SchoolUpdate) SetNillableTimezone(v *string) *SchoolUpdate {
 	return _u
 }
 
+// SetDataVersion sets the "data_version" field.
+func (_u *SchoolUpdate) SetDataVersion(v int64) *SchoolUpdate {
+	_u.mutation.ResetDataVersion()
+	_u.mutation.SetDataVersion(v)
+	return _u
+}
+
+// SetNillableDataVersion sets the "data_version" field if the given value is not nil.
+func (_u *SchoolUpdate) SetNillableDataVersion(v *int64) *SchoolUpdate {
+	if v != nil {
+		_u.SetDataVersion(*v)
+	}
+	return _u
+}
+
+// AddDataVersion adds value to the "data_version" field.
+func (_u *SchoolUpdate) AddDataVersion(v int64) *SchoolUpdate {
+	_u.mutation.AddDataVersion(v)
+	return _u
+}
+
 // Mutation returns the SchoolMutation object of the builder.
 func (_u *SchoolUpdate) Mutation() *SchoolMutation {
 	return _u.mutation
@@ -122,6 +143,12 @@ func (_u *SchoolUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Timezone(); ok {
 		_spec.SetField(school.FieldTimezone, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.DataVersion(); ok {
+		_spec.SetField(school.FieldDataVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedDataVersion(); ok {
+		_spec.AddField(school.FieldDataVersion, field.TypeInt64, value)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -169,6 +196,27 @@ func (_u *SchoolUpdateOne) SetNillableTimezone(v *string) *SchoolUpdateOne {
 	if v != nil {
 		_u.SetTimezone(*v)
 	}
+	return _u
+}
+
+// SetDataVersion sets the "data_version" field.
+func (_u *SchoolUpdateOne) SetDataVersion(v int64) *SchoolUpdateOne {
+	_u.mutation.ResetDataVersion()
+	_u.mutation.SetDataVersion(v)
+	return _u
+}
+
+// SetNillableDataVersion sets the "data_version" field if the given value is not nil.
+func (_u *SchoolUpdateOne) SetNillableDataVersion(v *int64) *SchoolUpdateOne {
+	if v != nil {
+		_u.SetDataVersion(*v)
+	}
+	return _u
+}
+
+// AddDataVersion adds value to the "data_version" field.
+func (_u *SchoolUpdateOne) AddDataVersion(v int64) *SchoolUpdateOne {
+	_u.mutation.AddDataVersion(v)
 	return _u
 }
 
@@ -267,6 +315,12 @@ func (_u *SchoolUpdateOne) sqlSave(ctx context.Context) (_node *School, err erro
 	}
 	if value, ok := _u.mutation.Timezone(); ok {
 		_spec.SetField(school.FieldTimezone, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.DataVersion(); ok {
+		_spec.SetField(school.FieldDataVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedDataVersion(); ok {
+		_spec.AddField(school.FieldDataVersion, field.TypeInt64, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &School{config: _u.config}

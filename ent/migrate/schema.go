@@ -214,6 +214,7 @@ var (
 		{Name: "name", Type: field.TypeString},
 		{Name: "slug", Type: field.TypeString, Unique: true},
 		{Name: "timezone", Type: field.TypeString, Default: "UTC"},
+		{Name: "data_version", Type: field.TypeInt64, Default: 0},
 	}
 	// SchoolsTable holds the schema information for the "schools" table.
 	SchoolsTable = &schema.Table{

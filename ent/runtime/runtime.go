@@ -168,6 +168,10 @@ func init() {
 	schoolDescTimezone := schoolFields[2].Descriptor()
 	// school.DefaultTimezone holds the default value on creation for the timezone field.
 	school.DefaultTimezone = schoolDescTimezone.Default.(string)
+	// schoolDescDataVersion is the schema descriptor for data_version field.
+	schoolDescDataVersion := schoolFields[3].Descriptor()
+	// school.DefaultDataVersion holds the default value on creation for the data_version field.
+	school.DefaultDataVersion = schoolDescDataVersion.Default.(int64)
 	syncprofileMixin := schema.SyncProfile{}.Mixin()
 	syncprofileMixinHooks0 := syncprofileMixin[0].Hooks()
 	syncprofile.Hooks[0] = syncprofileMixinHooks0[0]

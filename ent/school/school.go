@@ -22,6 +22,8 @@ const (
 	FieldSlug = "slug"
 	// FieldTimezone holds the string denoting the timezone field in the database.
 	FieldTimezone = "timezone"
+	// FieldDataVersion holds the string denoting the data_version field in the database.
+	FieldDataVersion = "data_version"
 	// Table holds the table name of the school in the database.
 	Table = "schools"
 )
@@ -33,6 +35,7 @@ var Columns = []string{
 	FieldName,
 	FieldSlug,
 	FieldTimezone,
+	FieldDataVersion,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -61,6 +64,8 @@ var (
 	SlugValidator func(string) error
 	// DefaultTimezone holds the default value on creation for the "timezone" field.
 	DefaultTimezone string
+	// DefaultDataVersion holds the default value on creation for the "data_version" field.
+	DefaultDataVersion int64
 )
 
 // OrderOption defines the ordering options for the School queries.
@@ -89,4 +94,9 @@ func BySlug(opts ...sql.OrderTermOption) OrderOption {
 // ByTimezone orders the results by the timezone field.
 func ByTimezone(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTimezone, opts...).ToFunc()
+}
+
+// ByDataVersion orders the results by the data_version field.
+func ByDataVersion(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDataVersion, opts...).ToFunc()
 }

@@ -74,6 +74,11 @@ func Timezone(v string) predicate.School {
 	return predicate.School(sql.FieldEQ(FieldTimezone, v))
 }
 
+// DataVersion applies equality check predicate on the "data_version" field. It's identical to DataVersionEQ.
+func DataVersion(v int64) predicate.School {
+	return predicate.School(sql.FieldEQ(FieldDataVersion, v))
+}
+
 // CreateTimeEQ applies the EQ predicate on the "create_time" field.
 func CreateTimeEQ(v time.Time) predicate.School {
 	return predicate.School(sql.FieldEQ(FieldCreateTime, v))
@@ -307,6 +312,46 @@ func TimezoneEqualFold(v string) predicate.School {
 // TimezoneContainsFold applies the ContainsFold predicate on the "timezone" field.
 func TimezoneContainsFold(v string) predicate.School {
 	return predicate.School(sql.FieldContainsFold(FieldTimezone, v))
+}
+
+// DataVersionEQ applies the EQ predicate on the "data_version" field.
+func DataVersionEQ(v int64) predicate.School {
+	return predicate.School(sql.FieldEQ(FieldDataVersion, v))
+}
+
+// DataVersionNEQ applies the NEQ predicate on the "data_version" field.
+func DataVersionNEQ(v int64) predicate.School {
+	return predicate.School(sql.FieldNEQ(FieldDataVersion, v))
+}
+
+// DataVersionIn applies the In predicate on the "data_version" field.
+func DataVersionIn(vs ...int64) predicate.School {
+	return predicate.School(sql.FieldIn(FieldDataVersion, vs...))
+}
+
+// DataVersionNotIn applies the NotIn predicate on the "data_version" field.
+func DataVersionNotIn(vs ...int64) predicate.School {
+	return predicate.School(sql.FieldNotIn(FieldDataVersion, vs...))
+}
+
+// DataVersionGT applies the GT predicate on the "data_version" field.
+func DataVersionGT(v int64) predicate.School {
+	return predicate.School(sql.FieldGT(FieldDataVersion, v))
+}
+
+// DataVersionGTE applies the GTE predicate on the "data_version" field.
+func DataVersionGTE(v int64) predicate.School {
+	return predicate.School(sql.FieldGTE(FieldDataVersion, v))
+}
+
+// DataVersionLT applies the LT predicate on the "data_version" field.
+func DataVersionLT(v int64) predicate.School {
+	return predicate.School(sql.FieldLT(FieldDataVersion, v))
+}
+
+// DataVersionLTE applies the LTE predicate on the "data_version" field.
+func DataVersionLTE(v int64) predicate.School {
+	return predicate.School(sql.FieldLTE(FieldDataVersion, v))
 }
 
 // And groups predicates with the AND operator between them.

@@ -26,6 +26,7 @@ import (
 	"github.com/provreport/provreport/internal/bench"
 	"github.com/provreport/provreport/internal/queue"
 	"github.com/provreport/provreport/internal/report"
+	"github.com/provreport/provreport/internal/server"
 	"github.com/provreport/provreport/internal/store"
 	"github.com/provreport/provreport/internal/testdb"
 )
@@ -96,6 +97,9 @@ type env struct {
 	kind    string
 	db      *store.DB
 	srv     *apitest.Server
+	// nocache is a second server on the same database with the report cache off, so
+	// each query is measured both ways.
+	nocache *apitest.Server
 	http    *http.Client
 	cfg     bench.Config
 	schools []*school
@@ -121,6 +125,7 @@ func setup(b *testing.B, kind string) *env {
 	}
 	// Each top-level benchmark gets its own server, stopped when it ends.
 	e.srv = apitest.New(b, e.db)
+	e.nocache = apitest.NewWithConfig(b, e.db, server.Config{ReportCacheBytes: -1})
 	e.http = &http.Client{Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}}
 	for _, s := range e.schools {
 		_, s.Token = apitest.CreateToken(b, e.db.Client, s.ID, auth.Scopes()...)
@@ -357,13 +362,23 @@ func (e *env) describe(b *testing.B) {
 
 func (e *env) random(r *rand.Rand) *school { return e.schools[r.IntN(len(e.schools))] }
 
-// gql posts one GraphQL operation as the school's token; any GraphQL error is an error.
+// gql posts one GraphQL operation as the school's token to the server with the report
+// cache on (the default); any GraphQL error is an error.
 func (e *env) gql(s *school, query string, vars map[string]any) ([]byte, error) {
+	return e.post(e.srv, s, query, vars)
+}
+
+// gqlNoCache is gql against the server with the report cache off.
+func (e *env) gqlNoCache(s *school, query string, vars map[string]any) ([]byte, error) {
+	return e.post(e.nocache, s, query, vars)
+}
+
+func (e *env) post(srv *apitest.Server, s *school, query string, vars map[string]any) ([]byte, error) {
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	if err != nil {
 		return nil, err
 	}
-	req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/graphql", bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/graphql", bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}

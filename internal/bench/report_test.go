@@ -176,20 +176,25 @@ func BenchmarkReport(b *testing.B) {
 					note("%s %s: no school has a page 200 at this size; skipped", kind, q.name)
 					continue
 				}
-				b.Run(q.name+"/graphql", func(b *testing.B) {
-					r := rand.New(rand.NewPCG(1, 1))
-					var s samples
-					for i := 0; i < b.N; i++ {
-						sc := pool[r.IntN(len(pool))]
-						op, vars := q.gql(e, sc, r)
-						t := time.Now()
-						if _, err := e.gql(sc, op, vars); err != nil {
-							b.Fatal(err)
+				for _, v := range []struct {
+					name string
+					post func(*school, string, map[string]any) ([]byte, error)
+				}{{"graphql", e.gql}, {"graphql-nocache", e.gqlNoCache}} {
+					b.Run(q.name+"/"+v.name, func(b *testing.B) {
+						r := rand.New(rand.NewPCG(1, 1))
+						var s samples
+						for i := 0; i < b.N; i++ {
+							sc := pool[r.IntN(len(pool))]
+							op, vars := q.gql(e, sc, r)
+							t := time.Now()
+							if _, err := v.post(sc, op, vars); err != nil {
+								b.Fatal(err)
+							}
+							s.add(time.Since(t))
 						}
-						s.add(time.Since(t))
-					}
-					record(b, &s, nil)
-				})
+						record(b, &s, nil)
+					})
+				}
 				b.Run(q.name+"/raw", func(b *testing.B) {
 					r := rand.New(rand.NewPCG(1, 1))
 					var s samples
@@ -212,6 +217,14 @@ func BenchmarkReport(b *testing.B) {
 						sc := e.random(r)
 						op, vars := q1.gql(e, sc, r)
 						_, err := e.gql(sc, op, vars)
+						return err
+					})
+				})
+				b.Run(fmt.Sprintf("Q1_concurrent/graphql-nocache/clients=%d", clients), func(b *testing.B) {
+					concurrent(b, clients, func(r *rand.Rand) error {
+						sc := e.random(r)
+						op, vars := q1.gql(e, sc, r)
+						_, err := e.gqlNoCache(sc, op, vars)
 						return err
 					})
 				})

@@ -36,6 +36,7 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	workers := fs.Int("workers", envInt("PROVREPORT_WORKERS", 2), "background jobs this replica works at once (env PROVREPORT_WORKERS)")
 	metricsAddr := fs.String("metrics-addr", env("PROVREPORT_METRICS_ADDR", ""), "serve /metrics, /healthz and /readyz on this address instead of the main one (env PROVREPORT_METRICS_ADDR)")
 	retentionDays := fs.Int("retention-days", envInt("PROVREPORT_RETENTION_DAYS", 365), "delete events older than this many days; 0 keeps them forever (env PROVREPORT_RETENTION_DAYS)")
+	cacheMB := fs.Int("report-cache-mb", envInt("PROVREPORT_REPORT_CACHE_MB", 64), "memory for cached report answers, in MiB; 0 turns the cache off (env PROVREPORT_REPORT_CACHE_MB)")
 	proxies := fs.String("trusted-proxies", env("PROVREPORT_TRUSTED_PROXIES", ""), "comma-separated CIDRs of load balancers whose X-Forwarded-For is trusted (env PROVREPORT_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -68,20 +69,21 @@ func serve(ctx context.Context, c *cli, args []string) error {
 		}
 	}
 	srv, err := server.New(ctx, db, server.Config{
-		PublicURL:      *publicURL,
-		DataDir:        *dataDir,
-		BlobURL:        *blobURL,
-		ExportTTL:      *exportTTL,
-		ExportAttempts: *exportAttempts,
-		SMTPURL:        *smtpURL,
-		SMTPFrom:       *smtpFrom,
-		TrustedProxies: trusted,
-		MetricsAddr:    *metricsAddr,
-		RetentionDays:  retentionDaysOrForever(*retentionDays),
-		Queue:          queue.Options{Workers: *workers, JobTimeout: *jobTimeout, RescueAfter: *rescueAfter},
-		Addr:           *addr,
-		CORSOrigins:    splitList(*cors),
-		ShutdownGrace:  *grace,
+		PublicURL:        *publicURL,
+		DataDir:          *dataDir,
+		BlobURL:          *blobURL,
+		ExportTTL:        *exportTTL,
+		ExportAttempts:   *exportAttempts,
+		SMTPURL:          *smtpURL,
+		SMTPFrom:         *smtpFrom,
+		TrustedProxies:   trusted,
+		MetricsAddr:      *metricsAddr,
+		RetentionDays:    retentionDaysOrForever(*retentionDays),
+		ReportCacheBytes: reportCacheBytes(*cacheMB),
+		Queue:            queue.Options{Workers: *workers, JobTimeout: *jobTimeout, RescueAfter: *rescueAfter},
+		Addr:             *addr,
+		CORSOrigins:      splitList(*cors),
+		ShutdownGrace:    *grace,
 		Session: auth.SessionOptions{
 			Idle:     *idle,
 			Lifetime: *lifetime,
@@ -94,6 +96,14 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	return srv.ListenAndServe(ctx, func(a string) {
 		fmt.Fprintf(c.stderr, "provreport listening on http://%s (dashboard /, GraphQL /graphql, playground /playground)\n", a)
 	})
+}
+
+// reportCacheBytes turns the flag's MiB into the server's setting, where 0 means off.
+func reportCacheBytes(mb int) int64 {
+	if mb <= 0 {
+		return -1
+	}
+	return int64(mb) << 20
 }
 
 func openMigrated(ctx context.Context, url string) (*store.DB, error) {

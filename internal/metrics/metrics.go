@@ -66,6 +66,16 @@ func New(db *sql.DB, broker func() live.Stats) *Metrics {
 	return m
 }
 
+// ReportCache exports the report cache's hits and misses (graph.ReportCache.Stats).
+func (m *Metrics) ReportCache(stats func() (hits, misses int64)) {
+	m.reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "provreport_report_cache_hits_total", Help: "Report queries answered from the cache."},
+			func() float64 { h, _ := stats(); return float64(h) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "provreport_report_cache_misses_total", Help: "Cacheable report queries that ran."},
+			func() float64 { _, mi := stats(); return float64(mi) }),
+	)
+}
+
 // Handler serves the metrics in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})

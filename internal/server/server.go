@@ -82,6 +82,9 @@ type Config struct {
 	// RetentionDays deletes events older than this many days; zero keeps the default
 	// (365), negative keeps events forever.
 	RetentionDays int
+	// ReportCacheBytes is the memory for cached report answers (graph.ReportCache);
+	// zero keeps the default (64 MiB), negative turns the cache off.
+	ReportCacheBytes int64
 	// TrustedProxies are the load balancers whose X-Forwarded-For is believed when
 	// telling clients apart (for sign-in throttling and logs).
 	TrustedProxies []netip.Prefix
@@ -114,6 +117,9 @@ func (c *Config) Defaults() {
 	if c.ShutdownGrace == 0 {
 		c.ShutdownGrace = 20 * time.Second
 	}
+	if c.ReportCacheBytes == 0 {
+		c.ReportCacheBytes = 64 << 20
+	}
 }
 
 // Server is a provreport HTTP server over one database.
@@ -132,6 +138,8 @@ type Server struct {
 	Queue *queue.Queue
 	// Broker delivers recorded events to live subscribers on every replica.
 	Broker live.Broker
+	// ReportCache answers repeated report queries; nil when turned off.
+	ReportCache *graph.ReportCache
 
 	metrics  *metrics.Metrics
 	resolver *graph.Resolver
@@ -221,6 +229,11 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	gql.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	gql.Use(s.metrics.GraphQL())
+	if cfg.ReportCacheBytes > 0 {
+		s.ReportCache = graph.NewReportCache(db.Client, cfg.ReportCacheBytes)
+		gql.Use(s.ReportCache)
+		s.metrics.ReportCache(s.ReportCache.Stats)
+	}
 	gql.SetErrorPresenter(graph.ErrorPresenter(logger))
 	gql.SetRecoverFunc(graph.Recover(logger))
 

@@ -34,6 +34,13 @@ func System(ctx context.Context) context.Context {
 	return context.WithValue(ctx, systemKey{}, true)
 }
 
+// Unscoped returns a system context that no longer carries ctx's school, for the rare
+// write a school's request makes outside the school-scoped tables (bumping its own
+// school's data version). Keep its use to such narrow, explicit statements.
+func Unscoped(ctx context.Context) context.Context {
+	return System(context.WithValue(ctx, schoolKey{}, nil))
+}
+
 // IsSystem reports whether ctx was made by System and names no school. A school scope
 // wins over a system scope so that a job can narrow itself.
 func IsSystem(ctx context.Context) bool {

@@ -1,0 +1,177 @@
+package graph
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"sync"
+	"sync/atomic"
+
+	"github.com/99designs/gqlgen/graphql"
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/provreport/provreport/ent"
+	"github.com/provreport/provreport/internal/auth"
+	"github.com/provreport/provreport/internal/report"
+)
+
+// cacheableFields are the Query fields whose answers depend on nothing but the school's
+// events, users and sync profiles (and the operation's variables), which is exactly what
+// report.Changed versions. Every type reachable from them (Event, User, SyncProfile,
+// School, Problem, summaries, connections) is such data too.
+var cacheableFields = map[string]bool{
+	"events":       true,
+	"eventSummary": true,
+	"users":        true,
+	"syncProfiles": true,
+	"__typename":   true,
+}
+
+// maxCachedResponse is the largest response kept: a page of 500 events is ~250 KB.
+const maxCachedResponse = 512 << 10
+
+// ReportCache answers a report query that was answered before from memory, as long as the
+// school's data has not changed since. Dashboards and polling agents ask the same
+// questions over and over, and executing a page of 50 events through gqlgen costs
+// several times its SQL (docs/BENCHMARKS.md); a hit costs one indexed read of the
+// school's data version instead.
+//
+// Correctness rests on report.Changed: every write of events, users or sync profiles
+// bumps the school's version (in the writing transaction or after it commits), and the
+// version is read before the query runs, so a response is never older than the version
+// it is stored under. Replicas each keep their own cache and all read the version from
+// the shared database, so a write through one replica is seen by the next request on
+// every replica.
+type ReportCache struct {
+	client   *ent.Client
+	budget   int64
+	mu       sync.Mutex
+	size     int64
+	entries  *lru.Cache[string, []byte]
+	hits     atomic.Int64
+	misses   atomic.Int64
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.ResponseInterceptor
+} = (*ReportCache)(nil)
+
+// NewReportCache returns a cache holding at most budget bytes of responses.
+func NewReportCache(client *ent.Client, budget int64) *ReportCache {
+	c := &ReportCache{client: client, budget: budget}
+	// The count bound is far above what the byte budget admits; bytes are what matter.
+	entries, err := lru.NewWithEvict(1<<20, func(_ string, v []byte) { c.size -= int64(len(v)) })
+	if err != nil {
+		panic(err) // only for a non-positive size
+	}
+	c.entries = entries
+	return c
+}
+
+// ExtensionName implements graphql.HandlerExtension.
+func (*ReportCache) ExtensionName() string { return "ReportCache" }
+
+// Validate implements graphql.HandlerExtension.
+func (*ReportCache) Validate(graphql.ExecutableSchema) error { return nil }
+
+// Stats returns how many cacheable queries were answered from memory and how many ran.
+func (c *ReportCache) Stats() (hits, misses int64) { return c.hits.Load(), c.misses.Load() }
+
+// InterceptResponse answers from the cache or runs the operation and keeps its answer.
+// Limits (depth, complexity) have been applied before this point; authorisation is
+// checked here the way the resolvers would (reports:read), so a hit never bypasses it.
+func (c *ReportCache) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if !graphql.HasOperationContext(ctx) {
+		return next(ctx)
+	}
+	oc := graphql.GetOperationContext(ctx)
+	if oc.Operation == nil || oc.Operation.Operation != ast.Query || !cacheable(oc.Operation.SelectionSet) {
+		return next(ctx)
+	}
+	v, ok := auth.FromContext(ctx)
+	if !ok || !v.Has(auth.ScopeReportsRead) {
+		return next(ctx)
+	}
+	version, err := report.DataVersion(ctx, c.client, v.SchoolID)
+	if err != nil {
+		return next(ctx)
+	}
+	key, ok := cacheKey(v.SchoolID, version, oc)
+	if !ok {
+		return next(ctx)
+	}
+	c.mu.Lock()
+	data, hit := c.entries.Get(key)
+	c.mu.Unlock()
+	if hit {
+		c.hits.Add(1)
+		return &graphql.Response{Data: data}
+	}
+	c.misses.Add(1)
+	resp := next(ctx)
+	if resp == nil || len(resp.Errors) > 0 || len(resp.Extensions) > 0 || len(resp.Data) > maxCachedResponse {
+		return resp
+	}
+	c.mu.Lock()
+	if !c.entries.Contains(key) {
+		c.entries.Add(key, resp.Data)
+		c.size += int64(len(resp.Data))
+		for c.size > c.budget && c.entries.Len() > 0 {
+			c.entries.RemoveOldest()
+		}
+	}
+	c.mu.Unlock()
+	return resp
+}
+
+// cacheable reports whether every top-level field of a query is a cacheable one.
+func cacheable(set ast.SelectionSet) bool {
+	if len(set) == 0 {
+		return false
+	}
+	for _, s := range set {
+		switch s := s.(type) {
+		case *ast.Field:
+			if !cacheableFields[s.Name] {
+				return false
+			}
+		case *ast.FragmentSpread:
+			if s.Definition == nil || !cacheable(s.Definition.SelectionSet) {
+				return false
+			}
+		case *ast.InlineFragment:
+			if !cacheable(s.SelectionSet) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// cacheKey identifies an answer: the school and its data version, the operation's text
+// and name, and its variables (json.Marshal sorts map keys, so equal variables give
+// equal keys).
+func cacheKey(schoolID int, version int64, oc *graphql.OperationContext) (string, bool) {
+	vars, err := json.Marshal(oc.Variables)
+	if err != nil {
+		return "", false
+	}
+	h := sha256.New()
+	var n [16]byte
+	binary.BigEndian.PutUint64(n[:8], uint64(schoolID))
+	binary.BigEndian.PutUint64(n[8:], uint64(version))
+	h.Write(n[:])
+	for _, s := range []string{oc.OperationName, oc.RawQuery, string(vars)} {
+		var l [8]byte
+		binary.BigEndian.PutUint64(l[:], uint64(len(s)))
+		h.Write(l[:])
+		h.Write([]byte(s))
+	}
+	return hex.EncodeToString(h.Sum(nil)), true
+}
