@@ -96,9 +96,12 @@ func (c *ReportCache) InterceptResponse(ctx context.Context, next graphql.Respon
 	if !ok || !v.Has(auth.ScopeReportsRead) {
 		return next(ctx)
 	}
-	version, err := report.DataVersion(ctx, c.client, v.SchoolID)
-	if err != nil {
-		return next(ctx)
+	version := v.DataVersion
+	if !v.DataVersionKnown {
+		var err error
+		if version, err = report.DataVersion(ctx, c.client, v.SchoolID); err != nil {
+			return next(ctx)
+		}
 	}
 	key, ok := cacheKey(v.SchoolID, version, oc)
 	if !ok {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/provreport/provreport/ent"
@@ -108,7 +109,8 @@ func (s *Sessions) Viewer(ctx context.Context) (*Viewer, error) {
 	if id == 0 {
 		return nil, nil
 	}
-	u, err := s.client.User.Get(tenant.System(ctx), id)
+	u, err := s.client.User.Query().Where(user.ID(id)).
+		Modify(func(s *sql.Selector) { joinDataVersion(s, user.FieldSchoolID) }).Only(tenant.System(ctx))
 	if ent.IsNotFound(err) {
 		return nil, nil
 	}
@@ -118,7 +120,9 @@ func (s *Sessions) Viewer(ctx context.Context) (*Viewer, error) {
 	if u.Role == user.RoleNONE {
 		return nil, nil
 	}
-	return &Viewer{SchoolID: u.SchoolID, UserID: u.ID, Role: u.Role, Scopes: RoleScopes(u.Role)}, nil
+	v := &Viewer{SchoolID: u.SchoolID, UserID: u.ID, Role: u.Role, Scopes: RoleScopes(u.Role)}
+	v.DataVersion, v.DataVersionKnown = dataVersion(u.Value)
+	return v, nil
 }
 
 // RoleScopes are the scopes a dashboard role grants: both roles read the report and

@@ -11,8 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
 	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/ent/apitoken"
+	"github.com/provreport/provreport/ent/school"
 	"github.com/provreport/provreport/internal/tenant"
 	"github.com/provreport/provreport/internal/usererr"
 )
@@ -87,7 +89,8 @@ func Authenticate(ctx context.Context, client *ent.Client, secret string) (*View
 		return nil, usererr.Unauthenticatedf("invalid API token")
 	}
 	sys := tenant.System(ctx)
-	tok, err := client.APIToken.Query().Where(apitoken.TokenHash(HashToken(secret))).Only(sys)
+	tok, err := client.APIToken.Query().Where(apitoken.TokenHash(HashToken(secret))).
+		Modify(func(s *sql.Selector) { joinDataVersion(s, apitoken.FieldSchoolID) }).Only(sys)
 	if ent.IsNotFound(err) {
 		return nil, usererr.Unauthenticatedf("invalid API token")
 	}
@@ -105,7 +108,9 @@ func Authenticate(ctx context.Context, client *ent.Client, secret string) (*View
 		// Best effort: a failed bookkeeping write must not fail the request.
 		_ = client.APIToken.UpdateOneID(tok.ID).SetLastUsedAt(now.UTC()).Exec(sys)
 	}
-	return &Viewer{SchoolID: tok.SchoolID, TokenID: tok.ID, Scopes: tok.Scopes}, nil
+	v := &Viewer{SchoolID: tok.SchoolID, TokenID: tok.ID, Scopes: tok.Scopes}
+	v.DataVersion, v.DataVersionKnown = dataVersion(tok.Value)
+	return v, nil
 }
 
 // RevokeToken revokes a token of the school ctx is scoped to; another school's token
@@ -126,4 +131,31 @@ func RevokeToken(ctx context.Context, client *ent.Client, id int) (*ent.APIToken
 		return nil, fmt.Errorf("revoke token %d: %w", id, err)
 	}
 	return tok, nil
+}
+
+// dataVersionColumn is the alias joinDataVersion selects the school's data version as.
+const dataVersionColumn = "school_data_version"
+
+// joinDataVersion adds the school's data version to a query of a school-owned table.
+func joinDataVersion(s *sql.Selector, schoolCol string) {
+	t := sql.Table(school.Table)
+	s.Join(t).On(s.C(schoolCol), t.C(school.FieldID))
+	s.AppendSelect(sql.As(t.C(school.FieldDataVersion), dataVersionColumn))
+}
+
+// dataVersion reads the column joinDataVersion added, through an entity's Value.
+func dataVersion(value func(string) (ent.Value, error)) (int64, bool) {
+	v, err := value(dataVersionColumn)
+	if err != nil {
+		return 0, false
+	}
+	switch n := v.(type) {
+	case int64:
+		return n, true
+	case int:
+		return int64(n), true
+	case float64:
+		return int64(n), true
+	}
+	return 0, false
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/provreport/provreport/ent/apitoken"
 	"github.com/provreport/provreport/internal/apitest"
 	"github.com/provreport/provreport/internal/auth"
+	"github.com/provreport/provreport/internal/report"
 	"github.com/provreport/provreport/internal/store"
 	"github.com/provreport/provreport/internal/tenant"
 	"github.com/provreport/provreport/internal/testdb"
@@ -50,6 +51,13 @@ func TestTokens(t *testing.T) {
 		require.True(t, v.Has(auth.ScopeEventsWrite))
 		require.False(t, v.Has(auth.ScopeReportsRead))
 		require.False(t, v.IsAdmin())
+		// The school's report data version comes with the token, in the same statement.
+		require.True(t, v.DataVersionKnown)
+		require.NoError(t, report.Changed(ctxA, db.Client, a.ID))
+		require.NoError(t, report.Changed(ctxA, db.Client, a.ID))
+		v2, err := auth.Authenticate(bg, db.Client, secret)
+		require.NoError(t, err)
+		require.Equal(t, v.DataVersion+2, v2.DataVersion)
 		used, err := db.Client.APIToken.Get(ctxA, tok.ID)
 		require.NoError(t, err)
 		require.NotNil(t, used.LastUsedAt, "last use is recorded")

@@ -35,6 +35,11 @@ type Viewer struct {
 	TokenID int
 	// Scopes are the token's scopes, or those the user's role grants.
 	Scopes []string
+	// DataVersion is the school's report data version (report.Changed) read with the
+	// credentials, in the same statement; valid when DataVersionKnown. It saves the report
+	// cache a round trip per request.
+	DataVersion      int64
+	DataVersionKnown bool
 }
 
 // Has reports whether the viewer holds scope.
