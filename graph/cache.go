@@ -46,13 +46,13 @@ const maxCachedResponse = 512 << 10
 // the shared database, so a write through one replica is seen by the next request on
 // every replica.
 type ReportCache struct {
-	client   *ent.Client
-	budget   int64
-	mu       sync.Mutex
-	size     int64
-	entries  *lru.Cache[string, []byte]
-	hits     atomic.Int64
-	misses   atomic.Int64
+	client  *ent.Client
+	budget  int64
+	mu      sync.Mutex
+	size    int64
+	entries *lru.Cache[string, []byte]
+	hits    atomic.Int64
+	misses  atomic.Int64
 }
 
 var _ interface {

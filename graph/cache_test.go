@@ -6,9 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/cookiejar"
-	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -103,7 +103,9 @@ func TestReportCache(t *testing.T) {
 
 		// A role change shows in the next answer.
 		var users struct {
-			Users struct{ Edges []struct{ Node struct{ ID, Role string } } }
+			Users struct {
+				Edges []struct{ Node struct{ ID, Role string } }
+			}
 		}
 		usersQuery := `{ users(first: 50) { edges { node { id role } } } }`
 		b.srv.Do(t, b.token, usersQuery, nil).OK(t).Decode(t, &users)

@@ -94,9 +94,9 @@ type school struct {
 
 // env is a loaded dataset with a running server over it.
 type env struct {
-	kind    string
-	db      *store.DB
-	srv     *apitest.Server
+	kind string
+	db   *store.DB
+	srv  *apitest.Server
 	// nocache is a second server on the same database with the report cache off, so
 	// each query is measured both ways.
 	nocache *apitest.Server
