@@ -3,13 +3,17 @@ package export
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/riverqueue/river"
+	"gocloud.dev/gcerrors"
 
 	"github.com/provreport/provreport/ent"
 	entexport "github.com/provreport/provreport/ent/export"
@@ -94,7 +98,7 @@ func (w *buildWorker) Work(ctx context.Context, job *river.Job[BuildArgs]) error
 		s.OnBuilt(time.Since(began), rows, err)
 	}
 	if err != nil {
-		msg := err.Error()
+		msg := failureMessage(err)
 		upd := s.DB.Client.Export.UpdateOneID(e.ID).SetError(msg)
 		final := job.Attempt >= job.MaxAttempts
 		if final {
@@ -140,7 +144,7 @@ func (s *Service) build(ctx context.Context, e *ent.Export) (int, int64, string,
 	defer cancel()
 	bw, err := s.Bucket.NewWriter(wctx, key, nil)
 	if err != nil {
-		return 0, 0, "", fmt.Errorf("open file: %w", err)
+		return 0, 0, "", &storageError{fmt.Errorf("open file: %w", err)}
 	}
 	n, size, err := WriteCSV(ctx, s.DB.SQL, s.DB.Dialect, Rows{
 		SchoolID: e.SchoolID, Filter: f, MaxEventID: e.MaxEventID, Location: location(sc),
@@ -152,9 +156,38 @@ func (s *Service) build(ctx context.Context, e *ent.Export) (int, int64, string,
 		return 0, 0, "", err
 	}
 	if err := bw.Close(); err != nil {
-		return 0, 0, "", fmt.Errorf("save file: %w", err)
+		return 0, 0, "", &storageError{fmt.Errorf("save file: %w", err)}
 	}
 	return n, size, key, nil
+}
+
+// storageError is a failure of the blob storage rather than of the database.
+type storageError struct{ err error }
+
+func (e *storageError) Error() string { return e.err.Error() }
+func (e *storageError) Unwrap() error { return e.err }
+
+// failureMessage is what the export's page says about a failed build: a sentence an
+// admin can act on, with the operating system's or the bucket's reason but without
+// server paths or SQL (the full error goes to the job's log).
+func failureMessage(err error) string {
+	var se *storageError
+	if errors.As(err, &se) {
+		reason := "the storage refused it"
+		var pe *fs.PathError
+		switch {
+		case errors.As(err, &pe):
+			reason = pe.Err.Error()
+		case gcerrors.Code(err) != gcerrors.Unknown:
+			reason = words(gcerrors.Code(err).String())
+		}
+		return "The CSV file could not be saved to the export storage (" + reason + "). " +
+			"An administrator should check PROVREPORT_EXPORT_BUCKET or the data folder; then try again."
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "Building the CSV file took longer than the job time limit (PROVREPORT_JOB_TIMEOUT). Try a shorter range, or ask an administrator to raise the limit."
+	}
+	return "The events could not be read from the database. Try again; if it keeps failing, an administrator will find the cause in the server log."
 }
 
 type emailWorker struct {
@@ -323,4 +356,19 @@ func (s *Service) Expire(ctx context.Context, now time.Time) (int, error) {
 		n++
 	}
 	return n, nil
+}
+
+// words turns an error code name (PermissionDenied) into words (permission denied).
+func words(code string) string {
+	var b strings.Builder
+	for i, r := range code {
+		if unicode.IsUpper(r) {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

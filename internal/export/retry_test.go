@@ -40,6 +40,10 @@ func TestFailedExportSaysWhyAndCanBeRetried(t *testing.T) {
 		return status == "FAILED"
 	}, 20*time.Second, 50*time.Millisecond)
 	require.NotEmpty(t, reason, "a failed export says why")
+	// In a sentence an admin can act on, with the system's reason but no server path.
+	require.Contains(t, reason, "could not be saved to the export storage (not a directory)")
+	require.Contains(t, reason, "PROVREPORT_EXPORT_BUCKET")
+	require.NotContains(t, reason, data, "no server paths")
 
 	// Only failed or expired exports can be retried.
 	require.NoError(t, os.Remove(blocker))
