@@ -205,12 +205,15 @@ func Seed(ctx context.Context, client *ent.Client, o Options) (*Result, error) {
 				b.SetProcessed(p.size).SetDetails(fmt.Sprintf("Scheduled sync of %s: %d accounts checked, no changes.", p.name, p.size))
 			case r < 0.985:
 				up, ad := rng.IntN(6), rng.IntN(3)
-				dis := 0
+				dis, del := 0, 0
 				if rng.IntN(5) == 0 {
 					dis = 1 + rng.IntN(2)
 				}
-				b.SetProcessed(p.size).SetUpdated(up + 1).SetAdded(ad).SetDisabled(dis).
-					SetDetails(fmt.Sprintf("Scheduled sync of %s: %d updated, %d added, %d disabled.", p.name, up+1, ad, dis))
+				if rng.IntN(8) == 0 { // leavers' accounts removed
+					del = 1 + rng.IntN(2)
+				}
+				b.SetProcessed(p.size).SetUpdated(up + 1).SetAdded(ad).SetDisabled(dis).SetDeleted(del).
+					SetDetails(fmt.Sprintf("Scheduled sync of %s: %d updated, %d added, %d disabled, %d deleted.", p.name, up+1, ad, dis, del))
 			case r < 0.993:
 				b = newEvent(event.TypeSYNC_ERROR, t, t.Add(dur)).SetSyncProfileID(pid[p.name]).
 					SetProcessed(rng.IntN(p.size)).SetErrors(1 + rng.IntN(3)).

@@ -80,6 +80,14 @@ func TestSeed(t *testing.T) {
 		require.Greater(t, share, 0.75, "mostly idle")
 		require.Less(t, share, 0.95, "but not all")
 		require.NotEmpty(t, byType[event.TypeSYNC_ERROR])
+		// Every count column has something to show: some syncs remove leavers' accounts.
+		var deleted, disabled int
+		for _, e := range byType[event.TypeACCOUNT_SYNCHRONIZATION] {
+			deleted += e.Deleted
+			disabled += e.Disabled
+		}
+		require.Positive(t, deleted, "some accounts deleted")
+		require.Positive(t, disabled, "some accounts disabled")
 
 		// CSV uploads: weekly, by the admin, a few failed, failures carry problems.
 		uploads := 0
