@@ -32,12 +32,6 @@ func (r *mutationResolver) RecordEvents(ctx context.Context, input []*ingest.Inp
 	if err != nil {
 		return nil, err
 	}
-	// Cached report answers from before these events must not be served again.
-	if v, ok := auth.FromContext(ctx); ok {
-		if err := report.Changed(ctx, r.Client, v.SchoolID); err != nil {
-			return nil, err
-		}
-	}
 	return &model.RecordEventsPayload{Events: events}, nil
 }
 

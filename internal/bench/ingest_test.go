@@ -135,7 +135,7 @@ func BenchmarkIngest(b *testing.B) {
 			})
 			b.Run("recordEvents/go", func(b *testing.B) {
 				bs := batches(b)
-				rec := ingest.NewRecorder(e.db.Client)
+				rec := ingest.NewRecorder(e.db.Client, e.db.Dialect)
 				tctx := tenant.WithSchool(ctx, sc.ID)
 				start := time.Now()
 				for i := 0; i < b.N; i++ {

@@ -1,6 +1,9 @@
 // Package ingest records the events provisioning agents report: a batch is validated
 // whole, unknown sync profiles and users are created, repeated external IDs are
 // answered with the event already stored, and everything is written in one transaction.
+//
+// On PostgreSQL a batch is written with a few set-based statements of constant text
+// (postgres.go); on SQLite through ent's builders. Both give the same answers.
 package ingest
 
 import (
@@ -8,11 +11,14 @@ import (
 	"fmt"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/ent/event"
 	"github.com/provreport/provreport/ent/syncprofile"
 	"github.com/provreport/provreport/ent/user"
 	"github.com/provreport/provreport/internal/eventtype"
+	"github.com/provreport/provreport/internal/report"
 	"github.com/provreport/provreport/internal/usererr"
 )
 
@@ -57,11 +63,28 @@ type Recorder struct {
 	// OnRecorded, when set, is called after a batch commits with the events it created
 	// (not the ones that already existed); the live feed hangs off it.
 	OnRecorded func(ctx context.Context, created []*ent.Event)
+
+	// dialect is the database's SQL dialect: PostgreSQL gets set-based statements.
+	dialect string
 }
 
-// NewRecorder returns a Recorder writing through client.
-func NewRecorder(client *ent.Client) *Recorder {
-	return &Recorder{client: client}
+// changed bumps the school's report data version in the batch's transaction when the
+// batch created events (and so perhaps users and profiles): cached report answers from
+// before it are then never served again (report.Changed).
+func changed(ctx context.Context, c *ent.Client, created []*ent.Event) error {
+	if len(created) == 0 {
+		return nil
+	}
+	if err := report.Changed(ctx, c, created[0].SchoolID); err != nil {
+		return fmt.Errorf("record events: %w", err)
+	}
+	return nil
+}
+
+// NewRecorder returns a Recorder writing through client to a database of dialectName
+// (entgo.io/ent/dialect's names).
+func NewRecorder(client *ent.Client, dialectName string) *Recorder {
+	return &Recorder{client: client, dialect: dialectName}
 }
 
 // Validate checks a batch without touching the database, naming the first bad row and
@@ -148,13 +171,17 @@ func (r *Recorder) Record(ctx context.Context, in []*Input) ([]*ent.Event, error
 	if err := Validate(in); err != nil {
 		return nil, err
 	}
+	record := r.recordEnt
+	if r.dialect == dialect.Postgres {
+		record = r.recordPostgres
+	}
 	var out, created []*ent.Event
 	var err error
 	// A concurrent batch with the same external ID or new profile name can win the race
 	// to insert; the retry then finds its row and answers with it.
 	for attempt := 0; attempt < 3; attempt++ {
-		out, created, err = r.record(ctx, in)
-		if err == nil || !ent.IsConstraintError(err) {
+		out, created, err = record(ctx, in)
+		if err == nil || !retryable(err) {
 			break
 		}
 	}
@@ -167,7 +194,9 @@ func (r *Recorder) Record(ctx context.Context, in []*Input) ([]*ent.Event, error
 	return out, nil
 }
 
-func (r *Recorder) record(ctx context.Context, in []*Input) (out, created []*ent.Event, err error) {
+// recordEnt writes a batch through ent's builders; it serves SQLite (PostgreSQL has
+// recordPostgres).
+func (r *Recorder) recordEnt(ctx context.Context, in []*Input) (out, created []*ent.Event, err error) {
 	tx, err := r.client.Tx(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("record events: begin: %w", err)
@@ -247,6 +276,9 @@ func (r *Recorder) record(ctx context.Context, in []*Input) (out, created []*ent
 		if out[i] == nil && e.ExternalID != nil {
 			out[i] = out[seen[*e.ExternalID]]
 		}
+	}
+	if err := changed(ctx, c, created); err != nil {
+		return nil, nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, nil, fmt.Errorf("record events: commit: %w", err)

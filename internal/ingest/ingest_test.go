@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/provreport/provreport/ent/user"
 	"github.com/provreport/provreport/internal/apitest"
 	"github.com/provreport/provreport/internal/ingest"
+	"github.com/provreport/provreport/internal/report"
 	"github.com/provreport/provreport/internal/store"
 	"github.com/provreport/provreport/internal/tenant"
 	"github.com/provreport/provreport/internal/testdb"
@@ -34,15 +36,19 @@ func login(ext, username string) *ingest.Input {
 }
 
 type bundle struct {
-	ctx context.Context
-	db  *store.DB
-	rec *ingest.Recorder
+	ctx    context.Context
+	db     *store.DB
+	rec    *ingest.Recorder
+	school int
 }
 
+var schools atomic.Int64
+
+// setup creates a school (another one on every call) and a recorder for it.
 func setup(t *testing.T, db *store.DB) *bundle {
 	t.Helper()
-	sc := apitest.CreateSchool(t, db.Client, "s", "")
-	return &bundle{ctx: tenant.WithSchool(context.Background(), sc.ID), db: db, rec: ingest.NewRecorder(db.Client)}
+	sc := apitest.CreateSchool(t, db.Client, fmt.Sprint("s", schools.Add(1)), "")
+	return &bundle{ctx: tenant.WithSchool(context.Background(), sc.ID), db: db, rec: ingest.NewRecorder(db.Client, db.Dialect), school: sc.ID}
 }
 
 func (b *bundle) count(t *testing.T) int {
@@ -188,3 +194,30 @@ func TestRecordConcurrent(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestRecordBumpsDataVersion: a batch that stores events moves the school's report data
+// version (in its transaction), so cached report answers are not served after it; a
+// batch that only repeats stored events, or that fails, leaves the version alone.
+func TestRecordBumpsDataVersion(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		b := setup(t, db)
+		version := func() int64 {
+			v, err := report.DataVersion(b.ctx, db.Client, b.school)
+			require.NoError(t, err)
+			return v
+		}
+		v0 := version()
+		_, err := b.rec.Record(b.ctx, []*ingest.Input{login("v-1", "amy"), login("v-2", "bo")})
+		require.NoError(t, err)
+		v1 := version()
+		require.Greater(t, v1, v0, "new events bump the version")
+		_, err = b.rec.Record(b.ctx, []*ingest.Input{login("v-1", "amy")})
+		require.NoError(t, err)
+		require.Equal(t, v1, version(), "a repeat stores nothing and keeps the version")
+		_, err = b.rec.Record(b.ctx, []*ingest.Input{login("v-3", "cy"), {Type: event.TypeAUTHENTICATION}})
+		require.Error(t, err)
+		require.Equal(t, v1, version(), "a refused batch keeps the version")
+	})
+}
