@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -115,21 +117,64 @@ func BenchmarkIngest(b *testing.B) {
 			rate := func(b *testing.B, start time.Time) {
 				record(b, &samples{}, map[string]float64{"events/s": float64(b.N*ingest.MaxBatch) / time.Since(start).Seconds()})
 			}
-			b.Run("recordEvents/graphql", func(b *testing.B) {
-				bs := batches(b)
-				vars := make([]map[string]any, len(bs))
+			// encode turns batches into recordEvents request bodies before the clock starts.
+			encode := func(b *testing.B, bs [][]*ingest.Input) [][]byte {
+				bodies := make([][]byte, len(bs))
 				for i, batch := range bs {
 					in := make([]map[string]any, len(batch))
 					for k, x := range batch {
 						in[k] = gqlInput(x)
 					}
-					vars[i] = map[string]any{"input": in}
-				}
-				start := time.Now()
-				for i := 0; i < b.N; i++ {
-					if _, err := e.gql(s, recordMutation, vars[i]); err != nil {
+					body, err := json.Marshal(map[string]any{"query": recordMutation, "variables": map[string]any{"input": in}})
+					if err != nil {
 						b.Fatal(err)
 					}
+					bodies[i] = body
+				}
+				return bodies
+			}
+			b.Run("recordEvents/graphql", func(b *testing.B) {
+				bodies := encode(b, batches(b))
+				start := time.Now()
+				for i := 0; i < b.N; i++ {
+					if _, err := e.postBody(e.srv, s, bodies[i]); err != nil {
+						b.Fatal(err)
+					}
+				}
+				rate(b, start)
+			})
+			// Several schools' agents reporting at once, as a district's do: each agent
+			// posts its own school's batches one after another.
+			const agents = 4
+			agentSchools := make([]*school, agents)
+			for a := range agentSchools {
+				asc := apitest.CreateSchool(b, e.db.Client, fmt.Sprintf("ingest-%d-agent-%d", time.Now().UnixNano(), a), "")
+				agentSchools[a] = &school{ID: asc.ID}
+				_, agentSchools[a].Token = apitest.CreateToken(b, e.db.Client, asc.ID, auth.Scopes()...)
+				b.Cleanup(func() {
+					_, _ = e.db.SQL.ExecContext(ctx, rebind(kind, "DELETE FROM events WHERE school_id = ?"), asc.ID)
+				})
+			}
+			b.Run(fmt.Sprintf("recordEvents/graphql/agents=%d", agents), func(b *testing.B) {
+				bodies := encode(b, batches(b))
+				var wg sync.WaitGroup
+				var failed atomic.Pointer[error]
+				start := time.Now()
+				for a := 0; a < agents; a++ {
+					wg.Add(1)
+					go func(a int) {
+						defer wg.Done()
+						for i := a; i < b.N; i += agents {
+							if _, err := e.postBody(e.srv, agentSchools[a], bodies[i]); err != nil {
+								failed.CompareAndSwap(nil, &err)
+								return
+							}
+						}
+					}(a)
+				}
+				wg.Wait()
+				if err := failed.Load(); err != nil {
+					b.Fatal(*err)
 				}
 				rate(b, start)
 			})
