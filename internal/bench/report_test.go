@@ -183,6 +183,7 @@ func BenchmarkReport(b *testing.B) {
 					b.Run(q.name+"/"+v.name, func(b *testing.B) {
 						r := rand.New(rand.NewPCG(1, 1))
 						var s samples
+						h0, m0 := e.cacheStats()
 						for i := 0; i < b.N; i++ {
 							sc := pool[r.IntN(len(pool))]
 							op, vars := q.gql(e, sc, r)
@@ -192,7 +193,7 @@ func BenchmarkReport(b *testing.B) {
 							}
 							s.add(time.Since(t))
 						}
-						record(b, &s, nil)
+						record(b, &s, e.hitRate(v.name, h0, m0))
 					})
 				}
 				b.Run(q.name+"/raw", func(b *testing.B) {
@@ -213,7 +214,7 @@ func BenchmarkReport(b *testing.B) {
 			q1 := queries()[0]
 			for _, clients := range []int{8, 32} {
 				b.Run(fmt.Sprintf("Q1_concurrent/graphql/clients=%d", clients), func(b *testing.B) {
-					concurrent(b, clients, func(r *rand.Rand) error {
+					concurrent(b, clients, e.cacheStats, func(r *rand.Rand) error {
 						sc := e.random(r)
 						op, vars := q1.gql(e, sc, r)
 						_, err := e.gql(sc, op, vars)
@@ -221,7 +222,7 @@ func BenchmarkReport(b *testing.B) {
 					})
 				})
 				b.Run(fmt.Sprintf("Q1_concurrent/graphql-nocache/clients=%d", clients), func(b *testing.B) {
-					concurrent(b, clients, func(r *rand.Rand) error {
+					concurrent(b, clients, nil, func(r *rand.Rand) error {
 						sc := e.random(r)
 						op, vars := q1.gql(e, sc, r)
 						_, err := e.gqlNoCache(sc, op, vars)
@@ -229,7 +230,7 @@ func BenchmarkReport(b *testing.B) {
 					})
 				})
 				b.Run(fmt.Sprintf("Q1_concurrent/raw/clients=%d", clients), func(b *testing.B) {
-					concurrent(b, clients, func(r *rand.Rand) error {
+					concurrent(b, clients, nil, func(r *rand.Rand) error {
 						sql, args := q1.raw(e, e.random(r), r)
 						_, err := e.raw(sql, args...)
 						return err
@@ -240,13 +241,33 @@ func BenchmarkReport(b *testing.B) {
 	}
 }
 
+// cacheStats returns the report cache's hits and misses on the cached server.
+func (e *env) cacheStats() (hits, misses int64) { return e.srv.App.ReportCache.Stats() }
+
+// hitRate is the share of a run's cacheable requests the report cache answered, as a
+// metric for the cached variant (nil for the others).
+func (e *env) hitRate(variant string, h0, m0 int64) map[string]float64 {
+	if variant != "graphql" {
+		return nil
+	}
+	h, m := e.cacheStats()
+	if h+m-h0-m0 == 0 {
+		return nil
+	}
+	return map[string]float64{"hit-%": 100 * float64(h-h0) / float64(h+m-h0-m0)}
+}
+
 // concurrent runs b.N operations spread over clients goroutines and reports requests
-// per second next to the latency quantiles.
-func concurrent(b *testing.B, clients int, op func(r *rand.Rand) error) {
+// per second next to the latency quantiles (and the cache's hit rate when stats is set).
+func concurrent(b *testing.B, clients int, stats func() (int64, int64), op func(r *rand.Rand) error) {
 	var s samples
 	var next atomic.Int64
 	var failed atomic.Pointer[error]
 	var wg sync.WaitGroup
+	var h0, m0 int64
+	if stats != nil {
+		h0, m0 = stats()
+	}
 	start := time.Now()
 	for c := 0; c < clients; c++ {
 		wg.Add(1)
@@ -268,5 +289,12 @@ func concurrent(b *testing.B, clients int, op func(r *rand.Rand) error) {
 	if err := failed.Load(); err != nil {
 		b.Fatal(*err)
 	}
-	record(b, &s, map[string]float64{"req/s": float64(b.N) / elapsed.Seconds()})
+	m := map[string]float64{"req/s": float64(b.N) / elapsed.Seconds()}
+	if stats != nil {
+		h, mi := stats()
+		if h+mi-h0-m0 > 0 {
+			m["hit-%"] = 100 * float64(h-h0) / float64(h+mi-h0-m0)
+		}
+	}
+	record(b, &s, m)
 }
