@@ -121,3 +121,17 @@ func withoutPageInfoCount(ctx context.Context, first, last *int) context.Context
 	narrowed.Field = field
 	return graphql.WithFieldContext(ctx, &narrowed)
 }
+
+// selects reports whether the field being resolved (of GraphQL type typeName) selects
+// name, fragments included, so a resolver can skip work nobody asked for.
+func selects(ctx context.Context, typeName, name string) bool {
+	if !graphql.HasOperationContext(ctx) || graphql.GetFieldContext(ctx) == nil {
+		return true
+	}
+	for _, f := range graphql.CollectFieldsCtx(ctx, []string{typeName}) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}

@@ -79,7 +79,7 @@ func (r *queryResolver) Users(ctx context.Context, search *string, first *int, a
 	if search != nil {
 		s = *search
 	}
-	return report.SearchUsers(ctx, r.Client, s, n, after)
+	return report.SearchUsers(ctx, r.Client, s, n, after, selects(ctx, "UserConnection", "totalCount"))
 }
 
 // SyncProfiles is the resolver for the syncProfiles field.

@@ -78,6 +78,12 @@ func TestUsersSearch(t *testing.T) {
 			require.Equal(t, len(want), p.TotalCount)
 			require.False(t, p.PageInfo.HasNextPage)
 		}
+		// totalCount asked through a fragment is counted too (the count is skipped only
+		// when nothing asks for it).
+		var viaFragment struct{ Users struct{ TotalCount int } }
+		b.srv.Do(t, b.token, `query { users(search: "smith") { ...Counted } }
+			fragment Counted on UserConnection { totalCount }`, nil).OK(t).Decode(t, &viaFragment)
+		require.Equal(t, len(want), viaFragment.Users.TotalCount)
 		require.Equal(t, []string{"a_b"}, search("a_b", 50, nil).names(), "_ is not a wildcard")
 		require.Equal(t, []string{"per%cent"}, search("%", 50, nil).names(), "% is not a wildcard")
 		require.Empty(t, search("nobody-has-this", 50, nil).names())

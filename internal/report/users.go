@@ -16,8 +16,10 @@ import (
 
 // SearchUsers is the "For User" typeahead: users whose username, display name or email
 // contains search (case-insensitively), those that start with it first, then by
-// username. Paging is by keyset on (rank, username, id), never by offset.
-func SearchUsers(ctx context.Context, client *ent.Client, search string, first int, after *entgql.Cursor[int]) (*ent.UserConnection, error) {
+// username. Paging is by keyset on (rank, username, id), never by offset. The total is
+// counted only when withTotal is set: the count scans every match, which costs as much as
+// the page itself, and a typeahead does not show it.
+func SearchUsers(ctx context.Context, client *ent.Client, search string, first int, after *entgql.Cursor[int], withTotal bool) (*ent.UserConnection, error) {
 	q := strings.ToLower(strings.TrimSpace(search))
 	contains := "%" + escapeLike(q) + "%"
 	prefix := escapeLike(q) + "%"
@@ -44,9 +46,13 @@ func SearchUsers(ctx context.Context, client *ent.Client, search string, first i
 		b.WriteString(parts[0]).Arg(prefix).WriteString(parts[1]).Arg(prefix).WriteString(parts[2]).Arg(prefix).WriteString(parts[3])
 	}
 
-	total, err := client.User.Query().Where(match).Count(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("count users matching %q: %w", search, err)
+	var total int
+	if withTotal {
+		n, err := client.User.Query().Where(match).Count(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("count users matching %q: %w", search, err)
+		}
+		total = n
 	}
 	query := client.User.Query().Where(match)
 	if after != nil {
