@@ -64,7 +64,8 @@ bench: ## Run the benchmarks (see docs/BENCHMARKS.md).
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
 
 # The documented benchmark run: PostgreSQL at PROVREPORT_BENCH_EVENTS events (kept and
-# reused between runs), a 1,000,000-row export; override any knob on the command line.
+# reused between runs), a 1,000,000-row export, and GOGC=400 as `provreport serve` runs;
+# override any knob on the command line.
 BENCH_EVENTS      ?= 1000000
 BENCH_EXPORT_ROWS ?= 1000000
 .PHONY: bench-report
@@ -73,4 +74,5 @@ bench-report: ## Benchmark the report at district scale (docs/BENCHMARKS.md): ma
 	PROVREPORT_BENCH_DBS=$${PROVREPORT_BENCH_DBS:-postgres} \
 	PROVREPORT_BENCH_EVENTS=$(BENCH_EVENTS) PROVREPORT_BENCH_EXPORT_ROWS=$(BENCH_EXPORT_ROWS) \
 	PROVREPORT_BENCH_KEEP=$${PROVREPORT_BENCH_KEEP:-1} \
+	GOGC=$${GOGC:-400} \
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./internal/bench | tee bench-report.txt
