@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"strconv"
 	"strings"
@@ -148,7 +149,7 @@ func (s *Service) build(ctx context.Context, e *ent.Export) (int, int64, string,
 	}
 	n, size, err := WriteCSV(ctx, s.DB.SQL, s.DB.Dialect, Rows{
 		SchoolID: e.SchoolID, Filter: f, MaxEventID: e.MaxEventID, Location: location(sc),
-	}, bw)
+	}, storageWriter{bw})
 	if err != nil {
 		// Cancelling before Close discards the partial file.
 		cancel()
@@ -159,6 +160,19 @@ func (s *Service) build(ctx context.Context, e *ent.Export) (int, int64, string,
 		return 0, 0, "", &storageError{fmt.Errorf("save file: %w", err)}
 	}
 	return n, size, key, nil
+}
+
+// storageWriter marks the errors of writing to the bucket as storage errors: a bucket
+// may only fail once bytes arrive (a file bucket creating its folder, say), and the
+// export's page must then blame the storage, not the database.
+type storageWriter struct{ w io.Writer }
+
+func (s storageWriter) Write(p []byte) (int, error) {
+	n, err := s.w.Write(p)
+	if err != nil {
+		err = &storageError{err}
+	}
+	return n, err
 }
 
 // storageError is a failure of the blob storage rather than of the database.

@@ -1,6 +1,7 @@
 package export_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/provreport/provreport/internal/apitest"
+	"github.com/provreport/provreport/internal/auth"
 	"github.com/provreport/provreport/internal/server"
 	"github.com/provreport/provreport/internal/testdb"
 )
@@ -24,6 +26,17 @@ func TestFailedExportSaysWhyAndCanBeRetried(t *testing.T) {
 	sc := srv.CreateSchool(t, "retry", "UTC")
 	createAdmin(t, db, sc.ID, "rita", "rita@retry.test", "retry-password-1")
 	rita := signIn(t, srv.URL, "retry", "rita", "retry-password-1")
+
+	// Enough events that the CSV outgrows gocloud's first buffer, so the storage fails
+	// while rows are being written, not only when the file is closed.
+	var in []map[string]any
+	for i := range 40 {
+		in = append(in, map[string]any{"type": "USER_CSV_FAILED", "syncProfile": "User CSV", "dateStarted": "2026-05-04T08:00:00Z",
+			"dateFinished": "2026-05-04T08:01:00Z", "errors": 1, "externalID": fmt.Sprint("retry-", i),
+			"details": "row 12: the email column is empty; row 13: the grade is not a number"})
+	}
+	srv.Do(t, srv.Token(t, sc.ID, auth.ScopeEventsWrite), `mutation($in: [RecordEventInput!]!) { recordEvents(input: $in) { events { id } } }`,
+		map[string]any{"in": in}).OK(t)
 
 	// The school's export folder cannot be created: a file is in its way.
 	blocker := filepath.Join(data, "exports", "exports")
