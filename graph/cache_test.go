@@ -18,6 +18,7 @@ import (
 	"github.com/provreport/provreport/internal/apitest"
 	"github.com/provreport/provreport/internal/auth"
 	"github.com/provreport/provreport/internal/retention"
+	"github.com/provreport/provreport/internal/server"
 	"github.com/provreport/provreport/internal/store"
 	"github.com/provreport/provreport/internal/tenant"
 	"github.com/provreport/provreport/internal/testdb"
@@ -162,4 +163,30 @@ func signedInAdmin(t *testing.T, srv *apitest.Server, schoolID int, slug string)
 	r := post(`mutation($s: String!) { signIn(school: $s, username: "cache-admin", password: "admin-password-1") { id } }`, map[string]any{"s": slug})
 	require.NotContains(t, r, "errors", r)
 	return post
+}
+
+// TestReportCacheBudget: the cache keeps no more bytes than its budget, so an answer
+// larger than the budget is never kept, while a small one is.
+func TestReportCacheBudget(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, "sqlite")
+	srv := apitest.NewWithConfig(t, db, server.Config{ReportCacheBytes: 2048})
+	sc := srv.CreateSchool(t, "budget", "")
+	token := srv.Token(t, sc.ID, auth.Scopes()...)
+	record(t, srv, token, genEvents(rand.New(rand.NewPCG(5, 5)), 40, time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC), "b"))
+	cache := srv.App.ReportCache
+
+	big := map[string]any{"f": map[string]any{"activeOnly": false}}
+	r := srv.Do(t, token, cachePage, big).OK(t)
+	require.Greater(t, len(r.Data), 2048, "the page is larger than the budget")
+	h0, _ := cache.Stats()
+	srv.Do(t, token, cachePage, big).OK(t)
+	h1, _ := cache.Stats()
+	require.Equal(t, h0, h1, "an answer over the budget is not kept")
+
+	small := `{ events(first: 1) { totalCount } }`
+	srv.Do(t, token, small, nil).OK(t)
+	srv.Do(t, token, small, nil).OK(t)
+	h2, _ := cache.Stats()
+	require.Equal(t, h1+1, h2, "a small answer is kept")
 }
