@@ -222,21 +222,10 @@ func (r *Recorder) recordEnt(ctx context.Context, in []*Input) (out, created []*
 	}
 
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	out = make([]*ent.Event, len(in))
-	var builders []*ent.EventCreate
-	var slots []int
-	seen := map[string]int{} // external ID → index of its first occurrence in this batch
-	for i, e := range in {
-		if e.ExternalID != nil {
-			if ev, ok := existing[*e.ExternalID]; ok {
-				out[i] = ev
-				continue
-			}
-			if _, ok := seen[*e.ExternalID]; ok {
-				continue // filled from the first occurrence below
-			}
-			seen[*e.ExternalID] = i
-		}
+	out, slots, seen := plan(in, existing)
+	builders := make([]*ent.EventCreate, 0, len(slots))
+	for _, i := range slots {
+		e := in[i]
 		b := c.Event.Create().
 			SetType(e.Type).
 			SetDateStarted(e.DateStarted.UTC().Truncate(time.Microsecond)).
@@ -261,7 +250,6 @@ func (r *Recorder) recordEnt(ctx context.Context, in []*Input) (out, created []*
 			b.SetUserID(users[*e.Username])
 		}
 		builders = append(builders, b)
-		slots = append(slots, i)
 	}
 	if len(builders) > 0 {
 		created, err = c.Event.CreateBulk(builders...).Save(ctx)
@@ -272,26 +260,57 @@ func (r *Recorder) recordEnt(ctx context.Context, in []*Input) (out, created []*
 			out[slots[k]] = ev
 		}
 	}
+	if err := finish(ctx, tx, in, out, seen, created, existing); err != nil {
+		return nil, nil, err
+	}
+	return out, created, nil
+}
+
+// plan decides which inputs become new events: out has the stored event for an input
+// whose external ID exists; slots lists the inputs to insert, in input order; seen maps
+// each external ID in slots to its input, so later repeats in the batch answer with it.
+func plan(in []*Input, existing map[string]*ent.Event) (out []*ent.Event, slots []int, seen map[string]int) {
+	out = make([]*ent.Event, len(in))
+	seen = map[string]int{}
+	for i, e := range in {
+		if e.ExternalID != nil {
+			if ev, ok := existing[*e.ExternalID]; ok {
+				out[i] = ev
+				continue
+			}
+			if _, ok := seen[*e.ExternalID]; ok {
+				continue // filled from the first occurrence in finish
+			}
+			seen[*e.ExternalID] = i
+		}
+		slots = append(slots, i)
+	}
+	return out, slots, seen
+}
+
+// finish answers repeats in the batch with their first occurrence's event, bumps the
+// school's report data version when events were created, commits, and detaches every
+// returned event from the finished transaction, so that loading its user or sync
+// profile afterwards uses the client again.
+func finish(ctx context.Context, tx *ent.Tx, in []*Input, out []*ent.Event, seen map[string]int, created []*ent.Event, existing map[string]*ent.Event) error {
 	for i, e := range in {
 		if out[i] == nil && e.ExternalID != nil {
 			out[i] = out[seen[*e.ExternalID]]
 		}
 	}
-	if err := changed(ctx, c, created); err != nil {
-		return nil, nil, err
+	if err := changed(ctx, tx.Client(), created); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, nil, fmt.Errorf("record events: commit: %w", err)
+		return fmt.Errorf("record events: commit: %w", err)
 	}
-	// Detach every returned event from the finished transaction, the existing ones too,
-	// so that loading their user or sync profile afterwards uses the client again.
 	for _, ev := range created {
 		ev.Unwrap()
 	}
 	for _, ev := range existing {
 		ev.Unwrap()
 	}
-	return out, created, nil
+	return nil
 }
 
 func existingByExternalID(ctx context.Context, c *ent.Client, in []*Input) (map[string]*ent.Event, error) {

@@ -124,22 +124,7 @@ func (r *Recorder) recordPostgres(ctx context.Context, in []*Input) (out, create
 		return nil, nil, err
 	}
 
-	out = make([]*ent.Event, len(in))
-	var slots []int
-	seen := map[string]int{} // external ID → index of its first occurrence in this batch
-	for i, e := range in {
-		if e.ExternalID != nil {
-			if ev, ok := existing[*e.ExternalID]; ok {
-				out[i] = ev
-				continue
-			}
-			if _, ok := seen[*e.ExternalID]; ok {
-				continue // filled from the first occurrence below
-			}
-			seen[*e.ExternalID] = i
-		}
-		slots = append(slots, i)
-	}
+	out, slots, seen := plan(in, existing)
 	if len(slots) > 0 {
 		now := time.Now().UTC().Truncate(time.Microsecond)
 		profiles, users := found[lookupProfile], found[lookupUser]
@@ -191,24 +176,8 @@ func (r *Recorder) recordPostgres(ctx context.Context, in []*Input) (out, create
 			out[at[k]] = ev
 		}
 	}
-	for i, e := range in {
-		if out[i] == nil && e.ExternalID != nil {
-			out[i] = out[seen[*e.ExternalID]]
-		}
-	}
-	if err := changed(ctx, c, created); err != nil {
+	if err := finish(ctx, tx, in, out, seen, created, existing); err != nil {
 		return nil, nil, err
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, nil, fmt.Errorf("record events: commit: %w", err)
-	}
-	// As on the ent path: detach the events from the finished transaction so that
-	// their edges load through the client.
-	for _, ev := range created {
-		ev.Unwrap()
-	}
-	for _, ev := range existing {
-		ev.Unwrap()
 	}
 	return out, created, nil
 }
