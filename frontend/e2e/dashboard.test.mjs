@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { launch, watchPage } from './helpers.mjs'
-import { apiEvents, daysAgo, expectTableMatchesAPI, localInput, schoolInfo, syncProfileID, userID, zonedInstant } from './report.mjs'
-import { gql, PASSWORD, schemaHas, serverBinary, startServer } from './server.mjs'
+import { apiEvents, daysAgo, expectTableMatchesAPI, localInput, schoolInfo, syncProfileID, typeTime, userID, zonedInstant } from './report.mjs'
+import { gql, PASSWORD, schemaHas, serverBinary, startServer, stopServer } from './server.mjs'
 
 const skip = serverBinary() ? false : 'PROVREPORT_BIN is not set; run `make test` or set it to a built binary'
 
@@ -27,10 +27,7 @@ describe('dashboard against the real server', { skip }, () => {
 
   after(async () => {
     await browser?.close()
-    if (server?.exited() || process.env.E2E_VERBOSE) {
-      console.error(`--- server ${server.exited() || 'output'} ---\n${server.output().split('\n').slice(-40).join('\n')}`)
-    }
-    await server?.stop()
+    await stopServer(server)
   })
 
   async function signIn(password = PASSWORD) {
@@ -237,8 +234,7 @@ describe('dashboard against the real server', { skip }, () => {
     await page.goto(`${server.url}/`)
     await settled()
     const to = daysAgo(80, tz, '09:30')
-    await page.getByLabel('To', { exact: true }).fill(to)
-    await page.getByLabel('To', { exact: true }).press('Enter')
+    await typeTime(page, 'To', to)
     await page.waitForURL((u) => new URL(u).searchParams.get('to') === to)
     assert.ok((await expectTableMatchesAPI(page, { activeOnly: true, to: zonedInstant(to, tz) })) > 0)
   })
@@ -258,10 +254,8 @@ describe('dashboard against the real server', { skip }, () => {
     await settled()
     const from = daysAgo(30, tz, '08:00')
     const to = daysAgo(5, tz, '17:30')
-    await page.getByLabel('From', { exact: true }).fill(from)
-    await page.getByLabel('From', { exact: true }).press('Enter')
-    await page.getByLabel('To', { exact: true }).fill(to)
-    await page.getByLabel('To', { exact: true }).press('Enter')
+    await typeTime(page, 'From', from)
+    await typeTime(page, 'To', to)
     await page.getByLabel('For Sync Profile').selectOption({ label: 'LDAP Staff' })
     await page.getByRole('button', { name: /For Event/ }).click()
     await page.getByRole('checkbox', { name: 'Account Synchronization', exact: true }).check()
@@ -300,8 +294,7 @@ describe('dashboard against the real server', { skip }, () => {
     await page.getByRole('button', { name: /For Event/ }).click()
     await page.getByRole('checkbox', { name: newest.typeName, exact: true }).check()
     await page.keyboard.press('Escape')
-    await page.getByLabel('From', { exact: true }).fill(from)
-    await page.getByLabel('From', { exact: true }).press('Enter')
+    await typeTime(page, 'From', from)
     await page.waitForURL((u) => new URL(u).searchParams.get('from') === from && new URL(u).searchParams.has('type'))
     const n = await expectTableMatchesAPI(page, { activeOnly: false, userID: id, types: [newest.type], from: zonedInstant(from, tz) })
     assert.ok(n > 0)

@@ -10,8 +10,8 @@ import { after, before, describe, test } from 'node:test'
 import { parse } from 'csv-parse/sync'
 import { launch, watchPage } from './helpers.mjs'
 import { startSMTP } from './mail.mjs'
-import { apiEvents, daysAgo, expectTableMatchesAPI, schoolInfo, syncProfileID, zonedInstant, zonedRFC3339 } from './report.mjs'
-import { freePort, PASSWORD, serverBinary, startServer } from './server.mjs'
+import { apiEvents, daysAgo, expectTableMatchesAPI, schoolInfo, syncProfileID, typeTime, zonedInstant, zonedRFC3339 } from './report.mjs'
+import { freePort, PASSWORD, serverBinary, startServer, stopServer } from './server.mjs'
 
 const skip = serverBinary() ? false : 'PROVREPORT_BIN is not set; run `make test` or set it to a built binary'
 
@@ -57,10 +57,7 @@ describe('Download through email to the CSV file', { skip }, () => {
 
   after(async () => {
     await browser?.close()
-    if (server?.exited() || process.env.E2E_VERBOSE) {
-      console.error(`--- server ${server.exited() || 'output'} ---\n${server.output().split('\n').slice(-40).join('\n')}`)
-    }
-    await server?.stop()
+    await stopServer(server)
     await smtp?.close()
   })
 
@@ -94,10 +91,8 @@ describe('Download through email to the CSV file', { skip }, () => {
     // Filters set through the UI: From, To and For Sync Profile (a few hundred events).
     const from = daysAgo(30, tz, '08:00')
     const to = daysAgo(5, tz, '17:30')
-    await page.getByLabel('From', { exact: true }).fill(from)
-    await page.getByLabel('From', { exact: true }).press('Enter')
-    await page.getByLabel('To', { exact: true }).fill(to)
-    await page.getByLabel('To', { exact: true }).press('Enter')
+    await typeTime(page, 'From', from)
+    await typeTime(page, 'To', to)
     await page.getByLabel('For Sync Profile').selectOption({ label: 'LDAP Staff' })
     await page.waitForURL((u) => u.searchParams.get('from') === from && u.searchParams.get('to') === to && u.searchParams.has('profile'))
     const filter = {

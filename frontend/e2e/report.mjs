@@ -191,3 +191,10 @@ export async function expectTableMatchesAPI(page, filter, { timeoutMs = 15_000, 
   assert.deepEqual(got.rows, wantRows, `first page for ${JSON.stringify(filter)}`)
   return want.totalCount
 }
+
+/** typeTime types a local date and time into the From or To field and confirms it with Enter. */
+export async function typeTime(page, label, value) {
+  const field = page.getByLabel(label, { exact: true })
+  await field.fill(value)
+  await field.press('Enter')
+}

@@ -113,3 +113,11 @@ export async function schemaHas(url, token, typeName, field) {
   if (body.errors || !body.data) return true
   return Boolean(body.data.__type?.fields?.some((f) => f.name === field))
 }
+
+/** stopServer stops a test server, first printing the end of its output when it died (or E2E_VERBOSE is set). */
+export async function stopServer(server) {
+  if (server?.exited() || process.env.E2E_VERBOSE) {
+    console.error(`--- server ${server.exited() || 'output'} ---\n${server.output().split('\n').slice(-40).join('\n')}`)
+  }
+  await server?.stop()
+}
