@@ -73,8 +73,6 @@ type EventEdges struct {
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [3]bool
-	// totalCount holds the count of the edges above.
-	totalCount [2]map[string]int
 }
 
 // SchoolOrErr returns the School value or an error if the edge

@@ -23,6 +23,31 @@ func (r *eventResolver) TypeName(ctx context.Context, obj *ent.Event) (string, e
 	return eventtype.DisplayName(string(obj.Type)), nil
 }
 
+// User is the resolver for the user field.
+func (r *eventResolver) User(ctx context.Context, obj *ent.Event) (*ent.User, error) {
+	if obj.UserID == nil {
+		return nil, nil
+	}
+	if obj.Edges.User != nil {
+		return obj.Edges.User, nil
+	}
+	// An event not loaded by the event list (a live one, a node lookup): one query.
+	u, err := r.Client.User.Get(ctx, *obj.UserID)
+	return u, ent.MaskNotFound(err)
+}
+
+// SyncProfile is the resolver for the syncProfile field.
+func (r *eventResolver) SyncProfile(ctx context.Context, obj *ent.Event) (*ent.SyncProfile, error) {
+	if obj.SyncProfileID == nil {
+		return nil, nil
+	}
+	if obj.Edges.SyncProfile != nil {
+		return obj.Edges.SyncProfile, nil
+	}
+	p, err := r.Client.SyncProfile.Get(ctx, *obj.SyncProfileID)
+	return p, ent.MaskNotFound(err)
+}
+
 // RecordEvents is the resolver for the recordEvents field.
 func (r *mutationResolver) RecordEvents(ctx context.Context, input []*ingest.Input) (*model.RecordEventsPayload, error) {
 	if _, err := auth.Require(ctx, auth.ScopeEventsWrite); err != nil {
@@ -59,8 +84,11 @@ func (r *queryResolver) Events(ctx context.Context, after *entgql.Cursor[int], f
 	if orderBy == nil {
 		orderBy = &ent.EventOrder{Field: ent.EventOrderFieldDateFinished, Direction: entgql.OrderDirectionDesc}
 	}
-	return r.Client.Event.Query().Where(f.Predicates()...).
-		Paginate(withoutPageInfoCount(ctx, first, last), after, first, before, last, ent.WithEventOrder(orderBy))
+	q := r.Client.Event.Query().Where(f.Predicates()...)
+	if cols := selectedEventColumns(ctx); len(cols) > 0 {
+		q.Select(cols...)
+	}
+	return q.Paginate(report.WithPeople(withoutPageInfoCount(ctx, first, last)), after, first, before, last, ent.WithEventOrder(orderBy))
 }
 
 // Users is the resolver for the users field.

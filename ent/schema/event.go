@@ -50,8 +50,13 @@ func (Event) Fields() []ent.Field {
 // Edges of the Event.
 func (Event) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("user", User.Type).Field("user_id").Unique(),
-		edge.To("sync_profile", SyncProfile.Type).Field("sync_profile_id").Unique(),
+		// Both edges are declared over GraphQL by hand (graph/report.graphqls): the event
+		// list joins them into its page query (report.JoinPeople) instead of letting
+		// entgql load each with a query of its own.
+		edge.To("user", User.Type).Field("user_id").Unique().
+			Annotations(entgql.Skip(entgql.SkipType)),
+		edge.To("sync_profile", SyncProfile.Type).Field("sync_profile_id").Unique().
+			Annotations(entgql.Skip(entgql.SkipType)),
 	}
 }
 

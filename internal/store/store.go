@@ -21,6 +21,7 @@ import (
 
 	"github.com/provreport/provreport/ent"
 	_ "github.com/provreport/provreport/ent/runtime" // registers the tenant hooks and interceptors
+	"github.com/provreport/provreport/internal/report"
 )
 
 // DefaultURL is where provreport keeps its data when no database URL is given.
@@ -84,7 +85,7 @@ func openSQLite(url string) (*DB, error) {
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	drv := entsql.OpenDB(dialect.SQLite, db)
-	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dialect.SQLite, URL: url}, nil
+	return &DB{Client: newClient(drv), SQL: db, Dialect: dialect.SQLite, URL: url}, nil
 }
 
 func openPostgres(ctx context.Context, url string) (*DB, error) {
@@ -98,7 +99,15 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 	}
 	db := stdlib.OpenDBFromPool(pool)
 	drv := entsql.OpenDB(dialect.Postgres, db)
-	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dialect.Postgres, Pool: pool, URL: url}, nil
+	return &DB{Client: newClient(drv), SQL: db, Dialect: dialect.Postgres, Pool: pool, URL: url}, nil
+}
+
+// newClient is the ent client of every database this program opens: the event list's
+// join of users and profiles (report.WithPeople) is installed here, once per client.
+func newClient(drv *entsql.Driver) *ent.Client {
+	c := ent.NewClient(ent.Driver(drv))
+	c.Event.Intercept(report.JoinPeople())
+	return c
 }
 
 // Close closes the client and the pools.

@@ -1,0 +1,131 @@
+package report_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync/atomic"
+	"testing"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/stretchr/testify/require"
+
+	"github.com/provreport/provreport/ent"
+	"github.com/provreport/provreport/ent/event"
+	"github.com/provreport/provreport/internal/report"
+	"github.com/provreport/provreport/internal/store"
+	"github.com/provreport/provreport/internal/testdb"
+)
+
+// countingDriver counts the statements a client sends.
+type countingDriver struct {
+	dialect.Driver
+	queries *atomic.Int64
+}
+
+func (d countingDriver) Query(ctx context.Context, query string, args, v any) error {
+	d.queries.Add(1)
+	return d.Driver.Query(ctx, query, args, v)
+}
+
+// countingClient is a client of db, with the people join installed as store.Open does,
+// whose statements are counted.
+func countingClient(db *store.DB) (*ent.Client, *atomic.Int64) {
+	n := &atomic.Int64{}
+	c := ent.NewClient(ent.Driver(countingDriver{entsql.OpenDB(db.Dialect, db.SQL), n}))
+	c.Event.Intercept(report.JoinPeople())
+	return c, n
+}
+
+// TestWithPeople holds the event list's join to ent's own loading: a marked query loads
+// each event, its user and its sync profile in one statement, and they equal what ent
+// loads edge by edge, for random filters, on both databases.
+func TestWithPeople(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		c, statements := countingClient(db)
+		rng := rand.New(rand.NewPCG(3, 4))
+		sawUser, sawNoUser, sawProfile, sawNoProfile := false, false, false, false
+		for range 40 {
+			flt := f.randomFilter(rng)
+			limit := 1 + rng.IntN(60)
+			q := func(c *ent.Client) *ent.EventQuery {
+				return c.Event.Query().Where(flt.Predicates()...).
+					Order(ent.Desc(event.FieldDateFinished), ent.Desc(event.FieldID)).Limit(limit)
+			}
+			want, err := q(db.Client).WithUser().WithSyncProfile().All(f.ctx)
+			require.NoError(t, err)
+			statements.Store(0)
+			got, err := q(c).All(report.WithPeople(f.ctx))
+			require.NoError(t, err)
+			require.EqualValues(t, 1, statements.Load(), "one statement for the page and its people")
+			require.Len(t, got, len(want))
+			for i, w := range want {
+				g := got[i]
+				require.Equal(t, w.ID, g.ID)
+				require.Equal(t, w.Type, g.Type)
+				require.True(t, w.DateFinished.Equal(g.DateFinished))
+				require.Equal(t, w.Problems, g.Problems)
+				require.Equal(t, w.Details, g.Details)
+				require.Equal(t, w.Processed, g.Processed)
+				require.Equal(t, w.UserID, g.UserID)
+				require.Equal(t, w.SyncProfileID, g.SyncProfileID)
+				if wu := w.Edges.User; wu == nil {
+					sawNoUser = true
+					require.Nil(t, g.Edges.User)
+				} else {
+					sawUser = true
+					gu := g.Edges.User
+					require.NotNil(t, gu)
+					require.Equal(t, []any{wu.ID, wu.SchoolID, wu.Username, wu.DisplayName, wu.Email, wu.Role},
+						[]any{gu.ID, gu.SchoolID, gu.Username, gu.DisplayName, gu.Email, gu.Role})
+					require.True(t, wu.CreateTime.Equal(gu.CreateTime), "create time %v, joined %v", wu.CreateTime, gu.CreateTime)
+					require.Empty(t, gu.PasswordHash)
+				}
+				if wp := w.Edges.SyncProfile; wp == nil {
+					sawNoProfile = true
+					require.Nil(t, g.Edges.SyncProfile)
+				} else {
+					sawProfile = true
+					gp := g.Edges.SyncProfile
+					require.NotNil(t, gp)
+					require.Equal(t, []any{wp.ID, wp.SchoolID, wp.Name, wp.Kind}, []any{gp.ID, gp.SchoolID, gp.Name, gp.Kind})
+					require.True(t, wp.CreateTime.Equal(gp.CreateTime))
+				}
+			}
+
+			// A count of a marked query is the count.
+			n, err := c.Event.Query().Where(flt.Predicates()...).Count(report.WithPeople(f.ctx))
+			require.NoError(t, err)
+			all, err := db.Client.Event.Query().Where(flt.Predicates()...).All(f.ctx)
+			require.NoError(t, err)
+			require.Equal(t, len(all), n)
+		}
+		require.True(t, sawUser && sawNoUser && sawProfile && sawNoProfile, "the filters covered events with and without a user and a profile")
+
+		// A query that selects some columns still gets the edges' keys and people.
+		statements.Store(0)
+		got, err := c.Event.Query().Select(event.FieldType).Order(ent.Desc(event.FieldID)).Limit(20).All(report.WithPeople(f.ctx))
+		require.NoError(t, err)
+		require.EqualValues(t, 1, statements.Load())
+		withUser := 0
+		for _, e := range got {
+			require.NotEmpty(t, e.Type)
+			require.NotZero(t, e.ID)
+			if e.UserID != nil {
+				withUser++
+				require.NotNil(t, e.Edges.User)
+				require.Equal(t, *e.UserID, e.Edges.User.ID)
+			}
+		}
+		require.Positive(t, withUser)
+
+		// Unmarked, the query is ent's own: no people.
+		plain, err := c.Event.Query().Limit(5).All(f.ctx)
+		require.NoError(t, err)
+		for _, e := range plain {
+			require.Nil(t, e.Edges.User)
+			require.Nil(t, e.Edges.SyncProfile)
+		}
+	})
+}
