@@ -86,7 +86,9 @@ func loadWithPeople(ctx context.Context, q *ent.EventQuery, fields []string) ([]
 		fields = event.Columns
 	}
 	// The statement runs through ent's interceptors again, under the same query context
-	// (still "All"): unmarked, it passes through this one.
+	// (still "All"): unmarked, it passes through this one. The tenant interceptor adds
+	// its school predicate a second time; the databases fold the repeat away (PostgreSQL
+	// into a one-time filter), and a request's context must not be unscoped to avoid it.
 	ctx = context.WithValue(ctx, peopleKey{}, nil)
 	var rows []withPeople
 	err := q.Clone().Modify(func(s *sql.Selector) {
