@@ -118,6 +118,14 @@ var (
 				},
 			},
 			{
+				Name:    "event_active_type",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[15], EventsColumns[1], EventsColumns[3], EventsColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "NOT (type IN ('ACCOUNT_SYNCHRONIZATION', 'ACCOUNT_PROVISIONING', 'USER_CSV_PROCESSED', 'GROUPS_CSV_PROCESSED') AND processed > 0 AND added = 0 AND updated = 0 AND deleted = 0 AND disabled = 0 AND errors = 0)",
+				},
+			},
+			{
 				Name:    "event_school_id_user_id_date_finished",
 				Unique:  false,
 				Columns: []*schema.Column{EventsColumns[15], EventsColumns[16], EventsColumns[3]},

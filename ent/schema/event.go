@@ -84,6 +84,13 @@ func (Event) Indexes() []ent.Index {
 				// PostgreSQL instead of a heap visit per event (SQLite has no INCLUDE).
 				entsql.IncludeColumns("type", "processed", "added", "updated", "deleted", "disabled", "errors"),
 			),
+		// A type filter over a range with the default activity rule: the active events of
+		// the school's types, in key order, so that the page's IDs come from this index
+		// alone (report.WithPeople reads them first) instead of a visit to every
+		// candidate row to test its type.
+		index.Fields("school_id", "type", "date_finished", "id").
+			StorageKey("event_active_type").
+			Annotations(entsql.IndexWhere(eventtype.NotIdleSQL(func(c string) string { return c }))),
 		index.Fields("school_id", "user_id", "date_finished"),
 		index.Fields("school_id", "sync_profile_id", "date_finished"),
 		index.Fields("school_id", "type", "date_finished"),

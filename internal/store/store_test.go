@@ -55,7 +55,7 @@ func TestOpenRejectsUnknownURL(t *testing.T) {
 	}
 }
 
-// withoutRenormalisedIndexes drops from pending each DROP INDEX x / CREATE INDEX x pair
+// withoutRenormalisedIndexes drops from pending each DROP INDEX x and CREATE INDEX x pair
 // that only restates a partial index: PostgreSQL stores a partial index's predicate in
 // its own normal form (type IN (...) becomes (type)::text = ANY (ARRAY[...])), which ent
 // compares as text and so always wants to recreate. The pair is dropped only when
@@ -73,26 +73,42 @@ func withoutRenormalisedIndexes(t *testing.T, db *store.DB, pending []string) []
 		}
 		return p
 	}
+	creates := map[string]string{}
+	for _, l := range pending {
+		if rest, ok := strings.CutPrefix(l, `CREATE INDEX "`); ok && strings.Contains(l, " WHERE ") {
+			creates[rest[:strings.Index(rest, `"`)]] = l
+		}
+	}
+	restated := map[string]bool{}
+	for _, l := range pending {
+		name, ok := strings.CutPrefix(l, "DROP INDEX ")
+		if !ok {
+			continue
+		}
+		name = strings.Trim(strings.TrimSuffix(name, ";"), `"`)
+		create, ok := creates[name]
+		if !ok {
+			continue
+		}
+		tx, err := db.SQL.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scratch := "scratch_" + name
+		_, err = tx.ExecContext(ctx, strings.Replace(create, `"`+name+`"`, `"`+scratch+`"`, 1))
+		restated[name] = err == nil && predicate(tx, scratch) == predicate(tx, name)
+		_ = tx.Rollback()
+	}
 	var out []string
-	for i := 0; i < len(pending); i++ {
-		l := pending[i]
-		if i+1 < len(pending) && strings.HasPrefix(l, "DROP INDEX ") {
-			name := strings.Trim(strings.TrimSuffix(strings.TrimPrefix(l, "DROP INDEX "), ";"), `"`)
-			create := pending[i+1]
-			if strings.HasPrefix(create, `CREATE INDEX "`+name+`" `) && strings.Contains(create, " WHERE ") {
-				tx, err := db.SQL.BeginTx(ctx, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				scratch := "scratch_" + name
-				_, err = tx.ExecContext(ctx, strings.Replace(create, `"`+name+`"`, `"`+scratch+`"`, 1))
-				same := err == nil && predicate(tx, scratch) == predicate(tx, name)
-				_ = tx.Rollback()
-				if same {
-					i++
-					continue
-				}
-			}
+	for _, l := range pending {
+		name := ""
+		if rest, ok := strings.CutPrefix(l, "DROP INDEX "); ok {
+			name = strings.Trim(strings.TrimSuffix(rest, ";"), `"`)
+		} else if rest, ok := strings.CutPrefix(l, `CREATE INDEX "`); ok {
+			name = rest[:strings.Index(rest, `"`)]
+		}
+		if restated[name] {
+			continue
 		}
 		out = append(out, l)
 	}
