@@ -88,7 +88,9 @@ func (r *queryResolver) Events(ctx context.Context, after *entgql.Cursor[int], f
 	if cols := selectedEventColumns(ctx); len(cols) > 0 {
 		q.Select(cols...)
 	}
-	return q.Paginate(report.WithPeople(withoutPageInfoCount(ctx, first, last)), after, first, before, last, ent.WithEventOrder(orderBy))
+	// entgql reads a `last` page in reverse and turns it around after.
+	page := report.Page{Desc: (orderBy.Direction == entgql.OrderDirectionDesc) == (last == nil)}
+	return q.Paginate(report.WithPeople(withoutPageInfoCount(ctx, first, last), f, page), after, first, before, last, ent.WithEventOrder(orderBy))
 }
 
 // Users is the resolver for the users field.

@@ -3,10 +3,12 @@ package report_test
 import (
 	"context"
 	"math/rand/v2"
+	"strings"
 	"sync/atomic"
 	"testing"
 
 	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/stretchr/testify/require"
 
@@ -21,20 +23,22 @@ import (
 type countingDriver struct {
 	dialect.Driver
 	queries *atomic.Int64
+	last    *atomic.Value
 }
 
 func (d countingDriver) Query(ctx context.Context, query string, args, v any) error {
 	d.queries.Add(1)
+	d.last.Store(query)
 	return d.Driver.Query(ctx, query, args, v)
 }
 
 // countingClient is a client of db, with the people join installed as store.Open does,
 // whose statements are counted.
-func countingClient(db *store.DB) (*ent.Client, *atomic.Int64) {
-	n := &atomic.Int64{}
-	c := ent.NewClient(ent.Driver(countingDriver{entsql.OpenDB(db.Dialect, db.SQL), n}))
+func countingClient(db *store.DB) (*ent.Client, *atomic.Int64, *atomic.Value) {
+	n, last := &atomic.Int64{}, &atomic.Value{}
+	c := ent.NewClient(ent.Driver(countingDriver{entsql.OpenDB(db.Dialect, db.SQL), n, last}))
 	c.Event.Intercept(report.JoinPeople())
-	return c, n
+	return c, n, last
 }
 
 // TestWithPeople holds the event list's join to ent's own loading: a marked query loads
@@ -43,22 +47,49 @@ func countingClient(db *store.DB) (*ent.Client, *atomic.Int64) {
 func TestWithPeople(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
-		c, statements := countingClient(db)
+		c, statements, last := countingClient(db)
 		rng := rand.New(rand.NewPCG(3, 4))
-		sawUser, sawNoUser, sawProfile, sawNoProfile := false, false, false, false
+		sawUser, sawNoUser, sawProfile, sawNoProfile, sawIDsFirst := false, false, false, false, false
 		for range 40 {
 			flt := f.randomFilter(rng)
+			if rng.IntN(3) == 0 {
+				// The shape a type filter takes on PostgreSQL: IDs first.
+				flt.ActiveOnly, flt.Types = nil, []event.Type{event.TypeACCOUNT_SYNCHRONIZATION, event.TypeAUTHENTICATION_FAILED, event.TypeUSER_CSV_FAILED}
+			}
 			limit := 1 + rng.IntN(60)
+			preds := flt.Predicates()
+			page := report.Page{Desc: rng.IntN(3) > 0}
+			if rng.IntN(2) == 0 {
+				// A cursor, as entgql's pager adds it after the filter.
+				at := f.events[rng.IntN(len(f.events))]
+				if page.Desc {
+					preds = append(preds, event.Or(event.DateFinishedLT(at.DateFinished),
+						event.And(event.DateFinishedEQ(at.DateFinished), event.IDLT(at.ID))))
+				} else {
+					preds = append(preds, event.Or(event.DateFinishedGT(at.DateFinished),
+						event.And(event.DateFinishedEQ(at.DateFinished), event.IDGT(at.ID))))
+				}
+			}
 			q := func(c *ent.Client) *ent.EventQuery {
-				return c.Event.Query().Where(flt.Predicates()...).
-					Order(ent.Desc(event.FieldDateFinished), ent.Desc(event.FieldID)).Limit(limit)
+				// Ordered the way entgql's pager orders a page.
+				return c.Event.Query().Where(preds...).
+					Order(event.ByDateFinished(sql.OrderDesc()), event.ByID(sql.OrderDesc())).Limit(limit)
+			}
+			if !page.Desc {
+				q = func(c *ent.Client) *ent.EventQuery {
+					return c.Event.Query().Where(preds...).
+						Order(event.ByDateFinished(), event.ByID()).Limit(limit)
+				}
 			}
 			want, err := q(db.Client).WithUser().WithSyncProfile().All(f.ctx)
 			require.NoError(t, err)
+			sawIDsFirst = sawIDsFirst || (flt.Active() && len(flt.Types) > 0 && len(want) > 1)
 			statements.Store(0)
-			got, err := q(c).All(report.WithPeople(f.ctx))
+			got, err := q(c).All(report.WithPeople(f.ctx, flt, page))
 			require.NoError(t, err)
 			require.EqualValues(t, 1, statements.Load(), "one statement for the page and its people")
+			idsFirst := flt.Active() && len(flt.Types) > 0
+			require.Equal(t, idsFirst, strings.HasPrefix(last.Load().(string), "WITH "), "IDs first exactly for an active type filter: %s", last.Load())
 			require.Len(t, got, len(want))
 			for i, w := range want {
 				g := got[i]
@@ -95,17 +126,18 @@ func TestWithPeople(t *testing.T) {
 			}
 
 			// A count of a marked query is the count.
-			n, err := c.Event.Query().Where(flt.Predicates()...).Count(report.WithPeople(f.ctx))
+			n, err := c.Event.Query().Where(flt.Predicates()...).Count(report.WithPeople(f.ctx, flt, page))
 			require.NoError(t, err)
 			all, err := db.Client.Event.Query().Where(flt.Predicates()...).All(f.ctx)
 			require.NoError(t, err)
 			require.Equal(t, len(all), n)
 		}
 		require.True(t, sawUser && sawNoUser && sawProfile && sawNoProfile, "the filters covered events with and without a user and a profile")
+		require.True(t, sawIDsFirst, "some filters took the IDs-first shape")
 
 		// A query that selects some columns still gets the edges' keys and people.
 		statements.Store(0)
-		got, err := c.Event.Query().Select(event.FieldType).Order(ent.Desc(event.FieldID)).Limit(20).All(report.WithPeople(f.ctx))
+		got, err := c.Event.Query().Select(event.FieldType).Order(ent.Desc(event.FieldID)).Limit(20).All(report.WithPeople(f.ctx, report.Filter{}, report.Page{Desc: true}))
 		require.NoError(t, err)
 		require.EqualValues(t, 1, statements.Load())
 		withUser := 0
