@@ -53,7 +53,7 @@ func (r *mutationResolver) RecordEvents(ctx context.Context, input []*ingest.Inp
 	if _, err := auth.Require(ctx, auth.ScopeEventsWrite); err != nil {
 		return nil, err
 	}
-	events, err := r.Recorder.Record(ctx, input)
+	events, err := r.Recorder.Record(ctx, recordInput(ctx, input))
 	if err != nil {
 		return nil, err
 	}
