@@ -80,7 +80,7 @@ func body(t *testing.T, query string, vars map[string]any, extra map[string]any)
 func randomEvent(r *rand.Rand, i int) map[string]any {
 	types := []string{"ACCOUNT_SYNCHRONIZATION", "USER_CSV_PROCESSED_WITH_ERRORS", "AUTHENTICATION", "AUTHORISATION", "SYNC_ERROR"}
 	zones := []*time.Location{time.UTC, time.FixedZone("", 10*3600), time.FixedZone("", -(3*3600 + 1800))}
-	finished := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(r.Int64N(int64(365*24*time.Hour)))).
+	finished := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(r.Int64N(int64(365 * 24 * time.Hour)))).
 		In(zones[r.IntN(len(zones))])
 	if r.IntN(2) == 0 {
 		finished = finished.Truncate(time.Second)
