@@ -131,9 +131,26 @@ var (
 				Columns: []*schema.Column{EventsColumns[15], EventsColumns[16], EventsColumns[3]},
 			},
 			{
-				Name:    "event_school_id_sync_profile_id_date_finished",
+				Name:    "event_school_id_sync_profile_id_date_finished_id",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[15], EventsColumns[17], EventsColumns[3]},
+				Columns: []*schema.Column{EventsColumns[15], EventsColumns[17], EventsColumns[3], EventsColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					IncludeColumns: []string{
+						EventsColumns[1].Name,
+
+						EventsColumns[4].Name,
+
+						EventsColumns[5].Name,
+
+						EventsColumns[6].Name,
+
+						EventsColumns[7].Name,
+
+						EventsColumns[8].Name,
+
+						EventsColumns[9].Name,
+					},
+				},
 			},
 			{
 				Name:    "event_school_id_type_date_finished",

@@ -92,7 +92,12 @@ func (Event) Indexes() []ent.Index {
 			StorageKey("event_active_type").
 			Annotations(entsql.IndexWhere(eventtype.NotIdleSQL(func(c string) string { return c }))),
 		index.Fields("school_id", "user_id", "date_finished"),
-		index.Fields("school_id", "sync_profile_id", "date_finished"),
+		// A sync profile's events: most LDAP runs are idle, so the default report skips
+		// most entries. With the activity rule's columns carried along, the page's IDs
+		// come from this index alone (report.WithPeople reads them first) instead of a
+		// visit to every idle run's row to find that it is idle.
+		index.Fields("school_id", "sync_profile_id", "date_finished", "id").
+			Annotations(entsql.IncludeColumns("type", "processed", "added", "updated", "deleted", "disabled", "errors")),
 		index.Fields("school_id", "type", "date_finished"),
 		index.Fields("school_id", "external_id").Unique(),
 	}

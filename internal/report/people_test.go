@@ -79,7 +79,7 @@ func TestWithPeople(t *testing.T) {
 				return c.Event.Query().Where(preds...).
 					Order(event.ByDateFinished(dir...), event.ByID(dir...)).Limit(limit)
 			}
-			idsFirst := flt.Active() && len(flt.Types) > 0
+			idsFirst := flt.Active() && (len(flt.Types) > 0 || flt.SyncProfileID != nil)
 			want, err := q(db.Client).WithUser().WithSyncProfile().All(f.ctx)
 			require.NoError(t, err)
 			sawIDsFirst = sawIDsFirst || (idsFirst && len(want) > 1)
@@ -87,7 +87,7 @@ func TestWithPeople(t *testing.T) {
 			got, err := q(c).All(report.WithPeople(f.ctx, flt, page))
 			require.NoError(t, err)
 			require.EqualValues(t, 1, statements.Load(), "one statement for the page and its people")
-			require.Equal(t, idsFirst, strings.HasPrefix(last.Load().(string), "WITH "), "IDs first exactly for an active type filter: %s", last.Load())
+			require.Equal(t, idsFirst, strings.HasPrefix(last.Load().(string), "WITH "), "IDs first exactly for an active type or profile filter: %s", last.Load())
 			require.Len(t, got, len(want))
 			for i, w := range want {
 				g := got[i]
