@@ -198,7 +198,9 @@ func loadWithPeople(ctx context.Context, q *ent.EventQuery, fields []string, lim
 	// its school predicate a second time; the databases fold the repeat away (PostgreSQL
 	// into a one-time filter), and a request's context must not be unscoped to avoid it.
 	ctx = context.WithValue(ctx, peopleKey{}, (*peopleMark)(nil))
-	var rows []withPeople
+	// Room for the whole page up front: ent's scanner appends row by row through
+	// reflection, copying every row again each time the slice grows.
+	rows := make([]withPeople, 0, max(limit, 0))
 	err := q.Clone().Modify(func(s *sql.Selector) {
 		u := sql.Table(user.Table).As(userAlias)
 		p := sql.Table(syncprofile.Table).As(profileAlias)
