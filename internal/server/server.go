@@ -221,7 +221,7 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 		KeepAlivePingInterval: 15 * time.Second,
 	})
 	gql.AddTransport(sseFirst{})
-	gql.AddTransport(graph.RecordEventsPOST{})
+	gql.AddTransport(graph.POST{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	gql.Use(extension.Introspection{})
 	gql.Use(graph.IntrospectionForViewers{})

@@ -15,8 +15,10 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/stretchr/testify/require"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/provreport/provreport/graph/model"
 	"github.com/provreport/provreport/internal/ingest"
@@ -125,12 +127,12 @@ func randomEvent(r *rand.Rand, i int) map[string]any {
 	return m
 }
 
-// TestRecordEventsPOSTDecodesAsGqlgen sends the same recordEvents requests through
-// gqlgen's POST transport and through RecordEventsPOST: every batch must arrive at the
+// TestPOSTDecodesBatchesAsGqlgen sends the same recordEvents requests through
+// gqlgen's POST transport and through graph.POST: every batch must arrive at the
 // resolver identical, and through the shortcut.
-func TestRecordEventsPOSTDecodesAsGqlgen(t *testing.T) {
+func TestPOSTDecodesBatchesAsGqlgen(t *testing.T) {
 	plain := newBatchServer(t, transport.POST{})
-	fast := newBatchServer(t, RecordEventsPOST{})
+	fast := newBatchServer(t, POST{})
 	r := rand.New(rand.NewPCG(7, 12))
 	const rounds = 60
 	for round := range rounds {
@@ -163,10 +165,10 @@ func TestRecordEventsPOSTDecodesAsGqlgen(t *testing.T) {
 	require.Equal(t, rounds, fast.shortcuts, "every batch above is one the shortcut should take")
 }
 
-// TestRecordEventsPOSTLeavesTheRestToGqlgen: requests the shortcut must not read its own
+// TestPOSTLeavesOtherInputToGqlgen: requests the shortcut must not read its own
 // way (wrong, coerced or unusual input, other shapes of operation) get exactly gqlgen's
 // answer, errors included, and reach the resolver with gqlgen's values when valid.
-func TestRecordEventsPOSTLeavesTheRestToGqlgen(t *testing.T) {
+func TestPOSTLeavesOtherInputToGqlgen(t *testing.T) {
 	ok := func() map[string]any {
 		return map[string]any{"type": "SYNC_ERROR", "dateStarted": "2026-03-01T10:00:00Z",
 			"dateFinished": "2026-03-01T10:01:00Z", "syncProfile": "LDAP"}
@@ -215,7 +217,7 @@ func TestRecordEventsPOSTLeavesTheRestToGqlgen(t *testing.T) {
 	for name, b := range cases {
 		t.Run(name, func(t *testing.T) {
 			plain := newBatchServer(t, transport.POST{})
-			fast := newBatchServer(t, RecordEventsPOST{})
+			fast := newBatchServer(t, POST{})
 			codePlain, respPlain := plain.post(t, b)
 			codeFast, respFast := fast.post(t, b)
 			require.Equal(t, codePlain, codeFast)
@@ -228,7 +230,7 @@ func TestRecordEventsPOSTLeavesTheRestToGqlgen(t *testing.T) {
 	// the shortcut takes it, through the same scalar function, to the same value.
 	t.Run("empty time", func(t *testing.T) {
 		plain := newBatchServer(t, transport.POST{})
-		fast := newBatchServer(t, RecordEventsPOST{})
+		fast := newBatchServer(t, POST{})
 		b := body(t, recordQuery, one(with("dateStarted", "")), nil)
 		_, respPlain := plain.post(t, b)
 		_, respFast := fast.post(t, b)
@@ -244,4 +246,73 @@ func TestRecordEventsPOSTLeavesTheRestToGqlgen(t *testing.T) {
 		}
 	}
 	require.Greater(t, errs, len(cases)/2)
+}
+
+// TestPOSTAnswersAsGqlgen: for requests of every kind, graph.POST answers with gqlgen's
+// status, content type and JSON (written without the second encoding pass).
+func TestPOSTAnswersAsGqlgen(t *testing.T) {
+	newServer := func(post graphql.Transport) http.Handler {
+		srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{}, Complexity: Complexity()}))
+		srv.AddTransport(post)
+		srv.Use(extension.Introspection{})
+		return srv
+	}
+	plain, fast := newServer(transport.POST{}), newServer(POST{})
+	introspect := `{ __type(name: "RecordEventInput") { name description fields: inputFields { name description type { kind name ofType { name } } } } }`
+	cases := []struct {
+		name, accept string
+		body         []byte
+	}{
+		{"introspection", "", body(t, introspect, nil, nil)},
+		{"typename with alias", "application/json", body(t, `{ a: __typename b: __typename }`, nil, nil)},
+		{"graphql-response+json", "application/graphql-response+json", body(t, introspect, nil, nil)},
+		{"any type", "*/*", body(t, introspect, nil, nil)},
+		{"unknown accept", "text/html", body(t, introspect, nil, nil)},
+		{"several accepts", "text/html, application/graphql-response+json;q=0.9", body(t, `{ __typename }`, nil, nil)},
+		{"syntax error", "", body(t, `{ __typename `, nil, nil)},
+		{"syntax error, graphql-response+json", "application/graphql-response+json", body(t, `{ __typename `, nil, nil)},
+		{"unknown field", "", body(t, `{ nothing }`, nil, nil)},
+		{"unknown operation", "", body(t, `query A { __typename }`, nil, map[string]any{"operationName": "B"})},
+		{"bad variable", "", body(t, `query A($n: Int!) { __typename }`, map[string]any{"n": "x"}, nil)},
+		{"no query", "", []byte(`{}`)},
+		{"broken JSON", "", []byte(`{"query": "{ __typename }"`)},
+		{"not an object", "", []byte(`[1, 2]`)},
+		{"unauthenticated field", "", body(t, `{ school { name } }`, nil, nil)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			do := func(h http.Handler) *httptest.ResponseRecorder {
+				req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(c.body))
+				req.Header.Set("Content-Type", "application/json")
+				if c.accept != "" {
+					req.Header.Set("Accept", c.accept)
+				}
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				return rec
+			}
+			want, got := do(plain), do(fast)
+			require.Equal(t, want.Code, got.Code)
+			require.Equal(t, want.Header().Get("Content-Type"), got.Header().Get("Content-Type"))
+			require.JSONEq(t, want.Body.String(), got.Body.String())
+		})
+	}
+}
+
+// TestWriteResponseWritesDataAsIs: a plain answer goes out as the executor wrote it
+// (json.Marshal would have re-encoded it, escaping <, > and &), anything else as gqlgen
+// writes it.
+func TestWriteResponseWritesDataAsIs(t *testing.T) {
+	var b bytes.Buffer
+	writeResponse(&b, &graphql.Response{Data: []byte(`{"s":"<a&b>"}`), Extensions: map[string]any{}})
+	require.Equal(t, `{"data":{"s":"<a&b>"}}`, b.String())
+
+	b.Reset()
+	writeResponse(&b, &graphql.Response{Data: []byte(`{"s":"<a&b>"}`), Errors: gqlerror.List{{Message: "partial"}}})
+	require.JSONEq(t, `{"errors":[{"message":"partial"}],"data":{"s":"<a&b>"}}`, b.String())
+	require.Contains(t, b.String(), `\u003ca\u0026b\u003e`, "with errors, gqlgen's encoding")
+
+	b.Reset()
+	writeResponse(&b, &graphql.Response{Errors: gqlerror.List{{Message: "no data"}}})
+	require.JSONEq(t, `{"errors":[{"message":"no data"}],"data":null}`, b.String())
 }
