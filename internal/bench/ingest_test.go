@@ -114,8 +114,10 @@ func BenchmarkIngest(b *testing.B) {
 				run++
 				return ingestBatches(b.N*ingest.MaxBatch, fmt.Sprintf("r%d-%d-", time.Now().UnixNano(), run))
 			}
-			rate := func(b *testing.B, start time.Time) {
-				record(b, &samples{}, map[string]float64{"events/s": float64(b.N*ingest.MaxBatch) / time.Since(start).Seconds()})
+			// rate records events/s and the process's CPU per batch (the server's decoding
+			// and statements; PostgreSQL's own work is not in it).
+			rate := func(b *testing.B, start time.Time, cpu time.Duration) {
+				record(b, &samples{}, withCPU(map[string]float64{"events/s": float64(b.N*ingest.MaxBatch) / time.Since(start).Seconds()}, cpu, b.N))
 			}
 			// encode turns batches into recordEvents request bodies before the clock starts.
 			encode := func(b *testing.B, bs [][]*ingest.Input) [][]byte {
@@ -135,13 +137,13 @@ func BenchmarkIngest(b *testing.B) {
 			}
 			b.Run("recordEvents/graphql", func(b *testing.B) {
 				bodies := encode(b, batches(b))
-				start := time.Now()
+				start, cpu := time.Now(), processCPU()
 				for i := 0; i < b.N; i++ {
 					if _, err := e.postBody(e.srv, s, bodies[i]); err != nil {
 						b.Fatal(err)
 					}
 				}
-				rate(b, start)
+				rate(b, start, cpu)
 			})
 			// Several schools' agents reporting at once, as a district's do: each agent
 			// posts its own school's batches one after another.
@@ -159,7 +161,7 @@ func BenchmarkIngest(b *testing.B) {
 				bodies := encode(b, batches(b))
 				var wg sync.WaitGroup
 				var failed atomic.Pointer[error]
-				start := time.Now()
+				start, cpu := time.Now(), processCPU()
 				for a := 0; a < agents; a++ {
 					wg.Add(1)
 					go func(a int) {
@@ -176,19 +178,19 @@ func BenchmarkIngest(b *testing.B) {
 				if err := failed.Load(); err != nil {
 					b.Fatal(*err)
 				}
-				rate(b, start)
+				rate(b, start, cpu)
 			})
 			b.Run("recordEvents/go", func(b *testing.B) {
 				bs := batches(b)
 				rec := ingest.NewRecorder(e.db.Client, e.db.Dialect)
 				tctx := tenant.WithSchool(ctx, sc.ID)
-				start := time.Now()
+				start, cpu := time.Now(), processCPU()
 				for i := 0; i < b.N; i++ {
 					if _, err := rec.Record(tctx, bs[i]); err != nil {
 						b.Fatal(err)
 					}
 				}
-				rate(b, start)
+				rate(b, start, cpu)
 			})
 			if kind != "postgres" {
 				return
@@ -213,13 +215,13 @@ func BenchmarkIngest(b *testing.B) {
 						rows[i] = append(rows[i], copyRow(in, int64(sc.ID), users, profiles))
 					}
 				}
-				start := time.Now()
+				start, cpu := time.Now(), processCPU()
 				for i := 0; i < b.N; i++ {
 					if _, err := e.db.Pool.CopyFrom(ctx, pgx.Identifier{"events"}, bench.EventColumns, pgx.CopyFromRows(rows[i])); err != nil {
 						b.Fatal(err)
 					}
 				}
-				rate(b, start)
+				rate(b, start, cpu)
 			})
 		})
 	}

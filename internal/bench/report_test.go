@@ -184,6 +184,7 @@ func BenchmarkReport(b *testing.B) {
 						r := rand.New(rand.NewPCG(runSeed.Add(1), 1))
 						var s samples
 						h0, m0 := e.cacheStats()
+						cpu := processCPU()
 						for i := 0; i < b.N; i++ {
 							sc := pool[r.IntN(len(pool))]
 							op, vars := q.gql(e, sc, r)
@@ -193,12 +194,13 @@ func BenchmarkReport(b *testing.B) {
 							}
 							s.add(time.Since(t))
 						}
-						record(b, &s, e.hitRate(v.name, h0, m0))
+						record(b, &s, withCPU(e.hitRate(v.name, h0, m0), cpu, b.N))
 					})
 				}
 				b.Run(q.name+"/raw", func(b *testing.B) {
 					r := rand.New(rand.NewPCG(runSeed.Add(1), 1))
 					var s samples
+					cpu := processCPU()
 					for i := 0; i < b.N; i++ {
 						sc := pool[r.IntN(len(pool))]
 						sql, args := q.raw(e, sc, r)
@@ -208,7 +210,7 @@ func BenchmarkReport(b *testing.B) {
 						}
 						s.add(time.Since(t))
 					}
-					record(b, &s, nil)
+					record(b, &s, withCPU(nil, cpu, b.N))
 				})
 			}
 			q1 := queries()[0]

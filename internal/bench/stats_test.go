@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -70,6 +71,30 @@ func record(b *testing.B, s *samples, metrics map[string]float64) {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// processCPU is the CPU time (user and system) this process has used. The servers run
+// in the benchmark's process, so a query's CPU per operation is what the Go side costs
+// (server and client; the database's own work is not counted). On a shared host that
+// varies far less than the query's wall time does, so it shows changes to the server's
+// work that latency alone hides in the noise.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// withCPU adds "cpu-ms/op" to metrics: the process's CPU since since, over n operations.
+func withCPU(metrics map[string]float64, since time.Duration, n int) map[string]float64 {
+	if metrics == nil {
+		metrics = map[string]float64{}
+	}
+	if n > 0 {
+		metrics["cpu-ms/op"] = ms(processCPU()-since) / float64(n)
+	}
+	return metrics
+}
 
 // note prints a line now and again in the summary.
 func note(format string, args ...any) {
