@@ -57,6 +57,11 @@ func (r *mutationResolver) RecordEvents(ctx context.Context, input []*ingest.Inp
 	if err != nil {
 		return nil, err
 	}
+	if users, profiles := recordedPeopleSelected(ctx); users || profiles {
+		if err := report.LoadPeople(ctx, r.Client, events, users, profiles); err != nil {
+			return nil, err
+		}
+	}
 	return &model.RecordEventsPayload{Events: events}, nil
 }
 

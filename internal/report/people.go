@@ -259,3 +259,65 @@ func deref[T any](p *T) T {
 	}
 	return *p
 }
+
+// LoadPeople sets Edges.User and Edges.SyncProfile of the events that have a user or a
+// profile, with one query for all their users (when users is set) and one for all
+// their profiles (when profiles is set), instead of one look-up per event by the
+// resolvers. recordEvents answers with up to 1,000 events that were not loaded through
+// the event list; it calls this when the request selects their user or profile.
+func LoadPeople(ctx context.Context, client *ent.Client, events []*ent.Event, users, profiles bool) error {
+	if users {
+		byID, err := loadByID(events, func(e *ent.Event) *int { return e.UserID },
+			func(ids []int) ([]*ent.User, error) { return client.User.Query().Where(user.IDIn(ids...)).All(ctx) },
+			func(u *ent.User) int { return u.ID })
+		if err != nil {
+			return fmt.Errorf("users of %d events: %w", len(events), err)
+		}
+		for _, e := range events {
+			if e.UserID != nil {
+				e.Edges.User = byID[*e.UserID]
+			}
+		}
+	}
+	if profiles {
+		byID, err := loadByID(events, func(e *ent.Event) *int { return e.SyncProfileID },
+			func(ids []int) ([]*ent.SyncProfile, error) {
+				return client.SyncProfile.Query().Where(syncprofile.IDIn(ids...)).All(ctx)
+			},
+			func(p *ent.SyncProfile) int { return p.ID })
+		if err != nil {
+			return fmt.Errorf("sync profiles of %d events: %w", len(events), err)
+		}
+		for _, e := range events {
+			if e.SyncProfileID != nil {
+				e.Edges.SyncProfile = byID[*e.SyncProfileID]
+			}
+		}
+	}
+	return nil
+}
+
+// loadByID loads the distinct non-nil keys of events with one call of load.
+func loadByID[T any](events []*ent.Event, key func(*ent.Event) *int, load func([]int) ([]T, error),
+	id func(T) int) (map[int]T, error) {
+	var ids []int
+	seen := map[int]bool{}
+	for _, e := range events {
+		if k := key(e); k != nil && !seen[*k] {
+			seen[*k] = true
+			ids = append(ids, *k)
+		}
+	}
+	out := make(map[int]T, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := load(ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[id(r)] = r
+	}
+	return out, nil
+}

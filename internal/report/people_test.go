@@ -159,3 +159,48 @@ func TestWithPeople(t *testing.T) {
 		}
 	})
 }
+
+// TestLoadPeople: the users and profiles of a batch of events come in one query each,
+// and equal what ent loads edge by edge.
+func TestLoadPeople(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		c, statements, _ := countingClient(db)
+		want, err := db.Client.Event.Query().Order(ent.Asc(event.FieldID)).WithUser().WithSyncProfile().All(f.ctx)
+		require.NoError(t, err)
+		for _, which := range []struct{ users, profiles bool }{{true, true}, {true, false}, {false, true}, {false, false}} {
+			got, err := db.Client.Event.Query().Order(ent.Asc(event.FieldID)).All(f.ctx)
+			require.NoError(t, err)
+			statements.Store(0)
+			require.NoError(t, report.LoadPeople(f.ctx, c, got, which.users, which.profiles))
+			queries := 0
+			if which.users {
+				queries++
+			}
+			if which.profiles {
+				queries++
+			}
+			require.EqualValues(t, queries, statements.Load(), "one query for all users, one for all profiles")
+			withUser, withProfile := 0, 0
+			for i, w := range want {
+				g := got[i]
+				if which.users && w.Edges.User != nil {
+					withUser++
+					require.Equal(t, w.Edges.User.ID, g.Edges.User.ID)
+					require.Equal(t, w.Edges.User.Username, g.Edges.User.Username)
+				} else {
+					require.Nil(t, g.Edges.User)
+				}
+				if which.profiles && w.Edges.SyncProfile != nil {
+					withProfile++
+					require.Equal(t, w.Edges.SyncProfile.ID, g.Edges.SyncProfile.ID)
+					require.Equal(t, w.Edges.SyncProfile.Name, g.Edges.SyncProfile.Name)
+				} else {
+					require.Nil(t, g.Edges.SyncProfile)
+				}
+			}
+			require.Equal(t, which.users, withUser > 0)
+			require.Equal(t, which.profiles, withProfile > 0)
+		}
+	})
+}
