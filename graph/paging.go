@@ -159,27 +159,31 @@ func selectedEventColumns(ctx context.Context) []string {
 		return nil
 	}
 	opCtx := graphql.GetOperationContext(ctx)
+	connection := graphql.CollectFields(opCtx, graphql.GetFieldContext(ctx).Field.Selections, eventConnectionImplementors)
+	nodes := selectedUnder(opCtx, selectedUnder(opCtx, connection, "edges", eventEdgeImplementors), "node", eventImplementors)
 	seen := map[string]bool{}
 	cols := []string{}
-	for _, edges := range graphql.CollectFields(opCtx, graphql.GetFieldContext(ctx).Field.Selections, []string{"EventConnection"}) {
-		if edges.Name != "edges" {
-			continue
+	for _, f := range nodes {
+		col, ok := eventColumns[f.Name]
+		if !ok {
+			return nil
 		}
-		for _, node := range graphql.CollectFields(opCtx, edges.Selections, []string{"EventEdge"}) {
-			if node.Name != "node" {
-				continue
-			}
-			for _, f := range graphql.CollectFields(opCtx, node.Selections, []string{"Event", "Node"}) {
-				col, ok := eventColumns[f.Name]
-				if !ok {
-					return nil
-				}
-				if col != "" && !seen[col] {
-					seen[col] = true
-					cols = append(cols, col)
-				}
-			}
+		if col != "" && !seen[col] {
+			seen[col] = true
+			cols = append(cols, col)
 		}
 	}
 	return cols
+}
+
+// selectedUnder collects, fragments included, what the fields named name among fields
+// select, their type's implementors being implementors (gqlgen's generated lists).
+func selectedUnder(opCtx *graphql.OperationContext, fields []graphql.CollectedField, name string, implementors []string) []graphql.CollectedField {
+	var out []graphql.CollectedField
+	for _, f := range fields {
+		if f.Name == name {
+			out = append(out, graphql.CollectFields(opCtx, f.Selections, implementors)...)
+		}
+	}
+	return out
 }

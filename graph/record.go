@@ -10,19 +10,14 @@ import (
 // its events' user or sync profile (through fragments too), so that the resolver can
 // load them for the whole batch at once.
 func recordedPeopleSelected(ctx context.Context) (users, profiles bool) {
-	oc := graphql.GetOperationContext(ctx)
-	fc := graphql.GetFieldContext(ctx)
-	if oc == nil || fc == nil {
+	if !graphql.HasOperationContext(ctx) || graphql.GetFieldContext(ctx) == nil {
 		return false, false
 	}
-	for _, f := range graphql.CollectFields(oc, fc.Field.Selections, []string{"RecordEventsPayload"}) {
-		if f.Name != "events" {
-			continue
-		}
-		for _, g := range graphql.CollectFields(oc, f.Selections, []string{"Event", "Node"}) {
-			users = users || g.Name == "user"
-			profiles = profiles || g.Name == "syncProfile"
-		}
+	opCtx := graphql.GetOperationContext(ctx)
+	payload := graphql.CollectFields(opCtx, graphql.GetFieldContext(ctx).Field.Selections, recordEventsPayloadImplementors)
+	for _, f := range selectedUnder(opCtx, payload, "events", eventImplementors) {
+		users = users || f.Name == "user"
+		profiles = profiles || f.Name == "syncProfile"
 	}
 	return users, profiles
 }
