@@ -267,39 +267,32 @@ func deref[T any](p *T) T {
 // the event list; it calls this when the request selects their user or profile.
 func LoadPeople(ctx context.Context, client *ent.Client, events []*ent.Event, users, profiles bool) error {
 	if users {
-		byID, err := loadByID(events, func(e *ent.Event) *int { return e.UserID },
+		err := attach(events, func(e *ent.Event) *int { return e.UserID },
 			func(ids []int) ([]*ent.User, error) { return client.User.Query().Where(user.IDIn(ids...)).All(ctx) },
-			func(u *ent.User) int { return u.ID })
+			func(u *ent.User) int { return u.ID },
+			func(e *ent.Event, u *ent.User) { e.Edges.User = u })
 		if err != nil {
 			return fmt.Errorf("users of %d events: %w", len(events), err)
 		}
-		for _, e := range events {
-			if e.UserID != nil {
-				e.Edges.User = byID[*e.UserID]
-			}
-		}
 	}
 	if profiles {
-		byID, err := loadByID(events, func(e *ent.Event) *int { return e.SyncProfileID },
+		err := attach(events, func(e *ent.Event) *int { return e.SyncProfileID },
 			func(ids []int) ([]*ent.SyncProfile, error) {
 				return client.SyncProfile.Query().Where(syncprofile.IDIn(ids...)).All(ctx)
 			},
-			func(p *ent.SyncProfile) int { return p.ID })
+			func(p *ent.SyncProfile) int { return p.ID },
+			func(e *ent.Event, p *ent.SyncProfile) { e.Edges.SyncProfile = p })
 		if err != nil {
 			return fmt.Errorf("sync profiles of %d events: %w", len(events), err)
-		}
-		for _, e := range events {
-			if e.SyncProfileID != nil {
-				e.Edges.SyncProfile = byID[*e.SyncProfileID]
-			}
 		}
 	}
 	return nil
 }
 
-// loadByID loads the distinct non-nil keys of events with one call of load.
-func loadByID[T any](events []*ent.Event, key func(*ent.Event) *int, load func([]int) ([]T, error),
-	id func(T) int) (map[int]T, error) {
+// attach loads, with one call of load, the rows that the events' non-nil keys name, and
+// sets each event's with set.
+func attach[T any](events []*ent.Event, key func(*ent.Event) *int, load func([]int) ([]T, error),
+	id func(T) int, set func(*ent.Event, T)) error {
 	var ids []int
 	seen := map[int]bool{}
 	for _, e := range events {
@@ -308,16 +301,23 @@ func loadByID[T any](events []*ent.Event, key func(*ent.Event) *int, load func([
 			ids = append(ids, *k)
 		}
 	}
-	out := make(map[int]T, len(ids))
 	if len(ids) == 0 {
-		return out, nil
+		return nil
 	}
 	rows, err := load(ids)
 	if err != nil {
-		return nil, err
+		return err
 	}
+	byID := make(map[int]T, len(rows))
 	for _, r := range rows {
-		out[id(r)] = r
+		byID[id(r)] = r
 	}
-	return out, nil
+	for _, e := range events {
+		if k := key(e); k != nil {
+			if r, ok := byID[*k]; ok {
+				set(e, r)
+			}
+		}
+	}
+	return nil
 }
