@@ -319,11 +319,12 @@ func (e *eventJSON) input() (*ingest.Input, bool) {
 		// gqlgen gives an empty list as an empty, non-nil slice.
 		in.Problems = make([]*ingest.ProblemInput, len(*e.Problems))
 		for i, p := range *e.Problems {
-			if p == nil || p.Field == nil || p.Message == nil || !p.Line.present || p.Line.null {
+			if p == nil || p.Field == nil || p.Message == nil {
 				return nil, false
 			}
+			// line is Int!: absent or null (a nil line) is gqlgen's error to report.
 			line, good := p.Line.value(false)
-			if !good {
+			if !good || line == nil {
 				return nil, false
 			}
 			in.Problems[i] = &ingest.ProblemInput{Line: *line, Field: *p.Field, Message: *p.Message}

@@ -31,7 +31,8 @@ func (r *eventResolver) User(ctx context.Context, obj *ent.Event) (*ent.User, er
 	if obj.Edges.User != nil {
 		return obj.Edges.User, nil
 	}
-	// An event not loaded by the event list (a live one, a node lookup): one query.
+	// An event loaded without its people (a node lookup; the list, the live feed and
+	// recordEvents load them for the whole batch): one query.
 	u, err := r.Client.User.Get(ctx, *obj.UserID)
 	return u, ent.MaskNotFound(err)
 }
