@@ -229,6 +229,7 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	gql.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	gql.Use(s.metrics.GraphQL())
+	gql.Use(&graph.EventPages{})
 	if cfg.ReportCacheBytes > 0 {
 		s.ReportCache = graph.NewReportCache(db.Client, cfg.ReportCacheBytes)
 		gql.Use(s.ReportCache)

@@ -1,0 +1,457 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/provreport/provreport/ent"
+	"github.com/provreport/provreport/internal/eventtype"
+	"github.com/provreport/provreport/internal/report"
+)
+
+// EventPages is a gqlgen extension that writes the answer of the events list (Query.events)
+// itself instead of through gqlgen's executor, when the list selects only fields that
+// are plain values of what the resolver loaded. The executor marshals such a page
+// field by field: a field context, a context value and a closure for each of ~1,000
+// fields, and a goroutine for each edge. That was most of the server's CPU for a
+// first-time page, which missed issue 7's "raw SQL + 1 ms" target (docs/BENCHMARKS.md,
+// change 16).
+//
+// Only the marshalling changes. The field's arguments, resolver, errors and panics still
+// go through gqlgen's ResolveField with the generated field context, so a bad argument
+// or a refused scope answers as before. A selection with anything else (problems, a
+// user's school, @defer), or a page whose values the writer would not render as gqlgen
+// does (an event without its loaded user, a zero time), is marshalled by the generated
+// code. TestEventPagesAnswerAsGqlgen holds the two writers to the same bytes.
+type EventPages struct {
+	es *executableSchema
+}
+
+var (
+	_ graphql.HandlerExtension     = (*EventPages)(nil)
+	_ graphql.RootFieldInterceptor = (*EventPages)(nil)
+)
+
+// ExtensionName names the extension for gqlgen.
+func (*EventPages) ExtensionName() string { return "EventPages" }
+
+// Validate keeps the executable schema, whose generated field context, argument
+// parsing and marshaller the extension uses.
+func (p *EventPages) Validate(s graphql.ExecutableSchema) error {
+	es, ok := s.(*executableSchema)
+	if !ok {
+		return fmt.Errorf("EventPages needs this package's executable schema, not %T", s)
+	}
+	p.es = es
+	return nil
+}
+
+// InterceptRootField resolves Query.events as the generated _Query_events does, with
+// the page writer in place of the generated marshaller where the selection allows.
+func (p *EventPages) InterceptRootField(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+	rfc := graphql.GetRootFieldContext(ctx)
+	// gqlgen names the field, not its type, as the root field's Object.
+	if p.es == nil || rfc == nil || rfc.Field.Name != "events" || !graphql.HasOperationContext(ctx) {
+		return next(ctx)
+	}
+	oc := graphql.GetOperationContext(ctx)
+	if oc.Operation == nil || oc.Operation.Operation != ast.Query {
+		return next(ctx)
+	}
+	plan, ok := planConnection(oc, rfc.Field.Selections)
+	if !ok {
+		return next(ctx)
+	}
+	ec := newExecutionContext(oc, p.es, nil)
+	return graphql.ResolveField(ctx, oc, rfc.Field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_events(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Events(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int),
+				fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["filter"].(*report.Filter),
+				fc.Args["orderBy"].(*ent.EventOrder))
+		},
+		nil,
+		func(ctx context.Context, sel ast.SelectionSet, v *ent.EventConnection) graphql.Marshaler {
+			if v != nil {
+				if b, err := plan.write(make([]byte, 0, 256+len(v.Edges)*640), v); err == nil {
+					return rawJSON(b)
+				}
+			}
+			return ec.marshalNEventConnection2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋentᚐEventConnection(ctx, sel, v)
+		},
+		true, true)
+}
+
+// rawJSON is a value already written as JSON.
+type rawJSON []byte
+
+// MarshalGQL writes the value.
+func (r rawJSON) MarshalGQL(w io.Writer) { _, _ = w.Write(r) }
+
+// errNotPlain stops the page writer where the generated marshaller must answer instead.
+var errNotPlain = errors.New("not a plain value")
+
+// field is one selected field of the page: its response key, what it reads, and for an
+// object, that object's selected fields.
+type field struct {
+	alias string
+	name  string
+	sub   []field
+}
+
+// planConnection collects the selection under events as gqlgen's generated code would
+// (fragments, @skip and @include applied, same response keys merged), level by level,
+// and reports whether the page writer knows every field in it.
+func planConnection(oc *graphql.OperationContext, sel ast.SelectionSet) (fieldList, bool) {
+	return plan(oc, sel, eventConnectionImplementors, map[string]func(ast.SelectionSet) ([]field, bool){
+		"__typename": nil, "totalCount": nil,
+		"pageInfo": func(s ast.SelectionSet) ([]field, bool) {
+			return plan(oc, s, pageInfoImplementors, leaves("__typename", "hasNextPage", "hasPreviousPage", "startCursor", "endCursor"))
+		},
+		"edges": func(s ast.SelectionSet) ([]field, bool) {
+			return plan(oc, s, eventEdgeImplementors, map[string]func(ast.SelectionSet) ([]field, bool){
+				"__typename": nil, "cursor": nil,
+				"node": func(s ast.SelectionSet) ([]field, bool) { return planEvent(oc, s) },
+			})
+		},
+	})
+}
+
+func planEvent(oc *graphql.OperationContext, sel ast.SelectionSet) ([]field, bool) {
+	known := leaves("__typename", "id", "type", "typeName", "dateStarted", "dateFinished", "processed", "added",
+		"updated", "deleted", "disabled", "errors", "details", "service", "externalID", "recordedAt")
+	known["user"] = func(s ast.SelectionSet) ([]field, bool) {
+		return plan(oc, s, userImplementors, leaves("__typename", "id", "createTime", "username", "displayName", "email", "role"))
+	}
+	known["syncProfile"] = func(s ast.SelectionSet) ([]field, bool) {
+		return plan(oc, s, syncProfileImplementors, leaves("__typename", "id", "createTime", "name", "kind"))
+	}
+	return plan(oc, sel, eventImplementors, known)
+}
+
+// leaves is a plan's table for fields without a selection of their own.
+func leaves(names ...string) map[string]func(ast.SelectionSet) ([]field, bool) {
+	m := make(map[string]func(ast.SelectionSet) ([]field, bool), len(names))
+	for _, n := range names {
+		m[n] = nil
+	}
+	return m
+}
+
+// plan collects sel for a type of the given implementors; known maps each field the
+// writer knows to how its own selection is planned (nil for a leaf).
+func plan(oc *graphql.OperationContext, sel ast.SelectionSet, implementors []string,
+	known map[string]func(ast.SelectionSet) ([]field, bool)) ([]field, bool) {
+	collected := graphql.CollectFields(oc, sel, implementors)
+	out := make([]field, 0, len(collected))
+	for _, f := range collected {
+		sub, ok := known[f.Name]
+		if !ok || len(f.Deferrables) > 0 || len(f.Arguments) > 0 {
+			return nil, false
+		}
+		pf := field{alias: f.Alias, name: f.Name}
+		if sub != nil {
+			if pf.sub, ok = sub(f.Selections); !ok {
+				return nil, false
+			}
+		}
+		out = append(out, pf)
+	}
+	return out, true
+}
+
+// write appends the connection's JSON for the planned fields to b.
+func (fs fieldList) write(b []byte, c *ent.EventConnection) ([]byte, error) {
+	var err error
+	b = append(b, '{')
+	for i, f := range fs {
+		b = appendKey(b, i, f.alias)
+		switch f.name {
+		case "__typename":
+			b = appendString(b, "EventConnection")
+		case "totalCount":
+			b = strconv.AppendInt(b, int64(c.TotalCount), 10)
+		case "pageInfo":
+			b = writePageInfo(b, f.sub, &c.PageInfo)
+		case "edges":
+			if c.Edges == nil {
+				b = append(b, "null"...)
+				continue
+			}
+			b = append(b, '[')
+			for j, e := range c.Edges {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				if b, err = writeEdge(b, f.sub, e); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// fieldList is a planned selection of EventConnection.
+type fieldList []field
+
+func writePageInfo(b []byte, fs []field, p *ent.PageInfo) []byte {
+	b = append(b, '{')
+	for i, f := range fs {
+		b = appendKey(b, i, f.alias)
+		switch f.name {
+		case "__typename":
+			b = appendString(b, "PageInfo")
+		case "hasNextPage":
+			b = strconv.AppendBool(b, p.HasNextPage)
+		case "hasPreviousPage":
+			b = strconv.AppendBool(b, p.HasPreviousPage)
+		case "startCursor":
+			b = appendCursor(b, p.StartCursor)
+		case "endCursor":
+			b = appendCursor(b, p.EndCursor)
+		}
+	}
+	return append(b, '}')
+}
+
+func writeEdge(b []byte, fs []field, e *ent.EventEdge) ([]byte, error) {
+	if e == nil {
+		return append(b, "null"...), nil
+	}
+	var err error
+	b = append(b, '{')
+	for i, f := range fs {
+		b = appendKey(b, i, f.alias)
+		switch f.name {
+		case "__typename":
+			b = appendString(b, "EventEdge")
+		case "cursor":
+			b = appendCursor(b, &e.Cursor)
+		case "node":
+			if b, err = writeEvent(b, f.sub, e.Node); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return append(b, '}'), nil
+}
+
+func writeEvent(b []byte, fs []field, e *ent.Event) ([]byte, error) {
+	if e == nil {
+		return append(b, "null"...), nil
+	}
+	var err error
+	b = append(b, '{')
+	for i, f := range fs {
+		b = appendKey(b, i, f.alias)
+		switch f.name {
+		case "__typename":
+			b = appendString(b, "Event")
+		case "id":
+			if streamError(e) != nil {
+				return nil, errNotPlain
+			}
+			b = appendID(b, e.ID)
+		case "type":
+			b = strconv.AppendQuote(b, e.Type.String())
+		case "typeName":
+			b = appendString(b, eventtype.DisplayName(string(e.Type)))
+		case "dateStarted":
+			b, err = appendTime(b, e.DateStarted)
+		case "dateFinished":
+			b, err = appendTime(b, e.DateFinished)
+		case "recordedAt":
+			b, err = appendTime(b, e.RecordedAt)
+		case "processed":
+			b = strconv.AppendInt(b, int64(e.Processed), 10)
+		case "added":
+			b = strconv.AppendInt(b, int64(e.Added), 10)
+		case "updated":
+			b = strconv.AppendInt(b, int64(e.Updated), 10)
+		case "deleted":
+			b = strconv.AppendInt(b, int64(e.Deleted), 10)
+		case "disabled":
+			b = strconv.AppendInt(b, int64(e.Disabled), 10)
+		case "errors":
+			b = strconv.AppendInt(b, int64(e.Errors), 10)
+		case "details":
+			b = appendString(b, e.Details)
+		case "service":
+			b = appendOptString(b, e.Service)
+		case "externalID":
+			b = appendOptString(b, e.ExternalID)
+		case "user":
+			switch {
+			case e.UserID == nil:
+				b = append(b, "null"...)
+			case e.Edges.User == nil:
+				// Not loaded with the page: the resolver looks it up.
+				return nil, errNotPlain
+			default:
+				b, err = writeUser(b, f.sub, e.Edges.User)
+			}
+		case "syncProfile":
+			switch {
+			case e.SyncProfileID == nil:
+				b = append(b, "null"...)
+			case e.Edges.SyncProfile == nil:
+				return nil, errNotPlain
+			default:
+				b, err = writeSyncProfile(b, f.sub, e.Edges.SyncProfile)
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
+func writeUser(b []byte, fs []field, u *ent.User) ([]byte, error) {
+	var err error
+	b = append(b, '{')
+	for i, f := range fs {
+		b = appendKey(b, i, f.alias)
+		switch f.name {
+		case "__typename":
+			b = appendString(b, "User")
+		case "id":
+			b = appendID(b, u.ID)
+		case "createTime":
+			b, err = appendTime(b, u.CreateTime)
+		case "username":
+			b = appendString(b, u.Username)
+		case "displayName":
+			b = appendString(b, u.DisplayName)
+		case "email":
+			b = appendString(b, u.Email)
+		case "role":
+			b = strconv.AppendQuote(b, u.Role.String())
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
+func writeSyncProfile(b []byte, fs []field, p *ent.SyncProfile) ([]byte, error) {
+	var err error
+	b = append(b, '{')
+	for i, f := range fs {
+		b = appendKey(b, i, f.alias)
+		switch f.name {
+		case "__typename":
+			b = appendString(b, "SyncProfile")
+		case "id":
+			b = appendID(b, p.ID)
+		case "createTime":
+			b, err = appendTime(b, p.CreateTime)
+		case "name":
+			b = appendString(b, p.Name)
+		case "kind":
+			b = strconv.AppendQuote(b, p.Kind.String())
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// appendKey writes an object member's key, after a comma unless it is the first.
+func appendKey(b []byte, i int, key string) []byte {
+	if i > 0 {
+		b = append(b, ',')
+	}
+	b = appendString(b, key)
+	return append(b, ':')
+}
+
+// appendString quotes s as gqlgen's MarshalString does: only control characters,
+// backslash and the quote are escaped; everything else, invalid UTF-8 included, is
+// copied as it is.
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789ABCDEF"
+	b = append(b, '"')
+	start := 0
+	for i, c := range s {
+		if c >= 0x20 && c != '\\' && c != '"' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '\t':
+			b = append(b, `\t`...)
+		case '\r':
+			b = append(b, `\r`...)
+		case '\n':
+			b = append(b, `\n`...)
+		case '\\':
+			b = append(b, `\\`...)
+		case '"':
+			b = append(b, `\"`...)
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+func appendOptString(b []byte, s *string) []byte {
+	if s == nil {
+		return append(b, "null"...)
+	}
+	return appendString(b, *s)
+}
+
+// appendID writes an int ID as gqlgen's MarshalIntID does: as a string.
+func appendID(b []byte, id int) []byte {
+	b = append(b, '"')
+	b = strconv.AppendInt(b, int64(id), 10)
+	return append(b, '"')
+}
+
+// appendTime writes a Time! as gqlgen's MarshalTime does. The zero time is null to
+// gqlgen, an error for a non-null field: left to the generated code to report.
+func appendTime(b []byte, t time.Time) ([]byte, error) {
+	if t.IsZero() {
+		return nil, errNotPlain
+	}
+	// RFC 3339 is ASCII without quotes or backslashes, so quoting it only adds the quotes.
+	b = append(b, '"')
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"'), nil
+}
+
+func appendCursor(b []byte, c *entgql.Cursor[int]) []byte {
+	if c == nil {
+		return append(b, "null"...)
+	}
+	w := appender{b}
+	MarshalCursor(*c).MarshalGQL(&w)
+	return w.b
+}
+
+// appender is an io.Writer onto a byte slice, for the marshallers the page writer shares.
+type appender struct{ b []byte }
+
+func (a *appender) Write(p []byte) (int, error) {
+	a.b = append(a.b, p...)
+	return len(p), nil
+}
