@@ -60,6 +60,12 @@ func (f Filter) Check(ctx context.Context, client *ent.Client) error {
 	if err := f.Validate(); err != nil {
 		return err
 	}
+	return f.CheckRefs(ctx, client)
+}
+
+// CheckRefs checks that the user and sync profile the filter names exist for the
+// caller, one query each; ctx as for Check.
+func (f Filter) CheckRefs(ctx context.Context, client *ent.Client) error {
 	if f.UserID != nil {
 		ok, err := client.User.Query().Where(user.ID(*f.UserID)).Exist(ctx)
 		if err != nil {
