@@ -7,6 +7,7 @@ import (
 	"time"
 
 	entgo "entgo.io/ent"
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 
 	"github.com/provreport/provreport/ent"
@@ -99,6 +100,16 @@ func pickIDsFirst(s *sql.Selector, limit int, desc bool) {
 		if ids.rendering {
 			// This predicate, in the copy: nothing to add there.
 			b.WriteString("1 = 1")
+			return
+		}
+		if b.Dialect() == dialect.Postgres {
+			// An array, not IN: PostgreSQL plans IN (SELECT …) as a semi-join it may drive
+			// from the outer query's own predicates, and underestimating how many rows a
+			// profile's filter keeps (19 for 948 of a 5,443-event profile at 10M events), it
+			// read the whole profile by the profile index and hashed the 51 IDs against it
+			// (37 ms). The array is computed first and read by primary key (3 ms cold).
+			b.WriteString(s.C(event.FieldID)).WriteString(" = ANY(ARRAY(SELECT ").Ident(event.FieldID).
+				WriteString(" FROM ").Ident(pageIDsName).WriteString("))")
 			return
 		}
 		b.WriteString(s.C(event.FieldID)).WriteString(" IN (SELECT ").Ident(event.FieldID).
