@@ -104,7 +104,7 @@ func (r *queryResolver) Exports(ctx context.Context, first *int, after *entgql.C
 	if err != nil {
 		return nil, err
 	}
-	return q.Paginate(ctx, after, first, nil, nil,
+	return q.Paginate(pagerContext(ctx, first, nil), after, first, nil, nil,
 		ent.WithExportOrder(&ent.ExportOrder{Field: ent.ExportOrderFieldRequestedAt, Direction: entgql.OrderDirectionDesc}))
 }
 

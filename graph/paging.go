@@ -87,40 +87,66 @@ func (r *Resolver) schoolLocation(ctx context.Context, schoolID int) (*time.Loca
 	return loc, nil
 }
 
-// withoutPageInfoCount hides pageInfo from entgql's pager when totalCount is not
-// selected. entgql's Paginate counts every matching row whenever pageInfo is selected,
-// only to preset hasNextPage and hasPreviousPage, which it then overwrites from the page
-// itself (it fetches one row more than asked); at district scale that count costs more
-// than the page. The response is unchanged: gqlgen renders pageInfo from the returned
-// connection and its own selection set, not from this context. A pageInfo selected
-// through a fragment is left alone, and so is a zero-sized page, whose pageInfo only
-// the count fills.
-func withoutPageInfoCount(ctx context.Context, first, last *int) context.Context {
+// pagerContext returns ctx with the connection being resolved as entgql's Paginate should
+// see it, for the resolvers that page through it (events, exports).
+//
+// entgql's generated pager finds edges, node, pageInfo and totalCount by response key, not
+// by field name: `e: edges` left the page unread (an empty list) and `n: totalCount`
+// answered 0. The pager's copy of the selection names each field by its name, fragments
+// flattened as gqlgen collects them.
+//
+// It also hides pageInfo unless totalCount is selected too. entgql's Paginate counts every
+// matching row whenever pageInfo is selected, only to preset hasNextPage and
+// hasPreviousPage, which it then overwrites from the page itself (it fetches one row more
+// than asked); at district scale that count costs more than the page. A zero-sized page
+// keeps it: only the count fills its pageInfo.
+//
+// The response is unchanged: gqlgen renders the connection from its own selection, not
+// from this context.
+func pagerContext(ctx context.Context, first, last *int) context.Context {
 	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if fc == nil || !graphql.HasOperationContext(ctx) {
 		return ctx
 	}
-	keep := make(ast.SelectionSet, 0, len(fc.Field.Selections))
-	dropped := false
-	for _, sel := range fc.Field.Selections {
-		f, ok := sel.(*ast.Field)
-		if ok && f.Name == "totalCount" {
-			return ctx
+	oc := graphql.GetOperationContext(ctx)
+	collected := graphql.CollectFields(oc, fc.Field.Selections, nil)
+	keepPageInfo := (first != nil && *first == 0) || (last != nil && *last == 0)
+	for _, f := range collected {
+		if f.Name == "totalCount" {
+			keepPageInfo = true
 		}
-		if ok && f.Name == "pageInfo" {
-			dropped = true
+	}
+	sel := make(ast.SelectionSet, 0, len(collected))
+	for _, f := range collected {
+		switch f.Name {
+		case "pageInfo":
+			if !keepPageInfo {
+				continue
+			}
+		case "edges":
+			var edge ast.SelectionSet
+			for _, g := range graphql.CollectFields(oc, f.Selections, nil) {
+				edge = append(edge, byName(g, g.Selections))
+			}
+			sel = append(sel, byName(f, edge))
 			continue
 		}
-		keep = append(keep, sel)
-	}
-	if !dropped {
-		return ctx
+		sel = append(sel, byName(f, f.Selections))
 	}
 	field := fc.Field
-	field.Selections = keep
+	field.Selections = sel
 	narrowed := *fc
 	narrowed.Field = field
 	return graphql.WithFieldContext(ctx, &narrowed)
+}
+
+// byName is a copy of a collected field under its own name, selecting sel. The query's
+// document is shared by every request that asks it, so it is copied, never changed.
+func byName(f graphql.CollectedField, sel ast.SelectionSet) *ast.Field {
+	c := *f.Field
+	c.Alias = c.Name
+	c.SelectionSet = sel
+	return &c
 }
 
 // selects reports whether the field being resolved (of GraphQL type typeName) selects

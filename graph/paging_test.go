@@ -223,3 +223,53 @@ func TestEventsPageSize(t *testing.T) {
 		require.True(t, strings.Contains(e.Message, "500"), e.Message)
 	})
 }
+
+// TestPagingUnderAliases asks the events and exports lists with their connection fields
+// renamed by aliases, directly and through fragments: the answers must carry the same
+// page, count and pageInfo as the same questions without aliases. entgql's pager finds
+// these fields by response key, and answered an aliased edges with an empty list and an
+// aliased totalCount with 0.
+func TestPagingUnderAliases(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		b := setup(t, db)
+		base := time.Date(2026, 5, 4, 1, 0, 0, 0, time.UTC)
+		record(t, b.srv, b.token, tiedEvents(9, base, "a"))
+		for range 3 {
+			b.srv.Do(t, b.token, `mutation { requestExport(filter: {activeOnly: false}) { id } }`, nil).OK(t)
+		}
+		plain := `{ events(first: 3, filter: {activeOnly: false}) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id } } }
+  exports(first: 2) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }`
+		var want, got map[string]any
+		b.srv.Do(t, b.token, plain, nil).OK(t).Decode(t, &want)
+		require.EqualValues(t, 9, want["events"].(map[string]any)["totalCount"])
+		require.EqualValues(t, 3, want["exports"].(map[string]any)["totalCount"])
+		for name, q := range map[string]string{
+			"aliases": `{ events(first: 3, filter: {activeOnly: false}) { n: totalCount p: pageInfo { hasNextPage endCursor } e: edges { cursor x: node { id } } }
+  exports(first: 2) { n: totalCount p: pageInfo { hasNextPage endCursor } e: edges { cursor x: node { id } } } }`,
+			"fragments": `{ events(first: 3, filter: {activeOnly: false}) { ...C } exports(first: 2) { ...X } }
+  fragment C on EventConnection { n: totalCount ... on EventConnection { p: pageInfo { hasNextPage endCursor } } e: edges { ...E } }
+  fragment E on EventEdge { cursor x: node { id } }
+  fragment X on ExportConnection { ... on ExportConnection { n: totalCount p: pageInfo { hasNextPage endCursor } e: edges { cursor x: node { id } } } }`,
+			"no count": `{ events(first: 3, filter: {activeOnly: false}) { p: pageInfo { hasNextPage endCursor } e: edges { cursor x: node { id } } }
+  exports(first: 2) { p: pageInfo { hasNextPage endCursor } e: edges { cursor x: node { id } } } }`,
+		} {
+			got = nil
+			b.srv.Do(t, b.token, q, nil).OK(t).Decode(t, &got)
+			for _, list := range []string{"events", "exports"} {
+				w, g := want[list].(map[string]any), got[list].(map[string]any)
+				if _, ok := g["n"]; ok || name != "no count" {
+					require.Equal(t, w["totalCount"], g["n"], "%s %s aliased totalCount", name, list)
+				}
+				require.Equal(t, w["pageInfo"], g["p"], "%s %s aliased pageInfo", name, list)
+				var aliased []any
+				for _, e := range g["e"].([]any) {
+					e := e.(map[string]any)
+					aliased = append(aliased, map[string]any{"cursor": e["cursor"], "node": e["x"]})
+				}
+				require.Equal(t, w["edges"], aliased, "%s %s aliased edges", name, list)
+			}
+		}
+	})
+}

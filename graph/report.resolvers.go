@@ -96,7 +96,7 @@ func (r *queryResolver) Events(ctx context.Context, after *entgql.Cursor[int], f
 	}
 	// entgql reads a `last` page in reverse and turns it around after.
 	page := report.Page{Desc: (orderBy.Direction == entgql.OrderDirectionDesc) == (last == nil)}
-	conn, err := q.Paginate(report.WithPeople(withoutPageInfoCount(ctx, first, last), f, page), after, first, before, last, ent.WithEventOrder(orderBy))
+	conn, err := q.Paginate(report.WithPeople(pagerContext(ctx, first, last), f, page), after, first, before, last, ent.WithEventOrder(orderBy))
 	if err != nil {
 		return nil, err
 	}
