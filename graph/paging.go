@@ -98,8 +98,8 @@ func (r *Resolver) schoolLocation(ctx context.Context, schoolID int) (*time.Loca
 // It also hides pageInfo unless totalCount is selected too. entgql's Paginate counts every
 // matching row whenever pageInfo is selected, only to preset hasNextPage and
 // hasPreviousPage, which it then overwrites from the page itself (it fetches one row more
-// than asked); at district scale that count costs more than the page. A zero-sized page
-// keeps it: only the count fills its pageInfo.
+// than asked); at district scale that count costs more than the page. A zero-sized page,
+// or a pageInfo asked without edges, keeps it: only the count fills its pageInfo then.
 //
 // The response is unchanged: gqlgen renders the connection from its own selection, not
 // from this context.
@@ -111,11 +111,17 @@ func pagerContext(ctx context.Context, first, last *int) context.Context {
 	oc := graphql.GetOperationContext(ctx)
 	collected := graphql.CollectFields(oc, fc.Field.Selections, nil)
 	keepPageInfo := (first != nil && *first == 0) || (last != nil && *last == 0)
+	edges := false
 	for _, f := range collected {
-		if f.Name == "totalCount" {
+		switch f.Name {
+		case "totalCount":
 			keepPageInfo = true
+		case "edges":
+			edges = true
 		}
 	}
+	// Without edges there is no page to read hasNextPage from either.
+	keepPageInfo = keepPageInfo || !edges
 	sel := make(ast.SelectionSet, 0, len(collected))
 	for _, f := range collected {
 		switch f.Name {

@@ -273,3 +273,19 @@ func TestPagingUnderAliases(t *testing.T) {
 		}
 	})
 }
+
+// TestPageInfoWithoutEdges asks a connection's pageInfo alone: with no page to read it
+// from, hasNextPage comes from entgql's count, as without the count-skipping pager.
+func TestPageInfoWithoutEdges(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		b := setup(t, db)
+		record(t, b.srv, b.token, tiedEvents(5, time.Date(2026, 5, 4, 1, 0, 0, 0, time.UTC), "w"))
+		var got struct {
+			Events struct{ PageInfo struct{ HasNextPage bool } }
+		}
+		b.srv.Do(t, b.token, `{ events(first: 2, filter: {activeOnly: false}) { pageInfo { hasNextPage } } }`, nil).OK(t).Decode(t, &got)
+		require.True(t, got.Events.PageInfo.HasNextPage)
+	})
+}
