@@ -37,7 +37,7 @@ func main() {
 			gen.FeatureLock,
 			gen.FeatureModifier,
 		},
-	}, entc.Extensions(ex))
+	}, entc.Extensions(ex), entc.TemplateFiles("./template/statement.tmpl"))
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)
 	}

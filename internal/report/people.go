@@ -9,6 +9,7 @@ import (
 	entgo "entgo.io/ent"
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/ent/event"
@@ -58,8 +59,10 @@ func (f Filter) pickIDsFirst() bool {
 }
 
 // JoinPeople is the Event interceptor behind WithPeople. Every other query, and every
-// query without the mark, passes through untouched.
-func JoinPeople() entgo.Interceptor {
+// query without the mark, passes through untouched. With pool (PostgreSQL), the marked
+// statement runs through pgx and its rows are read into typed values (see readPage);
+// without (SQLite), through ent.
+func JoinPeople(pool *pgxpool.Pool) entgo.Interceptor {
 	return entgo.InterceptFunc(func(next entgo.Querier) entgo.Querier {
 		return entgo.QuerierFunc(func(ctx context.Context, q entgo.Query) (entgo.Value, error) {
 			eq, ok := q.(*ent.EventQuery)
@@ -72,7 +75,7 @@ func JoinPeople() entgo.Interceptor {
 			if qc.Limit != nil && qc.Offset == nil {
 				limit = *qc.Limit
 			}
-			return loadWithPeople(ctx, eq, qc.Fields, limit, mark)
+			return loadWithPeople(ctx, eq, qc.Fields, limit, mark, pool)
 		})
 	})
 }
@@ -200,7 +203,7 @@ var (
 // statement with the users and profiles joined. fields are the event columns q selects
 // (none: all of them); the ID and the edges' keys are read whether or not they are
 // among them.
-func loadWithPeople(ctx context.Context, q *ent.EventQuery, fields []string, limit int, mark *peopleMark) ([]*ent.Event, error) {
+func loadWithPeople(ctx context.Context, q *ent.EventQuery, fields []string, limit int, mark *peopleMark, pool *pgxpool.Pool) ([]*ent.Event, error) {
 	if len(fields) == 0 {
 		fields = event.Columns
 	}
@@ -209,10 +212,8 @@ func loadWithPeople(ctx context.Context, q *ent.EventQuery, fields []string, lim
 	// its school predicate a second time; the databases fold the repeat away (PostgreSQL
 	// into a one-time filter), and a request's context must not be unscoped to avoid it.
 	ctx = context.WithValue(ctx, peopleKey{}, (*peopleMark)(nil))
-	// Room for the whole page up front: ent's scanner appends row by row through
-	// reflection, copying every row again each time the slice grows.
-	rows := make([]withPeople, 0, max(limit, 0))
-	err := q.Clone().Modify(func(s *sql.Selector) {
+	page := q.Clone()
+	page.Modify(func(s *sql.Selector) {
 		u := sql.Table(user.Table).As(userAlias)
 		p := sql.Table(syncprofile.Table).As(profileAlias)
 		s.LeftJoin(u).On(s.C(event.UserColumn), u.C(user.FieldID))
@@ -237,8 +238,18 @@ func loadWithPeople(ctx context.Context, q *ent.EventQuery, fields []string, lim
 			cols = append(cols, sql.As(p.C(c), profileAlias+"_"+c))
 		}
 		s.Select(cols...)
-	}).Scan(ctx, &rows)
-	if err != nil {
+	})
+	if pool != nil {
+		query, args, err := page.Statement(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("events with users and profiles: %w", err)
+		}
+		return readPage(ctx, pool, query, args, limit)
+	}
+	// Room for the whole page up front: ent's scanner appends row by row through
+	// reflection, copying every row again each time the slice grows.
+	rows := make([]withPeople, 0, max(limit, 0))
+	if err := page.Select().Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("events with users and profiles: %w", err)
 	}
 	out := make([]*ent.Event, len(rows))
