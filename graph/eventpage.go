@@ -171,214 +171,194 @@ func plan(oc *graphql.OperationContext, sel ast.SelectionSet, implementors []str
 	return out, true
 }
 
+// fieldList is a planned selection of EventConnection.
+type fieldList []field
+
 // write appends the connection's JSON for the planned fields to b.
 func (fs fieldList) write(b []byte, c *ent.EventConnection) ([]byte, error) {
-	var err error
-	b = append(b, '{')
-	for i, f := range fs {
-		b = appendKey(b, i, f.alias)
+	return writeObject(b, fs, func(b []byte, f field) ([]byte, error) {
 		switch f.name {
 		case "__typename":
-			b = appendString(b, "EventConnection")
+			return appendString(b, "EventConnection"), nil
 		case "totalCount":
-			b = strconv.AppendInt(b, int64(c.TotalCount), 10)
+			return strconv.AppendInt(b, int64(c.TotalCount), 10), nil
 		case "pageInfo":
-			b = writePageInfo(b, f.sub, &c.PageInfo)
+			return writePageInfo(b, f.sub, &c.PageInfo)
 		case "edges":
 			if c.Edges == nil {
-				b = append(b, "null"...)
-				continue
+				return append(b, "null"...), nil
 			}
 			b = append(b, '[')
 			for j, e := range c.Edges {
 				if j > 0 {
 					b = append(b, ',')
 				}
+				var err error
 				if b, err = writeEdge(b, f.sub, e); err != nil {
 					return nil, err
 				}
 			}
-			b = append(b, ']')
+			return append(b, ']'), nil
+		}
+		return nil, errNotPlain
+	})
+}
+
+// writeObject appends a JSON object of the planned fields, each field's value appended
+// by value, as gqlgen's executor writes one: in the selection's order, under the
+// response keys.
+func writeObject(b []byte, fs []field, value func(b []byte, f field) ([]byte, error)) ([]byte, error) {
+	b = append(b, '{')
+	for i, f := range fs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, f.alias)
+		b = append(b, ':')
+		var err error
+		if b, err = value(b, f); err != nil {
+			return nil, err
 		}
 	}
 	return append(b, '}'), nil
 }
 
-// fieldList is a planned selection of EventConnection.
-type fieldList []field
-
-func writePageInfo(b []byte, fs []field, p *ent.PageInfo) []byte {
-	b = append(b, '{')
-	for i, f := range fs {
-		b = appendKey(b, i, f.alias)
+func writePageInfo(b []byte, fs []field, p *ent.PageInfo) ([]byte, error) {
+	return writeObject(b, fs, func(b []byte, f field) ([]byte, error) {
 		switch f.name {
 		case "__typename":
-			b = appendString(b, "PageInfo")
+			return appendString(b, "PageInfo"), nil
 		case "hasNextPage":
-			b = strconv.AppendBool(b, p.HasNextPage)
+			return strconv.AppendBool(b, p.HasNextPage), nil
 		case "hasPreviousPage":
-			b = strconv.AppendBool(b, p.HasPreviousPage)
+			return strconv.AppendBool(b, p.HasPreviousPage), nil
 		case "startCursor":
-			b = appendCursor(b, p.StartCursor)
+			return appendCursor(b, p.StartCursor), nil
 		case "endCursor":
-			b = appendCursor(b, p.EndCursor)
+			return appendCursor(b, p.EndCursor), nil
 		}
-	}
-	return append(b, '}')
+		return nil, errNotPlain
+	})
 }
 
 func writeEdge(b []byte, fs []field, e *ent.EventEdge) ([]byte, error) {
 	if e == nil {
 		return append(b, "null"...), nil
 	}
-	var err error
-	b = append(b, '{')
-	for i, f := range fs {
-		b = appendKey(b, i, f.alias)
+	return writeObject(b, fs, func(b []byte, f field) ([]byte, error) {
 		switch f.name {
 		case "__typename":
-			b = appendString(b, "EventEdge")
+			return appendString(b, "EventEdge"), nil
 		case "cursor":
-			b = appendCursor(b, &e.Cursor)
+			return appendCursor(b, &e.Cursor), nil
 		case "node":
-			if b, err = writeEvent(b, f.sub, e.Node); err != nil {
-				return nil, err
-			}
+			return writeEvent(b, f.sub, e.Node)
 		}
-	}
-	return append(b, '}'), nil
+		return nil, errNotPlain
+	})
 }
 
 func writeEvent(b []byte, fs []field, e *ent.Event) ([]byte, error) {
 	if e == nil {
 		return append(b, "null"...), nil
 	}
-	var err error
-	b = append(b, '{')
-	for i, f := range fs {
-		b = appendKey(b, i, f.alias)
+	return writeObject(b, fs, func(b []byte, f field) ([]byte, error) {
 		switch f.name {
 		case "__typename":
-			b = appendString(b, "Event")
+			return appendString(b, "Event"), nil
 		case "id":
 			if streamError(e) != nil {
 				return nil, errNotPlain
 			}
-			b = appendID(b, e.ID)
+			return appendID(b, e.ID), nil
 		case "type":
-			b = strconv.AppendQuote(b, e.Type.String())
+			return strconv.AppendQuote(b, e.Type.String()), nil
 		case "typeName":
-			b = appendString(b, eventtype.DisplayName(string(e.Type)))
+			return appendString(b, eventtype.DisplayName(string(e.Type))), nil
 		case "dateStarted":
-			b, err = appendTime(b, e.DateStarted)
+			return appendTime(b, e.DateStarted)
 		case "dateFinished":
-			b, err = appendTime(b, e.DateFinished)
+			return appendTime(b, e.DateFinished)
 		case "recordedAt":
-			b, err = appendTime(b, e.RecordedAt)
+			return appendTime(b, e.RecordedAt)
 		case "processed":
-			b = strconv.AppendInt(b, int64(e.Processed), 10)
+			return strconv.AppendInt(b, int64(e.Processed), 10), nil
 		case "added":
-			b = strconv.AppendInt(b, int64(e.Added), 10)
+			return strconv.AppendInt(b, int64(e.Added), 10), nil
 		case "updated":
-			b = strconv.AppendInt(b, int64(e.Updated), 10)
+			return strconv.AppendInt(b, int64(e.Updated), 10), nil
 		case "deleted":
-			b = strconv.AppendInt(b, int64(e.Deleted), 10)
+			return strconv.AppendInt(b, int64(e.Deleted), 10), nil
 		case "disabled":
-			b = strconv.AppendInt(b, int64(e.Disabled), 10)
+			return strconv.AppendInt(b, int64(e.Disabled), 10), nil
 		case "errors":
-			b = strconv.AppendInt(b, int64(e.Errors), 10)
+			return strconv.AppendInt(b, int64(e.Errors), 10), nil
 		case "details":
-			b = appendString(b, e.Details)
+			return appendString(b, e.Details), nil
 		case "service":
-			b = appendOptString(b, e.Service)
+			return appendOptString(b, e.Service), nil
 		case "externalID":
-			b = appendOptString(b, e.ExternalID)
+			return appendOptString(b, e.ExternalID), nil
 		case "user":
 			switch {
 			case e.UserID == nil:
-				b = append(b, "null"...)
+				return append(b, "null"...), nil
 			case e.Edges.User == nil:
 				// Not loaded with the page: the resolver looks it up.
 				return nil, errNotPlain
-			default:
-				b, err = writeUser(b, f.sub, e.Edges.User)
 			}
+			return writeUser(b, f.sub, e.Edges.User)
 		case "syncProfile":
 			switch {
 			case e.SyncProfileID == nil:
-				b = append(b, "null"...)
+				return append(b, "null"...), nil
 			case e.Edges.SyncProfile == nil:
 				return nil, errNotPlain
-			default:
-				b, err = writeSyncProfile(b, f.sub, e.Edges.SyncProfile)
 			}
+			return writeSyncProfile(b, f.sub, e.Edges.SyncProfile)
 		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	return append(b, '}'), nil
+		return nil, errNotPlain
+	})
 }
 
 func writeUser(b []byte, fs []field, u *ent.User) ([]byte, error) {
-	var err error
-	b = append(b, '{')
-	for i, f := range fs {
-		b = appendKey(b, i, f.alias)
+	return writeObject(b, fs, func(b []byte, f field) ([]byte, error) {
 		switch f.name {
 		case "__typename":
-			b = appendString(b, "User")
+			return appendString(b, "User"), nil
 		case "id":
-			b = appendID(b, u.ID)
+			return appendID(b, u.ID), nil
 		case "createTime":
-			b, err = appendTime(b, u.CreateTime)
+			return appendTime(b, u.CreateTime)
 		case "username":
-			b = appendString(b, u.Username)
+			return appendString(b, u.Username), nil
 		case "displayName":
-			b = appendString(b, u.DisplayName)
+			return appendString(b, u.DisplayName), nil
 		case "email":
-			b = appendString(b, u.Email)
+			return appendString(b, u.Email), nil
 		case "role":
-			b = strconv.AppendQuote(b, u.Role.String())
+			return strconv.AppendQuote(b, u.Role.String()), nil
 		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	return append(b, '}'), nil
+		return nil, errNotPlain
+	})
 }
 
 func writeSyncProfile(b []byte, fs []field, p *ent.SyncProfile) ([]byte, error) {
-	var err error
-	b = append(b, '{')
-	for i, f := range fs {
-		b = appendKey(b, i, f.alias)
+	return writeObject(b, fs, func(b []byte, f field) ([]byte, error) {
 		switch f.name {
 		case "__typename":
-			b = appendString(b, "SyncProfile")
+			return appendString(b, "SyncProfile"), nil
 		case "id":
-			b = appendID(b, p.ID)
+			return appendID(b, p.ID), nil
 		case "createTime":
-			b, err = appendTime(b, p.CreateTime)
+			return appendTime(b, p.CreateTime)
 		case "name":
-			b = appendString(b, p.Name)
+			return appendString(b, p.Name), nil
 		case "kind":
-			b = strconv.AppendQuote(b, p.Kind.String())
+			return strconv.AppendQuote(b, p.Kind.String()), nil
 		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	return append(b, '}'), nil
-}
-
-// appendKey writes an object member's key, after a comma unless it is the first.
-func appendKey(b []byte, i int, key string) []byte {
-	if i > 0 {
-		b = append(b, ',')
-	}
-	b = appendString(b, key)
-	return append(b, ':')
+		return nil, errNotPlain
+	})
 }
 
 // appendString quotes s as gqlgen's MarshalString does: only control characters,
