@@ -207,10 +207,11 @@ func loadWithPeople(ctx context.Context, q *ent.EventQuery, fields []string, lim
 	if len(fields) == 0 {
 		fields = event.Columns
 	}
-	// The statement runs through ent's interceptors again, under the same query context
-	// (still "All"): unmarked, it passes through this one. The tenant interceptor adds
-	// its school predicate a second time; the databases fold the repeat away (PostgreSQL
-	// into a one-time filter), and a request's context must not be unscoped to avoid it.
+	// Through ent the statement runs through ent's interceptors again, under the same
+	// query context (still "All"): unmarked, it passes through this one. Through pgx
+	// (Statement) their traversals run again. Either way the tenant rule adds its school
+	// predicate a second time; the databases fold the repeat away (PostgreSQL into a
+	// one-time filter), and a request's context must not be unscoped to avoid it.
 	ctx = context.WithValue(ctx, peopleKey{}, (*peopleMark)(nil))
 	page := q.Clone()
 	page.Modify(func(s *sql.Selector) {
