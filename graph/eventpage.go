@@ -110,59 +110,58 @@ type field struct {
 	sub   []field
 }
 
+// shape is what the page writer knows of an object type: its implementors (gqlgen's
+// generated lists, for collecting fragments on it) and the fields it writes, each with
+// the shape of its own selection (nil for a leaf).
+type shape struct {
+	implementors []string
+	fields       map[string]*shape
+}
+
+var (
+	userShape = &shape{userImplementors, map[string]*shape{
+		"__typename": nil, "id": nil, "createTime": nil, "username": nil, "displayName": nil, "email": nil, "role": nil,
+	}}
+	syncProfileShape = &shape{syncProfileImplementors, map[string]*shape{
+		"__typename": nil, "id": nil, "createTime": nil, "name": nil, "kind": nil,
+	}}
+	eventShape = &shape{eventImplementors, map[string]*shape{
+		"__typename": nil, "id": nil, "type": nil, "typeName": nil, "dateStarted": nil, "dateFinished": nil,
+		"processed": nil, "added": nil, "updated": nil, "deleted": nil, "disabled": nil, "errors": nil,
+		"details": nil, "service": nil, "externalID": nil, "recordedAt": nil,
+		"user": userShape, "syncProfile": syncProfileShape,
+	}}
+	pageInfoShape = &shape{pageInfoImplementors, map[string]*shape{
+		"__typename": nil, "hasNextPage": nil, "hasPreviousPage": nil, "startCursor": nil, "endCursor": nil,
+	}}
+	eventEdgeShape = &shape{eventEdgeImplementors, map[string]*shape{
+		"__typename": nil, "cursor": nil, "node": eventShape,
+	}}
+	eventConnectionShape = &shape{eventConnectionImplementors, map[string]*shape{
+		"__typename": nil, "totalCount": nil, "pageInfo": pageInfoShape, "edges": eventEdgeShape,
+	}}
+)
+
 // planConnection collects the selection under events as gqlgen's generated code would
 // (fragments, @skip and @include applied, same response keys merged), level by level,
 // and reports whether the page writer knows every field in it.
 func planConnection(oc *graphql.OperationContext, sel ast.SelectionSet) (fieldList, bool) {
-	return plan(oc, sel, eventConnectionImplementors, map[string]func(ast.SelectionSet) ([]field, bool){
-		"__typename": nil, "totalCount": nil,
-		"pageInfo": func(s ast.SelectionSet) ([]field, bool) {
-			return plan(oc, s, pageInfoImplementors, leaves("__typename", "hasNextPage", "hasPreviousPage", "startCursor", "endCursor"))
-		},
-		"edges": func(s ast.SelectionSet) ([]field, bool) {
-			return plan(oc, s, eventEdgeImplementors, map[string]func(ast.SelectionSet) ([]field, bool){
-				"__typename": nil, "cursor": nil,
-				"node": func(s ast.SelectionSet) ([]field, bool) { return planEvent(oc, s) },
-			})
-		},
-	})
+	return plan(oc, sel, eventConnectionShape)
 }
 
-func planEvent(oc *graphql.OperationContext, sel ast.SelectionSet) ([]field, bool) {
-	known := leaves("__typename", "id", "type", "typeName", "dateStarted", "dateFinished", "processed", "added",
-		"updated", "deleted", "disabled", "errors", "details", "service", "externalID", "recordedAt")
-	known["user"] = func(s ast.SelectionSet) ([]field, bool) {
-		return plan(oc, s, userImplementors, leaves("__typename", "id", "createTime", "username", "displayName", "email", "role"))
-	}
-	known["syncProfile"] = func(s ast.SelectionSet) ([]field, bool) {
-		return plan(oc, s, syncProfileImplementors, leaves("__typename", "id", "createTime", "name", "kind"))
-	}
-	return plan(oc, sel, eventImplementors, known)
-}
-
-// leaves is a plan's table for fields without a selection of their own.
-func leaves(names ...string) map[string]func(ast.SelectionSet) ([]field, bool) {
-	m := make(map[string]func(ast.SelectionSet) ([]field, bool), len(names))
-	for _, n := range names {
-		m[n] = nil
-	}
-	return m
-}
-
-// plan collects sel for a type of the given implementors; known maps each field the
-// writer knows to how its own selection is planned (nil for a leaf).
-func plan(oc *graphql.OperationContext, sel ast.SelectionSet, implementors []string,
-	known map[string]func(ast.SelectionSet) ([]field, bool)) ([]field, bool) {
-	collected := graphql.CollectFields(oc, sel, implementors)
+// plan collects sel for an object of shape s, and reports whether s knows every field
+// in it, at every level.
+func plan(oc *graphql.OperationContext, sel ast.SelectionSet, s *shape) ([]field, bool) {
+	collected := graphql.CollectFields(oc, sel, s.implementors)
 	out := make([]field, 0, len(collected))
 	for _, f := range collected {
-		sub, ok := known[f.Name]
+		sub, ok := s.fields[f.Name]
 		if !ok || len(f.Deferrables) > 0 || len(f.Arguments) > 0 {
 			return nil, false
 		}
 		pf := field{alias: f.Alias, name: f.Name}
 		if sub != nil {
-			if pf.sub, ok = sub(f.Selections); !ok {
+			if pf.sub, ok = plan(oc, f.Selections, sub); !ok {
 				return nil, false
 			}
 		}
