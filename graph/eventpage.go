@@ -232,9 +232,9 @@ func writePageInfo(b []byte, fs []field, p *ent.PageInfo) ([]byte, error) {
 		case "hasPreviousPage":
 			return strconv.AppendBool(b, p.HasPreviousPage), nil
 		case "startCursor":
-			return appendCursor(b, p.StartCursor), nil
+			return appendOptCursor(b, p.StartCursor), nil
 		case "endCursor":
-			return appendCursor(b, p.EndCursor), nil
+			return appendOptCursor(b, p.EndCursor), nil
 		}
 		return nil, errNotPlain
 	})
@@ -249,7 +249,7 @@ func writeEdge(b []byte, fs []field, e *ent.EventEdge) ([]byte, error) {
 		case "__typename":
 			return appendString(b, "EventEdge"), nil
 		case "cursor":
-			return appendCursor(b, &e.Cursor), nil
+			return appendCursor(b, e.Cursor), nil
 		case "node":
 			return writeEvent(b, f.sub, e.Node)
 		}
@@ -418,19 +418,10 @@ func appendTime(b []byte, t time.Time) ([]byte, error) {
 	return append(b, '"'), nil
 }
 
-func appendCursor(b []byte, c *entgql.Cursor[int]) []byte {
+// appendOptCursor appends a nullable Cursor: null, or as MarshalCursor writes it.
+func appendOptCursor(b []byte, c *entgql.Cursor[int]) []byte {
 	if c == nil {
 		return append(b, "null"...)
 	}
-	w := appender{b}
-	MarshalCursor(*c).MarshalGQL(&w)
-	return w.b
-}
-
-// appender is an io.Writer onto a byte slice, for the marshallers the page writer shares.
-type appender struct{ b []byte }
-
-func (a *appender) Write(p []byte) (int, error) {
-	a.b = append(a.b, p...)
-	return len(p), nil
+	return appendCursor(b, *c)
 }
