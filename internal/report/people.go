@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 
 	entgo "entgo.io/ent"
 	"entgo.io/ent/dialect"
@@ -59,10 +58,11 @@ func (f Filter) pickIDsFirst() bool {
 }
 
 // JoinPeople is the Event interceptor behind WithPeople. Every other query, and every
-// query without the mark, passes through untouched. With pool (PostgreSQL), the marked
-// statement runs through pgx and its rows are read into typed values (see readPage);
-// without (SQLite), through ent.
-func JoinPeople(pool *pgxpool.Pool) entgo.Interceptor {
+// query without the mark, passes through untouched. The marked statement runs through
+// pool on PostgreSQL, where pgx decodes straight into the row's typed values, and
+// through drv, ent's driver, where pool is nil (SQLite); see readPage.
+func JoinPeople(drv dialect.Driver, pool *pgxpool.Pool) entgo.Interceptor {
+	src := pageSource{drv: drv, pool: pool}
 	return entgo.InterceptFunc(func(next entgo.Querier) entgo.Querier {
 		return entgo.QuerierFunc(func(ctx context.Context, q entgo.Query) (entgo.Value, error) {
 			eq, ok := q.(*ent.EventQuery)
@@ -75,7 +75,7 @@ func JoinPeople(pool *pgxpool.Pool) entgo.Interceptor {
 			if qc.Limit != nil && qc.Offset == nil {
 				limit = *qc.Limit
 			}
-			return loadWithPeople(ctx, eq, qc.Fields, limit, mark, pool)
+			return loadWithPeople(ctx, eq, qc.Fields, limit, mark, src)
 		})
 	})
 }
@@ -175,24 +175,6 @@ const (
 	profileAlias = "pr_p"
 )
 
-// withPeople is one row of the joined statement: the event's own columns, scanned by
-// their names into the embedded Event, then its user's and profile's.
-type withPeople struct {
-	ent.Event
-	JoinedUserID      *int       `sql:"pr_u_id"`
-	JoinedUserSchool  *int       `sql:"pr_u_school_id"`
-	JoinedUserCreated *time.Time `sql:"pr_u_create_time"`
-	JoinedUsername    *string    `sql:"pr_u_username"`
-	JoinedDisplayName *string    `sql:"pr_u_display_name"`
-	JoinedEmail       *string    `sql:"pr_u_email"`
-	JoinedRole        *string    `sql:"pr_u_role"`
-	JoinedProfileID   *int       `sql:"pr_p_id"`
-	JoinedProfSchool  *int       `sql:"pr_p_school_id"`
-	JoinedProfCreated *time.Time `sql:"pr_p_create_time"`
-	JoinedProfName    *string    `sql:"pr_p_name"`
-	JoinedProfKind    *string    `sql:"pr_p_kind"`
-}
-
 var (
 	// The user's password hash is left out on purpose.
 	userColumns    = []string{user.FieldID, user.FieldSchoolID, user.FieldCreateTime, user.FieldUsername, user.FieldDisplayName, user.FieldEmail, user.FieldRole}
@@ -203,16 +185,10 @@ var (
 // statement with the users and profiles joined. fields are the event columns q selects
 // (none: all of them); the ID and the edges' keys are read whether or not they are
 // among them.
-func loadWithPeople(ctx context.Context, q *ent.EventQuery, fields []string, limit int, mark *peopleMark, pool *pgxpool.Pool) ([]*ent.Event, error) {
+func loadWithPeople(ctx context.Context, q *ent.EventQuery, fields []string, limit int, mark *peopleMark, src pageSource) ([]*ent.Event, error) {
 	if len(fields) == 0 {
 		fields = event.Columns
 	}
-	// Through ent the statement runs through ent's interceptors again, under the same
-	// query context (still "All"): unmarked, it passes through this one. Through pgx
-	// (Statement) their traversals run again. Either way the tenant rule adds its school
-	// predicate a second time; the databases fold the repeat away (PostgreSQL into a
-	// one-time filter), and a request's context must not be unscoped to avoid it.
-	ctx = context.WithValue(ctx, peopleKey{}, (*peopleMark)(nil))
 	page := q.Clone()
 	page.Modify(func(s *sql.Selector) {
 		u := sql.Table(user.Table).As(userAlias)
@@ -240,47 +216,14 @@ func loadWithPeople(ctx context.Context, q *ent.EventQuery, fields []string, lim
 		}
 		s.Select(cols...)
 	})
-	if pool != nil {
-		query, args, err := page.Statement(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("events with users and profiles: %w", err)
-		}
-		return readPage(ctx, pool, query, args, limit)
-	}
-	// Room for the whole page up front: ent's scanner appends row by row through
-	// reflection, copying every row again each time the slice grows.
-	rows := make([]withPeople, 0, max(limit, 0))
-	if err := page.Select().Scan(ctx, &rows); err != nil {
+	// Statement runs the query's traversals again: the tenant rule adds its school
+	// predicate a second time. The databases fold the repeat away (PostgreSQL into a
+	// one-time filter), and a request's context must not be unscoped to avoid it.
+	query, args, err := page.Statement(ctx)
+	if err != nil {
 		return nil, fmt.Errorf("events with users and profiles: %w", err)
 	}
-	out := make([]*ent.Event, len(rows))
-	for i := range rows {
-		r := &rows[i]
-		e := &r.Event
-		if r.JoinedUserID != nil {
-			e.Edges.User = &ent.User{
-				ID: *r.JoinedUserID, SchoolID: deref(r.JoinedUserSchool), CreateTime: deref(r.JoinedUserCreated),
-				Username: deref(r.JoinedUsername), DisplayName: deref(r.JoinedDisplayName),
-				Email: deref(r.JoinedEmail), Role: user.Role(deref(r.JoinedRole)),
-			}
-		}
-		if r.JoinedProfileID != nil {
-			e.Edges.SyncProfile = &ent.SyncProfile{
-				ID: *r.JoinedProfileID, SchoolID: deref(r.JoinedProfSchool), CreateTime: deref(r.JoinedProfCreated),
-				Name: deref(r.JoinedProfName), Kind: syncprofile.Kind(deref(r.JoinedProfKind)),
-			}
-		}
-		out[i] = e
-	}
-	return out, nil
-}
-
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
+	return src.read(ctx, query, args, limit)
 }
 
 // LoadPeople sets Edges.User and Edges.SyncProfile of the events that have a user or a

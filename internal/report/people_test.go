@@ -38,18 +38,20 @@ func (d countingDriver) Query(ctx context.Context, query string, args, v any) er
 }
 
 // countingClient is a client of db, with the people join installed as store.Open does
-// (reading through pool when it is set), whose statements through ent are counted.
+// (reading through pool when it is set, else through the client's driver), whose
+// statements through ent's driver are counted.
 func countingClient(db *store.DB, pool *pgxpool.Pool) (*ent.Client, *atomic.Int64, *atomic.Value) {
 	n, last := &atomic.Int64{}, &atomic.Value{}
-	c := ent.NewClient(ent.Driver(countingDriver{entsql.OpenDB(db.Dialect, db.SQL), n, last}))
-	c.Event.Intercept(report.JoinPeople(pool))
+	drv := countingDriver{entsql.OpenDB(db.Dialect, db.SQL), n, last}
+	c := ent.NewClient(ent.Driver(drv))
+	c.Event.Intercept(report.JoinPeople(drv, pool))
 	return c, n, last
 }
 
-// readers are the ways the event list's statement can be read on db: through ent, and
-// on PostgreSQL also through pgx, as store.Open installs it there.
+// readers are the ways the event list's statement can be read on db: through ent's
+// driver, and on PostgreSQL also through pgx, as store.Open installs it there.
 func readers(db *store.DB) map[string]*pgxpool.Pool {
-	r := map[string]*pgxpool.Pool{"ent": nil}
+	r := map[string]*pgxpool.Pool{"driver": nil}
 	if db.Pool != nil {
 		r["pgx"] = db.Pool
 	}
@@ -87,9 +89,9 @@ func TestWithPeople(t *testing.T) {
 func testWithPeople(t *testing.T, db *store.DB, f *fixture, pool *pgxpool.Pool) {
 	c, statements, last := countingClient(db, pool)
 	// Through pgx the page statement bypasses ent's driver: none is counted there.
-	viaEnt := int64(1)
+	viaDriver := int64(1)
 	if pool != nil {
-		viaEnt = 0
+		viaDriver = 0
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	sawUser, sawNoUser, sawProfile, sawNoProfile, sawIDsFirst := false, false, false, false, false
@@ -129,7 +131,7 @@ func testWithPeople(t *testing.T, db *store.DB, f *fixture, pool *pgxpool.Pool) 
 		statements.Store(0)
 		got, err := q(c).All(report.WithPeople(f.ctx, flt, page))
 		require.NoError(t, err)
-		require.EqualValues(t, viaEnt, statements.Load(), "one statement for the page and its people")
+		require.EqualValues(t, viaDriver, statements.Load(), "one statement for the page and its people")
 		if pool == nil {
 			require.Equal(t, idsFirst, strings.HasPrefix(last.Load().(string), "WITH "), "IDs first exactly for an active type or profile filter: %s", last.Load())
 		}
@@ -186,7 +188,7 @@ func testWithPeople(t *testing.T, db *store.DB, f *fixture, pool *pgxpool.Pool) 
 	statements.Store(0)
 	got, err := c.Event.Query().Select(event.FieldType).Order(ent.Desc(event.FieldID)).Limit(20).All(report.WithPeople(f.ctx, report.Filter{}, report.Page{Desc: true}))
 	require.NoError(t, err)
-	require.EqualValues(t, viaEnt, statements.Load())
+	require.EqualValues(t, viaDriver, statements.Load())
 	withUser := 0
 	for _, e := range got {
 		require.NotEmpty(t, e.Type)

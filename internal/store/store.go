@@ -107,7 +107,7 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 // reading through pool on PostgreSQL (nil on SQLite).
 func newClient(drv *entsql.Driver, pool *pgxpool.Pool) *ent.Client {
 	c := ent.NewClient(ent.Driver(drv))
-	c.Event.Intercept(report.JoinPeople(pool))
+	c.Event.Intercept(report.JoinPeople(drv, pool))
 	return c
 }
 

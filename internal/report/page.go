@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -15,28 +17,65 @@ import (
 	"github.com/provreport/provreport/ent/user"
 )
 
-// readPage runs the event list's statement (ent renders it, loadWithPeople shapes it)
-// through pgx and reads its rows into typed values. Through ent, the rows pass through
-// database/sql, which converts every value to a driver value and back by reflection,
-// and through ent's struct scanner, which maps and sets every column by reflection: a
-// third of the server's CPU for a first-time page of 50 events (docs/BENCHMARKS.md,
-// change 19). The events it returns are what ent's path returns: plain values, their
-// user and profile set from the joined columns.
+// pageSource runs the event list's page statement: pool on PostgreSQL, drv (ent's
+// driver) where pool is nil.
+type pageSource struct {
+	drv  dialect.Driver
+	pool *pgxpool.Pool
+}
+
+// read runs the page statement (ent renders it, loadWithPeople shapes it) and reads its
+// rows into typed values (readPage). On PostgreSQL it runs through pgx, which decodes
+// into those values directly: through ent, the rows passed through database/sql, which
+// converts every value to a driver value and back by reflection, and through ent's
+// struct scanner, which maps and sets every column by reflection, a third of the
+// server's CPU for a first-time page of 50 events (docs/BENCHMARKS.md, change 19).
 //
-// It reads through the pool, outside any transaction: the event list is the only query
-// WithPeople marks, and it is never run in one.
-func readPage(ctx context.Context, pool *pgxpool.Pool, query string, args []any, limit int) ([]*ent.Event, error) {
-	rows, err := pool.Query(ctx, query, args...)
-	if err != nil {
+// It reads outside any transaction: the event list is the only query WithPeople marks,
+// and it is never run in one.
+func (s pageSource) read(ctx context.Context, query string, args []any, limit int) ([]*ent.Event, error) {
+	if s.pool != nil {
+		rows, err := s.pool.Query(ctx, query, args...)
+		if err != nil {
+			return nil, fmt.Errorf("events with users and profiles: %w", err)
+		}
+		defer rows.Close()
+		fds := rows.FieldDescriptions()
+		cols := make([]string, len(fds))
+		for i, fd := range fds {
+			cols[i] = fd.Name
+		}
+		return readPage(rows, cols, limit)
+	}
+	var rows entsql.Rows
+	if err := s.drv.Query(ctx, query, args, &rows); err != nil {
 		return nil, fmt.Errorf("events with users and profiles: %w", err)
 	}
 	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, fmt.Errorf("events with users and profiles: %w", err)
+	}
+	return readPage(&rows, cols, limit)
+}
+
+// pageRows is what readPage needs of a result, which pgx's rows and database/sql's both
+// are.
+type pageRows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// readPage reads the page statement's rows, whose columns are cols, into events: what
+// ent's own loading returns, as plain values, with each event's user and profile set
+// from the joined columns.
+func readPage(rows pageRows, cols []string, limit int) ([]*ent.Event, error) {
 	var r pageRow
-	fds := rows.FieldDescriptions()
-	dest := make([]any, len(fds))
-	for i, fd := range fds {
-		if dest[i] = r.dest(fd.Name); dest[i] == nil {
-			return nil, fmt.Errorf("events with users and profiles: unexpected column %q", fd.Name)
+	dest := make([]any, len(cols))
+	for i, c := range cols {
+		if dest[i] = r.dest(c); dest[i] == nil {
+			return nil, fmt.Errorf("events with users and profiles: unexpected column %q", c)
 		}
 	}
 	out := make([]*ent.Event, 0, max(limit, 0))
@@ -58,7 +97,8 @@ func readPage(ctx context.Context, pool *pgxpool.Pool, query string, args []any,
 }
 
 // pageRow is one row of the page statement. Columns the statement does not select stay
-// zero, as ent leaves the fields of unselected columns.
+// zero, as ent leaves the fields of unselected columns. Its nullable values are pgtype's,
+// which pgx decodes into directly and which database/sql scans into as well.
 type pageRow struct {
 	id, schoolID                                       int64
 	processed, added, updated, deleted, disabled, errs int64
