@@ -9,9 +9,11 @@ import { join } from 'node:path'
 /** PASSWORD is the demo admin's password in tests. */
 export const PASSWORD = 'e2e-demo-password'
 
-/** serverBinary returns PROVREPORT_BIN, or null when the server tests should be skipped. */
+/** serverBinary returns PROVREPORT_BIN; the browser tests need it and fail without it. */
 export function serverBinary() {
-  return process.env.PROVREPORT_BIN || null
+  const bin = process.env.PROVREPORT_BIN
+  if (!bin) throw new Error('PROVREPORT_BIN is not set: run `make test`, or set it to a built provreport binary')
+  return bin
 }
 
 /** freePort returns a TCP port on 127.0.0.1 that was free a moment ago. */
@@ -37,7 +39,6 @@ export async function freePort() {
  */
 export async function startServer({ timeoutMs = 120_000, env = {}, port = 0 } = {}) {
   const bin = serverBinary()
-  if (!bin) throw new Error('PROVREPORT_BIN is not set')
   const dir = mkdtempSync(join(tmpdir(), 'provreport-e2e-'))
   const child = spawn(bin, ['serve', '--demo', '--addr', `127.0.0.1:${port}`, '--database-url', `sqlite:${join(dir, 'e2e.db')}`], {
     // The server writes its mail outbox (and any other files) relative to its directory.
@@ -103,16 +104,6 @@ export async function gql(url, query, variables = {}, token) {
   return res.json()
 }
 
-/**
- * schemaHas reports whether the server's schema has Type.field, so tests of features the server
- * has not shipped yet are skipped with a reason rather than failing. Without introspection it
- * answers true.
- */
-export async function schemaHas(url, token, typeName, field) {
-  const body = await gql(url, `query($n: String!) { __type(name: $n) { fields { name } } }`, { n: typeName }, token)
-  if (body.errors || !body.data) return true
-  return Boolean(body.data.__type?.fields?.some((f) => f.name === field))
-}
 
 /** stopServer stops a test server, first printing the end of its output when it died (or E2E_VERBOSE is set). */
 export async function stopServer(server) {

@@ -1,7 +1,10 @@
 // Package demo seeds a demo school with a realistic provisioning history: two LDAP sync
 // profiles syncing every 15 minutes (mostly idle), weekly User and Group CSV uploads
 // (a few failing with row-level problems), nightly provisioning scripts and thousands of
-// logins, some of them failed. The randomness is seeded, so every run looks the same.
+// logins, some of them failed. The randomness is seeded, so the same options give the
+// same history; on top of it, the last week always holds a fixed set of events (see
+// recentWeek), so that whatever the date, the zone or the seed a newcomer finds every
+// event type, failed uploads with their problems and first logins in the default view.
 package demo
 
 import (
@@ -35,6 +38,9 @@ type Options struct {
 	Students, Staff int
 	// AdminPassword is the demo admin's password; empty picks a random one.
 	AdminPassword string
+	// Seed varies the random background history; the recent week's fixed events do not
+	// depend on it.
+	Seed uint64
 }
 
 // Result says what was seeded.
@@ -75,6 +81,8 @@ func Seed(ctx context.Context, client *ent.Client, o Options) (*Result, error) {
 	if o.Days <= 0 {
 		o.Days = 90
 	}
+	// The recent week's fixed events span the last seven days.
+	o.Days = max(o.Days, 7)
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
@@ -84,10 +92,12 @@ func Seed(ctx context.Context, client *ent.Client, o Options) (*Result, error) {
 	if o.Students == 0 {
 		o.Students = 1350
 	}
+	// The recent week enrols newcomers from the end of the student list.
+	o.Students = max(o.Students, 2*len(recentNewcomers)+10)
 	if o.Staff == 0 {
 		o.Staff = 150
 	}
-	rng := rand.New(rand.NewPCG(42, uint64(len(o.Slug))))
+	rng := rand.New(rand.NewPCG(42+o.Seed, uint64(len(o.Slug))))
 	s, err := client.School.Create().SetSlug(o.Slug).SetName("Demo Secondary College").
 		SetTimezone("Australia/Sydney").Save(tenant.System(ctx))
 	if err != nil {
@@ -297,7 +307,11 @@ func Seed(ctx context.Context, client *ent.Client, o Options) (*Result, error) {
 		}
 	}
 
-	// Logins: school days busy, weekends quiet; first logins early in the period.
+	// Logins: school days busy, weekends quiet; first logins early in the period. The
+	// newest students are this week's enrolments (see recentWeek): they have not signed
+	// in before it.
+	newcomers := students[len(students)-len(recentNewcomers):]
+	students = students[:len(students)-len(recentNewcomers)]
 	everyone := append(append([]person{}, staff...), students...)
 	firstSeen := map[string]bool{}
 	for d := 0; d < o.Days; d++ {
@@ -327,6 +341,19 @@ func Seed(ctx context.Context, client *ent.Client, o Options) (*Result, error) {
 			if err := add(b); err != nil {
 				return nil, err
 			}
+		}
+	}
+	names := make([]string, len(newcomers))
+	for i, p := range newcomers {
+		names[i] = p.username
+	}
+	regulars := make([]int, 0, 4)
+	for _, p := range everyone[:min(4, len(everyone))] {
+		regulars = append(regulars, userIDs[p.username])
+	}
+	for _, b := range recentWeek(client, end, pid, userIDs, adminID, names, regulars, len(staff)+1, len(students)+len(newcomers)) {
+		if err := add(b); err != nil {
+			return nil, err
 		}
 	}
 	if err := flush(); err != nil {

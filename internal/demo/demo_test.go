@@ -2,6 +2,7 @@ package demo_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/provreport/provreport/ent/user"
 	"github.com/provreport/provreport/internal/auth"
 	"github.com/provreport/provreport/internal/demo"
+	"github.com/provreport/provreport/internal/eventtype"
 	"github.com/provreport/provreport/internal/report"
 	"github.com/provreport/provreport/internal/store"
 	"github.com/provreport/provreport/internal/tenant"
@@ -69,7 +71,7 @@ func TestSeed(t *testing.T) {
 
 		// LDAP: two profiles every 15 minutes; most runs idle.
 		ldap := append(append([]*ent.Event{}, byType[event.TypeACCOUNT_SYNCHRONIZATION]...), byType[event.TypeSYNC_ERROR]...)
-		require.InDelta(t, 2*days*24*4, len(ldap), 2)
+		require.InDelta(t, 2*days*24*4+7, len(ldap), 2, "every 15 minutes, and the recent week's seven")
 		idle := 0
 		for _, e := range byType[event.TypeACCOUNT_SYNCHRONIZATION] {
 			if report.IsIdle(e) {
@@ -94,7 +96,8 @@ func TestSeed(t *testing.T) {
 		for _, typ := range []event.Type{event.TypeUSER_CSV_PROCESSED, event.TypeUSER_CSV_PROCESSED_WITH_ERRORS, event.TypeUSER_CSV_FAILED} {
 			uploads += len(byType[typ])
 		}
-		require.InDelta(t, days/7, uploads, 1, "one user CSV upload a week")
+		// One upload a week, and the recent week's six (see TestRecentWeekAnyDay).
+		require.InDelta(t, days/7+6, uploads, 1, "one user CSV upload a week")
 		failed := append(append([]*ent.Event{}, byType[event.TypeUSER_CSV_FAILED]...), byType[event.TypeGROUP_CSV_FAILED]...)
 		require.NotEmpty(t, failed)
 		require.Less(t, len(failed), uploads, "a few, not most")
@@ -131,4 +134,62 @@ func TestSeed(t *testing.T) {
 		require.NoError(t, err)
 		require.Nil(t, again)
 	})
+}
+
+// TestRecentWeekAnyDay seeds the demo at 30 different clocks (any time of day, either side
+// of Sydney's daylight-saving changes, clocks read in several zones, different random
+// seeds) and checks that the last seven days always hold what a newcomer and the browser
+// tests look for in the report's default view (idle runs hidden): two events of every
+// type, failed User and Group CSV uploads with problem rows, a run that processed
+// nothing, and logins of several people; and that idle runs exist too.
+func TestRecentWeekAnyDay(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, "sqlite")
+	zones := []string{"UTC", "Australia/Sydney", "America/Los_Angeles", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Kolkata"}
+	start := time.Date(2026, 1, 3, 0, 0, 0, 0, time.UTC)
+	for i := range 30 {
+		loc, err := time.LoadLocation(zones[i%len(zones)])
+		require.NoError(t, err)
+		// Steps of 12 days and 7 hours 13 minutes walk through every weekday, many
+		// times of day, both daylight-saving changes and the turn of the year.
+		now := start.Add(time.Duration(i) * (12*24*time.Hour + 7*time.Hour + 13*time.Minute)).In(loc)
+		slug := fmt.Sprintf("clock-%02d", i)
+		res, err := demo.Seed(context.Background(), db.Client, demo.Options{
+			Days: 8, Now: now, Slug: slug, Students: 60, Staff: 8, Seed: uint64(i * 7919),
+		})
+		require.NoError(t, err, slug)
+		ctx := tenant.WithSchool(context.Background(), res.SchoolID)
+		week, err := db.Client.Event.Query().
+			Where(event.DateFinishedGT(now.AddDate(0, 0, -7)), event.DateFinishedLTE(now)).All(ctx)
+		require.NoError(t, err)
+
+		shown := map[event.Type]int{}
+		idle, nothing := 0, 0
+		loggedIn := map[int]bool{}
+		failedUploads := map[event.Type]bool{}
+		for _, e := range week {
+			if report.IsIdle(e) {
+				idle++
+				continue
+			}
+			shown[e.Type]++
+			if e.SyncProfileID != nil && e.Processed == 0 && e.Type == event.TypeACCOUNT_SYNCHRONIZATION {
+				nothing++
+			}
+			if (e.Type == event.TypeUSER_CSV_FAILED || e.Type == event.TypeGROUP_CSV_FAILED) && len(e.Problems) > 0 {
+				failedUploads[e.Type] = true
+			}
+			if e.Type == event.TypeAUTHENTICATION || e.Type == event.TypeAUTHORISATION {
+				loggedIn[*e.UserID] = true
+			}
+		}
+		for _, typ := range eventtype.Values() {
+			require.GreaterOrEqual(t, shown[event.Type(typ)], 2, "%s at %s: events of type %s in the default view", slug, now, typ)
+		}
+		require.True(t, failedUploads[event.TypeUSER_CSV_FAILED], "%s at %s: a failed User CSV upload with problems", slug, now)
+		require.True(t, failedUploads[event.TypeGROUP_CSV_FAILED], "%s at %s: a failed Group CSV upload with problems", slug, now)
+		require.Positive(t, nothing, "%s at %s: a run that processed nothing", slug, now)
+		require.Positive(t, idle, "%s at %s: idle runs", slug, now)
+		require.GreaterOrEqual(t, len(loggedIn), 3, "%s at %s: logins of several people", slug, now)
+	}
 }
