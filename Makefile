@@ -30,7 +30,7 @@ run: build ## Build everything and serve the dashboard with demo data on SQLite.
 
 .PHONY: test
 test: build ## Run every test: Go (SQLite, and PostgreSQL when PROVREPORT_TEST_POSTGRES is set), Vitest, browser end-to-end.
-	$(GO) test ./... -count=1 -timeout 20m
+	PROVREPORT_BIN=$(CURDIR)/$(BIN) $(GO) test ./... -count=1 -timeout 20m
 	npm test
 	PROVREPORT_BIN=$(CURDIR)/$(BIN) npm run e2e
 

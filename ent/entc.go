@@ -37,7 +37,7 @@ func main() {
 			gen.FeatureLock,
 			gen.FeatureModifier,
 		},
-	}, entc.Extensions(ex), entc.TemplateFiles("./template/statement.tmpl"))
+	}, entc.Extensions(ex))
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)
 	}

@@ -66,13 +66,15 @@ type Event struct {
 type EventEdges struct {
 	// School holds the value of the school edge.
 	School *School `json:"school,omitempty"`
-	// User holds the value of the user edge.
+	// The user the event is about, such as the account of a login; null when it is about no single user.
 	User *User `json:"user,omitempty"`
-	// SyncProfile holds the value of the sync_profile edge.
+	// The sync profile, CSV upload or script that ran; null when none did, as for a login.
 	SyncProfile *SyncProfile `json:"sync_profile,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [3]bool
+	// totalCount holds the count of the edges above.
+	totalCount [2]map[string]int
 }
 
 // SchoolOrErr returns the School value or an error if the edge

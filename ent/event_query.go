@@ -721,16 +721,6 @@ func (_q *EventQuery) Modify(modifiers ...func(s *sql.Selector)) *EventSelect {
 	return _q.Select()
 }
 
-// Statement renders the query as the SQL statement and arguments All would run, the
-// interceptors' traversals applied, for a caller that runs it on a connection of its own.
-func (_q *EventQuery) Statement(ctx context.Context) (string, []any, error) {
-	if err := _q.prepareQuery(ctx); err != nil {
-		return "", nil, err
-	}
-	query, args := _q.sqlQuery(ctx).Query()
-	return query, args, nil
-}
-
 // EventGroupBy is the group-by builder for Event entities.
 type EventGroupBy struct {
 	selector

@@ -140,6 +140,36 @@ func (_q *EventQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 	)
 	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
 		switch field.Name {
+
+		case "user":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withUser = query
+			if _, ok := fieldSeen[event.FieldUserID]; !ok {
+				selectedFields = append(selectedFields, event.FieldUserID)
+				fieldSeen[event.FieldUserID] = struct{}{}
+			}
+
+		case "syncProfile":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&SyncProfileClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, syncprofileImplementors)...); err != nil {
+				return err
+			}
+			_q.withSyncProfile = query
+			if _, ok := fieldSeen[event.FieldSyncProfileID]; !ok {
+				selectedFields = append(selectedFields, event.FieldSyncProfileID)
+				fieldSeen[event.FieldSyncProfileID] = struct{}{}
+			}
 		case "type":
 			if _, ok := fieldSeen[event.FieldType]; !ok {
 				selectedFields = append(selectedFields, event.FieldType)

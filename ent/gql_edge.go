@@ -14,6 +14,22 @@ func (_m *APIToken) CreatedBy(ctx context.Context) (*User, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *Event) User(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.UserOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryUser().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Event) SyncProfile(ctx context.Context) (*SyncProfile, error) {
+	result, err := _m.Edges.SyncProfileOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QuerySyncProfile().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Export) RequestedBy(ctx context.Context) (*User, error) {
 	result, err := _m.Edges.RequestedByOrErr()
 	if IsNotLoaded(err) {

@@ -9,7 +9,6 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/provreport/provreport/ent"
-	"github.com/provreport/provreport/ent/event"
 	"github.com/provreport/provreport/internal/auth"
 	"github.com/provreport/provreport/internal/usererr"
 )
@@ -167,55 +166,4 @@ func selects(ctx context.Context, typeName, name string) bool {
 		}
 	}
 	return false
-}
-
-// eventColumns maps the Event fields the events list can be asked for to the columns
-// they read; "" marks a field that reads none.
-var eventColumns = map[string]string{
-	"id": "", "__typename": "", "type": event.FieldType, "typeName": event.FieldType,
-	"dateStarted": event.FieldDateStarted, "dateFinished": event.FieldDateFinished,
-	"processed": event.FieldProcessed, "added": event.FieldAdded, "updated": event.FieldUpdated,
-	"deleted": event.FieldDeleted, "disabled": event.FieldDisabled, "errors": event.FieldErrors,
-	"details": event.FieldDetails, "problems": event.FieldProblems, "service": event.FieldService,
-	"externalID": event.FieldExternalID, "recordedAt": event.FieldRecordedAt,
-	"user": event.FieldUserID, "syncProfile": event.FieldSyncProfileID,
-}
-
-// selectedEventColumns is the columns the events connection being resolved reads for
-// its nodes (edges { node { … } }), or nil for all of them. entgql works this out for
-// the fields it generated, but gives up (and reads every column, the event's details
-// and problems too) when a node selects a field it did not generate, as user and
-// syncProfile are since the list joins them (report.WithPeople).
-func selectedEventColumns(ctx context.Context) []string {
-	if !graphql.HasOperationContext(ctx) || graphql.GetFieldContext(ctx) == nil {
-		return nil
-	}
-	opCtx := graphql.GetOperationContext(ctx)
-	connection := graphql.CollectFields(opCtx, graphql.GetFieldContext(ctx).Field.Selections, eventConnectionImplementors)
-	nodes := selectedUnder(opCtx, selectedUnder(opCtx, connection, "edges", eventEdgeImplementors), "node", eventImplementors)
-	seen := map[string]bool{}
-	cols := []string{}
-	for _, f := range nodes {
-		col, ok := eventColumns[f.Name]
-		if !ok {
-			return nil
-		}
-		if col != "" && !seen[col] {
-			seen[col] = true
-			cols = append(cols, col)
-		}
-	}
-	return cols
-}
-
-// selectedUnder collects, fragments included, what the fields named name among fields
-// select, their type's implementors being implementors (gqlgen's generated lists).
-func selectedUnder(opCtx *graphql.OperationContext, fields []graphql.CollectedField, name string, implementors []string) []graphql.CollectedField {
-	var out []graphql.CollectedField
-	for _, f := range fields {
-		if f.Name == name {
-			out = append(out, graphql.CollectFields(opCtx, f.Selections, implementors)...)
-		}
-	}
-	return out
 }

@@ -23,43 +23,17 @@ func (r *eventResolver) TypeName(ctx context.Context, obj *ent.Event) (string, e
 	return eventtype.DisplayName(string(obj.Type)), nil
 }
 
-// User is the resolver for the user field.
-func (r *eventResolver) User(ctx context.Context, obj *ent.Event) (*ent.User, error) {
-	if obj.UserID == nil {
-		return nil, nil
-	}
-	if obj.Edges.User != nil {
-		return obj.Edges.User, nil
-	}
-	// An event loaded without its people (a node lookup; the list, the live feed and
-	// recordEvents load them for the whole batch): one query.
-	u, err := r.Client.User.Get(ctx, *obj.UserID)
-	return u, ent.MaskNotFound(err)
-}
-
-// SyncProfile is the resolver for the syncProfile field.
-func (r *eventResolver) SyncProfile(ctx context.Context, obj *ent.Event) (*ent.SyncProfile, error) {
-	if obj.SyncProfileID == nil {
-		return nil, nil
-	}
-	if obj.Edges.SyncProfile != nil {
-		return obj.Edges.SyncProfile, nil
-	}
-	p, err := r.Client.SyncProfile.Get(ctx, *obj.SyncProfileID)
-	return p, ent.MaskNotFound(err)
-}
-
 // RecordEvents is the resolver for the recordEvents field.
 func (r *mutationResolver) RecordEvents(ctx context.Context, input []*ingest.Input) (*model.RecordEventsPayload, error) {
 	if _, err := auth.Require(ctx, auth.ScopeEventsWrite); err != nil {
 		return nil, err
 	}
-	events, err := r.Recorder.Record(ctx, recordInput(ctx, input))
+	events, err := r.Recorder.Record(ctx, input)
 	if err != nil {
 		return nil, err
 	}
-	if users, profiles := recordedPeopleSelected(ctx); users || profiles {
-		if err := report.LoadPeople(ctx, r.Client, events, users, profiles); err != nil {
+	if recordedPeopleSelected(ctx) {
+		if events, err = withPeople(ctx, r.Client, events); err != nil {
 			return nil, err
 		}
 	}
@@ -91,12 +65,9 @@ func (r *queryResolver) Events(ctx context.Context, after *entgql.Cursor[int], f
 		orderBy = &ent.EventOrder{Field: ent.EventOrderFieldDateFinished, Direction: entgql.OrderDirectionDesc}
 	}
 	q := r.Client.Event.Query().Where(f.Predicates()...)
-	if cols := selectedEventColumns(ctx); len(cols) > 0 {
-		q.Select(cols...)
-	}
 	// entgql reads a `last` page in reverse and turns it around after.
 	page := report.Page{Desc: (orderBy.Direction == entgql.OrderDirectionDesc) == (last == nil)}
-	conn, err := q.Paginate(report.WithPeople(pagerContext(ctx, first, last), f, page), after, first, before, last, ent.WithEventOrder(orderBy))
+	conn, err := q.Paginate(report.WithPage(pagerContext(ctx, first, last), f, page), after, first, before, last, ent.WithEventOrder(orderBy))
 	if err != nil {
 		return nil, err
 	}

@@ -50,13 +50,10 @@ func (Event) Fields() []ent.Field {
 // Edges of the Event.
 func (Event) Edges() []ent.Edge {
 	return []ent.Edge{
-		// Both edges are declared over GraphQL by hand (graph/report.graphqls): the event
-		// list joins them into its page query (report.JoinPeople) instead of letting
-		// entgql load each with a query of its own.
 		edge.To("user", User.Type).Field("user_id").Unique().
-			Annotations(entgql.Skip(entgql.SkipType)),
+			Comment("The user the event is about, such as the account of a login; null when it is about no single user."),
 		edge.To("sync_profile", SyncProfile.Type).Field("sync_profile_id").Unique().
-			Annotations(entgql.Skip(entgql.SkipType)),
+			Comment("The sync profile, CSV upload or script that ran; null when none did, as for a login."),
 	}
 }
 

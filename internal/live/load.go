@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/provreport/provreport/ent"
-	"github.com/provreport/provreport/ent/event"
+	"github.com/provreport/provreport/internal/report"
 	"github.com/provreport/provreport/internal/tenant"
 )
 
@@ -36,13 +36,9 @@ func bySchool(events []*ent.Event) []schoolBatch {
 // it, instead of one per subscriber when each resolves the edges itself. Every
 // subscriber gets the same *ent.Event, which nothing may modify.
 func load(ctx context.Context, client *ent.Client, schoolID int, ids []int) ([]*ent.Event, error) {
-	events, err := client.Event.Query().
-		Where(event.IDIn(ids...)).
-		Order(event.ByID()).
-		WithUser().WithSyncProfile().
-		All(tenant.WithSchool(ctx, schoolID))
+	events, err := report.LoadEvents(tenant.WithSchool(ctx, schoolID), client, ids)
 	if err != nil {
-		return nil, fmt.Errorf("load %d events of school %d: %w", len(ids), schoolID, err)
+		return nil, fmt.Errorf("school %d: %w", schoolID, err)
 	}
 	return events, nil
 }

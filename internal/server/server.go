@@ -221,7 +221,7 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 		KeepAlivePingInterval: 15 * time.Second,
 	})
 	gql.AddTransport(sseFirst{})
-	gql.AddTransport(graph.POST{})
+	gql.AddTransport(transport.POST{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	gql.Use(extension.Introspection{})
 	gql.Use(graph.IntrospectionForViewers{})
@@ -229,7 +229,6 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	gql.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	gql.Use(s.metrics.GraphQL())
-	gql.Use(&graph.EventPages{})
 	if cfg.ReportCacheBytes > 0 {
 		s.ReportCache = graph.NewReportCache(db.Client, cfg.ReportCacheBytes)
 		gql.Use(s.ReportCache)

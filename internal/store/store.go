@@ -85,7 +85,7 @@ func openSQLite(url string) (*DB, error) {
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	drv := entsql.OpenDB(dialect.SQLite, db)
-	return &DB{Client: newClient(drv, nil), SQL: db, Dialect: dialect.SQLite, URL: url}, nil
+	return &DB{Client: newClient(drv), SQL: db, Dialect: dialect.SQLite, URL: url}, nil
 }
 
 func openPostgres(ctx context.Context, url string) (*DB, error) {
@@ -99,15 +99,14 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 	}
 	db := stdlib.OpenDBFromPool(pool)
 	drv := entsql.OpenDB(dialect.Postgres, db)
-	return &DB{Client: newClient(drv, pool), SQL: db, Dialect: dialect.Postgres, Pool: pool, URL: url}, nil
+	return &DB{Client: newClient(drv), SQL: db, Dialect: dialect.Postgres, Pool: pool, URL: url}, nil
 }
 
 // newClient is the ent client of every database this program opens: the event list's
-// join of users and profiles (report.WithPeople) is installed here, once per client,
-// reading through pool on PostgreSQL (nil on SQLite).
-func newClient(drv *entsql.Driver, pool *pgxpool.Pool) *ent.Client {
+// IDs-first page (report.WithPage) is installed here, once per client.
+func newClient(drv *entsql.Driver) *ent.Client {
 	c := ent.NewClient(ent.Driver(drv))
-	c.Event.Intercept(report.JoinPeople(drv, pool))
+	c.Event.Intercept(report.IDsFirst())
 	return c
 }
 
