@@ -4,8 +4,6 @@
 // ent schema, the report rules and the CSV export can all share it.
 package eventtype
 
-import "strings"
-
 // The event types, as stored and as GraphQL enum values.
 const (
 	AccountProvisioning          = "ACCOUNT_PROVISIONING"
@@ -84,13 +82,6 @@ func IsAuth(t string) bool {
 	return t == Authentication || t == Authorisation || t == AuthenticationFailed
 }
 
-// IdleCandidates are the types of routine runs that can be idle: a run of one of these
-// that processed records but changed none is hidden by the activity filter. Failures,
-// errors and logins are never idle. The rule itself lives in package report.
-func IdleCandidates() []string {
-	return []string{AccountSynchronization, AccountProvisioning, UserCSVProcessed, GroupsCSVProcessed}
-}
-
 // ProfileKind infers the sync profile kind (LDAP, USER_CSV, GROUP_CSV, SCRIPT) that an
 // event of type t comes from, for profiles that agents name before anyone created them.
 func ProfileKind(t string) string {
@@ -112,23 +103,4 @@ type Problem struct {
 	Line    int    `json:"line"`
 	Field   string `json:"field"`
 	Message string `json:"message"`
-}
-
-// NotIdleSQL is the SQL text of "this event is not idle" (see package report, which owns
-// the rule), with each column name passed through col. It lives here, in a leaf
-// package, so that the ent schema can declare the partial index whose WHERE clause must
-// be textually equal to the predicate the report queries carry: PostgreSQL only uses a
-// partial index when it can prove the query's predicate implies the index's, and a
-// literal copy of the same text is what makes that proof certain.
-func NotIdleSQL(col func(string) string) string {
-	types := IdleCandidates()
-	quoted := make([]string, len(types))
-	for i, t := range types {
-		quoted[i] = "'" + t + "'"
-	}
-	return "NOT (" + col("type") + " IN (" + strings.Join(quoted, ", ") + ") AND " +
-		col("processed") + " > 0 AND " +
-		col("added") + " = 0 AND " + col("updated") + " = 0 AND " +
-		col("deleted") + " = 0 AND " + col("disabled") + " = 0 AND " +
-		col("errors") + " = 0)"
 }

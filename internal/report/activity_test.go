@@ -48,7 +48,7 @@ func TestIsIdle(t *testing.T) {
 		}
 	}
 	require.ElementsMatch(t, []string{"ACCOUNT_SYNCHRONIZATION", "ACCOUNT_PROVISIONING", "USER_CSV_PROCESSED", "GROUPS_CSV_PROCESSED"},
-		eventtype.IdleCandidates())
+		report.IdleCandidates())
 }
 
 // TestActiveIndexMatchesRule holds the partial index of the events table to the rule:
