@@ -22,8 +22,11 @@ import (
 	"github.com/provreport/provreport/internal/usererr"
 )
 
-// MaxBatch is the most events one call may record.
+// MaxBatch is the most events one recordEvents call may record.
 const MaxBatch = 1000
+
+// MaxBulk is the most events one bulk request (POST /api/v1/events) may record.
+const MaxBulk = 10_000
 
 // MaxDetails is the largest details text an event may carry, in bytes.
 const MaxDetails = 64 << 10
@@ -90,14 +93,18 @@ func NewRecorder(client *ent.Client, dialectName string) *Recorder {
 // Validate checks a batch without touching the database, naming the first bad row and
 // field.
 func Validate(in []*Input) error {
+	return validate(in, MaxBatch)
+}
+
+func validate(in []*Input, most int) error {
 	if len(in) == 0 {
 		return usererr.BadInput("input", "at least one event is required")
 	}
-	if len(in) > MaxBatch {
-		return usererr.BadInput("input", "%d events in one batch; at most %d", len(in), MaxBatch)
+	if len(in) > most {
+		return usererr.BadInput("input", "%d events in one batch; at most %d", len(in), most)
 	}
 	for i, e := range in {
-		if err := validateOne(e); err != nil {
+		if err := Check(e); err != nil {
 			ue, _ := usererr.As(err)
 			return usererr.BadInput(fmt.Sprintf("input[%d].%s", i, ue.Field), "%s", ue.Message)
 		}
@@ -105,7 +112,9 @@ func Validate(in []*Input) error {
 	return nil
 }
 
-func validateOne(e *Input) error {
+// Check checks one event, naming the bad field (relative to the event) in the
+// *usererr.Error it returns.
+func Check(e *Input) error {
 	if err := event.TypeValidator(e.Type); err != nil {
 		return &usererr.Error{Field: "type", Message: fmt.Sprintf("unknown event type %q", e.Type)}
 	}
@@ -168,8 +177,26 @@ func empty(s *string) bool { return s == nil || *s == "" }
 // Record validates and writes a batch, returning one event per input in input order.
 // ctx must be scoped to the school the events belong to.
 func (r *Recorder) Record(ctx context.Context, in []*Input) ([]*ent.Event, error) {
-	if err := Validate(in); err != nil {
-		return nil, err
+	out, _, err := r.record(ctx, in, MaxBatch)
+	return out, err
+}
+
+// RecordBulk is Record for a bulk request of up to MaxBulk events, in one transaction.
+// It also says how many of the inputs were stored before (by this batch or an earlier
+// one) and answered with the stored event rather than a new one.
+func (r *Recorder) RecordBulk(ctx context.Context, in []*Input) (out []*ent.Event, duplicates int, err error) {
+	out, created, err := r.record(ctx, in, MaxBulk)
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, len(in) - created, nil
+}
+
+// record validates and writes a batch of at most most events, returning the events in
+// input order and how many of them it created.
+func (r *Recorder) record(ctx context.Context, in []*Input, most int) ([]*ent.Event, int, error) {
+	if err := validate(in, most); err != nil {
+		return nil, 0, err
 	}
 	record := r.recordEnt
 	if r.dialect == dialect.Postgres {
@@ -186,12 +213,12 @@ func (r *Recorder) Record(ctx context.Context, in []*Input) ([]*ent.Event, error
 		}
 	}
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if r.OnRecorded != nil && len(created) > 0 {
 		r.OnRecorded(ctx, created)
 	}
-	return out, nil
+	return out, len(created), nil
 }
 
 // recordEnt writes a batch through ent's builders; it serves SQLite (PostgreSQL has

@@ -110,13 +110,19 @@ func securityHeaders(next http.Handler) http.Handler {
 }
 
 // limitBody caps request bodies so that a huge upload cannot exhaust memory.
-func limitBody(max int64, next http.Handler) http.Handler {
+func limitBody(limit int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > max {
+		// Bulk ingestion takes larger bodies than the GraphQL API, and decodes them as
+		// they arrive.
+		most := limit
+		if r.URL.Path == bulkPath {
+			most = max(limit, bulkMaxBytes)
+		}
+		if r.ContentLength > most {
 			writeGraphQLError(w, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE", "request body is larger than the limit")
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, max)
+		r.Body = http.MaxBytesReader(w, r.Body, most)
 		next.ServeHTTP(w, r)
 	})
 }

@@ -256,6 +256,7 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	}
 	mux.Handle("GET /playground", s.adminOnly(playground(dist)))
 	mux.HandleFunc("GET /exports/{id}/download", s.download)
+	mux.Handle("POST "+bulkPath, s.timeout(http.HandlerFunc(s.bulk)))
 	mux.Handle("/", spa(dist))
 
 	c := cors.New(cors.Options{

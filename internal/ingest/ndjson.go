@@ -1,0 +1,190 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/provreport/provreport/ent/event"
+	"github.com/provreport/provreport/internal/usererr"
+)
+
+// ErrTooMany is returned (wrapped, with the limit) for a body with more events than
+// DecodeNDJSON may take.
+var ErrTooMany = errors.New("too many events in one request")
+
+// MaxLineErrors is the most line errors a refused NDJSON body is answered with.
+const MaxLineErrors = 100
+
+// LineError is what is wrong with one line of an NDJSON body: its 1-based number, the
+// field (RecordEventInput's name, with its path inside the event) and why.
+type LineError struct {
+	Line    int    `json:"line"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+// ndjsonEvent is one line as agents write it: RecordEventInput's field names and types.
+type ndjsonEvent struct {
+	Type         *string         `json:"type"`
+	DateStarted  *time.Time      `json:"dateStarted"`
+	DateFinished *time.Time      `json:"dateFinished"`
+	SyncProfile  *string         `json:"syncProfile"`
+	Username     *string         `json:"username"`
+	Processed    *int            `json:"processed"`
+	Added        *int            `json:"added"`
+	Updated      *int            `json:"updated"`
+	Deleted      *int            `json:"deleted"`
+	Disabled     *int            `json:"disabled"`
+	Errors       *int            `json:"errors"`
+	Details      *string         `json:"details"`
+	Problems     []ndjsonProblem `json:"problems"`
+	Service      *string         `json:"service"`
+	ExternalID   *string         `json:"externalID"`
+}
+
+type ndjsonProblem struct {
+	Line    *int    `json:"line"`
+	Field   *string `json:"field"`
+	Message *string `json:"message"`
+}
+
+// DecodeNDJSON reads events from r, one JSON object per line (blank lines are
+// skipped), as it arrives, checking each as recordEvents checks its input. It answers
+// the events when every line is good, else every bad line (at most MaxLineErrors) and
+// no events. More than maxLines events is ErrTooMany, a line longer than maxLine bytes
+// a *usererr.Error; an error reading r is returned as it is.
+func DecodeNDJSON(r io.Reader, maxLines, maxLine int) ([]*Input, []LineError, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
+	var (
+		out  []*Input
+		bad  []LineError
+		line int
+	)
+	for sc.Scan() {
+		line++
+		raw := bytes.TrimSpace(sc.Bytes())
+		if len(raw) == 0 {
+			continue
+		}
+		if len(out)+len(bad) >= maxLines {
+			return nil, nil, fmt.Errorf("%w: at most %d; send the rest in another request", ErrTooMany, maxLines)
+		}
+		in, lerr := decodeLine(raw)
+		if lerr != nil {
+			if len(bad) < MaxLineErrors {
+				lerr.Line = line
+				bad = append(bad, *lerr)
+			}
+			out = append(out, nil)
+			continue
+		}
+		out = append(out, in)
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, nil, usererr.BadInput("", "line %d is longer than %d bytes", line+1, maxLine)
+		}
+		return nil, nil, err
+	}
+	if len(bad) > 0 {
+		return nil, bad, nil
+	}
+	if len(out) == 0 {
+		return nil, []LineError{{Line: 1, Message: "the body holds no events: send one JSON object per line"}}, nil
+	}
+	return out, nil, nil
+}
+
+// decodeLine decodes and checks one line.
+func decodeLine(raw []byte) (*Input, *LineError) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var e ndjsonEvent
+	if err := dec.Decode(&e); err != nil {
+		return nil, jsonLineError(err)
+	}
+	if dec.More() {
+		return nil, &LineError{Message: "holds more than one JSON value; put each event on its own line"}
+	}
+	in, lerr := e.input()
+	if lerr != nil {
+		return nil, lerr
+	}
+	if err := Check(in); err != nil {
+		if ue, ok := usererr.As(err); ok {
+			return nil, &LineError{Field: ue.Field, Message: ue.Message}
+		}
+		return nil, &LineError{Message: err.Error()}
+	}
+	return in, nil
+}
+
+// input converts a decoded line, refusing a missing required field as GraphQL would.
+func (e *ndjsonEvent) input() (*Input, *LineError) {
+	switch {
+	case e.Type == nil:
+		return nil, &LineError{Field: "type", Message: "is required"}
+	case e.DateStarted == nil:
+		return nil, &LineError{Field: "dateStarted", Message: "is required"}
+	case e.DateFinished == nil:
+		return nil, &LineError{Field: "dateFinished", Message: "is required"}
+	}
+	in := &Input{
+		Type: event.Type(*e.Type), DateStarted: *e.DateStarted, DateFinished: *e.DateFinished,
+		SyncProfile: e.SyncProfile, Username: e.Username,
+		Processed: e.Processed, Added: e.Added, Updated: e.Updated, Deleted: e.Deleted, Disabled: e.Disabled, Errors: e.Errors,
+		Details: e.Details, Service: e.Service, ExternalID: e.ExternalID,
+	}
+	for i, p := range e.Problems {
+		if p.Line == nil || p.Field == nil || p.Message == nil {
+			return nil, &LineError{Field: fmt.Sprintf("problems[%d]", i), Message: "needs line, field and message"}
+		}
+		in.Problems = append(in.Problems, &ProblemInput{Line: *p.Line, Field: *p.Field, Message: *p.Message})
+	}
+	return in, nil
+}
+
+// jsonLineError says what encoding/json found wrong, naming the field where it can,
+// without echoing the line's content.
+func jsonLineError(err error) *LineError {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return &LineError{Field: typeErr.Field, Message: fmt.Sprintf("must be %s", jsonKind(typeErr.Type.String()))}
+	}
+	var timeErr *time.ParseError
+	if errors.As(err, &timeErr) {
+		return &LineError{Message: "a date is not an RFC 3339 time (e.g. 2026-03-05T08:30:00Z)"}
+	}
+	msg := err.Error()
+	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		return &LineError{Field: strings.Trim(f, `"`), Message: "is not a field of RecordEventInput"}
+	}
+	var syntax *json.SyntaxError
+	if errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return &LineError{Message: "is not a JSON object"}
+	}
+	return &LineError{Message: "is not a valid event"}
+}
+
+// jsonKind names a Go type the way a JSON writer thinks of it.
+func jsonKind(goType string) string {
+	switch {
+	case strings.Contains(goType, "int"):
+		return "an integer"
+	case strings.Contains(goType, "string"):
+		return "a string"
+	case strings.Contains(goType, "Time"):
+		return "an RFC 3339 time"
+	case strings.HasPrefix(goType, "[]"):
+		return "a list"
+	default:
+		return "an object"
+	}
+}
