@@ -279,7 +279,9 @@ func (r *Recorder) recordEnt(ctx context.Context, in []*Input) (out, created []*
 		builders = append(builders, b)
 	}
 	if len(builders) > 0 {
-		created, err = c.Event.CreateBulk(builders...).Save(ctx)
+		created, err = inChunks(builders, func(b []*ent.EventCreate) ([]*ent.Event, error) {
+			return c.Event.CreateBulk(b...).Save(ctx)
+		})
 		if err != nil {
 			return nil, nil, fmt.Errorf("record events: insert %d: %w", len(builders), err)
 		}
@@ -431,7 +433,9 @@ func ensureUsers(ctx context.Context, c *ent.Client, in []*Input, existing map[s
 		}
 	}
 	if len(missing) > 0 {
-		made, err := c.User.CreateBulk(missing...).Save(ctx)
+		made, err := inChunks(missing, func(b []*ent.UserCreate) ([]*ent.User, error) {
+			return c.User.CreateBulk(b...).Save(ctx)
+		})
 		if err != nil {
 			return nil, fmt.Errorf("record events: create %d users: %w", len(missing), err)
 		}
@@ -440,6 +444,23 @@ func ensureUsers(ctx context.Context, c *ent.Client, in []*Input, existing map[s
 		}
 	}
 	return ids, nil
+}
+
+// bulkChunk is how many rows one INSERT through ent's builders holds: SQLite takes at
+// most 32,766 bound values in a statement, and an event row binds 17.
+const bulkChunk = 1000
+
+// inChunks saves builders bulkChunk at a time, in order, returning every saved row.
+func inChunks[B, T any](builders []B, save func([]B) ([]T, error)) ([]T, error) {
+	out := make([]T, 0, len(builders))
+	for start := 0; start < len(builders); start += bulkChunk {
+		saved, err := save(builders[start:min(start+bulkChunk, len(builders))])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, saved...)
+	}
+	return out, nil
 }
 
 func isExisting(e *Input, existing map[string]*ent.Event) bool {
