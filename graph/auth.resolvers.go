@@ -14,7 +14,6 @@ import (
 	"github.com/provreport/provreport/ent/user"
 	"github.com/provreport/provreport/graph/model"
 	"github.com/provreport/provreport/internal/auth"
-	"github.com/provreport/provreport/internal/report"
 	"github.com/provreport/provreport/internal/tenant"
 	"github.com/provreport/provreport/internal/usererr"
 )
@@ -76,10 +75,6 @@ func (r *mutationResolver) SetUserRole(ctx context.Context, userID int, role use
 		return nil, usererr.NotFoundf("no user with ID %d", userID)
 	}
 	if err != nil {
-		return nil, err
-	}
-	// A user's role is part of what the report shows (User.role).
-	if err := report.Changed(ctx, r.Client, v.SchoolID); err != nil {
 		return nil, err
 	}
 	return u, nil

@@ -20,7 +20,7 @@ import (
 
 // cacheableFields are the Query fields whose answers depend on nothing but the school's
 // events, users and sync profiles (and the operation's variables), which is exactly what
-// report.Changed versions. Every type reachable from them (Event, User, SyncProfile,
+// the school's data version follows. Every type reachable from them (Event, User, SyncProfile,
 // School, Problem, summaries, connections) is such data too.
 var cacheableFields = map[string]bool{
 	"events":       true,
@@ -39,8 +39,8 @@ const maxCachedResponse = 512 << 10
 // several times its SQL (docs/BENCHMARKS.md); a hit costs one indexed read of the
 // school's data version instead.
 //
-// Correctness rests on report.Changed: every write of events, users or sync profiles
-// bumps the school's version (in the writing transaction or after it commits), and the
+// Correctness rests on the data version: the database's triggers bump it with every write
+// of the school's events, users or sync profiles, in the writing transaction, and the
 // version is read before the query runs, so a response is never older than the version
 // it is stored under. Replicas each keep their own cache and all read the version from
 // the shared database, so a write through one replica is seen by the next request on

@@ -24,7 +24,7 @@ func (School) Fields() []ent.Field {
 		field.String("name").NotEmpty(),
 		field.String("slug").NotEmpty().Unique().Immutable(),
 		field.String("timezone").Default("UTC").Comment("IANA time zone name, used for display, buckets and export dates"),
-		// Bumped by every write that changes what the report shows (report.Changed), so a
+		// Bumped by database triggers on every write of what the report shows, so a
 		// cached report response is never served after the data under it changed.
 		field.Int64("data_version").Default(0).Annotations(entgql.Skip()).
 			Comment("bumped whenever the school's events, users or sync profiles change"),

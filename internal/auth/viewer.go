@@ -35,7 +35,7 @@ type Viewer struct {
 	TokenID int
 	// Scopes are the token's scopes, or those the user's role grants.
 	Scopes []string
-	// DataVersion is the school's report data version (report.Changed) read with the
+	// DataVersion is the school's report data version read with the
 	// credentials, in the same statement; valid when DataVersionKnown. It saves the report
 	// cache a round trip per request.
 	DataVersion      int64

@@ -13,7 +13,6 @@ import (
 	"github.com/provreport/provreport/ent/school"
 	"github.com/provreport/provreport/ent/user"
 	"github.com/provreport/provreport/internal/auth"
-	"github.com/provreport/provreport/internal/report"
 	"github.com/provreport/provreport/internal/tenant"
 )
 
@@ -88,9 +87,6 @@ func userCmd(ctx context.Context, c *cli, args []string) error {
 		if err := db.Client.User.UpdateOne(existing).SetPasswordHash(hash).Exec(sctx); err != nil {
 			return fmt.Errorf("set password of %q: %w", *username, err)
 		}
-	}
-	if err := report.Changed(ctx, db.Client, s.ID); err != nil {
-		return err
 	}
 	fmt.Fprintf(c.stderr, "user %q of school %q is ready to sign in\n", *username, *slug)
 	return nil

@@ -18,7 +18,6 @@ import (
 	"github.com/provreport/provreport/ent/syncprofile"
 	"github.com/provreport/provreport/ent/user"
 	"github.com/provreport/provreport/internal/eventtype"
-	"github.com/provreport/provreport/internal/report"
 	"github.com/provreport/provreport/internal/usererr"
 )
 
@@ -69,19 +68,6 @@ type Recorder struct {
 
 	// dialect is the database's SQL dialect: PostgreSQL gets set-based statements.
 	dialect string
-}
-
-// changed bumps the school's report data version in the batch's transaction when the
-// batch created events (and so perhaps users and profiles): cached report answers from
-// before it are then never served again (report.Changed).
-func changed(ctx context.Context, c *ent.Client, created []*ent.Event) error {
-	if len(created) == 0 {
-		return nil
-	}
-	if err := report.Changed(ctx, c, created[0].SchoolID); err != nil {
-		return fmt.Errorf("record events: %w", err)
-	}
-	return nil
 }
 
 // NewRecorder returns a Recorder writing through client to a database of dialectName
@@ -317,8 +303,9 @@ func plan(in []*Input, existing map[string]*ent.Event) (out []*ent.Event, slots 
 	return out, slots, seen
 }
 
-// finish answers repeats in the batch with their first occurrence's event, bumps the
-// school's report data version when events were created, commits, and detaches every
+// finish answers repeats in the batch with their first occurrence's event, commits
+// (the database's triggers have bumped the school's report data version with the
+// inserts, see store's migrations), and detaches every
 // returned event from the finished transaction, so that loading its user or sync
 // profile afterwards uses the client again.
 func finish(ctx context.Context, tx *ent.Tx, in []*Input, out []*ent.Event, seen map[string]int, created []*ent.Event, existing map[string]*ent.Event) error {
@@ -326,9 +313,6 @@ func finish(ctx context.Context, tx *ent.Tx, in []*Input, out []*ent.Event, seen
 		if out[i] == nil && e.ExternalID != nil {
 			out[i] = out[seen[*e.ExternalID]]
 		}
-	}
-	if err := changed(ctx, tx.Client(), created); err != nil {
-		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("record events: commit: %w", err)

@@ -10,7 +10,6 @@ import (
 	"entgo.io/ent/dialect"
 	"github.com/riverqueue/river"
 
-	"github.com/provreport/provreport/internal/report"
 	"github.com/provreport/provreport/internal/store"
 )
 
@@ -35,12 +34,6 @@ func Purge(ctx context.Context, db *store.DB, cutoff time.Time) (int64, error) {
 		}
 		n, _ := res.RowsAffected()
 		total += n
-		if n > 0 {
-			// Deleted events leave the report of every school they belonged to.
-			if err := report.ChangedAll(ctx, db.Client); err != nil {
-				return total, fmt.Errorf("retention: %w", err)
-			}
-		}
 		if n < batch {
 			return total, nil
 		}
