@@ -122,12 +122,16 @@ func TestDataVersionFollowsEveryWriter(t *testing.T) {
 			{"SQL: insert a user", func() {
 				sql(`INSERT INTO users (school_id, create_time, username, display_name, email, role) VALUES (?, ?, 'raw-user', '', '', 'NONE')`, b.school.ID, base)
 			}},
-			{"SQL: update users", func() { sql(`UPDATE users SET email = 'x@example.org' WHERE username = 'raw-user' AND school_id = ?`, b.school.ID) }},
+			{"SQL: update users", func() {
+				sql(`UPDATE users SET email = 'x@example.org' WHERE username = 'raw-user' AND school_id = ?`, b.school.ID)
+			}},
 			{"SQL: delete a user", func() { sql(`DELETE FROM users WHERE username = 'raw-user' AND school_id = ?`, b.school.ID) }},
 			{"SQL: insert a sync profile", func() {
 				sql(`INSERT INTO sync_profiles (school_id, create_time, name, kind) VALUES (?, ?, 'raw profile', 'SCRIPT')`, b.school.ID, base)
 			}},
-			{"SQL: update sync profiles", func() { sql(`UPDATE sync_profiles SET kind = 'LDAP' WHERE name = 'raw profile' AND school_id = ?`, b.school.ID) }},
+			{"SQL: update sync profiles", func() {
+				sql(`UPDATE sync_profiles SET kind = 'LDAP' WHERE name = 'raw profile' AND school_id = ?`, b.school.ID)
+			}},
 			{"SQL: delete a sync profile", func() { sql(`DELETE FROM sync_profiles WHERE name = 'raw profile' AND school_id = ?`, b.school.ID) }},
 		}
 		for _, w := range writers {
