@@ -28,7 +28,7 @@ func main() {
 // sequential resolves the fields of every non-root object on the goroutine that
 // marshals it. gqlgen otherwise starts a goroutine for each field that is a resolver or
 // a method taking a context: for a page of 50 events that is ~150 goroutines, whose
-// starts and stack growth cost more than the page's SQL (docs/BENCHMARKS.md, issue 7).
+// starts and stack growth cost more than the page's SQL (docs/BENCHMARKS.md).
 // The fields of these objects read data already loaded (entgql eager-loads the edges a
 // query selects), so running them concurrently gained nothing. Query and Subscription
 // keep gqlgen's behaviour: independent top-level fields still run side by side.

@@ -1,5 +1,5 @@
 // Package bench generates a district-sized provisioning dataset and measures the report
-// against it: the queries of issue 7 through the real GraphQL endpoint and as the
+// against it: the report's benchmark queries (Q1–Q5) through the real GraphQL endpoint and as the
 // equivalent raw SQL, the CSV export against COPY, and ingestion against COPY. The
 // benchmarks live in this package's tests and run with `make bench` (small) or
 // `make bench-report` (the documented sizes); docs/BENCHMARKS.md has the figures.
@@ -17,7 +17,7 @@ import (
 )
 
 // Config is the shape of a generated dataset. The zero value of a field means its
-// default (see Defaults), which is issue 7's shape: 200 schools, about 1,000 sync
+// default (see Defaults), a district's shape: 200 schools, about 1,000 sync
 // profiles and 200,000 users over 365 days.
 type Config struct {
 	// Events is how many events to generate across all schools.

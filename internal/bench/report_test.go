@@ -39,7 +39,7 @@ WHERE e.school_id = ? AND %s ORDER BY e.date_finished DESC, e.id DESC LIMIT 51`
 // q2Types are Q2's three event types: the failures and syncs an admin looks for.
 var q2Types = []string{eventtype.AccountSynchronization, eventtype.UserCSVFailed, eventtype.AuthenticationFailed}
 
-// query is one of issue 7's queries: a GraphQL operation and the equivalent raw SQL,
+// query is one of the report's benchmark queries: a GraphQL operation and the equivalent raw SQL,
 // each built for a random school.
 type query struct {
 	name string

@@ -3,7 +3,7 @@
 // (a few failing with row-level problems), nightly provisioning scripts and thousands of
 // logins, some of them failed. The randomness is seeded, so the same options give the
 // same history; on top of it, the last week always holds a fixed set of events (see
-// recentWeek), so that whatever the date, the zone or the seed a newcomer finds every
+// recentWeek), so that whatever the date, the zone or the random seed a newcomer finds every
 // event type, failed uploads with their problems and first logins in the default view.
 package demo
 

@@ -20,7 +20,7 @@ const (
 	AuthenticationFailed         = "AUTHENTICATION_FAILED"
 )
 
-// all keeps the seed's order, which is also the order the dashboard lists them in.
+// all keeps the product description's order, which is also the order the dashboard lists them in.
 var all = []struct{ value, name, description string }{
 	{AccountProvisioning, "Account Provisioning", "Provisioning Scripts started running."},
 	{AccountSynchronization, "Account Synchronization", "An LDAP Sync Profile has been synced."},
@@ -36,7 +36,7 @@ var all = []struct{ value, name, description string }{
 	{AuthenticationFailed, "Authentication Failed", "A login failed: bad username and/or password."},
 }
 
-// Values returns every event type in the seed's order.
+// Values returns every event type in the product description's order.
 func Values() []string {
 	out := make([]string, len(all))
 	for i, t := range all {

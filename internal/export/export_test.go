@@ -66,7 +66,7 @@ func createAdmin(t *testing.T, db *store.DB, schoolID int, username, email, pass
 		SetRole(user.RoleADMIN).SetPasswordHash(h).Exec(ctx))
 }
 
-// TestExportEndToEnd walks the seed's "Download Provisioning Report" flow: request,
+// TestExportEndToEnd walks the product description's "Download Provisioning Report" flow: request,
 // email from a real SMTP server, the link, the download, and every row compared with
 // what the events query returns for the same filter.
 func TestExportEndToEnd(t *testing.T) {

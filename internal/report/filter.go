@@ -30,7 +30,7 @@ type Filter struct {
 	SyncProfileID *int `json:"syncProfileID,omitempty"`
 	// Types keeps events of these types; empty keeps every type.
 	Types []event.Type `json:"types,omitempty"`
-	// ActiveOnly hides idle events; nil means true, as the seed's checkbox defaults.
+	// ActiveOnly hides idle events; nil means true, as the product description's checkbox defaults.
 	ActiveOnly *bool `json:"activeOnly,omitempty"`
 }
 
