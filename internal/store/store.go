@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -39,6 +40,9 @@ type DB struct {
 	Pool *pgxpool.Pool
 	// URL is the database URL the DB was opened with.
 	URL string
+
+	// fullAt is when a write last failed for lack of space (Unix nanoseconds), or 0.
+	fullAt atomic.Int64
 }
 
 // ErrBadURL is returned for a database URL that is neither sqlite: nor postgres://.
