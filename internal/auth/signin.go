@@ -54,15 +54,16 @@ func errBadCredentials() error {
 // client's address, for throttling.
 func (s *Sessions) SignIn(ctx context.Context, schoolSlug, username, password, addr string) (*ent.User, error) {
 	schoolSlug, username = strings.TrimSpace(strings.ToLower(schoolSlug)), strings.TrimSpace(username)
-	pair, userKey, addrKey := throttleKeys(schoolSlug, strings.ToLower(username), addr)
-	if until, locked, err := s.throttle.locked(ctx, pair, addrKey); err != nil {
+	res, until, err := s.throttle.reserve(ctx, throttleKeys(schoolSlug, strings.ToLower(username), addr))
+	if err != nil {
 		return nil, err
-	} else if locked {
+	}
+	if res == nil {
 		return nil, &usererr.Error{Code: usererr.TooManyRequests,
 			Message: fmt.Sprintf("too many failed sign-ins; try again after %s", until.UTC().Format(time.RFC3339))}
 	}
-	if d := s.throttle.delay(ctx, pair, userKey); d > 0 {
-		s.throttle.sleep(ctx, d)
+	if res.delay > 0 {
+		s.throttle.sleep(ctx, res.delay)
 	}
 
 	sys := tenant.System(ctx)
@@ -80,12 +81,10 @@ func (s *Sessions) SignIn(ctx context.Context, schoolSlug, username, password, a
 	}
 	ok, _ := CheckPassword(hash, password)
 	if !ok || u == nil || u.Role == user.RoleNONE || u.PasswordHash == "" {
-		if err := s.throttle.fail(ctx, map[string]int{pair: lockPair, userKey: 0, addrKey: lockAddress}); err != nil {
-			return nil, err
-		}
+		// The attempt was counted as a failure when it was reserved.
 		return nil, errBadCredentials()
 	}
-	s.throttle.succeed(ctx, pair)
+	s.throttle.succeed(ctx, res)
 	// A new token on sign-in defeats session fixation.
 	if err := s.Manager.RenewToken(ctx); err != nil {
 		return nil, fmt.Errorf("sign in: renew session: %w", err)

@@ -55,6 +55,11 @@ func serve(ctx context.Context, c *cli, args []string) error {
 		*publicURL = "http://" + *addr
 	}
 	tuneGC()
+	unlock, err := store.LockServer(*dbURL)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = unlock() }()
 	db, err := openMigrated(ctx, *dbURL)
 	if err != nil {
 		return err

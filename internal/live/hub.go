@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/internal/report"
@@ -136,4 +137,36 @@ func (h *hub) stats(st *Stats) {
 	st.Delivered = h.delivered.Load()
 	st.Dropped = h.dropped.Load()
 	st.Open = h.open.Load()
+}
+
+// deliverPaced hands events to the matching subscriptions like deliver, but waits up to
+// patience for a full buffer to make room before ending a subscription with
+// ErrSlowSubscriber. A catch-up after a reconnect delivers in one burst what arrived
+// over the whole outage, often more than a buffer holds; a subscriber reading at its
+// usual pace keeps up with that when given a moment, and must not lose its feed for it.
+// Only the listener goroutine waits here, never ingestion.
+func (h *hub) deliverPaced(ctx context.Context, events []*ent.Event, patience time.Duration) {
+	h.mu.RLock()
+	subs := map[int][]*Subscription{}
+	for _, e := range events {
+		if _, ok := subs[e.SchoolID]; !ok {
+			for s := range h.bySchool[e.SchoolID] {
+				subs[e.SchoolID] = append(subs[e.SchoolID], s)
+			}
+		}
+	}
+	h.mu.RUnlock()
+	for _, e := range events {
+		for _, s := range subs[e.SchoolID] {
+			if !s.filter.Matches(e) {
+				continue
+			}
+			if s.sendWait(ctx, e, patience) {
+				h.delivered.Add(1)
+			} else if s.finish(ErrSlowSubscriber) {
+				h.dropped.Add(1)
+				h.remove(s)
+			}
+		}
+	}
 }

@@ -27,6 +27,10 @@ const listenerApp = "provreport-live"
 // catchUpPage is how many events one catch-up query reads.
 const catchUpPage = 1000
 
+// catchUpPatience is how long a catch-up waits for a subscriber's full buffer to make
+// room before ending that subscription as too slow.
+const catchUpPatience = 5 * time.Second
+
 // postgres is the broker of replicas sharing a PostgreSQL database. Publish sends a
 // NOTIFY naming the events; each replica listens on one dedicated connection, loads each
 // notified batch once and fans it out to its own subscribers.
@@ -114,11 +118,25 @@ func (p *postgres) Publish(ctx context.Context, events []*ent.Event) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	for _, payload := range encodePayloads(events) {
+		// The events are committed: a notification lost now is an event no replica
+		// delivers until its listener next reconnects. Right after a database restart
+		// the pool can still hold a dead connection, which fails the first try and is
+		// dropped, so a failed NOTIFY is tried again on another connection (a
+		// duplicate is harmless: replicas deliver each event ID once).
 		var err error
-		if p.db.Pool != nil {
-			_, err = p.db.Pool.Exec(ctx, "SELECT pg_notify($1, $2)", p.channel, payload)
-		} else {
-			_, err = p.db.SQL.ExecContext(ctx, "SELECT pg_notify($1, $2)", p.channel, payload)
+		for attempt, wait := 0, 50*time.Millisecond; ; attempt, wait = attempt+1, wait*2 {
+			if p.db.Pool != nil {
+				_, err = p.db.Pool.Exec(ctx, "SELECT pg_notify($1, $2)", p.channel, payload)
+			} else {
+				_, err = p.db.SQL.ExecContext(ctx, "SELECT pg_notify($1, $2)", p.channel, payload)
+			}
+			if err == nil || attempt == 5 || ctx.Err() != nil {
+				break
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(wait):
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("live: notify %d events: %w", len(events), err)
@@ -337,7 +355,7 @@ func (p *postgres) catchUp(ctx context.Context, mark time.Time) (int, error) {
 			p.hub.endAll(ErrMissedEvents, false)
 			return delivered, nil
 		}
-		p.hub.deliver(fresh)
+		p.hub.deliverPaced(ctx, fresh, catchUpPatience)
 		now := time.Now()
 		for _, e := range fresh {
 			p.seen.add(e.ID, now)

@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/internal/report"
@@ -88,4 +89,28 @@ func (s *Subscription) watch(ctx context.Context) {
 	s.mu.Lock()
 	s.stopCtx = stop
 	s.mu.Unlock()
+}
+
+// sendWait is send, but waits up to patience (or until ctx is done) for room in a full
+// buffer. It holds the subscription's lock while it waits, so the subscription cannot
+// end (and C close) under it; ending it waits at most patience.
+func (s *Subscription) sendWait(ctx context.Context, e *ent.Event, patience time.Duration) bool {
+	if s.send(e) {
+		return true
+	}
+	timer := time.NewTimer(patience)
+	defer timer.Stop()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done {
+		return true
+	}
+	select {
+	case s.ch <- e:
+		return true
+	case <-timer.C:
+		return false
+	case <-ctx.Done():
+		return false
+	}
 }

@@ -197,6 +197,7 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 		return nil, err
 	}
 	s.Recorder.OnRecorded = func(ctx context.Context, created []*ent.Event) {
+		db.NoteWrite(nil)
 		if err := s.Broker.Publish(context.WithoutCancel(ctx), created); err != nil {
 			logger.WarnContext(ctx, "publish recorded events", "request_id", requestid.FromContext(ctx), "err", err)
 		}
@@ -234,7 +235,7 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 		gql.Use(s.ReportCache)
 		s.metrics.ReportCache(s.ReportCache.Stats)
 	}
-	gql.SetErrorPresenter(graph.ErrorPresenter(logger))
+	gql.SetErrorPresenter(s.presentStorageFull(graph.ErrorPresenter(logger)))
 	gql.SetRecoverFunc(graph.Recover(logger))
 
 	dist, err := fs.Sub(frontend.Dist, "dist")
@@ -326,6 +327,10 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	if n, err := s.db.Pending(ctx); err != nil || n > 0 {
 		http.Error(w, "migrations pending", http.StatusServiceUnavailable)
+		return
+	}
+	if s.db.StorageFull() {
+		http.Error(w, "database full: writes are failing for lack of space", http.StatusServiceUnavailable)
 		return
 	}
 	if !s.started.Load() {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -39,6 +40,9 @@ type DB struct {
 	Pool *pgxpool.Pool
 	// URL is the database URL the DB was opened with.
 	URL string
+
+	// fullAt is when a write last failed for lack of space (Unix nanoseconds), or 0.
+	fullAt atomic.Int64
 }
 
 // ErrBadURL is returned for a database URL that is neither sqlite: nor postgres://.
@@ -59,15 +63,32 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	}
 }
 
-func openSQLite(url string) (*DB, error) {
+// sqlitePath is the file a sqlite: URL names.
+func sqlitePath(url string) (string, error) {
 	path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "//")
 	if path == "" {
-		return nil, fmt.Errorf("open %q: no file path: %w", url, ErrBadURL)
+		return "", fmt.Errorf("open %q: no file path: %w", url, ErrBadURL)
 	}
+	return path, nil
+}
+
+// mkdirFor creates the folder of a database file.
+func mkdirFor(path string) error {
 	if dir := filepath.Dir(path); dir != "." {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("create database folder: %w", err)
+			return fmt.Errorf("create database folder: %w", err)
 		}
+	}
+	return nil
+}
+
+func openSQLite(url string) (*DB, error) {
+	path, err := sqlitePath(url)
+	if err != nil {
+		return nil, err
+	}
+	if err := mkdirFor(path); err != nil {
+		return nil, err
 	}
 	// WAL lets readers work while a writer commits; busy_timeout makes concurrent
 	// writers wait instead of failing; _txlock=immediate takes the write lock at BEGIN

@@ -20,6 +20,9 @@ const (
 	Forbidden       Code = "FORBIDDEN"
 	Gone            Code = "GONE"
 	TooManyRequests Code = "TOO_MANY_REQUESTS"
+	// ServiceUnavailable says the server cannot do the request now through no fault of
+	// the caller (its database is out of space, say); the same request may succeed later.
+	ServiceUnavailable Code = "SERVICE_UNAVAILABLE"
 )
 
 // Error is an error whose message may be shown to the caller.
