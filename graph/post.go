@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -55,7 +56,9 @@ func (POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecuto
 	start := graphql.Now()
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		writeResponse(w, exec.DispatchError(ctx, gqlerror.List{gqlerror.Errorf("could not read request body: %+v", err)}))
+		status, gqlErr := RequestBodyError(err)
+		w.WriteHeader(status)
+		writeResponse(w, exec.DispatchError(ctx, gqlerror.List{gqlErr}))
 		return
 	}
 	if bytes.Contains(body, []byte("recordEvents")) {
@@ -68,9 +71,9 @@ func (POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecuto
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(params); err != nil {
-		w.WriteHeader(http.StatusBadRequest)
-		writeResponse(w, exec.DispatchError(ctx, gqlerror.List{gqlerror.Errorf(
-			"json request body could not be decoded: %+v body:%s", err, body)}))
+		status, gqlErr := RequestBodyError(err)
+		w.WriteHeader(status)
+		writeResponse(w, exec.DispatchError(ctx, gqlerror.List{gqlErr}))
 		return
 	}
 	params.Headers = r.Header
@@ -93,6 +96,62 @@ func (POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecuto
 }
 
 const graphqlResponseJSON = "application/graphql-response+json"
+
+// CodeBadRequest is the extensions.code of a request that is not a GraphQL request at
+// all: a body that is not JSON, a batch, a member of the wrong JSON type.
+const CodeBadRequest = "BAD_REQUEST"
+
+// RequestBodyError is the HTTP status and the client error for a request body that
+// could not be read or decoded as one GraphQL request. The message says what is wrong
+// in the request's shape and never quotes the body: it may hold a password or a token,
+// and the error carries a code, so the error presenter does not log it.
+func RequestBodyError(err error) (int, *gqlerror.Error) {
+	var (
+		tooLarge *http.MaxBytesError
+		syntax   *json.SyntaxError
+		typ      *json.UnmarshalTypeError
+	)
+	status, code := http.StatusBadRequest, CodeBadRequest
+	var msg string
+	switch {
+	case errors.As(err, &tooLarge):
+		status, code = http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE"
+		msg = "request body is larger than the limit"
+	case errors.Is(err, io.EOF):
+		msg = "the request body is empty: send a JSON object with a query"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		msg = "the request body is not valid JSON: it ends before the JSON value does"
+	case errors.As(err, &syntax):
+		msg = fmt.Sprintf("the request body is not valid JSON (at byte %d)", syntax.Offset)
+	case errors.As(err, &typ) && typ.Field == "" && typ.Value == "array":
+		msg = "batched requests (a JSON array of operations) are not supported: send one operation per request"
+	case errors.As(err, &typ) && typ.Field == "":
+		msg = "the request body must be a JSON object with a query"
+	case errors.As(err, &typ):
+		// Value is "number 12345" for some numbers: name the JSON type alone.
+		got, _, _ := strings.Cut(typ.Value, " ")
+		msg = fmt.Sprintf("%s in the request body must be %s, not %s", typ.Field, jsonKind(typ.Type.Kind()), got)
+	default:
+		msg = "the request body could not be read as a GraphQL request"
+	}
+	return status, &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": code}}
+}
+
+// jsonKind names the JSON type a Go kind decodes from.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "a string"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Bool:
+		return "a boolean"
+	default:
+		return "a number"
+	}
+}
 
 // responseContentType is the media type of the answer: application/json unless the
 // request's Accept header prefers application/graphql-response+json, as gqlgen decides.

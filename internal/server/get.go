@@ -1,0 +1,48 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/provreport/provreport/graph"
+)
+
+// getQuery is gqlgen's GET transport, answering as GraphQL over HTTP asks where gqlgen
+// answers otherwise: variables or extensions that are not a JSON object are a client's
+// BAD_REQUEST (gqlgen gives no code), and a mutation or subscription is refused with 405
+// and Allow: POST (gqlgen answers 406).
+type getQuery struct{ transport.GET }
+
+// Do implements graphql.Transport.
+func (t getQuery) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	q := r.URL.Query()
+	for _, name := range []string{"variables", "extensions"} {
+		v := q.Get(name)
+		if v == "" {
+			continue
+		}
+		var m map[string]any
+		dec := json.NewDecoder(strings.NewReader(v))
+		dec.UseNumber()
+		if err := dec.Decode(&m); err != nil {
+			writeGraphQLError(w, http.StatusBadRequest, graph.CodeBadRequest,
+				name+" in the query string must be a JSON object")
+			return
+		}
+	}
+	if doc, err := parser.ParseQuery(&ast.Source{Input: q.Get("query")}); err == nil {
+		if op := doc.Operations.ForName(q.Get("operationName")); op != nil && op.Operation != ast.Query {
+			w.Header().Set("Allow", http.MethodPost)
+			writeGraphQLError(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED",
+				"only queries run over GET: send this "+string(op.Operation)+" as a POST")
+			return
+		}
+	}
+	t.GET.Do(w, r, exec)
+}
