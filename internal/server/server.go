@@ -209,7 +209,7 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 		ExportService: s.Exports, Broker: s.Broker}
 	gql := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: s.resolver, Complexity: graph.Complexity()}))
 	gql.AddTransport(transport.Options{})
-	gql.AddTransport(transport.GET{})
+	gql.AddTransport(getQuery{})
 	gql.AddTransport(transport.Websocket{
 		// coder/websocket accepts only same-origin upgrades unless the origin is listed,
 		// so a cross-site page cannot ride a user's session cookie over a websocket.
@@ -259,25 +259,35 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	mux.HandleFunc("GET /exports/{id}/download", s.download)
 	mux.Handle("/", spa(dist))
 
-	c := cors.New(cors.Options{
-		AllowedOrigins:   cfg.CORSOrigins,
-		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowedHeaders:   []string{"Authorization", "Content-Type", "X-Requested-With"},
-		AllowCredentials: len(cfg.CORSOrigins) > 0,
-		MaxAge:           600,
-	})
 	var h http.Handler = mux
 	h = csrf(h)
 	h = s.authenticate(h)
 	h = s.Sessions.LoadAndSave(h)
 	h = limitBody(cfg.MaxBodyBytes, h)
-	h = c.Handler(h)
+	if len(cfg.CORSOrigins) > 0 {
+		// Without listed origins there is no CORS at all: rs/cors given no origins would
+		// allow every origin ("*").
+		h = cors.New(cors.Options{
+			AllowedOrigins:   cfg.CORSOrigins,
+			AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+			AllowedHeaders:   corsHeaders,
+			AllowCredentials: true,
+			MaxAge:           600,
+		}).Handler(h)
+	}
 	h = securityHeaders(h)
 	h = accessLog(logger, h)
 	h = requestid.Middleware(h)
 	s.handler = h
 	return s, nil
 }
+
+// corsHeaders are the request headers a listed origin may send: ours, and those browsers'
+// GraphQL clients add (W3C trace context, Apollo Client's client awareness and CSRF
+// headers).
+var corsHeaders = []string{"Authorization", "Content-Type", "X-Requested-With",
+	"traceparent", "tracestate", "apollographql-client-name", "apollographql-client-version",
+	"Apollo-Require-Preflight", "X-Apollo-Operation-Name"}
 
 // Handler returns the composed HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
