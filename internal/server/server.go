@@ -77,8 +77,11 @@ type Config struct {
 	// Live tunes live delivery.
 	Live live.Options
 	// MetricsAddr, when set, serves /metrics, /healthz and /readyz on their own address
-	// (kept off the public port); otherwise they are served on Addr.
+	// (kept off the public port); otherwise they are served on Addr, /metrics only when
+	// MetricsToken is set.
 	MetricsAddr string
+	// MetricsToken, when set, is the bearer token /metrics asks for, wherever it is served.
+	MetricsToken string
 	// RetentionDays deletes events older than this many days; zero keeps the default
 	// (365), negative keeps events forever.
 	RetentionDays int
@@ -203,6 +206,11 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	}
 	s.wsCtx, s.wsCancel = context.WithCancel(context.Background())
 	s.metrics = metrics.New(db.SQL, s.Broker.Stats)
+	known, err := knownOperations(frontend.Operations)
+	if err != nil {
+		return nil, err
+	}
+	s.metrics.KnowOperations(known)
 	s.Exports.OnBuilt = s.metrics.ExportBuilt
 
 	s.resolver = &graph.Resolver{Client: db.Client, Dialect: db.Dialect, Recorder: s.Recorder, Sessions: s.Sessions,
@@ -248,12 +256,14 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	ops := http.NewServeMux()
 	ops.HandleFunc("GET /healthz", s.healthz)
 	ops.HandleFunc("GET /readyz", s.readyz)
-	ops.Handle("GET /metrics", s.metrics.Handler())
+	ops.Handle("GET /metrics", s.metrics.Handler(cfg.MetricsToken))
 	s.ops = ops
 	if cfg.MetricsAddr == "" {
 		mux.Handle("GET /healthz", ops)
 		mux.Handle("GET /readyz", ops)
-		mux.Handle("GET /metrics", ops)
+		if cfg.MetricsToken == "" {
+			logger.Info("/metrics is not served: set PROVREPORT_METRICS_TOKEN to serve it on the main address, or PROVREPORT_METRICS_ADDR to serve it on its own")
+		}
 	}
 	mux.Handle("GET /playground", s.adminOnly(playground(dist)))
 	mux.HandleFunc("GET /exports/{id}/download", s.download)
@@ -274,6 +284,14 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 			AllowCredentials: true,
 			MaxAge:           600,
 		}).Handler(h)
+	}
+	if cfg.MetricsAddr == "" && cfg.MetricsToken != "" {
+		// /metrics answers to its own bearer token, ahead of the API's authentication
+		// (which would read it as an unknown API token).
+		root := http.NewServeMux()
+		root.Handle("/", h)
+		root.Handle("GET /metrics", ops)
+		h = root
 	}
 	h = securityHeaders(h)
 	h = accessLog(logger, h)
