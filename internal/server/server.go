@@ -293,6 +293,9 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 		root.Handle("GET /metrics", ops)
 		h = root
 	}
+	if h, err = compress(h); err != nil {
+		return nil, err
+	}
 	h = securityHeaders(h)
 	h = accessLog(logger, h)
 	h = requestid.Middleware(h)
