@@ -115,3 +115,29 @@ func TestMalformedRequestsStayOutOfTheLog(t *testing.T) {
 	require.NotContains(t, out, marker, "the log quotes a request")
 	require.NotContains(t, out, `"level":"ERROR"`, "a client's malformed request is no server error")
 }
+
+// TestGraphQLOverHTTPStatuses: a body of a type the API does not read answers 415 and a
+// mutation over GET 405 with Allow: POST, as GraphQL over HTTP asks; neither runs.
+func TestGraphQLOverHTTPStatuses(t *testing.T) {
+	t.Parallel()
+	srv := apitest.New(t, testdb.Open(t, "sqlite"))
+	sc := srv.CreateSchool(t, "http", "UTC")
+	tok := srv.Token(t, sc.ID, auth.ScopeReportsRead)
+	c := newClient(t, srv.URL)
+	c.header.Set("Authorization", "Bearer "+tok)
+	for _, ct := range []string{"text/plain", "application/graphql", "application/xml", "application/x-www-form-urlencoded", ""} {
+		r := c.post(ct, `{"query":"{ __typename }"}`)
+		require.Equal(t, http.StatusUnsupportedMediaType, r.Status, ct)
+		require.Equal(t, "UNSUPPORTED_MEDIA_TYPE", r.code(), ct)
+	}
+	require.Empty(t, c.post("application/json; charset=utf-8", `{"query":"{ __typename }"}`).Errors)
+
+	for _, q := range []string{`mutation { signOut }`, `subscription { eventRecorded { id } }`} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/graphql?query="+url.QueryEscape(q), nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		r := c.do(req)
+		require.Equal(t, http.StatusMethodNotAllowed, r.Status, q)
+		require.Equal(t, "POST", r.Header.Get("Allow"), q)
+		require.Equal(t, "METHOD_NOT_ALLOWED", r.code(), q)
+	}
+}

@@ -252,7 +252,7 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", s.timeout(gql))
+	mux.Handle("/graphql", s.timeout(jsonBodies(gql)))
 	ops := http.NewServeMux()
 	ops.HandleFunc("GET /healthz", s.healthz)
 	ops.HandleFunc("GET /readyz", s.readyz)
