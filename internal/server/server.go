@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -243,6 +244,15 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 		gql.Use(s.ReportCache)
 		s.metrics.ReportCache(s.ReportCache.Stats)
 	}
+	gql.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		oc := graphql.GetOperationContext(ctx)
+		name := oc.OperationName
+		if name == "" && oc.Operation != nil {
+			name = oc.Operation.Name
+		}
+		noteOperation(ctx, name)
+		return next(ctx)
+	})
 	gql.SetErrorPresenter(graph.ErrorPresenter(logger))
 	gql.SetRecoverFunc(graph.Recover(logger))
 
@@ -335,10 +345,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		} else if v != nil {
 			r = r.WithContext(auth.WithViewer(r.Context(), v))
 		}
-		if v, ok := auth.FromContext(r.Context()); ok {
-			noteSchool(r, v.SchoolID)
-		}
 		r = r.WithContext(auth.WithClientAddr(r.Context(), r, s.cfg.TrustedProxies))
+		v, _ := auth.FromContext(r.Context())
+		noteCaller(r, v, auth.ClientAddr(r.Context()))
 		next.ServeHTTP(w, r)
 	})
 }
