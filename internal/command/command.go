@@ -41,6 +41,7 @@ var commands = []cmd{
 	{"school", "school create --slug SLUG --name NAME [--timezone TZ]   create a school", schoolCmd},
 	{"user", "user create --school SLUG --username U --email E --role ADMIN|VIEWER   add a dashboard user\n  provreport user set-password --school SLUG --username U                   (password: PROVREPORT_PASSWORD or prompt)", userCmd},
 	{"token", "token create --school SLUG --name NAME [--scope S,S]   create an API token; prints it alone", tokenCmd},
+	{"schema", "schema                                                  print the GraphQL schema as clients see it", schemaCmd},
 }
 
 // Run runs the command line and returns the process exit code.

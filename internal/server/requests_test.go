@@ -141,3 +141,30 @@ func TestGraphQLOverHTTPStatuses(t *testing.T) {
 		require.Equal(t, "METHOD_NOT_ALLOWED", r.code(), q)
 	}
 }
+
+// TestIntrospectionShowsThePublishedSchema: introspection through the real handler lists
+// none of the code generator's directives, and gives the custom scalars' specifications.
+func TestIntrospectionShowsThePublishedSchema(t *testing.T) {
+	t.Parallel()
+	srv := apitest.New(t, testdb.Open(t, "sqlite"))
+	sc := srv.CreateSchool(t, "intro", "UTC")
+	tok := srv.Token(t, sc.ID, auth.ScopeReportsRead)
+	var out struct {
+		Schema struct {
+			Directives []struct{ Name string }
+		} `json:"__schema"`
+		Time, Cursor struct{ SpecifiedByURL *string }
+	}
+	srv.Do(t, tok, `{ __schema { directives { name } } time: __type(name: "Time") { specifiedByURL } cursor: __type(name: "Cursor") { specifiedByURL } }`, nil).OK(t).Decode(t, &out)
+	var names []string
+	for _, d := range out.Schema.Directives {
+		names = append(names, d.Name)
+	}
+	require.Contains(t, names, "deprecated")
+	require.NotContains(t, names, "goModel")
+	require.NotContains(t, names, "goField")
+	require.NotNil(t, out.Time.SpecifiedByURL)
+	require.Equal(t, "https://scalars.graphql.org/andimarek/date-time", *out.Time.SpecifiedByURL)
+	require.NotNil(t, out.Cursor.SpecifiedByURL)
+	require.Equal(t, "https://relay.dev/graphql/connections.htm#sec-Cursor", *out.Cursor.SpecifiedByURL)
+}

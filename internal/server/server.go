@@ -216,7 +216,7 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 
 	s.resolver = &graph.Resolver{Client: db.Client, Dialect: db.Dialect, Recorder: s.Recorder, Sessions: s.Sessions,
 		ExportService: s.Exports, Broker: s.Broker}
-	gql := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: s.resolver, Complexity: graph.Complexity()}))
+	gql := handler.New(graph.NewExecutableSchema(graph.Config{Schema: graph.PublishedSchema(), Resolvers: s.resolver, Complexity: graph.Complexity()}))
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(getQuery{})
 	gql.AddTransport(transport.Websocket{
