@@ -81,6 +81,8 @@ type Config struct {
 	// (kept off the public port); otherwise they are served on Addr, /metrics only when
 	// MetricsToken is set.
 	MetricsAddr string
+	// RateLimit is each caller's budget of API requests; zero sets none.
+	RateLimit RateLimit
 	// MetricsToken, when set, is the bearer token /metrics asks for, wherever it is served.
 	MetricsToken string
 	// RetentionDays deletes events older than this many days; zero keeps the default
@@ -281,6 +283,7 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 
 	var h http.Handler = mux
 	h = csrf(h)
+	h = newLimiter(cfg.RateLimit).rateLimit(h)
 	h = s.authenticate(h)
 	h = s.Sessions.LoadAndSave(h)
 	h = limitBody(cfg.MaxBodyBytes, h)
