@@ -39,13 +39,14 @@ test-go: ## Run the Go tests only.
 	$(GO) test ./... -count=1 -timeout 20m
 
 .PHONY: generate
-generate: deps ## Regenerate ent, gqlgen and the frontend's GraphQL types.
+generate: deps ## Regenerate ent, gqlgen, the frontend's GraphQL types and docs/schema.graphql.
 	cd ent && $(GO) generate .
 	npm run codegen
+	$(GO) run ./cmd/provreport schema > docs/schema.graphql.tmp && mv docs/schema.graphql.tmp docs/schema.graphql
 
 .PHONY: verify
 verify: generate ## Fail when generated code differs from what is committed.
-	@git diff --exit-code -- ent graph frontend/src/gql gqlgen.yml go.mod go.sum || \
+	@git diff --exit-code -- ent graph frontend/src/gql docs/schema.graphql gqlgen.yml go.mod go.sum || \
 		(echo "generated code is out of date: run make generate and commit" >&2; exit 1)
 	@test -z "$$(git status --porcelain -- ent graph frontend/src/gql)" || \
 		(git status --porcelain -- ent graph frontend/src/gql; echo "untracked generated files" >&2; exit 1)

@@ -42,6 +42,7 @@ var commands = []cmd{
 	{"user", "user create --school SLUG --username U --email E --role ADMIN|VIEWER   add a dashboard user\n  provreport user set-password --school SLUG --username U                   (password: PROVREPORT_PASSWORD or prompt)", userCmd},
 	{"record", "record --school SLUG [FILE|-]                        record an NDJSON file of events (as POST /api/v1/events takes them)", recordCmd},
 	{"token", "token create --school SLUG --name NAME [--scope S,S]   create an API token; prints it alone", tokenCmd},
+	{"schema", "schema                                                  print the GraphQL schema as clients see it", schemaCmd},
 }
 
 // Run runs the command line and returns the process exit code.

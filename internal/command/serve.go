@@ -37,6 +37,8 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	rescueAfter := fs.Duration("job-rescue-after", envDuration("PROVREPORT_JOB_RESCUE_AFTER", 35*time.Minute), "when a running job's replica is presumed dead and the job is run again; must exceed the job timeout (env PROVREPORT_JOB_RESCUE_AFTER)")
 	workers := fs.Int("workers", envInt("PROVREPORT_WORKERS", 2), "background jobs this replica works at once (env PROVREPORT_WORKERS)")
 	metricsAddr := fs.String("metrics-addr", env("PROVREPORT_METRICS_ADDR", ""), "serve /metrics, /healthz and /readyz on this address instead of the main one (env PROVREPORT_METRICS_ADDR)")
+	metricsToken := fs.String("metrics-token", env("PROVREPORT_METRICS_TOKEN", ""), "bearer token /metrics asks for; without PROVREPORT_METRICS_ADDR, /metrics is served on the main address only when this is set (env PROVREPORT_METRICS_TOKEN)")
+	rateLimit := fs.String("rate-limit", env("PROVREPORT_RATE_LIMIT", ""), "API requests each token, signed-in user or anonymous address may send, e.g. 600/m (per replica); empty sets no limit (env PROVREPORT_RATE_LIMIT)")
 	retentionDays := fs.Int("retention-days", envInt("PROVREPORT_RETENTION_DAYS", 365), "delete events older than this many days; 0 keeps them forever (env PROVREPORT_RETENTION_DAYS)")
 	cacheMB := fs.Int("report-cache-mb", envInt("PROVREPORT_REPORT_CACHE_MB", 64), "memory for cached report answers, in MiB; 0 turns the cache off (env PROVREPORT_REPORT_CACHE_MB)")
 	proxies := fs.String("trusted-proxies", env("PROVREPORT_TRUSTED_PROXIES", ""), "comma-separated CIDRs of load balancers whose X-Forwarded-For is trusted (env PROVREPORT_TRUSTED_PROXIES)")
@@ -50,6 +52,10 @@ func serve(ctx context.Context, c *cli, args []string) error {
 			return fmt.Errorf("PROVREPORT_TRUSTED_PROXIES: %q is not a CIDR like 10.0.0.0/8", p)
 		}
 		trusted = append(trusted, pfx)
+	}
+	limit, err := server.ParseRateLimit(*rateLimit)
+	if err != nil {
+		return fmt.Errorf("PROVREPORT_RATE_LIMIT: %w", err)
 	}
 	if *publicURL == "" {
 		*publicURL = "http://" + *addr
@@ -86,6 +92,8 @@ func serve(ctx context.Context, c *cli, args []string) error {
 		SMTPFrom:         *smtpFrom,
 		TrustedProxies:   trusted,
 		MetricsAddr:      *metricsAddr,
+		MetricsToken:     *metricsToken,
+		RateLimit:        limit,
 		RetentionDays:    retentionDaysOrForever(*retentionDays),
 		ReportCacheBytes: reportCacheBytes(*cacheMB),
 		Queue:            queue.Options{Workers: *workers, JobTimeout: *jobTimeout, RescueAfter: *rescueAfter},

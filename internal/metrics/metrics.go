@@ -4,8 +4,11 @@ package metrics
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"database/sql"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -23,7 +26,19 @@ type Metrics struct {
 	exportSeconds prometheus.Histogram
 	exportRows    prometheus.Histogram
 	exportFailed  prometheus.Counter
+	// known maps the operation names this server knows to their type ("query",
+	// "mutation"); any other name is labelled "other".
+	known map[string]string
 }
+
+// OtherOperation is the operation label of named operations this server does not know.
+// Operation names are chosen by clients, anyone can send any number of them, and each
+// label value is a new time series kept until the process ends.
+const OtherOperation = "other"
+
+// KnowOperations sets the operation names (with their type, "query" or "mutation") that
+// are labelled by name; call it before serving.
+func (m *Metrics) KnowOperations(known map[string]string) { m.known = known }
 
 // New registers the metrics. broker may be nil until live delivery exists.
 func New(db *sql.DB, broker func() live.Stats) *Metrics {
@@ -76,9 +91,26 @@ func (m *Metrics) ReportCache(stats func() (hits, misses int64)) {
 	)
 }
 
-// Handler serves the metrics in the Prometheus text format.
-func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+// Handler serves the metrics in the Prometheus text format. With a token, only a
+// request with "Authorization: Bearer <token>" is answered; others get 401.
+func (m *Metrics) Handler(token string) http.Handler {
+	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+	if token == "" {
+		return h
+	}
+	want := sha256.Sum256([]byte(token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		ok := len(auth) > 7 && strings.EqualFold(auth[:7], "bearer ")
+		// Hashing first makes the comparison take the same time whatever the length.
+		got := sha256.Sum256([]byte(strings.TrimSpace(auth[min(len(auth), 7):])))
+		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 || !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			http.Error(w, "send the metrics token (PROVREPORT_METRICS_TOKEN) as a bearer token", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // ExportBuilt records a finished export build.
@@ -91,7 +123,9 @@ func (m *Metrics) ExportBuilt(d time.Duration, rows int, err error) {
 	m.exportRows.Observe(float64(rows))
 }
 
-// GraphQL is a gqlgen extension timing each query and mutation by operation name.
+// GraphQL is a gqlgen extension timing each query and mutation by operation name: the
+// name when KnowOperations lists it with this type, "anonymous" for an unnamed
+// operation, OtherOperation for any other.
 func (m *Metrics) GraphQL() graphql.HandlerExtension { return gqlTimer{m} }
 
 type gqlTimer struct{ m *Metrics }
@@ -115,10 +149,14 @@ func (g gqlTimer) InterceptResponse(ctx context.Context, next graphql.ResponseHa
 	if name == "" {
 		name = oc.Operation.Name
 	}
-	if name == "" {
+	typ := string(oc.Operation.Operation)
+	switch {
+	case name == "":
 		name = "anonymous"
+	case g.m.known[name] != typ:
+		name = OtherOperation
 	}
-	g.m.gqlDuration.WithLabelValues(name, string(oc.Operation.Operation)).Observe(time.Since(start).Seconds())
+	g.m.gqlDuration.WithLabelValues(name, typ).Observe(time.Since(start).Seconds())
 	return resp
 }
 

@@ -11,15 +11,18 @@ import (
 )
 
 // csrf applies Apollo Server's CSRF rule. A request that a cross-site page could send
-// without a CORS preflight — a GET, or a POST whose Content-Type is text/plain,
-// application/x-www-form-urlencoded or multipart/form-data — carries the victim's
-// session cookie, so it is refused unless it has a non-empty X-Requested-With header,
-// which such a page cannot set. JSON POSTs need a preflight and pass. Requests with a
-// bearer token carry no ambient credential and are exempt. Only the API is guarded: the
-// dashboard's pages and assets are plain GETs that change nothing.
+// without a CORS preflight carries the victim's session cookie, so it must prove it was
+// preflighted: by a Content-Type other than the three a form may send (text/plain,
+// application/x-www-form-urlencoded, multipart/form-data; a missing one counts as
+// simple, one a browser could not parse as not), or by a non-empty header that no
+// simple request can carry: Apollo's Apollo-Require-Preflight or X-Apollo-Operation-Name,
+// or X-Requested-With, which the dashboard sends. Requests with a bearer token carry no
+// ambient credential and are exempt. Only the API is guarded: the dashboard's pages and
+// assets are plain GETs that change nothing. Mutations never run over GET whatever the
+// headers (the GET transport refuses them).
 func csrf(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/graphql" || r.Header.Get("X-Requested-With") != "" || isWebsocket(r) {
+		if r.URL.Path != "/graphql" || isWebsocket(r) || preflighted(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -27,25 +30,40 @@ func csrf(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		simple := false
-		switch r.Method {
-		case http.MethodGet, http.MethodHead:
-			simple = true
-		case http.MethodPost:
-			ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-			switch ct {
-			case "", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data":
-				simple = true
-			}
-		}
-		if simple {
-			writeGraphQLError(w, http.StatusBadRequest, "CSRF_BLOCKED",
-				"this request has been blocked as a potential cross-site request forgery: send it as a POST with "+
-					"Content-Type: application/json, or add a non-empty X-Requested-With header")
-			return
-		}
-		next.ServeHTTP(w, r)
+		writeGraphQLError(w, http.StatusBadRequest, "CSRF_BLOCKED",
+			"this request has been blocked as a potential cross-site request forgery: send it with "+
+				"Content-Type: application/json, or add a non-empty Apollo-Require-Preflight header")
 	})
+}
+
+// preflightHeaders are the headers whose presence shows a browser sent a preflight first.
+var preflightHeaders = []string{"Apollo-Require-Preflight", "X-Apollo-Operation-Name", "X-Requested-With"}
+
+// preflighted reports whether a browser could only have sent r after a CORS preflight, as
+// Apollo Server's preventCsrf decides.
+func preflighted(r *http.Request) bool {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodPost:
+	default:
+		return true // only these three methods go without a preflight
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil {
+			return true
+		}
+		switch strings.ToLower(mt) {
+		case "text/plain", "application/x-www-form-urlencoded", "multipart/form-data":
+		default:
+			return true
+		}
+	}
+	for _, h := range preflightHeaders {
+		if r.Header.Get(h) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func isWebsocket(r *http.Request) bool {

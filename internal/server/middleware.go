@@ -5,8 +5,10 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/provreport/provreport/internal/auth"
 	"github.com/provreport/provreport/internal/requestid"
 )
 
@@ -51,6 +53,8 @@ func accessLog(logger *slog.Logger, next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		info := &requestInfo{}
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
+		info.mu.Lock()
+		defer info.mu.Unlock()
 		attrs := []any{
 			"method", r.Method,
 			"path", r.URL.Path,
@@ -62,22 +66,72 @@ func accessLog(logger *slog.Logger, next http.Handler) http.Handler {
 		if info.schoolID != 0 {
 			attrs = append(attrs, "school_id", info.schoolID)
 		}
+		switch {
+		case info.userID != 0:
+			attrs = append(attrs, "user_id", info.userID)
+		case info.tokenID != 0:
+			attrs = append(attrs, "token_id", info.tokenID)
+		}
+		if info.operation != "" {
+			attrs = append(attrs, "operation", info.operation)
+		}
+		if info.clientAddr != "" {
+			attrs = append(attrs, "client_addr", info.clientAddr)
+		}
 		logger.LogAttrs(r.Context(), slog.LevelInfo, "request", slogAttrs(attrs)...)
 	})
 }
 
-// requestInfo carries what inner handlers learn about a request (who the caller is) out
-// to the access log.
+// requestInfo carries what inner handlers learn about a request (who the caller is,
+// which operation it ran) out to the access log.
 type requestInfo struct {
-	schoolID int
+	mu              sync.Mutex
+	schoolID        int
+	userID, tokenID int
+	operation       string
+	clientAddr      string
 }
 
 type requestInfoKey struct{}
 
-func noteSchool(r *http.Request, schoolID int) {
-	if info, ok := r.Context().Value(requestInfoKey{}).(*requestInfo); ok {
-		info.schoolID = schoolID
+func infoOf(ctx context.Context) *requestInfo {
+	i, _ := ctx.Value(requestInfoKey{}).(*requestInfo)
+	return i
+}
+
+// noteCaller records the authenticated caller and the client's address (as the trusted
+// proxies tell it).
+func noteCaller(r *http.Request, v *auth.Viewer, addr string) {
+	i := infoOf(r.Context())
+	if i == nil {
+		return
 	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if v != nil {
+		i.schoolID, i.userID, i.tokenID = v.SchoolID, v.UserID, v.TokenID
+	}
+	i.clientAddr = addr
+}
+
+// noteOperation records the GraphQL operation's name (the last one, on a websocket),
+// as a GraphQL name of at most 100 characters: it is the client's to choose.
+func noteOperation(ctx context.Context, name string) {
+	i := infoOf(ctx)
+	if i == nil || name == "" {
+		return
+	}
+	if len(name) > 100 {
+		name = name[:100]
+	}
+	if strings.IndexFunc(name, func(c rune) bool {
+		return !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9')
+	}) >= 0 {
+		return
+	}
+	i.mu.Lock()
+	i.operation = name
+	i.mu.Unlock()
 }
 
 func slogAttrs(kv []any) []slog.Attr {

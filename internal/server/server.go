@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -77,8 +78,13 @@ type Config struct {
 	// Live tunes live delivery.
 	Live live.Options
 	// MetricsAddr, when set, serves /metrics, /healthz and /readyz on their own address
-	// (kept off the public port); otherwise they are served on Addr.
+	// (kept off the public port); otherwise they are served on Addr, /metrics only when
+	// MetricsToken is set.
 	MetricsAddr string
+	// RateLimit is each caller's budget of API requests; zero sets none.
+	RateLimit RateLimit
+	// MetricsToken, when set, is the bearer token /metrics asks for, wherever it is served.
+	MetricsToken string
 	// RetentionDays deletes events older than this many days; zero keeps the default
 	// (365), negative keeps events forever.
 	RetentionDays int
@@ -204,13 +210,18 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	}
 	s.wsCtx, s.wsCancel = context.WithCancel(context.Background())
 	s.metrics = metrics.New(db.SQL, s.Broker.Stats)
+	known, err := knownOperations(frontend.Operations)
+	if err != nil {
+		return nil, err
+	}
+	s.metrics.KnowOperations(known)
 	s.Exports.OnBuilt = s.metrics.ExportBuilt
 
 	s.resolver = &graph.Resolver{Client: db.Client, Dialect: db.Dialect, Recorder: s.Recorder, Sessions: s.Sessions,
 		ExportService: s.Exports, Broker: s.Broker}
-	gql := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: s.resolver, Complexity: graph.Complexity()}))
+	gql := handler.New(graph.NewExecutableSchema(graph.Config{Schema: graph.PublishedSchema(), Resolvers: s.resolver, Complexity: graph.Complexity()}))
 	gql.AddTransport(transport.Options{})
-	gql.AddTransport(transport.GET{})
+	gql.AddTransport(getQuery{})
 	gql.AddTransport(transport.Websocket{
 		// coder/websocket accepts only same-origin upgrades unless the origin is listed,
 		// so a cross-site page cannot ride a user's session cookie over a websocket.
@@ -222,7 +233,7 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 		KeepAlivePingInterval: 15 * time.Second,
 	})
 	gql.AddTransport(sseFirst{})
-	gql.AddTransport(transport.POST{})
+	gql.AddTransport(post{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	gql.Use(extension.Introspection{})
 	gql.Use(graph.IntrospectionForViewers{})
@@ -235,6 +246,15 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 		gql.Use(s.ReportCache)
 		s.metrics.ReportCache(s.ReportCache.Stats)
 	}
+	gql.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		oc := graphql.GetOperationContext(ctx)
+		name := oc.OperationName
+		if name == "" && oc.Operation != nil {
+			name = oc.Operation.Name
+		}
+		noteOperation(ctx, name)
+		return next(ctx)
+	})
 	gql.SetErrorPresenter(s.presentStorageFull(graph.ErrorPresenter(logger)))
 	gql.SetRecoverFunc(graph.Recover(logger))
 
@@ -244,41 +264,65 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", s.timeout(gql))
+	mux.Handle("/graphql", s.timeout(jsonBodies(gql)))
 	ops := http.NewServeMux()
 	ops.HandleFunc("GET /healthz", s.healthz)
 	ops.HandleFunc("GET /readyz", s.readyz)
-	ops.Handle("GET /metrics", s.metrics.Handler())
+	ops.Handle("GET /metrics", s.metrics.Handler(cfg.MetricsToken))
 	s.ops = ops
 	if cfg.MetricsAddr == "" {
 		mux.Handle("GET /healthz", ops)
 		mux.Handle("GET /readyz", ops)
-		mux.Handle("GET /metrics", ops)
+		if cfg.MetricsToken == "" {
+			logger.Info("/metrics is not served: set PROVREPORT_METRICS_TOKEN to serve it on the main address, or PROVREPORT_METRICS_ADDR to serve it on its own")
+		}
 	}
 	mux.Handle("GET /playground", s.adminOnly(playground(dist)))
 	mux.HandleFunc("GET /exports/{id}/download", s.download)
 	mux.Handle("POST "+bulkPath, s.timeout(http.HandlerFunc(s.bulk)))
 	mux.Handle("/", spa(dist))
 
-	c := cors.New(cors.Options{
-		AllowedOrigins:   cfg.CORSOrigins,
-		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowedHeaders:   []string{"Authorization", "Content-Type", "X-Requested-With"},
-		AllowCredentials: len(cfg.CORSOrigins) > 0,
-		MaxAge:           600,
-	})
 	var h http.Handler = mux
 	h = csrf(h)
+	h = newLimiter(cfg.RateLimit).rateLimit(h)
 	h = s.authenticate(h)
 	h = s.Sessions.LoadAndSave(h)
 	h = limitBody(cfg.MaxBodyBytes, h)
-	h = c.Handler(h)
+	if len(cfg.CORSOrigins) > 0 {
+		// Without listed origins there is no CORS at all: rs/cors given no origins would
+		// allow every origin ("*").
+		h = cors.New(cors.Options{
+			AllowedOrigins:   cfg.CORSOrigins,
+			AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+			AllowedHeaders:   corsHeaders,
+			AllowCredentials: true,
+			MaxAge:           600,
+		}).Handler(h)
+	}
+	if cfg.MetricsAddr == "" && cfg.MetricsToken != "" {
+		// /metrics answers to its own bearer token, ahead of the API's authentication
+		// (which would read it as an unknown API token).
+		root := http.NewServeMux()
+		root.Handle("/", h)
+		root.Handle("GET /metrics", ops)
+		h = root
+	}
+	if h, err = compress(h); err != nil {
+		return nil, err
+	}
 	h = securityHeaders(h)
 	h = accessLog(logger, h)
 	h = requestid.Middleware(h)
 	s.handler = h
 	return s, nil
 }
+
+// corsHeaders are the request headers a listed origin may send: ours, and those browsers'
+// GraphQL clients add (W3C trace context, Apollo Client's client awareness and CSRF
+// headers).
+var corsHeaders = []string{"Authorization", "Content-Type", "X-Requested-With",
+	"traceparent", "tracestate", "apollographql-client-name", "apollographql-client-version",
+	"Apollo-Require-Preflight", "X-Apollo-Operation-Name"}
 
 // Handler returns the composed HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
@@ -305,10 +349,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		} else if v != nil {
 			r = r.WithContext(auth.WithViewer(r.Context(), v))
 		}
-		if v, ok := auth.FromContext(r.Context()); ok {
-			noteSchool(r, v.SchoolID)
-		}
 		r = r.WithContext(auth.WithClientAddr(r.Context(), r, s.cfg.TrustedProxies))
+		v, _ := auth.FromContext(r.Context())
+		noteCaller(r, v, auth.ClientAddr(r.Context()))
 		next.ServeHTTP(w, r)
 	})
 }

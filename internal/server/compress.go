@@ -1,0 +1,32 @@
+package server
+
+import (
+	"fmt"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/klauspost/compress/gzhttp"
+)
+
+// compress compresses responses (GraphQL JSON, CSV downloads, the dashboard's scripts
+// and styles) with zstd or gzip, whichever the client accepts, through klauspost's
+// gzhttp. Small bodies (under 1 KiB) go out as they are; so do event streams, which
+// must reach the client event by event, and websocket upgrades.
+func compress(next http.Handler) (http.Handler, error) {
+	wrap, err := gzhttp.NewWrapper(gzhttp.ContentTypeFilter(func(ct string) bool {
+		mt, _, _ := mime.ParseMediaType(ct)
+		return !strings.EqualFold(mt, "text/event-stream") && gzhttp.DefaultContentTypeFilter(ct)
+	}))
+	if err != nil {
+		return nil, fmt.Errorf("compression: %w", err)
+	}
+	gz := wrap(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isWebsocket(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		gz.ServeHTTP(w, r)
+	}), nil
+}
