@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -14,10 +15,31 @@ import (
 )
 
 // DepthLimit refuses operations nested deeper than Max before any resolver runs.
+// Introspection (the fields under __schema and __type) is bounded on its own terms, so
+// that the standard introspection query of GraphQL tools (graphql-js'
+// getIntrospectionQuery, 15 levels with its nine nested ofType) passes while abuse does
+// not: the nesting of __Type's list fields is capped by gqlparser's MaxIntrospectionDepth
+// rule (as graphql-js caps it), ofType chains by MaxOfType and the whole introspection
+// subtree by MaxIntrospection.
 type DepthLimit struct {
-	// Max is the deepest selection allowed; the dashboard's deepest query is 6.
+	// Max is the deepest selection allowed outside introspection; the dashboard's
+	// deepest query is 6.
 	Max int
+	// MaxIntrospection is the deepest an introspection subtree may nest, counted from
+	// its __schema or __type field; zero means DefaultMaxIntrospection.
+	MaxIntrospection int
+	// MaxOfType is the longest chain of nested ofType selections; zero means
+	// DefaultMaxOfType.
+	MaxOfType int
 }
+
+// The introspection bounds: graphql-js' full introspection query nests 15 levels, nine
+// of them ofType, which unwraps any type this schema has (at most three wrappers deep)
+// several times over.
+const (
+	DefaultMaxIntrospection = 20
+	DefaultMaxOfType        = 12
+)
 
 var _ interface {
 	graphql.HandlerExtension
@@ -40,36 +62,94 @@ func (d DepthLimit) MutateOperationContext(_ context.Context, rc *graphql.Operat
 	if rc.Operation == nil {
 		return nil
 	}
-	if depth := selectionDepth(rc.Operation.SelectionSet, rc.Doc, map[string]bool{}); depth > d.Max {
-		err := gqlerror.Errorf("the query is %d levels deep; at most %d are allowed", depth, d.Max)
-		err.Extensions = map[string]any{"code": "DEPTH_LIMIT_EXCEEDED"}
-		return err
+	w := depthWalk{doc: rc.Doc, visiting: map[string]bool{}}
+	depth := w.depth(rc.Operation.SelectionSet, false)
+	maxIntro, maxOfType := cmp.Or(d.MaxIntrospection, DefaultMaxIntrospection), cmp.Or(d.MaxOfType, DefaultMaxOfType)
+	var err *gqlerror.Error
+	switch {
+	case depth > d.Max:
+		err = gqlerror.Errorf("the query is %d levels deep; at most %d are allowed", depth, d.Max)
+	case w.introspection > maxIntro:
+		err = gqlerror.Errorf("the introspection query is %d levels deep; at most %d are allowed", w.introspection, maxIntro)
+	case w.ofType > maxOfType:
+		err = gqlerror.Errorf("the introspection query nests ofType %d times; at most %d are allowed", w.ofType, maxOfType)
+	default:
+		return nil
 	}
-	return nil
+	err.Extensions = map[string]any{"code": "DEPTH_LIMIT_EXCEEDED"}
+	return err
 }
 
-func selectionDepth(set ast.SelectionSet, doc *ast.QueryDocument, visiting map[string]bool) int {
+// depthWalk measures an operation: the depth of its selections outside introspection
+// (the result of depth), and the deepest introspection subtree and ofType chain it has.
+type depthWalk struct {
+	doc           *ast.QueryDocument
+	visiting      map[string]bool
+	introspection int
+	ofType        int
+}
+
+// depth is the depth of set. Inside introspection (intro), fields count towards the
+// introspection bounds instead, which measureIntro records.
+func (w *depthWalk) depth(set ast.SelectionSet, intro bool) int {
 	deepest := 0
 	for _, sel := range set {
 		var d int
 		switch s := sel.(type) {
 		case *ast.Field:
-			d = 1 + selectionDepth(s.SelectionSet, doc, visiting)
-		case *ast.InlineFragment:
-			d = selectionDepth(s.SelectionSet, doc, visiting)
-		case *ast.FragmentSpread:
-			if visiting[s.Name] || doc == nil {
-				continue
+			if !intro && (s.Name == "__schema" || s.Name == "__type") {
+				w.introspection = max(w.introspection, 1+w.depth(s.SelectionSet, true))
+				w.ofType = max(w.ofType, w.ofTypeChain(s.SelectionSet, 0))
+				d = 1
+				break
 			}
-			if f := doc.Fragments.ForName(s.Name); f != nil {
-				visiting[s.Name] = true
-				d = selectionDepth(f.SelectionSet, doc, visiting)
-				delete(visiting, s.Name)
+			d = 1 + w.depth(s.SelectionSet, intro)
+		case *ast.InlineFragment:
+			d = w.depth(s.SelectionSet, intro)
+		case *ast.FragmentSpread:
+			if f := w.fragment(s.Name); f != nil {
+				w.visiting[s.Name] = true
+				d = w.depth(f.SelectionSet, intro)
+				delete(w.visiting, s.Name)
 			}
 		}
 		deepest = max(deepest, d)
 	}
 	return deepest
+}
+
+// ofTypeChain is the longest run of directly nested ofType fields in set, given run
+// ofType fields above it.
+func (w *depthWalk) ofTypeChain(set ast.SelectionSet, run int) int {
+	longest := run
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			next := 0
+			if s.Name == "ofType" {
+				next = run + 1
+			}
+			longest = max(longest, next, w.ofTypeChain(s.SelectionSet, next))
+		case *ast.InlineFragment:
+			longest = max(longest, w.ofTypeChain(s.SelectionSet, run))
+		case *ast.FragmentSpread:
+			if f := w.fragment(s.Name); f != nil {
+				w.visiting[s.Name] = true
+				longest = max(longest, w.ofTypeChain(f.SelectionSet, run))
+				delete(w.visiting, s.Name)
+			}
+		}
+	}
+	return longest
+}
+
+// fragment is the definition a spread names, or nil when it is unknown or already being
+// walked (a cycle, which validation has refused).
+func (w *depthWalk) fragment(name string) *ast.FragmentDefinition {
+	if w.visiting[name] || w.doc == nil {
+		return nil
+	}
+	return w.doc.Fragments.ForName(name)
 }
 
 // IntrospectionForViewers allows schema introspection to authenticated callers only.
