@@ -11,6 +11,7 @@ import (
 
 	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/internal/auth"
+	"github.com/provreport/provreport/internal/ingest"
 	"github.com/provreport/provreport/internal/report"
 )
 
@@ -168,8 +169,23 @@ func (IntrospectionForViewers) MutateOperationContext(ctx context.Context, rc *g
 	return nil
 }
 
+// The prices of what costs more than the fields it returns. Each query that reads
+// the events table (a page and its totalCount, a summary, a users search) pays for the
+// scan besides its rows; lists pay for the most items they may hold.
+const (
+	// scanCost is what a query over the school's events or users costs before its rows.
+	scanCost = 100
+	// summaryCost is a summary's aggregation over every event the filter matches.
+	summaryCost = 1000
+	// unboundedList is what a list that no argument bounds (sync profiles, API tokens)
+	// is priced at: more than a school has in practice.
+	unboundedList = 100
+)
+
 // Complexity makes lists cost what they may return: a connection's children count once
-// per requested item, so a 500-row page of nested objects is priced as such.
+// per requested item, so a 500-row page of nested objects is priced as such; an alias
+// costs what the field it names costs, so 2,000 aliased summaries are priced as 2,000
+// summaries.
 func Complexity() ComplexityRoot {
 	var c ComplexityRoot
 	page := func(first, last *int) int {
@@ -182,11 +198,33 @@ func Complexity() ComplexityRoot {
 		return defaultPage
 	}
 	c.Query.Events = func(child int, _ *ent.Cursor, first *int, _ *ent.Cursor, last *int, _ *report.Filter, _ *ent.EventOrder) int {
-		return 1 + child*page(first, last)
+		return scanCost + child*page(first, last)
+	}
+	c.Query.EventSummary = func(child int, filter *report.Filter) int {
+		var f report.Filter
+		if filter != nil {
+			f = *filter
+		}
+		// The totals are priced with the buckets: each bucket is a row of the same sums.
+		return summaryCost + child*report.BucketsAtMost(f)
 	}
 	c.Query.Users = func(child int, _ *string, first *int, _ *ent.Cursor) int {
-		return 1 + child*page(first, nil)
+		return scanCost + child*page(first, nil)
+	}
+	c.Query.Exports = func(child int, first *int, _ *ent.Cursor) int {
+		return scanCost + child*page(first, nil)
 	}
 	c.Query.Nodes = func(child int, ids []int) int { return 1 + child*max(len(ids), 1) }
+	c.Query.SyncProfiles = func(child int) int { return 1 + child*unboundedList }
+	c.Query.APITokens = func(child int) int { return 1 + child*unboundedList }
+	c.Event.Problems = func(child int) int { return 1 + child*ingest.MaxProblems }
+	c.Mutation.RecordEvents = func(child int, input []*ingest.Input) int {
+		// A batch decoded by POST arrives here empty; it holds at most MaxBatch events.
+		n := len(input)
+		if n == 0 {
+			n = ingest.MaxBatch
+		}
+		return 1 + child*n
+	}
 	return c
 }

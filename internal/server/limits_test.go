@@ -189,3 +189,42 @@ func TestSuggestionsOnlyForIntrospectors(t *testing.T) {
 		}
 	})
 }
+
+// TestExpensiveFieldsPriced: every alias costs what its field costs, so many aliased
+// summaries, users searches or sync profile lists exceed the complexity limit, while the
+// dashboard's own queries pass.
+func TestExpensiveFieldsPriced(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		srv := apitest.New(t, db)
+		sc := srv.CreateSchool(t, "price", "UTC")
+		token := srv.Token(t, sc.ID, "reports:read")
+		aliased := func(n int, field string) string {
+			var b strings.Builder
+			b.WriteString("{")
+			for i := range n {
+				fmt.Fprintf(&b, " a%d: %s", i, field)
+			}
+			b.WriteString(" }")
+			return b.String()
+		}
+		for _, q := range []string{
+			aliased(30, "eventSummary { events }"),
+			aliased(2000, "eventSummary { events }"),
+			aliased(30, `eventSummary(filter: {from: "2026-01-01T00:00:00Z", to: "2026-12-31T00:00:00Z"}) { events buckets { events } }`),
+			aliased(300, `users(search: "a", first: 1) { totalCount }`),
+			aliased(300, "syncProfiles { id }"),
+			`{ events(first: 50) { edges { node { id problems { line field message } } } } }`,
+		} {
+			r := srv.Do(t, token, q, nil)
+			require.Len(t, r.Errors, 1, "%.80s", q)
+			require.Contains(t, []string{"COMPLEXITY_LIMIT_EXCEEDED", "QUERY_TOO_LARGE"}, r.Errors[0].Code(), "%.80s: %s", q, r.Errors[0].Message)
+		}
+		summary := `query($f: ReportFilter) { eventSummary(filter: $f) { events processed added updated deleted disabled errors failedLogins step
+			buckets { start events added updated deleted disabled errors failedLogins } } }`
+		srv.Do(t, token, summary, nil).OK(t)
+		srv.Do(t, token, summary, map[string]any{"f": map[string]any{"from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z"}}).OK(t)
+		srv.Do(t, token, `{ syncProfiles { id name kind } users(search: "a", first: 20) { edges { node { id username displayName } } } }`, nil).OK(t)
+		srv.Do(t, token, `{ events(first: 5) { edges { node { id problems { line field message } } } } }`, nil).OK(t)
+	})
+}
