@@ -54,6 +54,15 @@ func (POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecuto
 	w.Header().Set("Content-Type", contentType)
 	start := graphql.Now()
 	body, err := io.ReadAll(r.Body)
+	if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+		// A body without Content-Length (chunked) learns of the limit only here.
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		writeResponse(w, &graphql.Response{Errors: gqlerror.List{{
+			Message:    fmt.Sprintf("request body is larger than the limit of %d bytes", tooLarge.Limit),
+			Extensions: map[string]any{"code": "REQUEST_TOO_LARGE"},
+		}}})
+		return
+	}
 	if err != nil {
 		writeResponse(w, exec.DispatchError(ctx, gqlerror.List{gqlerror.Errorf("could not read request body: %+v", err)}))
 		return

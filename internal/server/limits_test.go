@@ -2,8 +2,10 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/provreport/provreport/internal/apitest"
 	"github.com/provreport/provreport/internal/store"
+	"github.com/provreport/provreport/internal/tenant"
 	"github.com/provreport/provreport/internal/testdb"
 )
 
@@ -227,4 +230,89 @@ func TestExpensiveFieldsPriced(t *testing.T) {
 		srv.Do(t, token, `{ syncProfiles { id name kind } users(search: "a", first: 20) { edges { node { id username displayName } } } }`, nil).OK(t)
 		srv.Do(t, token, `{ events(first: 5) { edges { node { id problems { line field message } } } } }`, nil).OK(t)
 	})
+}
+
+// TestBadInputIsTyped: input that used to reach the database and fail there (a NUL
+// character on PostgreSQL, a 1 MB LIKE pattern on SQLite) or to be accepted without
+// bound is refused as BAD_USER_INPUT naming the argument, on both databases alike; a
+// body over the limit is 413 even when it is sent chunked.
+func TestBadInputIsTyped(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		srv := apitest.New(t, db)
+		sc := srv.CreateSchool(t, "input", "UTC")
+		token := srv.Token(t, sc.ID, "reports:read", "events:write")
+
+		ev := func(details string) map[string]any {
+			return map[string]any{"type": "SYNC_ERROR", "syncProfile": "LDAP", "details": details,
+				"dateStarted": "2026-03-01T10:00:00Z", "dateFinished": "2026-03-01T10:01:00Z"}
+		}
+		problems := make([]any, 1001)
+		for i := range problems {
+			problems[i] = map[string]any{"line": i, "field": "f", "message": "m"}
+		}
+		withProblems := ev("ok")
+		withProblems["problems"] = problems
+		nulProfile := ev("ok")
+		nulProfile["syncProfile"] = "LD\x00AP"
+		types := make([]string, 200_000)
+		for i := range types {
+			types[i] = "SYNC_ERROR"
+		}
+		record := `mutation($in: [RecordEventInput!]!) { recordEvents(input: $in) { events { id } } }`
+		for _, c := range []struct {
+			name, query string
+			vars        map[string]any
+			field       string
+		}{
+			{"NUL in details of the second row", record, map[string]any{"in": []any{ev("fine"), ev("a\x00b")}}, "input[1].details"},
+			{"NUL in a sync profile", record, map[string]any{"in": []any{nulProfile}}, "input[0].syncProfile"},
+			{"NUL in a literal batch", `mutation { recordEvents(input: [{type: SYNC_ERROR, syncProfile: "LDAP", details: "a\u0000b", dateStarted: "2026-03-01T10:00:00Z", dateFinished: "2026-03-01T10:01:00Z"}]) { events { id } } }`, nil, "recordEvents.input[0].details"},
+			{"1,001 problems", record, map[string]any{"in": []any{withProblems}}, "problems"},
+			{"NUL in a users search", `query($s: String) { users(search: $s) { totalCount } }`, map[string]any{"s": "a\x00"}, "users.search"},
+			{"a 1 MB users search", `query($s: String) { users(search: $s) { totalCount } }`, map[string]any{"s": strings.Repeat("%a", 1<<19)}, "users.search"},
+			{"200,000 types", `query($t: [EventType!]) { events(filter: {types: $t}) { totalCount } }`, map[string]any{"t": types}, "events.filter.types"},
+			{"NUL in signIn", `mutation { signIn(school: "input\u0000", username: "a", password: "b") { id } }`, nil, "signIn.school"},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				r := srv.Do(t, token, c.query, c.vars)
+				e := r.Error(t, "BAD_USER_INPUT")
+				require.Contains(t, e.Message, c.field)
+			})
+		}
+		n, err := db.Client.Event.Query().Count(tenantCtx(sc.ID))
+		require.NoError(t, err)
+		require.Zero(t, n, "nothing of a refused batch is written")
+
+		// 10 MB, chunked: no Content-Length for the early check.
+		t.Run("10 MB chunked body", func(t *testing.T) { chunked(t, srv, token) })
+	})
+}
+
+func chunked(t *testing.T, srv *apitest.Server, token string) {
+	pr, pw := io.Pipe()
+	go func() {
+		_, _ = pw.Write([]byte(`{"query":"{ __typename }","variables":{"x":"`))
+		chunk := bytes.Repeat([]byte("a"), 1<<20)
+		for range 10 {
+			if _, err := pw.Write(chunk); err != nil {
+				return
+			}
+		}
+		_, _ = pw.Write([]byte(`"}}`))
+		_ = pw.Close()
+	}()
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/graphql", pr)
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := srv.HTTP.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+	_ = pr.CloseWithError(io.EOF)
+}
+
+func tenantCtx(schoolID int) context.Context {
+	return tenant.WithSchool(context.Background(), schoolID)
 }

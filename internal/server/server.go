@@ -226,6 +226,7 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	gql.Use(extension.Introspection{})
 	gql.Use(graph.IntrospectionForViewers{})
 	gql.Use(graph.DepthLimit{Max: cfg.MaxDepth})
+	gql.Use(graph.InputLimits{})
 	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	// After the persisted query is known and before gqlgen parses and validates it.
 	gql.Use(graph.RequestBudget{Anonymous: graph.AnonymousBudget, SignedIn: graph.SignedInBudget})
