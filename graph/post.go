@@ -203,7 +203,8 @@ func decodeRecordEvents(body []byte) (batch []*ingest.Input, rest []byte, ok boo
 // with the variable declared as [RecordEventInput!]! and no directives anywhere that
 // matters; otherwise "". The schema check and every other rule stay gqlgen's.
 func batchVariable(query, operationName string) string {
-	doc, err := parser.ParseQuery(&ast.Source{Input: query})
+	// Bounded as gqlgen's own parse is, so that a huge query costs no more here.
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, SignedInBudget.Tokens)
 	if err != nil || len(doc.Fragments) > 0 {
 		return ""
 	}
