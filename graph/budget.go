@@ -25,8 +25,9 @@ type Budget struct {
 	// Selections is the most fields, fragment spreads, inline fragments and directives
 	// the document may have, counting a fragment once for every place it is spread.
 	Selections int
-	// SameName is the most fields of one selection set (its fragments included) that
-	// may share a response name, which is what makes validation quadratic.
+	// SameName is the most fields that may share a response path (school.name, say,
+	// counting the fields of fragments and of same-named parents, which validation
+	// merges and compares pairwise): what makes validation quadratic.
 	SameName int
 }
 
@@ -84,19 +85,21 @@ func (b RequestBudget) MutateOperationParameters(ctx context.Context, p *graphql
 	c := counter{doc: doc, budget: budget, visiting: map[string]bool{}}
 	for _, op := range doc.Operations {
 		c.directives(op.Directives)
-		c.set(op.SelectionSet)
+		c.paths = map[string]int{}
+		c.collect(op.SelectionSet, "")
 	}
 	for _, f := range doc.Fragments {
 		// Validation checks every fragment on its own as well as where it is spread.
 		c.directives(f.Directives)
-		c.set(f.SelectionSet)
+		c.paths = map[string]int{}
+		c.collect(f.SelectionSet, "")
 	}
 	switch {
 	case c.n > budget.Selections:
 		return tooLarge("the query has more than %d selections and directives (fragments counted where spread); at most %d are allowed %s",
 			budget.Selections, budget.Selections, who)
 	case c.sameName != "":
-		return tooLarge("the query selects %q more than %d times in one selection set; at most %d are allowed",
+		return tooLarge("the query selects %q more than %d times (fragments and repeated parents included); at most %d are allowed",
 			c.sameName, budget.SameName, budget.SameName)
 	}
 	return nil
@@ -116,21 +119,18 @@ type counter struct {
 	doc      *ast.QueryDocument
 	budget   Budget
 	visiting map[string]bool
+	// paths counts the fields of the current operation or fragment by response path.
+	paths    map[string]int
 	n        int
 	sameName string
 }
 
 func (c *counter) over() bool { return c.n > c.budget.Selections || c.sameName != "" }
 
-// set counts a selection set and, within it, how often each response name occurs.
-func (c *counter) set(set ast.SelectionSet) {
-	names := map[string]int{}
-	c.collect(set, names)
-}
-
-// collect counts the selections of set into c and its fields' response names into
-// names; fragments (inline and spread) belong to the selection set they are in.
-func (c *counter) collect(set ast.SelectionSet, names map[string]int) {
+// collect counts the selections of set, whose response path is prefix, and its fields
+// by response path; fragments (inline and spread) belong to the selection set they are
+// in.
+func (c *counter) collect(set ast.SelectionSet, prefix string) {
 	for _, sel := range set {
 		if c.over() {
 			return
@@ -139,14 +139,15 @@ func (c *counter) collect(set ast.SelectionSet, names map[string]int) {
 		switch s := sel.(type) {
 		case *ast.Field:
 			c.directives(s.Directives)
-			if names[s.Alias]++; names[s.Alias] > c.budget.SameName {
-				c.sameName = s.Alias
+			path := prefix + "." + s.Alias
+			if c.paths[path]++; c.paths[path] > c.budget.SameName {
+				c.sameName = path[1:]
 				return
 			}
-			c.set(s.SelectionSet)
+			c.collect(s.SelectionSet, path)
 		case *ast.InlineFragment:
 			c.directives(s.Directives)
-			c.collect(s.SelectionSet, names)
+			c.collect(s.SelectionSet, prefix)
 		case *ast.FragmentSpread:
 			c.directives(s.Directives)
 			f := c.doc.Fragments.ForName(s.Name)
@@ -154,7 +155,7 @@ func (c *counter) collect(set ast.SelectionSet, names map[string]int) {
 				continue // unknown or cyclic: validation refuses it, cheaply
 			}
 			c.visiting[s.Name] = true
-			c.collect(f.SelectionSet, names)
+			c.collect(f.SelectionSet, prefix)
 			delete(c.visiting, s.Name)
 		}
 	}

@@ -90,6 +90,9 @@ func TestQueryCPUBudget(t *testing.T) {
 			"3,000 nested same-name":     {"{" + strings.Repeat(" school { name }", 3_000) + " }", 50 * time.Millisecond},
 			"a fragment spread 16,000x":  {"{" + strings.Repeat(" ...F", 16_000) + " } fragment F on Query { __typename }", 50 * time.Millisecond},
 			"fragments doubling 20 deep": {doubling(20), 50 * time.Millisecond},
+			// Within a per-selection-set bound, but validation merges the 25 schools' 625
+			// names into one set of pairs to compare (200 ms of CPU).
+			"25 schools of 25 names": {"{" + strings.Repeat(" school {"+strings.Repeat(" name", 25)+" }", 25) + " }", 50 * time.Millisecond},
 		}
 		for name, c := range cases {
 			for _, who := range []string{"anonymous", "token"} {
