@@ -91,7 +91,7 @@ type depthWalk struct {
 }
 
 // depth is the depth of set. Inside introspection (intro), fields count towards the
-// introspection bounds instead, which measureIntro records.
+// introspection bounds instead, which depth records in w.
 func (w *depthWalk) depth(set ast.SelectionSet, intro bool) int {
 	deepest := 0
 	for _, sel := range set {
