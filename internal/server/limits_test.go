@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"golang.org/x/sys/unix"
 
 	"github.com/provreport/provreport/internal/apitest"
 	"github.com/provreport/provreport/internal/store"
@@ -36,11 +35,7 @@ func serve(t *testing.T, h http.Handler, token string, body []byte) (*httptest.R
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	rec := httptest.NewRecorder()
-	cpu := func() time.Duration {
-		var ru unix.Rusage
-		require.NoError(t, unix.Getrusage(unix.RUSAGE_THREAD, &ru))
-		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
+	cpu := func() time.Duration { return threadCPU(t) }
 	start, wall := cpu(), time.Now()
 	h.ServeHTTP(rec, req)
 	return rec, cpu() - start, time.Since(wall)
