@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -12,6 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/provreport/provreport/ent"
+	"github.com/provreport/provreport/internal/auth"
 	"github.com/provreport/provreport/internal/requestid"
 	"github.com/provreport/provreport/internal/usererr"
 )
@@ -44,7 +46,12 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			return gqlErr
 		}
 		if _, ok := gqlErr.Extensions["code"]; ok {
-			// gqlgen's own parse and validation errors already say what is wrong.
+			// gqlgen's own parse and validation errors already say what is wrong. Their
+			// suggestions ("Did you mean …?") name fields and types of the schema, which
+			// only callers who may introspect it are shown.
+			if _, ok := auth.FromContext(ctx); !ok {
+				gqlErr.Message = suggestion.ReplaceAllString(gqlErr.Message, "")
+			}
 			return gqlErr
 		}
 		var ve *ent.ValidationError
@@ -119,6 +126,9 @@ func argumentMessage(path ast.Path, msg string) string {
 	}
 	return name.String() + ": " + msg
 }
+
+// suggestion is the hint gqlparser's validation rules end a message with.
+var suggestion = regexp.MustCompile(` Did you mean [^\n]*\?$`)
 
 // Recover turns a resolver panic into an internal error; the presenter logs it.
 func Recover(logger *slog.Logger) graphql.RecoverFunc {

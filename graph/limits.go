@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -10,14 +11,36 @@ import (
 
 	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/internal/auth"
+	"github.com/provreport/provreport/internal/ingest"
 	"github.com/provreport/provreport/internal/report"
 )
 
 // DepthLimit refuses operations nested deeper than Max before any resolver runs.
+// Introspection (the fields under __schema and __type) is bounded on its own terms, so
+// that the standard introspection query of GraphQL tools (graphql-js'
+// getIntrospectionQuery, 15 levels with its nine nested ofType) passes while abuse does
+// not: the nesting of __Type's list fields is capped by gqlparser's MaxIntrospectionDepth
+// rule (as graphql-js caps it), ofType chains by MaxOfType and the whole introspection
+// subtree by MaxIntrospection.
 type DepthLimit struct {
-	// Max is the deepest selection allowed; the dashboard's deepest query is 6.
+	// Max is the deepest selection allowed outside introspection; the dashboard's
+	// deepest query is 6.
 	Max int
+	// MaxIntrospection is the deepest an introspection subtree may nest, counted from
+	// its __schema or __type field; zero means DefaultMaxIntrospection.
+	MaxIntrospection int
+	// MaxOfType is the longest chain of nested ofType selections; zero means
+	// DefaultMaxOfType.
+	MaxOfType int
 }
+
+// The introspection bounds: graphql-js' full introspection query nests 15 levels, nine
+// of them ofType, which unwraps any type this schema has (at most three wrappers deep)
+// several times over.
+const (
+	DefaultMaxIntrospection = 20
+	DefaultMaxOfType        = 12
+)
 
 var _ interface {
 	graphql.HandlerExtension
@@ -40,36 +63,94 @@ func (d DepthLimit) MutateOperationContext(_ context.Context, rc *graphql.Operat
 	if rc.Operation == nil {
 		return nil
 	}
-	if depth := selectionDepth(rc.Operation.SelectionSet, rc.Doc, map[string]bool{}); depth > d.Max {
-		err := gqlerror.Errorf("the query is %d levels deep; at most %d are allowed", depth, d.Max)
-		err.Extensions = map[string]any{"code": "DEPTH_LIMIT_EXCEEDED"}
-		return err
+	w := depthWalk{doc: rc.Doc, visiting: map[string]bool{}}
+	depth := w.depth(rc.Operation.SelectionSet, false)
+	maxIntro, maxOfType := cmp.Or(d.MaxIntrospection, DefaultMaxIntrospection), cmp.Or(d.MaxOfType, DefaultMaxOfType)
+	var err *gqlerror.Error
+	switch {
+	case depth > d.Max:
+		err = gqlerror.Errorf("the query is %d levels deep; at most %d are allowed", depth, d.Max)
+	case w.introspection > maxIntro:
+		err = gqlerror.Errorf("the introspection query is %d levels deep; at most %d are allowed", w.introspection, maxIntro)
+	case w.ofType > maxOfType:
+		err = gqlerror.Errorf("the introspection query nests ofType %d times; at most %d are allowed", w.ofType, maxOfType)
+	default:
+		return nil
 	}
-	return nil
+	err.Extensions = map[string]any{"code": "DEPTH_LIMIT_EXCEEDED"}
+	return err
 }
 
-func selectionDepth(set ast.SelectionSet, doc *ast.QueryDocument, visiting map[string]bool) int {
+// depthWalk measures an operation: the depth of its selections outside introspection
+// (the result of depth), and the deepest introspection subtree and ofType chain it has.
+type depthWalk struct {
+	doc           *ast.QueryDocument
+	visiting      map[string]bool
+	introspection int
+	ofType        int
+}
+
+// depth is the depth of set. Inside introspection (intro), fields count towards the
+// introspection bounds instead, which depth records in w.
+func (w *depthWalk) depth(set ast.SelectionSet, intro bool) int {
 	deepest := 0
 	for _, sel := range set {
 		var d int
 		switch s := sel.(type) {
 		case *ast.Field:
-			d = 1 + selectionDepth(s.SelectionSet, doc, visiting)
-		case *ast.InlineFragment:
-			d = selectionDepth(s.SelectionSet, doc, visiting)
-		case *ast.FragmentSpread:
-			if visiting[s.Name] || doc == nil {
-				continue
+			if !intro && (s.Name == "__schema" || s.Name == "__type") {
+				w.introspection = max(w.introspection, 1+w.depth(s.SelectionSet, true))
+				w.ofType = max(w.ofType, w.ofTypeChain(s.SelectionSet, 0))
+				d = 1
+				break
 			}
-			if f := doc.Fragments.ForName(s.Name); f != nil {
-				visiting[s.Name] = true
-				d = selectionDepth(f.SelectionSet, doc, visiting)
-				delete(visiting, s.Name)
+			d = 1 + w.depth(s.SelectionSet, intro)
+		case *ast.InlineFragment:
+			d = w.depth(s.SelectionSet, intro)
+		case *ast.FragmentSpread:
+			if f := w.fragment(s.Name); f != nil {
+				w.visiting[s.Name] = true
+				d = w.depth(f.SelectionSet, intro)
+				delete(w.visiting, s.Name)
 			}
 		}
 		deepest = max(deepest, d)
 	}
 	return deepest
+}
+
+// ofTypeChain is the longest run of directly nested ofType fields in set, given run
+// ofType fields above it.
+func (w *depthWalk) ofTypeChain(set ast.SelectionSet, run int) int {
+	longest := run
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			next := 0
+			if s.Name == "ofType" {
+				next = run + 1
+			}
+			longest = max(longest, next, w.ofTypeChain(s.SelectionSet, next))
+		case *ast.InlineFragment:
+			longest = max(longest, w.ofTypeChain(s.SelectionSet, run))
+		case *ast.FragmentSpread:
+			if f := w.fragment(s.Name); f != nil {
+				w.visiting[s.Name] = true
+				longest = max(longest, w.ofTypeChain(f.SelectionSet, run))
+				delete(w.visiting, s.Name)
+			}
+		}
+	}
+	return longest
+}
+
+// fragment is the definition a spread names, or nil when it is unknown or already being
+// walked (a cycle, which validation has refused).
+func (w *depthWalk) fragment(name string) *ast.FragmentDefinition {
+	if w.visiting[name] || w.doc == nil {
+		return nil
+	}
+	return w.doc.Fragments.ForName(name)
 }
 
 // IntrospectionForViewers allows schema introspection to authenticated callers only.
@@ -88,8 +169,23 @@ func (IntrospectionForViewers) MutateOperationContext(ctx context.Context, rc *g
 	return nil
 }
 
+// The prices of what costs more than the fields it returns. Each query that reads
+// the events table (a page and its totalCount, a summary, a users search) pays for the
+// scan besides its rows; lists pay for the most items they may hold.
+const (
+	// scanCost is what a query over the school's events or users costs before its rows.
+	scanCost = 100
+	// summaryCost is a summary's aggregation over every event the filter matches.
+	summaryCost = 1000
+	// unboundedList is what a list that no argument bounds (sync profiles, API tokens)
+	// is priced at: more than a school has in practice.
+	unboundedList = 100
+)
+
 // Complexity makes lists cost what they may return: a connection's children count once
-// per requested item, so a 500-row page of nested objects is priced as such.
+// per requested item, so a 500-row page of nested objects is priced as such; an alias
+// costs what the field it names costs, so 2,000 aliased summaries are priced as 2,000
+// summaries.
 func Complexity() ComplexityRoot {
 	var c ComplexityRoot
 	page := func(first, last *int) int {
@@ -102,11 +198,26 @@ func Complexity() ComplexityRoot {
 		return defaultPage
 	}
 	c.Query.Events = func(child int, _ *ent.Cursor, first *int, _ *ent.Cursor, last *int, _ *report.Filter, _ *ent.EventOrder) int {
-		return 1 + child*page(first, last)
+		return scanCost + child*page(first, last)
+	}
+	c.Query.EventSummary = func(child int, filter *report.Filter) int {
+		var f report.Filter
+		if filter != nil {
+			f = *filter
+		}
+		// The totals are priced with the buckets: each bucket is a row of the same sums.
+		return summaryCost + child*report.BucketsAtMost(f)
 	}
 	c.Query.Users = func(child int, _ *string, first *int, _ *ent.Cursor) int {
-		return 1 + child*page(first, nil)
+		return scanCost + child*page(first, nil)
+	}
+	c.Query.Exports = func(child int, first *int, _ *ent.Cursor) int {
+		return scanCost + child*page(first, nil)
 	}
 	c.Query.Nodes = func(child int, ids []int) int { return 1 + child*max(len(ids), 1) }
+	c.Query.SyncProfiles = func(child int) int { return 1 + child*unboundedList }
+	c.Query.APITokens = func(child int) int { return 1 + child*unboundedList }
+	c.Event.Problems = func(child int) int { return 1 + child*ingest.MaxProblems }
+	c.Mutation.RecordEvents = func(child int, input []*ingest.Input) int { return 1 + child*max(len(input), 1) }
 	return c
 }

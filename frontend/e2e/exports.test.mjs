@@ -18,8 +18,8 @@ const HEADER = 'updated,added,deleted,disabled,event,syncprofile_name,errors,dat
 const ADMIN_EMAIL = 'admin@demo.example.edu'
 const FROM_ADDRESS = 'reports@e2e.example.edu'
 
-/** neutralise is what the export does to text cells so that a spreadsheet never runs them. */
-const neutralise = (s) => (/^[=+\-@\t\r]/.test(s) ? `'${s}` : s)
+/** neutralise is what the export does to text cells so that a spreadsheet never runs them (export.Neutralise). */
+const neutralise = (s) => (/^[\t\r]|^[\s\uFEFF]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]/.test(s) ? `'${s}` : s)
 
 /** rangeWords is how the email says a wall-clock time: "5 Oct 2026 08:00". */
 function rangeWords(local) {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"time"
+	"unicode"
 
 	entsql "entgo.io/ent/dialect/sql"
 
@@ -126,15 +127,29 @@ func WriteCSV(ctx context.Context, db *sql.DB, dialectName string, r Rows, w io.
 	return n, cw.n, nil
 }
 
-// Neutralise keeps a spreadsheet from running a cell as a formula: a cell starting with
-// =, +, -, @, tab or carriage return gets a leading apostrophe, as OWASP advises.
+// Neutralise keeps a spreadsheet from running a cell as a formula, as OWASP's CSV
+// injection guidance advises: a cell whose first character other than white space is
+// =, +, -, @ or their fullwidth forms (which spreadsheets also read as formulas), or
+// that starts with a tab or carriage return, gets a leading apostrophe. Spreadsheets
+// skip leading white space, line breaks included, before looking for a formula, and the
+// CSV writer turns a line feed into CR LF; judging the first non-space character
+// covers every form the writer can give a cell.
 func Neutralise(s string) string {
 	if s == "" {
 		return s
 	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
+	if s[0] == '\t' || s[0] == '\r' {
 		return "'" + s
+	}
+	for _, r := range s {
+		if unicode.IsSpace(r) || r == '\uFEFF' {
+			continue
+		}
+		switch r {
+		case '=', '+', '-', '@', '\uFF1D', '\uFF0B', '\uFF0D', '\uFF20':
+			return "'" + s
+		}
+		return s
 	}
 	return s
 }

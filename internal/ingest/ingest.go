@@ -9,6 +9,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -32,6 +33,18 @@ const MaxDetails = 64 << 10
 
 // maxName bounds names and keys, matching the columns' limits.
 const maxName = 255
+
+// MaxCount is the largest count (processed, added, …) one event may report: more than
+// any school's directory holds, and small enough that sums over billions of events fit
+// in 64 bits.
+const MaxCount = 10_000_000
+
+// MaxProblems is the most problem rows one event may carry, and MaxProblemMessage the
+// longest message of one.
+const (
+	MaxProblems       = 1000
+	MaxProblemMessage = 4 << 10
+)
 
 // Input is one event as an agent reports it (the GraphQL RecordEventInput).
 type Input struct {
@@ -120,6 +133,9 @@ func Check(e *Input) error {
 		if c.v != nil && *c.v < 0 {
 			return &usererr.Error{Field: c.name, Message: fmt.Sprintf("must not be negative (got %d)", *c.v)}
 		}
+		if c.v != nil && *c.v > MaxCount {
+			return &usererr.Error{Field: c.name, Message: fmt.Sprintf("is %d; at most %d", *c.v, MaxCount)}
+		}
 	}
 	if e.Details != nil && len(*e.Details) > MaxDetails {
 		return &usererr.Error{Field: "details", Message: fmt.Sprintf("is %d bytes; at most %d", len(*e.Details), MaxDetails)}
@@ -141,6 +157,17 @@ func Check(e *Input) error {
 			return &usererr.Error{Field: s.name, Message: fmt.Sprintf("is longer than %d bytes", maxName)}
 		}
 	}
+	for _, s := range []struct {
+		name string
+		v    *string
+	}{{"syncProfile", e.SyncProfile}, {"username", e.Username}, {"service", e.Service}, {"externalID", e.ExternalID}, {"details", e.Details}} {
+		if s.v != nil && strings.IndexByte(*s.v, 0) >= 0 {
+			return &usererr.Error{Field: s.name, Message: "must not contain a NUL character"}
+		}
+	}
+	if len(e.Problems) > MaxProblems {
+		return &usererr.Error{Field: "problems", Message: fmt.Sprintf("has %d rows; at most %d", len(e.Problems), MaxProblems)}
+	}
 	if e.ExternalID != nil && *e.ExternalID == "" {
 		return &usererr.Error{Field: "externalID", Message: "must not be empty when given"}
 	}
@@ -151,8 +178,14 @@ func Check(e *Input) error {
 		if p.Line < 0 {
 			return &usererr.Error{Field: fmt.Sprintf("problems[%d].line", j), Message: "must not be negative"}
 		}
-		if len(p.Message) > MaxDetails || len(p.Field) > maxName {
-			return &usererr.Error{Field: fmt.Sprintf("problems[%d]", j), Message: "is too long"}
+		if len(p.Message) > MaxProblemMessage {
+			return &usererr.Error{Field: fmt.Sprintf("problems[%d].message", j), Message: fmt.Sprintf("is longer than %d bytes", MaxProblemMessage)}
+		}
+		if len(p.Field) > maxName {
+			return &usererr.Error{Field: fmt.Sprintf("problems[%d].field", j), Message: fmt.Sprintf("is longer than %d bytes", maxName)}
+		}
+		if strings.IndexByte(p.Message, 0) >= 0 || strings.IndexByte(p.Field, 0) >= 0 {
+			return &usererr.Error{Field: fmt.Sprintf("problems[%d]", j), Message: "must not contain a NUL character"}
 		}
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -50,15 +51,21 @@ type Totals struct {
 	FailedLogins int `json:"failedLogins"`
 }
 
+// add adds o to t, each sum stopping at the largest int rather than wrapping around.
 func (t *Totals) add(o Totals) {
-	t.Events += o.Events
-	t.Processed += o.Processed
-	t.Added += o.Added
-	t.Updated += o.Updated
-	t.Deleted += o.Deleted
-	t.Disabled += o.Disabled
-	t.Errors += o.Errors
-	t.FailedLogins += o.FailedLogins
+	for _, p := range []struct {
+		dst *int
+		v   int
+	}{
+		{&t.Events, o.Events}, {&t.Processed, o.Processed}, {&t.Added, o.Added}, {&t.Updated, o.Updated},
+		{&t.Deleted, o.Deleted}, {&t.Disabled, o.Disabled}, {&t.Errors, o.Errors}, {&t.FailedLogins, o.FailedLogins},
+	} {
+		if *p.dst > math.MaxInt-p.v {
+			*p.dst = math.MaxInt
+		} else {
+			*p.dst += p.v
+		}
+	}
 }
 
 // Bucket is the totals of one step of time, starting at Start in the school's zone.
@@ -77,6 +84,17 @@ type Summary struct {
 
 // maxBuckets keeps a chart readable and a response small whatever range is asked for.
 const maxBuckets = 1000
+
+// BucketsAtMost is the most buckets Summarize returns for f: those of its range when it
+// has one (plus one for a bucket the range starts within), maxBuckets otherwise. The
+// API prices a summary by it.
+func BucketsAtMost(f Filter) int {
+	if f.From == nil || f.To == nil || !f.To.After(*f.From) {
+		return maxBuckets
+	}
+	span := f.To.Sub(*f.From)
+	return min(int(span/stepLength(stepFor(span)))+2, maxBuckets)
+}
 
 type slotRow struct {
 	Slot         int64 `sql:"slot"`
@@ -231,17 +249,27 @@ func summarySlots(ctx context.Context, client *ent.Client, pg bool, loc *time.Lo
 			slotExpr = "CAST(FLOOR(date_part('epoch', date_finished) / 900) AS BIGINT)"
 		}
 	}
+	// Counts are at most ingest.MaxCount each, but rows recorded before that bound may
+	// hold anything up to 2^63-1. The sums are taken in a type that cannot overflow
+	// (PostgreSQL's numeric, SQLite's floating TOTAL) and capped at the largest 64-bit
+	// integer, so a summary never fails for the size of its numbers.
+	sum := func(col string) string {
+		if pg {
+			return "CAST(LEAST(COALESCE(SUM(CAST(" + col + " AS NUMERIC)), 0), 9223372036854775807) AS BIGINT)"
+		}
+		return "CAST(MIN(TOTAL(" + col + "), 9223372036854775807.0) AS INTEGER)"
+	}
 	var rows []slotRow
 	err := client.Event.Query().Where(f.Predicates()...).Modify(func(s *sql.Selector) {
 		s.Select(
 			sql.As(slotExpr, "slot"),
 			sql.As("COUNT(*)", "events"),
-			sql.As("COALESCE(SUM(processed), 0)", "processed"),
-			sql.As("COALESCE(SUM(added), 0)", "added"),
-			sql.As("COALESCE(SUM(updated), 0)", "updated"),
-			sql.As("COALESCE(SUM(deleted), 0)", "deleted"),
-			sql.As("COALESCE(SUM(disabled), 0)", "disabled"),
-			sql.As("COALESCE(SUM(errors), 0)", "errors"),
+			sql.As(sum("processed"), "processed"),
+			sql.As(sum("added"), "added"),
+			sql.As(sum("updated"), "updated"),
+			sql.As(sum("deleted"), "deleted"),
+			sql.As(sum("disabled"), "disabled"),
+			sql.As(sum("errors"), "errors"),
 			sql.As("COALESCE(SUM(CASE WHEN type = '"+eventtype.AuthenticationFailed+"' THEN 1 ELSE 0 END), 0)", "failed_logins"),
 		).GroupBy("slot").OrderBy("slot")
 	}).Scan(ctx, &rows)

@@ -238,7 +238,12 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	gql.Use(extension.Introspection{})
 	gql.Use(graph.IntrospectionForViewers{})
 	gql.Use(graph.DepthLimit{Max: cfg.MaxDepth})
+	gql.Use(graph.InputLimits{})
 	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	// After the persisted query is known and before gqlgen parses and validates it.
+	gql.Use(graph.RequestBudget{Anonymous: graph.AnonymousBudget, SignedIn: graph.SignedInBudget})
+	gql.SetParserTokenLimit(graph.SignedInBudget.Tokens)
+	gql.Use(graph.ResponseLimit{MaxErrors: graph.DefaultMaxErrors, MaxBytes: graph.DefaultMaxResponseBytes})
 	gql.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	gql.Use(s.metrics.GraphQL())
 	if cfg.ReportCacheBytes > 0 {

@@ -76,7 +76,7 @@ export type ReportFilter = {
   syncProfileID?: string | null | undefined;
   /** Exclusive upper bound, compared with dateFinished. */
   to?: string | null | undefined;
-  /** Only these types; null or empty means every type. */
+  /** Only these types; null or empty means every type. At most 50 entries. */
   types?: Array<EventType> | null | undefined;
   /** Only events whose actor is this user. */
   userID?: string | null | undefined;
