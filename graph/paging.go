@@ -11,6 +11,7 @@ import (
 	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/ent/event"
 	"github.com/provreport/provreport/internal/auth"
+	"github.com/provreport/provreport/internal/export"
 	"github.com/provreport/provreport/internal/usererr"
 )
 
@@ -67,8 +68,16 @@ func (r *Resolver) node(ctx context.Context, id int) (ent.Noder, error) {
 	if err != nil {
 		return nil, usererr.NotFoundf("no node with ID %d", id)
 	}
-	if _, ok := n.(*ent.APIToken); ok {
-		if v, _ := auth.FromContext(ctx); v == nil || !v.IsAdmin() {
+	v, _ := auth.FromContext(ctx)
+	switch n := n.(type) {
+	case *ent.APIToken:
+		if v == nil || !v.IsAdmin() {
+			return nil, usererr.NotFoundf("no node with ID %d", id)
+		}
+	case *ent.Export:
+		// The rule of export(id:): admins see every export of the school, anyone else
+		// only their own.
+		if v == nil || !export.MayRead(v, n) {
 			return nil, usererr.NotFoundf("no node with ID %d", id)
 		}
 	}

@@ -210,13 +210,16 @@ func (s *Service) Get(ctx context.Context, id int) (*ent.Export, error) {
 	if err != nil {
 		return nil, fmt.Errorf("export %d: %w", id, err)
 	}
-	if !mayRead(v, e) {
+	if !MayRead(v, e) {
 		return nil, usererr.NotFoundf("no export with ID %d", id)
 	}
 	return e, nil
 }
 
-func mayRead(v *auth.Viewer, e *ent.Export) bool {
+// MayRead reports whether v may see export e: a school admin sees every export of the
+// school, a user their own, a token the ones it requested. Every way of reading an
+// export (export, node, nodes, exportUpdated, the download) follows it.
+func MayRead(v *auth.Viewer, e *ent.Export) bool {
 	switch {
 	case v.IsAdmin():
 		return true
