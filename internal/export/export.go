@@ -210,16 +210,13 @@ func (s *Service) Get(ctx context.Context, id int) (*ent.Export, error) {
 	if err != nil {
 		return nil, fmt.Errorf("export %d: %w", id, err)
 	}
-	if !MayRead(v, e) {
+	if !mayRead(v, e) {
 		return nil, usererr.NotFoundf("no export with ID %d", id)
 	}
 	return e, nil
 }
 
-// MayRead reports whether v may see export e: a school admin sees every export of the
-// school, a user their own, a token the ones it requested. Every way of reading an
-// export (export, node, nodes, exportUpdated, the download) follows it.
-func MayRead(v *auth.Viewer, e *ent.Export) bool {
+func mayRead(v *auth.Viewer, e *ent.Export) bool {
 	switch {
 	case v.IsAdmin():
 		return true

@@ -34,7 +34,8 @@ const (
 //     where cookies can be set and cleared and every request-level rule applies.
 //   - Subscriptions count against a limit per credential and per replica.
 //   - Queries and mutations end after the request timeout on every transport, an event
-//     stream or a websocket included; only subscriptions run as long as the client stays.
+//     stream or a websocket included, and answer once; only subscriptions run as long
+//     as the client stays.
 type operationGuard struct {
 	s       *Server
 	timeout time.Duration
@@ -78,8 +79,16 @@ func (g operationGuard) InterceptOperation(ctx context.Context, next graphql.Ope
 	if op == ast.Subscription {
 		return g.subscribe(ctx, next)
 	}
+	// A query or mutation has one answer (the schema has no @defer). Streaming
+	// transports ask for answers until there are none, and an interceptor that answers
+	// from memory (the report cache) would otherwise answer again on every call, forever.
 	h := next(ctx)
+	answered := false
 	return func(ctx context.Context) *graphql.Response {
+		if answered {
+			return nil
+		}
+		answered = true
 		ctx, cancel := context.WithTimeout(ctx, g.timeout)
 		defer cancel()
 		return h(ctx)
