@@ -12,7 +12,10 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
 const cfg = JSON.parse(process.argv[2]);
-const seen = { connecting: 0, connected: 0, closed: [], errors: [], next: 0, complete: 0 };
+const seen = { connecting: 0, connected: 0, closed: [], errors: [], next: 0, complete: 0, uncaught: [] };
+// A client stuck reconnecting must still report what it saw.
+process.on('uncaughtException', (e) => seen.uncaught.push(String(e)));
+process.on('unhandledRejection', (e) => seen.uncaught.push(String(e)));
 
 const client = createClient({
   url: cfg.url,
@@ -45,6 +48,10 @@ client.subscribe(
 );
 setTimeout(finish, 20000);
 await finished;
-await client.dispose();
+try {
+  await client.dispose();
+} catch (e) {
+  seen.uncaught.push(String(e));
+}
 process.stdout.write(JSON.stringify(seen) + '\n');
 process.exit(0);
