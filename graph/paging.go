@@ -60,14 +60,24 @@ func checkCursors(after, before *ent.Cursor) error {
 func ptr[T any](v T) *T { return &v }
 
 // node resolves one global ID within the caller's school. Another school's ID, an ID of
-// no type, and an API token seen by a non-admin all read as not found.
+// no type, an API token seen by a non-admin and an export the caller may not read
+// (export(id:)'s rule) all read as not found.
 func (r *Resolver) node(ctx context.Context, id int) (ent.Noder, error) {
 	n, err := r.Client.Noder(ctx, id)
 	if err != nil {
 		return nil, usererr.NotFoundf("no node with ID %d", id)
 	}
-	if _, ok := n.(*ent.APIToken); ok {
-		if v, _ := auth.FromContext(ctx); v == nil || !v.IsAdmin() {
+	v, _ := auth.FromContext(ctx)
+	switch n := n.(type) {
+	case *ent.APIToken:
+		if v == nil || !v.IsAdmin() {
+			return nil, usererr.NotFoundf("no node with ID %d", id)
+		}
+	case *ent.Export:
+		// The rule of export(id:): admins see every export of the school, anyone else
+		// only their own. The node holds only the fields the query selects, so the rule
+		// reads the export whole.
+		if _, err := r.ExportService.Get(ctx, n.ID); err != nil {
 			return nil, usererr.NotFoundf("no node with ID %d", id)
 		}
 	}

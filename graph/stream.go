@@ -50,6 +50,9 @@ func subscriptionEnded(err error) error {
 	return nil
 }
 
+// errCredentialEnded ends a live feed whose credential has ended.
+var errCredentialEnded = usererr.Unauthenticatedf("the credential this stream was opened with has ended (signed out, expired, revoked or no longer allowed): sign in again and resubscribe")
+
 func (r *Resolver) eventFeed(ctx context.Context, filter *report.Filter) (<-chan *ent.Event, error) {
 	v, err := auth.Require(ctx, auth.ScopeReportsRead)
 	if err != nil {
@@ -75,12 +78,37 @@ func (r *Resolver) eventFeed(ctx context.Context, filter *report.Filter) (<-chan
 		defer r.feeds.Done()
 		defer close(out)
 		defer sub.Close()
-		for e := range sub.C {
+		ended := auth.Ended(ctx)
+	deliver:
+		for {
 			select {
-			case out <- e:
+			case e, ok := <-sub.C:
+				if !ok {
+					break deliver
+				}
+				select {
+				case out <- e:
+				case <-ctx.Done():
+					return
+				case <-ended:
+					break deliver
+				}
 			case <-ctx.Done():
 				return
+			case <-ended:
+				break deliver
 			}
+		}
+		select {
+		case <-ended:
+			// The credential the stream was opened with has ended (signed out, expired,
+			// revoked or set to role NONE): say so, then end the stream.
+			select {
+			case out <- streamEnd(errCredentialEnded):
+			case <-ctx.Done():
+			}
+			return
+		default:
 		}
 		if e := subscriptionEnded(sub.Err()); e != nil {
 			select {
@@ -110,9 +138,12 @@ func (r *Resolver) exportFeed(ctx context.Context, id int) (<-chan *ent.Export, 
 		last := exportState(e)
 		t := time.NewTicker(every)
 		defer t.Stop()
+		ended := auth.Ended(ctx)
 		for {
 			select {
 			case <-ctx.Done():
+				return
+			case <-ended:
 				return
 			case <-t.C:
 			case <-wake:

@@ -55,10 +55,18 @@ func WithViewer(ctx context.Context, v *Viewer) context.Context {
 	return tenant.WithSchool(context.WithValue(ctx, viewerKey{}, v), v.SchoolID)
 }
 
-// FromContext returns the viewer of a request, if it is authenticated.
+// FromContext returns the viewer of a request, if it is authenticated. On a long-lived
+// connection (WithLive) it is the caller as the credential stands now, and nobody once
+// the credential has ended.
 func FromContext(ctx context.Context) (*Viewer, bool) {
-	v, ok := ctx.Value(viewerKey{}).(*Viewer)
-	return v, ok && v != nil
+	switch v := ctx.Value(viewerKey{}).(type) {
+	case *Viewer:
+		return v, v != nil
+	case *Live:
+		cur := v.Viewer()
+		return cur, cur != nil
+	}
+	return nil, false
 }
 
 // Require returns the viewer if it holds scope: UNAUTHENTICATED when nobody is signed

@@ -42,6 +42,9 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	retentionDays := fs.Int("retention-days", envInt("PROVREPORT_RETENTION_DAYS", 365), "delete events older than this many days; 0 keeps them forever (env PROVREPORT_RETENTION_DAYS)")
 	cacheMB := fs.Int("report-cache-mb", envInt("PROVREPORT_REPORT_CACHE_MB", 64), "memory for cached report answers, in MiB; 0 turns the cache off (env PROVREPORT_REPORT_CACHE_MB)")
 	proxies := fs.String("trusted-proxies", env("PROVREPORT_TRUSTED_PROXIES", ""), "comma-separated CIDRs of load balancers whose X-Forwarded-For is trusted (env PROVREPORT_TRUSTED_PROXIES)")
+	liveRecheck := fs.Duration("live-recheck", envDuration("PROVREPORT_LIVE_RECHECK", 2*time.Second), "how often the credentials of open websockets and event streams are read again; those whose credential ended are closed (env PROVREPORT_LIVE_RECHECK)")
+	maxSubsPerCred := fs.Int("max-subscriptions-per-credential", envInt("PROVREPORT_MAX_SUBSCRIPTIONS_PER_CREDENTIAL", 100), "subscriptions one API token or one user may hold open on this replica (env PROVREPORT_MAX_SUBSCRIPTIONS_PER_CREDENTIAL)")
+	maxSubs := fs.Int("max-subscriptions", envInt("PROVREPORT_MAX_SUBSCRIPTIONS", 10000), "subscriptions this replica serves at once (env PROVREPORT_MAX_SUBSCRIPTIONS)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -105,6 +108,9 @@ func serve(ctx context.Context, c *cli, args []string) error {
 			Lifetime: *lifetime,
 			Secure:   strings.HasPrefix(*publicURL, "https://"),
 		},
+		LiveRecheck:                   *liveRecheck,
+		MaxSubscriptionsPerCredential: *maxSubsPerCred,
+		MaxSubscriptions:              *maxSubs,
 	}, c.logger)
 	if err != nil {
 		return err

@@ -70,11 +70,13 @@ func isWebsocket(r *http.Request) bool {
 	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 }
 
-// timeout bounds a query or mutation; subscriptions (websocket, SSE) run as long as the
-// client stays.
+// timeout bounds a request. Websockets and event streams are left to run: they may carry
+// subscriptions, which run as long as the client stays, while the queries and mutations
+// they carry are bounded one by one (operationGuard). Merely listing text/event-stream
+// among the types a client accepts does not make a request a stream.
 func (s *Server) timeout(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isWebsocket(r) || strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+		if isWebsocket(r) || streamsEvents(r) {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -94,6 +94,14 @@ type Config struct {
 	// TrustedProxies are the load balancers whose X-Forwarded-For is believed when
 	// telling clients apart (for sign-in throttling and logs).
 	TrustedProxies []netip.Prefix
+	// LiveRecheck is how often the credentials of open websockets and event streams are
+	// read again, so that those whose credential ended are closed; zero means 2 s.
+	LiveRecheck time.Duration
+	// MaxSubscriptionsPerCredential caps the subscriptions one API token or one user's
+	// sessions hold open on a replica; zero means 100.
+	MaxSubscriptionsPerCredential int
+	// MaxSubscriptions caps the subscriptions open on a replica; zero means 10,000.
+	MaxSubscriptions int
 }
 
 // Defaults fills unset fields with production defaults.
@@ -126,6 +134,15 @@ func (c *Config) Defaults() {
 	if c.ReportCacheBytes == 0 {
 		c.ReportCacheBytes = 64 << 20
 	}
+	if c.LiveRecheck <= 0 {
+		c.LiveRecheck = 2 * time.Second
+	}
+	if c.MaxSubscriptionsPerCredential <= 0 {
+		c.MaxSubscriptionsPerCredential = 100
+	}
+	if c.MaxSubscriptions <= 0 {
+		c.MaxSubscriptions = 10000
+	}
 }
 
 // Server is a provreport HTTP server over one database.
@@ -156,6 +173,13 @@ type Server struct {
 	// closes them with a normal close code.
 	wsCtx    context.Context
 	wsCancel context.CancelFunc
+	// live registers open websockets and event streams, to close those whose
+	// credential ends.
+	live *liveConns
+	// refusals slows down addresses whose websockets keep being refused; refused
+	// counts them.
+	refusals *refusalThrottle
+	refused  func(reason string)
 }
 
 // New builds the server: its services, background workers and HTTP handler. Call
@@ -215,6 +239,9 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 		return nil, err
 	}
 	s.metrics.KnowOperations(known)
+	s.live = newLiveConns(db.Client, logger, cfg.LiveRecheck)
+	s.refusals = newRefusalThrottle()
+	s.refused = s.metrics.WebsocketRefusals()
 	s.Exports.OnBuilt = s.metrics.ExportBuilt
 
 	s.resolver = &graph.Resolver{Client: db.Client, Dialect: db.Dialect, Recorder: s.Recorder, Sessions: s.Sessions,
@@ -222,19 +249,21 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	gql := handler.New(graph.NewExecutableSchema(graph.Config{Schema: graph.PublishedSchema(), Resolvers: s.resolver, Complexity: graph.Complexity()}))
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(getQuery{})
-	gql.AddTransport(transport.Websocket{
+	gql.AddTransport(websocketTransport{transport.Websocket{
 		// coder/websocket accepts only same-origin upgrades unless the origin is listed,
 		// so a cross-site page cannot ride a user's session cookie over a websocket.
-		Implementation: transport.CoderWebsocketImplementation{
+		Implementation: websocketImpl{CoderWebsocketImplementation: transport.CoderWebsocketImplementation{
 			AcceptOptions: websocket.AcceptOptions{OriginPatterns: originHosts(cfg.CORSOrigins)},
-		},
+		}, refused: s.refused},
 		InitFunc:              s.websocketInit,
 		InitTimeout:           10 * time.Second,
 		KeepAlivePingInterval: 15 * time.Second,
-	})
-	gql.AddTransport(sseFirst{})
+	}})
+	gql.AddTransport(sseFirst{s: s})
 	gql.AddTransport(post{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	gql.Use(operationGuard{s: s, timeout: cfg.RequestTimeout,
+		subs: newSubscriptionCaps(cfg.MaxSubscriptionsPerCredential, cfg.MaxSubscriptions)})
 	gql.Use(extension.Introspection{})
 	gql.Use(graph.IntrospectionForViewers{})
 	gql.Use(graph.DepthLimit{Max: cfg.MaxDepth})
@@ -394,6 +423,7 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := s.Queue.Start(ctx); err != nil {
 		return err
 	}
+	s.live.start()
 	s.started.Store(true)
 	return nil
 }
@@ -402,6 +432,7 @@ func (s *Server) Start(ctx context.Context) error {
 // running then are cancelled and retried later.
 func (s *Server) Stop(ctx context.Context) error {
 	s.started.Store(false)
+	s.live.halt()
 	if err := s.Queue.Stop(ctx); err != nil {
 		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -2,7 +2,7 @@ package server
 
 import (
 	"bytes"
-	"encoding/json"
+	"context"
 	"io"
 	"mime"
 	"net/http"
@@ -11,33 +11,38 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
+	"github.com/provreport/provreport/internal/auth"
 )
 
 // sseFirst is gqlgen's Server-Sent Events transport, taken only by clients that ask for
 // an event stream first (graphql-sse sends "Accept: text/event-stream"). Clients that
 // merely list it among JSON types, as urql does for every request, get plain JSON: a
 // signIn answered as a stream could not set its session cookie.
-type sseFirst struct{ transport.SSE }
+type sseFirst struct {
+	transport.SSE
+	s *Server
+}
 
 // Supports implements graphql.Transport.
 func (t sseFirst) Supports(r *http.Request) bool {
+	return streamsEvents(r) && t.SSE.Supports(r)
+}
+
+// streamsEvents reports whether a request asks for an event stream first.
+func streamsEvents(r *http.Request) bool {
 	first := strings.TrimSpace(strings.Split(r.Header.Get("Accept"), ",")[0])
 	mt, _, err := mime.ParseMediaType(first)
-	if err != nil || mt != "text/event-stream" {
-		return false
-	}
-	return t.SSE.Supports(r)
+	return err == nil && mt == "text/event-stream"
 }
 
 // Do implements graphql.Transport. A body that is not one GraphQL request is answered
-// here with 400 and BAD_REQUEST: gqlgen's transport would quote the whole body in its
-// answer and in the standard logger, and the body may hold a password.
+// here with 400 and BAD_REQUEST, as post answers it: gqlgen's transport would quote the
+// whole body, which may hold a password. An authenticated stream is registered as a
+// live connection, so that it ends when its credential does.
 func (t sseFirst) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	body, err := io.ReadAll(r.Body)
 	if err == nil {
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.UseNumber()
-		err = dec.Decode(&graphql.RawParams{})
+		err = checkShape(body)
 	}
 	if err != nil {
 		status, gqlErr := requestBodyError(err)
@@ -45,5 +50,22 @@ func (t sseFirst) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	t.SSE.Do(w, r, exec)
+	ctx := r.Context()
+	v, ok := auth.FromContext(ctx)
+	if !ok || t.s == nil {
+		t.SSE.Do(w, r, exec)
+		return
+	}
+	cred := auth.TokenCredential(v.TokenID)
+	if v.TokenID == 0 {
+		if cred, ok = t.s.Sessions.Credential(ctx); !ok {
+			t.SSE.Do(w, r, exec)
+			return
+		}
+	}
+	lc := &liveConn{kind: liveSSE, live: auth.NewLive(cred, v)}
+	ctx, lc.cancel = context.WithCancel(auth.WithLive(ctx, lc.live))
+	defer lc.cancel()
+	defer t.s.live.add(lc)()
+	t.SSE.Do(w, r.WithContext(context.WithValue(ctx, liveConnKey{}, lc)), exec)
 }
