@@ -150,6 +150,7 @@ type ComplexityRoot struct {
 	ExportFilter struct {
 		ActiveOnly  func(childComplexity int) int
 		From        func(childComplexity int) int
+		Search      func(childComplexity int) int
 		SyncProfile func(childComplexity int) int
 		To          func(childComplexity int) int
 		Types       func(childComplexity int) int
@@ -750,6 +751,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ExportFilter.From(childComplexity), true
+	case "ExportFilter.search":
+		if e.ComplexityRoot.ExportFilter.Search == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportFilter.Search(childComplexity), true
 	case "ExportFilter.syncProfile":
 		if e.ComplexityRoot.ExportFilter.SyncProfile == nil {
 			break
@@ -1554,6 +1561,8 @@ func (ec *executionContext) childFields_ExportFilter(ctx context.Context, field 
 		return ec.fieldContext_ExportFilter_types(ctx, field)
 	case "activeOnly":
 		return ec.fieldContext_ExportFilter_activeOnly(ctx, field)
+	case "search":
+		return ec.fieldContext_ExportFilter_search(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ExportFilter", field.Name)
 }
@@ -4027,6 +4036,29 @@ func (ec *executionContext) _ExportFilter_activeOnly(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_ExportFilter_activeOnly(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ExportFilter", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _ExportFilter_search(ctx context.Context, field graphql.CollectedField, obj *report.Filter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportFilter_search(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Search, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExportFilter_search(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportFilter", field, false, false, "String")
 }
 
 func (ec *executionContext) _Mutation_recordEvents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -7274,7 +7306,7 @@ func (ec *executionContext) unmarshalInputReportFilter(ctx context.Context, obj 
 		asMap["activeOnly"] = true
 	}
 
-	fieldsInOrder := [...]string{"from", "to", "userID", "syncProfileID", "types", "activeOnly"}
+	fieldsInOrder := [...]string{"from", "to", "userID", "syncProfileID", "types", "activeOnly", "search"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -7323,6 +7355,13 @@ func (ec *executionContext) unmarshalInputReportFilter(ctx context.Context, obj 
 				return it, err
 			}
 			it.ActiveOnly = data
+		case "search":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("search"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Search = data
 		}
 	}
 	return it, nil
@@ -8017,6 +8056,11 @@ func (ec *executionContext) _ExportFilter(ctx context.Context, sel ast.Selection
 		case "activeOnly":
 			out.Values[i] = ec._ExportFilter_activeOnly(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "search":
+			out.Values[i] = ec._ExportFilter_search(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
