@@ -72,6 +72,11 @@ export type ReportFilter = {
   activeOnly?: boolean | null | undefined;
   /** Inclusive lower bound, compared with dateFinished. */
   from?: string | null | undefined;
+  /**
+   * Only events whose details, or the message of one of whose problems, contain this text,
+   * ignoring case. At most 200 characters; null or empty matches every event.
+   */
+  search?: string | null | undefined;
   /** Only events of this sync profile. */
   syncProfileID?: string | null | undefined;
   /** Exclusive upper bound, compared with dateFinished. */
