@@ -180,6 +180,58 @@ describe('the report page at three sizes', () => {
         })
       }
 
+      test('with no matching events Download says so and asks before sending', async () => {
+        await page.goto(`${server.url}/?q=${encodeURIComponent('no event says this')}`)
+        await page.getByText('No events match these filters').waitFor()
+        const button = page.getByRole('button', { name: 'Download (0 events)' })
+        await button.click()
+        const ask = page.getByRole('alertdialog', { name: 'Download an empty report?' })
+        await ask.getByText('No events match these filters').waitFor()
+        await ask.getByRole('button', { name: 'Cancel' }).click()
+        await ask.waitFor({ state: 'detached' })
+        assert.equal(await page.locator('.download-message .alert').count(), 0, 'nothing was requested')
+        await button.click()
+        await ask.getByRole('button', { name: 'Send anyway' }).click()
+        await page.locator('.download-message').getByText(/email with the download link is on its way/).waitFor()
+      })
+
+      test('the Exports page fits the screen with its Download button in view', async () => {
+        await page.goto(`${server.url}/exports`)
+        const link = page.getByRole('link', { name: 'Download CSV' }).first()
+        await link.waitFor({ timeout: 30_000 })
+        const m = await page.evaluate(() => ({ page: document.documentElement.scrollWidth }))
+        assert.ok(m.page <= vp.width, `the Exports page scrolls sideways at ${vp.width} px: ${m.page}`)
+        const box = await link.boundingBox()
+        assert.ok(box.x >= 0 && box.x + box.width <= vp.width, `Download CSV at ${box.x}+${box.width} of ${vp.width}`)
+        // No word-per-line wrapping: the filter's description gets a usable width.
+        const cell = await page.locator('.exports-list tbody tr').first().locator('td').nth(1).boundingBox()
+        assert.ok(cell.width >= Math.min(240, vp.width - 80), `the Events cell is ${cell.width} px wide`)
+      })
+
+      if (vp.name === 'phone') {
+        test('the report shows Date and Time, Event and the counts without scrolling sideways', async () => {
+          for (const q of ['', '?type=AUTHENTICATION_FAILED&type=AUTHENTICATION', '?type=USER_CSV_PROCESSED_WITH_ERRORS']) {
+            await page.goto(`${server.url}/${q}`)
+            await rows().first().waitFor()
+            const m = await page.evaluate(() => {
+              const s = document.querySelector('.table-scroll')
+              return { client: s.clientWidth, scroll: s.scrollWidth, page: document.documentElement.scrollWidth }
+            })
+            assert.ok(m.scroll <= m.client, `the table scrolls sideways (${q || 'default'}): ${m.scroll} > ${m.client}`)
+            assert.ok(m.page <= vp.width, `the page scrolls sideways (${q || 'default'}): ${m.page}`)
+            const first = rows().first()
+            for (const sel of ['td.col-date', 'td.col-event', 'td.processed', 'td.added', 'td.updated', 'td.deleted', 'td.disabled', 'td.errors']) {
+              const b = await first.locator(sel).boundingBox()
+              assert.ok(b && b.x >= 0 && b.x + b.width <= vp.width && b.width > 0, `${sel} is in view: ${JSON.stringify(b)}`)
+            }
+          }
+          // The cards still open the details.
+          await rows().first().click()
+          await page.getByRole('dialog').waitFor()
+          await page.keyboard.press('Escape')
+        })
+      }
+
       test('not one console error, through to sign-out', async () => {
         await page.goto(`${server.url}/`)
         await rows().first().waitFor()

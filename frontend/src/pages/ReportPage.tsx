@@ -145,7 +145,12 @@ export function ReportPage() {
         </div>
         <div className="page-actions">
           <LiveStatus paused={paused} onTogglePause={() => setPaused((p) => !p)} applicable={applicable} pending={live.pending.length} />
-          <DownloadButton filter={filter} onOutcome={setDownload} />
+          <DownloadButton
+            filter={filter}
+            count={badRange ? undefined : conn?.totalCount}
+            disabled={Boolean(badRange)}
+            onOutcome={setDownload}
+          />
         </div>
       </div>
       <DownloadNotice outcome={download} email={me?.email ?? ''} onDismiss={() => setDownload(null)} />
