@@ -126,7 +126,7 @@ describe('dashboard against the real server', () => {
     await settled()
     const box = page.getByRole('combobox', { name: 'For User' })
     await box.fill('smith')
-    await page.getByRole('option').first().waitFor()
+    await page.getByRole('listbox').getByRole('option').first().waitFor()
     assert.equal(await box.getAttribute('aria-expanded'), 'true')
     await box.press('ArrowDown')
     await box.press('Enter')

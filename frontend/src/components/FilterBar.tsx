@@ -38,7 +38,11 @@ export function FilterBar({ view, timeZone, onChange, onReset, searchUsers, onRa
   const [seen, setSeen] = useState({ from: view.from, to: view.to })
   if (seen.from !== view.from || seen.to !== view.to) {
     setSeen({ from: view.from, to: view.to })
-    setDraft((d) => ({ ...d, from: view.from, to: view.to }))
+    // Only the field the URL changed: the other may hold a value typed a moment ago (a blur
+    // of To commits it while From is being filled in).
+    const fromChanged = seen.from !== view.from
+    const toChanged = seen.to !== view.to
+    setDraft((d) => ({ ...d, from: fromChanged ? view.from : d.from, to: toChanged ? view.to : d.to }))
   }
   const problem = rangeProblem(draft.from, draft.to)
   useEffect(() => onRangeProblem?.(problem), [problem, onRangeProblem])
