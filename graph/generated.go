@@ -182,17 +182,18 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APITokens    func(childComplexity int) int
-		EventSummary func(childComplexity int, filter *report.Filter) int
-		Events       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, filter *report.Filter, orderBy *ent.EventOrder) int
-		Export       func(childComplexity int, id int) int
-		Exports      func(childComplexity int, first *int, after *entgql.Cursor[int]) int
-		Me           func(childComplexity int) int
-		Node         func(childComplexity int, id int) int
-		Nodes        func(childComplexity int, ids []int) int
-		School       func(childComplexity int) int
-		SyncProfiles func(childComplexity int) int
-		Users        func(childComplexity int, search *string, first *int, after *entgql.Cursor[int]) int
+		APITokens          func(childComplexity int) int
+		EventSummary       func(childComplexity int, filter *report.Filter) int
+		Events             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, filter *report.Filter, orderBy *ent.EventOrder) int
+		Export             func(childComplexity int, id int) int
+		ExportLinkLifetime func(childComplexity int) int
+		Exports            func(childComplexity int, first *int, after *entgql.Cursor[int]) int
+		Me                 func(childComplexity int) int
+		Node               func(childComplexity int, id int) int
+		Nodes              func(childComplexity int, ids []int) int
+		School             func(childComplexity int) int
+		SyncProfiles       func(childComplexity int) int
+		Users              func(childComplexity int, search *string, first *int, after *entgql.Cursor[int]) int
 	}
 
 	RecordEventsPayload struct {
@@ -296,6 +297,7 @@ type QueryResolver interface {
 	APITokens(ctx context.Context) ([]*ent.APIToken, error)
 	Exports(ctx context.Context, first *int, after *entgql.Cursor[int]) (*ent.ExportConnection, error)
 	Export(ctx context.Context, id int) (*ent.Export, error)
+	ExportLinkLifetime(ctx context.Context) (int, error)
 	Events(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, filter *report.Filter, orderBy *ent.EventOrder) (*ent.EventConnection, error)
 	Users(ctx context.Context, search *string, first *int, after *entgql.Cursor[int]) (*ent.UserConnection, error)
 	SyncProfiles(ctx context.Context) ([]*ent.SyncProfile, error)
@@ -949,6 +951,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Export(childComplexity, args["id"].(int)), true
+	case "Query.exportLinkLifetime":
+		if e.ComplexityRoot.Query.ExportLinkLifetime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ExportLinkLifetime(childComplexity), true
 	case "Query.exports":
 		if e.ComplexityRoot.Query.Exports == nil {
 			break
@@ -4793,6 +4801,29 @@ func (ec *executionContext) fieldContext_Query_export(ctx context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_exportLinkLifetime(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_exportLinkLifetime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ExportLinkLifetime(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_exportLinkLifetime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Query", field, true, true, "Int")
+}
+
 func (ec *executionContext) _Query_events(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8317,6 +8348,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_export(ctx, field)
+				})
+		case "exportLinkLifetime":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_exportLinkLifetime(ctx, field)
 				})
 		case "events":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,

@@ -203,6 +203,8 @@ describe('the report page at three sizes', () => {
 
       test('the Exports page fits the screen with its Download button in view', async () => {
         await page.goto(`${server.url}/exports`)
+        // The server runs with the default PROVREPORT_EXPORT_TTL of 7 days.
+        await page.getByText('Links expire 7 days after the file is ready.').waitFor()
         const link = page.getByRole('link', { name: 'Download CSV' }).first()
         await link.waitFor({ timeout: 30_000 })
         const m = await page.evaluate(() => ({ page: document.documentElement.scrollWidth }))

@@ -5,7 +5,7 @@ import { StatusBadge, describeFilter, isPending, useLiveExport, usePollWhile } f
 import { Empty, ErrorBox, Loading } from '../components/Status'
 import { ExportsDocument, RetryExportDocument, type ExportFieldsFragment } from '../gql/graphql'
 import { describeError } from '../lib/errors'
-import { formatBytes, formatInt } from '../lib/format'
+import { formatBytes, formatInt, formatLifetime } from '../lib/format'
 import { Link } from '../lib/router'
 import { formatDateTime } from '../lib/time'
 import { useSession } from '../session'
@@ -29,7 +29,10 @@ export default function ExportsPage() {
       <div className="page-head">
         <div>
           <h1 id="exports-title">Exports</h1>
-          <p className="page-sub">CSV downloads of the Provisioning Report that you asked for. Links expire after a while.</p>
+          <p className="page-sub">
+            CSV downloads of the Provisioning Report that you asked for.
+            {res.data && ` Links expire ${formatLifetime(res.data.exportLinkLifetime)} after the file is ready.`}
+          </p>
         </div>
         <Link to="/" className="button secondary">
           Back to the report
