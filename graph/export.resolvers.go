@@ -8,10 +8,12 @@ package graph
 import (
 	"context"
 	"errors"
+	"time"
 
 	"entgo.io/contrib/entgql"
 	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/ent/event"
+	"github.com/provreport/provreport/internal/auth"
 	"github.com/provreport/provreport/internal/export"
 	"github.com/provreport/provreport/internal/report"
 	"github.com/provreport/provreport/internal/usererr"
@@ -115,6 +117,14 @@ func (r *queryResolver) Export(ctx context.Context, id int) (*ent.Export, error)
 		return nil, nil
 	}
 	return e, err
+}
+
+// ExportLinkLifetime is the resolver for the exportLinkLifetime field.
+func (r *queryResolver) ExportLinkLifetime(ctx context.Context) (int, error) {
+	if _, err := auth.Require(ctx, auth.ScopeReportsRead); err != nil {
+		return 0, err
+	}
+	return int(r.ExportService.LinkLifetime() / time.Second), nil
 }
 
 // ExportFilter returns ExportFilterResolver implementation.

@@ -150,6 +150,7 @@ type ComplexityRoot struct {
 	ExportFilter struct {
 		ActiveOnly  func(childComplexity int) int
 		From        func(childComplexity int) int
+		Search      func(childComplexity int) int
 		SyncProfile func(childComplexity int) int
 		To          func(childComplexity int) int
 		Types       func(childComplexity int) int
@@ -181,17 +182,18 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APITokens    func(childComplexity int) int
-		EventSummary func(childComplexity int, filter *report.Filter) int
-		Events       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, filter *report.Filter, orderBy *ent.EventOrder) int
-		Export       func(childComplexity int, id int) int
-		Exports      func(childComplexity int, first *int, after *entgql.Cursor[int]) int
-		Me           func(childComplexity int) int
-		Node         func(childComplexity int, id int) int
-		Nodes        func(childComplexity int, ids []int) int
-		School       func(childComplexity int) int
-		SyncProfiles func(childComplexity int) int
-		Users        func(childComplexity int, search *string, first *int, after *entgql.Cursor[int]) int
+		APITokens          func(childComplexity int) int
+		EventSummary       func(childComplexity int, filter *report.Filter) int
+		Events             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, filter *report.Filter, orderBy *ent.EventOrder) int
+		Export             func(childComplexity int, id int) int
+		ExportLinkLifetime func(childComplexity int) int
+		Exports            func(childComplexity int, first *int, after *entgql.Cursor[int]) int
+		Me                 func(childComplexity int) int
+		Node               func(childComplexity int, id int) int
+		Nodes              func(childComplexity int, ids []int) int
+		School             func(childComplexity int) int
+		SyncProfiles       func(childComplexity int) int
+		Users              func(childComplexity int, search *string, first *int, after *entgql.Cursor[int]) int
 	}
 
 	RecordEventsPayload struct {
@@ -293,6 +295,7 @@ type QueryResolver interface {
 	APITokens(ctx context.Context) ([]*ent.APIToken, error)
 	Exports(ctx context.Context, first *int, after *entgql.Cursor[int]) (*ent.ExportConnection, error)
 	Export(ctx context.Context, id int) (*ent.Export, error)
+	ExportLinkLifetime(ctx context.Context) (int, error)
 	Events(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, filter *report.Filter, orderBy *ent.EventOrder) (*ent.EventConnection, error)
 	Users(ctx context.Context, search *string, first *int, after *entgql.Cursor[int]) (*ent.UserConnection, error)
 	SyncProfiles(ctx context.Context) ([]*ent.SyncProfile, error)
@@ -748,6 +751,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ExportFilter.From(childComplexity), true
+	case "ExportFilter.search":
+		if e.ComplexityRoot.ExportFilter.Search == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportFilter.Search(childComplexity), true
 	case "ExportFilter.syncProfile":
 		if e.ComplexityRoot.ExportFilter.SyncProfile == nil {
 			break
@@ -940,6 +949,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Export(childComplexity, args["id"].(int)), true
+	case "Query.exportLinkLifetime":
+		if e.ComplexityRoot.Query.ExportLinkLifetime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ExportLinkLifetime(childComplexity), true
 	case "Query.exports":
 		if e.ComplexityRoot.Query.Exports == nil {
 			break
@@ -1552,6 +1567,8 @@ func (ec *executionContext) childFields_ExportFilter(ctx context.Context, field 
 		return ec.fieldContext_ExportFilter_types(ctx, field)
 	case "activeOnly":
 		return ec.fieldContext_ExportFilter_activeOnly(ctx, field)
+	case "search":
+		return ec.fieldContext_ExportFilter_search(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ExportFilter", field.Name)
 }
@@ -4027,6 +4044,29 @@ func (ec *executionContext) fieldContext_ExportFilter_activeOnly(_ context.Conte
 	return graphql.NewScalarFieldContext("ExportFilter", field, true, true, "Boolean")
 }
 
+func (ec *executionContext) _ExportFilter_search(ctx context.Context, field graphql.CollectedField, obj *report.Filter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportFilter_search(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Search, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExportFilter_search(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportFilter", field, false, false, "String")
+}
+
 func (ec *executionContext) _Mutation_recordEvents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4757,6 +4797,29 @@ func (ec *executionContext) fieldContext_Query_export(ctx context.Context, field
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Query_exportLinkLifetime(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_exportLinkLifetime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ExportLinkLifetime(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_exportLinkLifetime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Query", field, true, true, "Int")
 }
 
 func (ec *executionContext) _Query_events(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -7272,7 +7335,7 @@ func (ec *executionContext) unmarshalInputReportFilter(ctx context.Context, obj 
 		asMap["activeOnly"] = true
 	}
 
-	fieldsInOrder := [...]string{"from", "to", "userID", "syncProfileID", "types", "activeOnly"}
+	fieldsInOrder := [...]string{"from", "to", "userID", "syncProfileID", "types", "activeOnly", "search"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -7321,6 +7384,13 @@ func (ec *executionContext) unmarshalInputReportFilter(ctx context.Context, obj 
 				return it, err
 			}
 			it.ActiveOnly = data
+		case "search":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("search"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Search = data
 		}
 	}
 	return it, nil
@@ -8032,6 +8102,11 @@ func (ec *executionContext) _ExportFilter(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ExportFilter_activeOnly(ctx, field, obj)
 				})
+		case "search":
+			out.Values[i] = ec._ExportFilter_search(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8286,6 +8361,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_export(ctx, field)
+				})
+		case "exportLinkLifetime":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_exportLinkLifetime(ctx, field)
 				})
 		case "events":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,

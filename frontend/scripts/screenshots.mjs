@@ -67,7 +67,7 @@ try {
 
   await page.goto(`${base}/`)
   await page.getByRole('combobox', { name: 'For User' }).fill('sm')
-  await page.getByRole('option').first().waitFor()
+  await page.getByRole('listbox').getByRole('option').first().waitFor()
   await page.keyboard.press('ArrowDown')
   await page.screenshot({ path: `${out}/user-typeahead.png`, clip: { x: 0, y: 0, width: 1440, height: 520 } })
   await page.keyboard.press('Escape')
@@ -88,8 +88,56 @@ try {
     await page.waitForTimeout(1200)
     await page.screenshot({ path: `${out}/${name}.png` })
   }
+
+  // The report's filters: a quick range, the details search, From after To, and Download with
+  // nothing to download.
+  await page.goto(`${base}/`)
+  await page.locator('table.events tbody tr').first().waitFor()
+  await page.getByLabel('Date range').selectOption({ label: 'Last 7 days' })
+  await page.waitForURL(/from=/)
+  await page.getByLabel('Search details').fill('year 13')
+  await page.waitForURL(/q=year/)
+  await page.locator('table.events tbody tr').first().waitFor()
+  await page.waitForTimeout(800)
+  await page.screenshot({ path: `${out}/report-search.png` })
+  const from = await page.getByLabel('From', { exact: true }).inputValue()
+  await page.getByLabel('To', { exact: true }).fill(`${from.slice(0, 10)}T06:00`)
+  await page.getByLabel('From', { exact: true }).fill(`${from.slice(0, 10)}T12:00`)
+  await page.getByText('Nothing is shown for this range').waitFor()
+  await page.screenshot({ path: `${out}/report-range-error.png`, clip: { x: 0, y: 0, width: 1440, height: 560 } })
+  await page.goto(`${base}/?q=no+event+says+this`)
+  await page.getByRole('button', { name: 'Download (0 events)' }).click()
+  await page.getByRole('alertdialog').waitFor()
+  await page.screenshot({ path: `${out}/download-empty.png`, clip: { x: 0, y: 0, width: 1440, height: 560 } })
+  await page.getByRole('button', { name: 'Send anyway' }).click()
+  await page.locator('.download-message .alert').waitFor()
+
+  // A portrait tablet and a phone.
+  for (const [name, width, height] of [
+    ['tablet-768', 768, 1024],
+    ['phone', 390, 844],
+  ]) {
+    const c = await browser.newContext({ viewport: { width, height }, storageState: await ctx.storageState() })
+    const p = await c.newPage()
+    const pp = watchPage(p)
+    await p.goto(`${base}/`)
+    await p.locator('table.events tbody tr').first().waitFor()
+    await p.waitForTimeout(800)
+    await p.screenshot({ path: `${out}/report-${name}.png` })
+    if (name === 'phone') {
+      await p.locator('table.events').scrollIntoViewIfNeeded()
+      await p.waitForTimeout(300)
+      await p.screenshot({ path: `${out}/report-phone-rows.png` })
+      await p.goto(`${base}/exports`)
+      await p.getByRole('link', { name: 'Download CSV' }).first().waitFor({ timeout: 30_000 })
+      await p.waitForTimeout(500)
+      await p.screenshot({ path: `${out}/exports-phone.png` })
+    }
+    if (pp.page.length || pp.console.length) console.log(`${name} problems:`, pp)
+    await c.close()
+  }
   console.log(`screenshots in ${out}`)
-  if (problems.page.length || problems.csp.length) console.log('page problems:', problems)
+  if (problems.page.length || problems.csp.length || problems.console.length) console.log('page problems:', problems)
 } finally {
   await browser.close()
 }

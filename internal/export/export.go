@@ -56,6 +56,11 @@ type Service struct {
 	watchers map[int]map[chan struct{}]bool
 }
 
+// LinkLifetime is how long a finished export can be downloaded (PROVREPORT_EXPORT_TTL).
+func (s *Service) LinkLifetime() time.Duration {
+	return s.ttl()
+}
+
 func (s *Service) ttl() time.Duration {
 	if s.TTL <= 0 {
 		return DefaultTTL

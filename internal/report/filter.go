@@ -6,8 +6,16 @@ package report
 
 import (
 	"context"
+	"database/sql/driver"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	"modernc.org/sqlite"
 
 	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/ent/event"
@@ -32,6 +40,38 @@ type Filter struct {
 	Types []event.Type `json:"types,omitempty"`
 	// ActiveOnly hides idle events; nil means true, as the product description's checkbox defaults.
 	ActiveOnly *bool `json:"activeOnly,omitempty"`
+	// Search keeps events whose details or one of whose problems' messages contain this
+	// text, ignoring case; nil or empty keeps every event.
+	Search *string `json:"search,omitempty"`
+}
+
+// MaxSearch is the longest search text a filter takes, in characters.
+const MaxSearch = 200
+
+// The search ignores case the same way on every path: Go's Unicode lower-casing in the live
+// matcher, the same function registered with SQLite (whose own lower() and LIKE fold ASCII
+// letters only), and ILIKE on PostgreSQL, which a trigram index serves.
+const sqliteFold = "provreport_fold"
+
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction(sqliteFold, 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		switch v := args[0].(type) {
+		case string:
+			return strings.ToLower(v), nil
+		case []byte:
+			return strings.ToLower(string(v)), nil
+		default:
+			return v, nil
+		}
+	})
+}
+
+// needle returns the search text, or "" when the filter does not search.
+func (f Filter) needle() string {
+	if f.Search == nil {
+		return ""
+	}
+	return *f.Search
 }
 
 // Active reports whether idle events are hidden.
@@ -45,6 +85,9 @@ func (f Filter) Validate() error {
 	if f.From != nil && f.To != nil && f.From.After(*f.To) {
 		return usererr.BadInput("filter.from", "from (%s) is after to (%s)",
 			f.From.Format(time.RFC3339), f.To.Format(time.RFC3339))
+	}
+	if n := utf8.RuneCountInString(f.needle()); n > MaxSearch {
+		return usererr.BadInput("filter.search", "search is %d characters long; at most %d are allowed", n, MaxSearch)
 	}
 	for i, t := range f.Types {
 		if err := event.TypeValidator(t); err != nil {
@@ -109,7 +152,58 @@ func (f Filter) Predicates() []predicate.Event {
 	if f.Active() {
 		ps = append(ps, NotIdle())
 	}
+	if f.needle() != "" {
+		ps = append(ps, searchPredicate(f.needle()))
+	}
 	return ps
+}
+
+// searchPredicate keeps events whose details or a problem's message contain s, ignoring
+// case. On PostgreSQL both halves are written so that the trigram indexes of the events
+// table serve them (see the migration event_search): details ILIKE, and the problems'
+// messages as one JSON text ILIKE, rechecked message by message because the JSON text
+// also holds the brackets and commas between messages.
+func searchPredicate(s string) predicate.Event {
+	return predicate.Event(func(sel *entsql.Selector) {
+		details, problems := sel.C(event.FieldDetails), sel.C(event.FieldProblems)
+		if sel.Dialect() == dialect.Postgres {
+			quoted, _ := json.Marshal(s)
+			inJSON := likePattern(string(quoted[1 : len(quoted)-1]))
+			sel.Where(entsql.P(func(b *entsql.Builder) {
+				b.WriteString("(" + details + " ILIKE ").Arg(likePattern(s))
+				b.WriteString(" OR (jsonb_path_query_array(" + problems + ", '$[*].message')::text ILIKE ").Arg(inJSON)
+				b.WriteString(" AND EXISTS (SELECT 1 FROM jsonb_array_elements(" + problems + ") AS p WHERE p->>'message' ILIKE ").
+					Arg(likePattern(s)).WriteString(")))")
+			}))
+			return
+		}
+		sel.Where(entsql.P(func(b *entsql.Builder) {
+			b.WriteString("(instr(" + sqliteFold + "(" + details + "), " + sqliteFold + "(").Arg(s).WriteString(")) > 0")
+			b.WriteString(" OR EXISTS (SELECT 1 FROM json_each(" + problems + ") AS p WHERE instr(" + sqliteFold +
+				"(json_extract(p.value, '$.message')), " + sqliteFold + "(").Arg(s).WriteString(")) > 0))")
+		}))
+	})
+}
+
+// likePattern makes a LIKE pattern that matches s anywhere, with LIKE's wildcards in s
+// taken literally (PostgreSQL's default escape character is the backslash).
+func likePattern(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(s) + "%"
+}
+
+// matchesSearch is the Go form of searchPredicate.
+func matchesSearch(e *ent.Event, s string) bool {
+	s = strings.ToLower(s)
+	if strings.Contains(strings.ToLower(e.Details), s) {
+		return true
+	}
+	for _, p := range e.Problems {
+		if strings.Contains(strings.ToLower(p.Message), s) {
+			return true
+		}
+	}
+	return false
 }
 
 // Matches reports whether an event passes the filter; the live feed uses it on events
@@ -140,6 +234,9 @@ func (f Filter) Matches(e *ent.Event) bool {
 		}
 	}
 	if f.Active() && IsIdle(e) {
+		return false
+	}
+	if f.needle() != "" && !matchesSearch(e, f.needle()) {
 		return false
 	}
 	return true

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"testing"
 
@@ -32,6 +33,11 @@ func TestMigrationsMatchSchema(t *testing.T) {
 		}
 		if db.Dialect == "postgres" {
 			pending = withoutRenormalisedIndexes(t, db, pending)
+			// The details search's trigram indexes are expression indexes ent's schema
+			// cannot state; the migration event_search owns them.
+			pending = slices.DeleteFunc(pending, func(l string) bool {
+				return strings.HasPrefix(l, `DROP INDEX "event_search_`)
+			})
 		}
 		if len(pending) > 0 {
 			t.Fatalf("migrations drift from the ent schema; ent would still run:\n%s", strings.Join(pending, "\n"))

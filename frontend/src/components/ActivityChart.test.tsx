@@ -33,6 +33,14 @@ describe('ActivityChart', () => {
     expect(to.toISOString()).toBe('2024-03-04T00:00:00.000Z')
   })
 
+  it('never repeats an axis label, even when the top of the axis is 1', () => {
+    const { container } = render(
+      <ActivityChart buckets={[bucket('2024-03-01T00:00:00Z', 1)]} step="DAY" timeZone="UTC" onRange={() => {}} />,
+    )
+    const labels = [...container.querySelectorAll('text.axis-label[text-anchor="end"]')].map((t) => t.textContent)
+    expect(labels).toEqual(['0', '1'])
+  })
+
   it('says so when there is no activity', () => {
     render(<ActivityChart buckets={[]} step="HOUR" timeZone="UTC" onRange={() => {}} />)
     expect(screen.getAllByText('No activity in this range.').length).toBeGreaterThan(0)

@@ -3,7 +3,7 @@
 // From/To to the buckets covered; the From/To fields remain the keyboard way to do the same.
 import { useEffect, useId, useRef, useState, type PointerEvent } from 'react'
 import type { EventSummaryQuery } from '../gql/graphql'
-import { dragToRange, isClick, niceMax, type Step } from '../lib/chart'
+import { axisTicks, dragToRange, isClick, niceMax, type Step } from '../lib/chart'
 import { formatInt } from '../lib/format'
 
 type Bucket = EventSummaryQuery['eventSummary']['buckets'][number]
@@ -133,11 +133,11 @@ export function ActivityChart({ buckets, step, timeZone, onRange }: Props) {
           className={drag ? 'chart-svg dragging' : 'chart-svg'}
         >
           <g transform={`translate(${PAD.left},${PAD.top})`}>
-            {[0, 0.5, 1].map((f) => (
-              <g key={f}>
-                <line x1={0} x2={plotW} y1={plotH - f * plotH} y2={plotH - f * plotH} className="gridline" />
-                <text x={-6} y={plotH - f * plotH} className="axis-label" textAnchor="end" dominantBaseline="middle">
-                  {formatInt(Math.round(max * f))}
+            {axisTicks(max).map((v) => (
+              <g key={v}>
+                <line x1={0} x2={plotW} y1={plotH - y(v)} y2={plotH - y(v)} className="gridline" />
+                <text x={-6} y={plotH - y(v)} className="axis-label" textAnchor="end" dominantBaseline="middle">
+                  {formatInt(v)}
                 </text>
               </g>
             ))}

@@ -98,8 +98,8 @@ export function EventTable({ rows, timeZone, order, onToggleOrder, onOpen, busy 
     <div className="table-scroll" tabIndex={-1}>
       <table className="events" aria-busy={busy || undefined}>
         <caption className="visually-hidden">
-          Provisioning events, {order === 'desc' ? 'newest' : 'oldest'} first. Use the arrow keys to move between rows and
-          Enter to see a row's details.
+          Provisioning events, {order === 'desc' ? 'newest' : 'oldest'} first. Use the arrow keys to move between rows and Enter to see a
+          row's details.
         </caption>
         <thead>
           <tr>
@@ -107,11 +107,16 @@ export function EventTable({ rows, timeZone, order, onToggleOrder, onOpen, busy 
               <button type="button" className="sort-button" onClick={onToggleOrder}>
                 Date and Time
                 <svg viewBox="0 0 16 16" aria-hidden="true" className={order === 'desc' ? 'sort-icon desc' : 'sort-icon asc'}>
-                  <path d="M8 3v10M4 9l4 4 4-4" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" />
+                  <path
+                    d="M8 3v10M4 9l4 4 4-4"
+                    fill="none"
+                    stroke="currentColor"
+                    strokeWidth="1.8"
+                    strokeLinecap="round"
+                    strokeLinejoin="round"
+                  />
                 </svg>
-                <span className="visually-hidden">
-                  , sorted {order === 'desc' ? 'newest first' : 'oldest first'}; activate to reverse
-                </span>
+                <span className="visually-hidden">, sorted {order === 'desc' ? 'newest first' : 'oldest first'}; activate to reverse</span>
               </button>
               <span className="th-sub">{zone}</span>
             </th>
@@ -138,24 +143,22 @@ export function EventTable({ rows, timeZone, order, onToggleOrder, onOpen, busy 
               onFocus={() => setCurrent(i)}
               onKeyDown={(e) => onKey(e, ev, i)}
             >
-              <td className="col-date">
+              <td className="col-date" data-label="Date and Time">
                 <time dateTime={ev.dateFinished}>{formatDateTime(ev.dateFinished, timeZone)}</time>
                 {isNew && <span className="new-pill">New</span>}
               </td>
-              <td>
+              <td className="col-event" data-label="Event">
                 <EventBadge type={ev.type} name={ev.typeName} errors={ev.errors} />
               </td>
-              <td>{ev.syncProfile?.name ?? <span className="muted">—</span>}</td>
-              <td>
-                {ev.user ? (
-                  <span title={ev.user.displayName}>{breakable(ev.user.username)}</span>
-                ) : (
-                  <span className="muted">—</span>
-                )}
+              <td className="col-profile" data-label="Sync Profile">
+                {ev.syncProfile?.name ?? <span className="muted">—</span>}
+              </td>
+              <td className="col-user" data-label="User">
+                {ev.user ? <span title={ev.user.displayName}>{breakable(ev.user.username)}</span> : <span className="muted">—</span>}
                 {ev.service && <span className="cell-sub">{ev.service}</span>}
               </td>
               {COUNTS.map((c) => (
-                <td key={c} className={`num ${c}${ev[c] === 0 ? ' zero' : ''}`}>
+                <td key={c} className={`num ${c}${ev[c] === 0 ? ' zero' : ''}`} data-label={COUNT_LABEL[c]}>
                   {formatInt(ev[c])}
                 </td>
               ))}

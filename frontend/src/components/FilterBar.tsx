@@ -1,11 +1,13 @@
 // The report's filters, labelled as the product description names them. Every change goes
 // straight to the URL (see lib/filter.ts), so the view is bookmarkable and Back undoes it.
-import { useId } from 'react'
+import { useEffect, useId, useRef, useState } from 'react'
 import { useQuery } from 'urql'
 import { FilterOptionsDocument } from '../gql/graphql'
 import { hasFilter, type ReportView } from '../lib/filter'
+import { QUICK_RANGES, rangeFor, rangeOf, type QuickRange } from '../lib/ranges'
 import { DateTimeField } from './DateTimeField'
 import { EventTypeSelect } from './EventTypeSelect'
+import { SearchField } from './SearchField'
 import { UserTypeahead, type UserOption } from './UserTypeahead'
 
 interface Props {
@@ -14,6 +16,8 @@ interface Props {
   onChange: (change: Partial<ReportView>) => void
   onReset: () => void
   searchUsers: (term: string) => Promise<UserOption[]>
+  /** Told at once, while typing, whether From/To as typed make an impossible range. */
+  onRangeProblem?: (problem: string) => void
 }
 
 /** rangeProblem explains an impossible From/To pair, or returns "". */
@@ -22,32 +26,76 @@ export function rangeProblem(from: string, to: string): string {
 }
 
 /** FilterBar is the row of report filters. */
-export function FilterBar({ view, timeZone, onChange, onReset, searchUsers }: Props) {
+export function FilterBar({ view, timeZone, onChange, onReset, searchUsers, onRangeProblem }: Props) {
   const id = useId()
   const [profiles] = useQuery({ query: FilterOptionsDocument })
-  const problem = rangeProblem(view.from, view.to)
   const zone = timeZone.replace(/_/g, ' ')
+  const fromRef = useRef<HTMLInputElement>(null)
+
+  // From and To as typed, before they settle into the URL, and which was edited last: the
+  // range error shows at once under that field, whichever order they were typed in.
+  const [draft, setDraft] = useState({ from: view.from, to: view.to, last: 'to' as 'from' | 'to' })
+  const [seen, setSeen] = useState({ from: view.from, to: view.to })
+  if (seen.from !== view.from || seen.to !== view.to) {
+    setSeen({ from: view.from, to: view.to })
+    // Only the field the URL changed: the other may hold a value typed a moment ago (a blur
+    // of To commits it while From is being filled in).
+    const fromChanged = seen.from !== view.from
+    const toChanged = seen.to !== view.to
+    setDraft((d) => ({ ...d, from: fromChanged ? view.from : d.from, to: toChanged ? view.to : d.to }))
+  }
+  const problem = rangeProblem(draft.from, draft.to)
+  useEffect(() => onRangeProblem?.(problem), [problem, onRangeProblem])
+
+  // The quick range shown is the preset the URL's From/To equal today, else Custom; picking
+  // Custom keeps the values and moves to From.
+  const [custom, setCustom] = useState(false)
+  const matched = rangeOf(view.from, view.to, new Date(), timeZone)
+  const range: QuickRange = custom && matched === '' ? 'custom' : matched
 
   return (
     <form className="filter-bar" role="search" aria-label="Filter events" onSubmit={(e) => e.preventDefault()}>
+      <div className="field">
+        <label htmlFor={`${id}-range`}>Date range</label>
+        <select
+          id={`${id}-range`}
+          value={range}
+          onChange={(e) => {
+            const r = e.target.value as QuickRange
+            setCustom(r === 'custom')
+            if (r === 'custom') {
+              fromRef.current?.focus()
+              return
+            }
+            const v = rangeFor(r, new Date(), timeZone)
+            onChange(v ?? { from: '', to: '' })
+          }}
+        >
+          {QUICK_RANGES.map((r) => (
+            <option key={r.value} value={r.value}>
+              {r.label}
+            </option>
+          ))}
+        </select>
+      </div>
       <DateTimeField
         label="From"
         hint={`(${zone})`}
         value={view.from}
-        max={view.to}
-        onCommit={(from) => {
-          if (!rangeProblem(from, view.to)) onChange({ from })
-        }}
+        inputRef={fromRef}
+        invalid={Boolean(problem)}
+        error={problem && draft.last === 'from' ? problem : ''}
+        onDraft={(from) => setDraft((d) => ({ ...d, from, last: 'from' }))}
+        onCommit={(from) => onChange({ from })}
       />
       <DateTimeField
         label="To"
         hint={`(${zone})`}
         value={view.to}
-        min={view.from}
-        invalid={problem}
-        onCommit={(to) => {
-          if (!rangeProblem(view.from, to)) onChange({ to })
-        }}
+        invalid={Boolean(problem)}
+        error={problem && draft.last === 'to' ? problem : ''}
+        onDraft={(to) => setDraft((d) => ({ ...d, to, last: 'to' }))}
+        onCommit={(to) => onChange({ to })}
       />
       <UserTypeahead
         label="For User"
@@ -80,6 +128,7 @@ export function FilterBar({ view, timeZone, onChange, onReset, searchUsers }: Pr
         )}
       </div>
       <EventTypeSelect label="For Event" value={view.types} onChange={(types) => onChange({ types })} />
+      <SearchField value={view.search} onCommit={(search) => onChange({ search })} />
       <div className="field checkbox-field">
         <label className="check">
           <input type="checkbox" checked={view.activeOnly} onChange={(e) => onChange({ activeOnly: e.target.checked })} />

@@ -153,7 +153,9 @@ export function createSession(onUnauthenticated: () => void): Session {
     live,
     dispose() {
       closingOnPurpose = true
-      void ws?.dispose()
+      // Disposing while a connection attempt is under way rejects with that attempt's close
+      // event; at sign-out that is expected, not an error for the console.
+      Promise.resolve(ws?.dispose()).catch(() => {})
     },
   }
 }

@@ -61,6 +61,15 @@ export function niceMax(max: number): number {
   return 10 * p
 }
 
+/**
+ * axisTicks returns the values to label on a count axis of the given maximum: 0, the middle
+ * and the top, leaving out a middle that is not a whole count, so no label repeats ("1, 1, 0").
+ */
+export function axisTicks(max: number): number[] {
+  const ticks = [0, max / 2, max].filter((v) => Number.isInteger(v))
+  return [...new Set(ticks)]
+}
+
 function clamp(v: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, v))
 }

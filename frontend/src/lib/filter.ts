@@ -9,6 +9,8 @@ import { localToInstant } from './time'
 
 /** PAGE_SIZES are the choices of the page size select; the server allows at most 500. */
 export const PAGE_SIZES = [25, 50, 100, 200] as const
+/** MAX_SEARCH is the longest details search the server takes, in characters. */
+export const MAX_SEARCH = 200
 /** DEFAULT_PAGE_SIZE is the server's default too. */
 export const DEFAULT_PAGE_SIZE = 50
 
@@ -24,6 +26,8 @@ export interface ReportView {
   syncProfileID: string
   /** Selected types in EVENT_TYPES order; empty means all. */
   types: EventType[]
+  /** Free text looked for in the details and problems, on the server; "" for none. */
+  search: string
   /** "Filter Events for Activity": hide idle sync runs. On by default. */
   activeOnly: boolean
   order: 'desc' | 'asc'
@@ -41,6 +45,7 @@ export const DEFAULT_VIEW: ReportView = {
   userLabel: '',
   syncProfileID: '',
   types: [],
+  search: '',
   activeOnly: true,
   order: 'desc',
   pageSize: DEFAULT_PAGE_SIZE,
@@ -63,6 +68,7 @@ export function parseView(search: string): ReportView {
   v.syncProfileID = q.get('profile') ?? ''
   const wanted = new Set(q.getAll('type').flatMap((t) => t.split(',')))
   v.types = EVENT_TYPES.map((t) => t.value).filter((t) => wanted.has(t) && isEventType(t))
+  v.search = (q.get('q') ?? '').slice(0, MAX_SEARCH)
   v.activeOnly = q.get('all') !== '1'
   v.order = q.get('order') === 'asc' ? 'asc' : 'desc'
   const size = Number(q.get('size'))
@@ -83,6 +89,7 @@ export function serializeView(v: ReportView): string {
   }
   if (v.syncProfileID) q.set('profile', v.syncProfileID)
   for (const t of v.types) q.append('type', t)
+  if (v.search) q.set('q', v.search)
   if (!v.activeOnly) q.set('all', '1')
   if (v.order !== 'desc') q.set('order', v.order)
   if (v.pageSize !== DEFAULT_PAGE_SIZE) q.set('size', String(v.pageSize))
@@ -116,6 +123,7 @@ export function toReportFilter(v: ReportView, timeZone: string): ReportFilter {
   if (v.userID) f.userID = v.userID
   if (v.syncProfileID) f.syncProfileID = v.syncProfileID
   if (v.types.length > 0) f.types = v.types
+  if (v.search.trim()) f.search = v.search.trim()
   return f
 }
 
@@ -146,5 +154,5 @@ export function isFirstPage(v: ReportView): boolean {
 
 /** hasFilter reports whether anything narrows the report beyond the defaults. */
 export function hasFilter(v: ReportView): boolean {
-  return Boolean(v.from || v.to || v.userID || v.syncProfileID || v.types.length > 0 || !v.activeOnly)
+  return Boolean(v.from || v.to || v.userID || v.syncProfileID || v.types.length > 0 || v.search || !v.activeOnly)
 }

@@ -25,3 +25,15 @@ export function formatBytes(n: number | null | undefined): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${formatInt(n)} ${n === 1 ? one : many}`
 }
+
+/** formatLifetime says how long a number of seconds is, in the largest whole unit: "7 days", "36 hours". */
+export function formatLifetime(seconds: number): string {
+  for (const [size, one] of [
+    [86_400, 'day'],
+    [3_600, 'hour'],
+    [60, 'minute'],
+  ] as const) {
+    if (seconds >= size && seconds % size === 0) return plural(seconds / size, one)
+  }
+  return plural(seconds, 'second')
+}

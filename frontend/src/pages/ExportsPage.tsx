@@ -5,7 +5,7 @@ import { StatusBadge, describeFilter, isPending, useLiveExport, usePollWhile } f
 import { Empty, ErrorBox, Loading } from '../components/Status'
 import { ExportsDocument, RetryExportDocument, type ExportFieldsFragment } from '../gql/graphql'
 import { describeError } from '../lib/errors'
-import { formatBytes, formatInt } from '../lib/format'
+import { formatBytes, formatInt, formatLifetime } from '../lib/format'
 import { Link } from '../lib/router'
 import { formatDateTime } from '../lib/time'
 import { useSession } from '../session'
@@ -19,14 +19,20 @@ export default function ExportsPage() {
   const conn = res.data?.exports
   const rows = (conn?.edges ?? []).flatMap((e) => (e?.node ? [e.node] : []))
   const poll = useCallback(() => refetch({ requestPolicy: 'network-only' }), [refetch])
-  usePollWhile(rows.some((e) => isPending(e.status)), poll)
+  usePollWhile(
+    rows.some((e) => isPending(e.status)),
+    poll,
+  )
 
   return (
     <section className="page" aria-labelledby="exports-title">
       <div className="page-head">
         <div>
           <h1 id="exports-title">Exports</h1>
-          <p className="page-sub">CSV downloads of the Provisioning Report that you asked for. Links expire after a while.</p>
+          <p className="page-sub">
+            CSV downloads of the Provisioning Report that you asked for.
+            {res.data && ` Links expire ${formatLifetime(res.data.exportLinkLifetime)} after the file is ready.`}
+          </p>
         </div>
         <Link to="/" className="button secondary">
           Back to the report
@@ -46,7 +52,7 @@ export default function ExportsPage() {
         ) : (
           <>
             <div className="table-scroll">
-              <table className="list-table">
+              <table className="list-table exports-list">
                 <caption className="visually-hidden">Your exports, newest first</caption>
                 <thead>
                   <tr>
@@ -75,7 +81,12 @@ export default function ExportsPage() {
             <nav className="pager bottom" aria-label="Pages">
               <span className="pager-count">{conn.totalCount === 1 ? '1 export' : `${formatInt(conn.totalCount)} exports`}</span>
               <span className="pager-buttons">
-                <button type="button" className="button secondary small" disabled={after.length === 0} onClick={() => setAfter((a) => a.slice(0, -1))}>
+                <button
+                  type="button"
+                  className="button secondary small"
+                  disabled={after.length === 0}
+                  onClick={() => setAfter((a) => a.slice(0, -1))}
+                >
                   ‹ Newer
                 </button>
                 <button
@@ -105,14 +116,14 @@ function ExportRow({ exp: initial }: { exp: ExportFieldsFragment }) {
 
   return (
     <tr>
-      <td className="col-date">
+      <td className="col-date" data-label="Requested">
         <Link to={`/exports/${encodeURIComponent(exp.id)}`}>{formatDateTime(exp.requestedAt, tz, false)}</Link>
       </td>
-      <td>
+      <td className="col-filter" data-label="Events">
         {parts[0]}
         <span className="cell-sub">{parts.slice(1).join(' · ')}</span>
       </td>
-      <td>
+      <td data-label="Status">
         <StatusBadge status={exp.status} />
         {exp.status === 'FAILED' && exp.error && <span className="cell-sub">{exp.error}</span>}
         {error && (
@@ -121,10 +132,16 @@ function ExportRow({ exp: initial }: { exp: ExportFieldsFragment }) {
           </span>
         )}
       </td>
-      <td className="num">{formatInt(exp.rowCount)}</td>
-      <td className="num">{formatBytes(exp.byteSize)}</td>
-      <td className="col-date">{exp.expiresAt ? formatDateTime(exp.expiresAt, tz, false) : '—'}</td>
-      <td>
+      <td className="num" data-label="Rows">
+        {formatInt(exp.rowCount)}
+      </td>
+      <td className="num" data-label="Size">
+        {formatBytes(exp.byteSize)}
+      </td>
+      <td className="col-date" data-label="Expires">
+        {exp.expiresAt ? formatDateTime(exp.expiresAt, tz, false) : '—'}
+      </td>
+      <td className="col-actions">
         {exp.status === 'READY' && exp.downloadURL ? (
           <a href={exp.downloadURL} className="button secondary small" download={exp.fileName || true}>
             Download CSV

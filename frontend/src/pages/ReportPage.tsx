@@ -6,7 +6,7 @@ import { ActivityChart } from '../components/ActivityChart'
 import { DownloadButton, DownloadNotice, type DownloadOutcome } from '../components/DownloadButton'
 import { EventDetails } from '../components/EventDetails'
 import { EventTable, type Row } from '../components/EventTable'
-import { FilterBar } from '../components/FilterBar'
+import { FilterBar, rangeProblem } from '../components/FilterBar'
 import { LiveStatus } from '../components/LiveStatus'
 import { Pager } from '../components/Pager'
 import { Empty, ErrorBox, Loading } from '../components/Status'
@@ -40,12 +40,25 @@ export function ReportPage() {
   const { search } = useLocation()
   const view = useMemo(() => parseView(search), [search])
   const timeZone = school?.timezone ?? 'UTC'
-  const filterKey = JSON.stringify([view.from, view.to, view.userID, view.syncProfileID, view.types, view.activeOnly, timeZone])
+  const filterKey = JSON.stringify([
+    view.from,
+    view.to,
+    view.userID,
+    view.syncProfileID,
+    view.types,
+    view.search,
+    view.activeOnly,
+    timeZone,
+  ])
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const filter = useMemo(() => toReportFilter(view, timeZone), [filterKey])
   const [paused, setPaused] = useState(false)
   const [open, setOpen] = useState<EventFieldsFragment | null>(null)
   const [download, setDownload] = useState<DownloadOutcome | null>(null)
+  // An impossible range, as typed or as in the URL, stops every query: the table, totals and
+  // chart must not go on showing the previous range as if it still applied.
+  const [typedProblem, setTypedProblem] = useState('')
+  const badRange = typedProblem || rangeProblem(view.from, view.to)
 
   const setView = useCallback(
     (change: Partial<ReportView>, replace = false) => {
@@ -57,13 +70,17 @@ export function ReportPage() {
   const [events, refetchEvents] = useQuery({
     query: EventsDocument,
     variables: { ...toPageArgs(view), filter, orderBy: toOrder(view) },
-    pause: !school,
+    pause: !school || Boolean(badRange),
   })
-  const [summary, refetchSummary] = useQuery({ query: EventSummaryDocument, variables: { filter }, pause: !school })
+  const [summary, refetchSummary] = useQuery({
+    query: EventSummaryDocument,
+    variables: { filter },
+    pause: !school || Boolean(badRange),
+  })
 
   // New events appear only where they belong: the first page, newest first.
   const applicable = isFirstPage(view) && view.order === 'desc'
-  const live = useLiveEvents(filter, filterKey, Boolean(school), paused || !applicable)
+  const live = useLiveEvents(filter, filterKey, Boolean(school) && !badRange, paused || !applicable)
 
   const { flush } = live
   useEffect(() => {
@@ -127,13 +144,13 @@ export function ReportPage() {
           </p>
         </div>
         <div className="page-actions">
-          <LiveStatus
-            paused={paused}
-            onTogglePause={() => setPaused((p) => !p)}
-            applicable={applicable}
-            pending={live.pending.length}
+          <LiveStatus paused={paused} onTogglePause={() => setPaused((p) => !p)} applicable={applicable} pending={live.pending.length} />
+          <DownloadButton
+            filter={filter}
+            count={badRange ? undefined : conn?.totalCount}
+            disabled={Boolean(badRange)}
+            onOutcome={setDownload}
           />
-          <DownloadButton filter={filter} onOutcome={setDownload} />
         </div>
       </div>
       <DownloadNotice outcome={download} email={me?.email ?? ''} onDismiss={() => setDownload(null)} />
@@ -144,87 +161,106 @@ export function ReportPage() {
         onChange={(c) => setView(c)}
         onReset={() => setView({ ...DEFAULT_VIEW, order: view.order, pageSize: view.pageSize })}
         searchUsers={searchUsers}
+        onRangeProblem={setTypedProblem}
       />
 
-      <div className="overview">
-        {summary.error ? (
-          <ErrorBox error={summary.error} title="Couldn't load the totals" onRetry={() => refetchSummary({ requestPolicy: 'network-only' })} />
-        ) : (
-          <>
-            <Totals summary={summary.data?.eventSummary} loading={summary.fetching} />
-            {summary.data ? (
-              <ActivityChart
-                buckets={summary.data.eventSummary.buckets}
-                step={summary.data.eventSummary.step}
-                timeZone={timeZone}
-                onRange={(from, to) => setView({ from: instantToLocal(from, timeZone), to: instantToLocal(to, timeZone) })}
+      {badRange ? (
+        <div className="table-card">
+          <Empty title="From must be earlier than To">
+            <p>Nothing is shown for this range. Change From or To, or pick a date range.</p>
+          </Empty>
+        </div>
+      ) : (
+        <>
+          <div className="overview">
+            {summary.error ? (
+              <ErrorBox
+                error={summary.error}
+                title="Couldn't load the totals"
+                onRetry={() => refetchSummary({ requestPolicy: 'network-only' })}
               />
             ) : (
-              <div className="chart placeholder" aria-hidden="true" />
+              <>
+                <Totals summary={summary.data?.eventSummary} loading={summary.fetching} />
+                {summary.data ? (
+                  <ActivityChart
+                    buckets={summary.data.eventSummary.buckets}
+                    step={summary.data.eventSummary.step}
+                    timeZone={timeZone}
+                    onRange={(from, to) => setView({ from: instantToLocal(from, timeZone), to: instantToLocal(to, timeZone) })}
+                  />
+                ) : (
+                  <div className="chart placeholder" aria-hidden="true" />
+                )}
+              </>
             )}
-          </>
-        )}
-      </div>
+          </div>
 
-      <div className="table-card" ref={tableRef}>
-        <Pager
-          placement="top"
-          state={pager}
-          pageSize={view.pageSize}
-          total={total}
-          shown={rows.length}
-          onPage={goPage}
-          onPageSize={(size) => setView({ pageSize: size })}
-        />
-        {!applicable && live.pending.length > 0 && (
-          <p className="alert info">
-            {live.pending.length === 1 ? '1 new event has' : `${live.pending.length} new events have`} arrived.{' '}
-            <button type="button" className="link-button" onClick={() => setView({ order: 'desc' })}>
-              Show the newest
-            </button>
-          </p>
-        )}
-        {events.error ? (
-          <ErrorBox error={events.error} title="Couldn't load events" onRetry={() => refetchEvents({ requestPolicy: 'network-only' })} />
-        ) : !conn ? (
-          <Loading label="Loading events…" />
-        ) : rows.length === 0 ? (
-          <Empty title={hasFilter(view) ? 'No events match these filters' : 'No events yet'}>
-            {view.activeOnly ? (
-              <p>
-                Sync runs that changed nothing are hidden.{' '}
-                <button type="button" className="link-button" onClick={() => setView({ activeOnly: false })}>
-                  Show all events
+          <div className="table-card" ref={tableRef}>
+            <Pager
+              placement="top"
+              state={pager}
+              pageSize={view.pageSize}
+              total={total}
+              shown={rows.length}
+              onPage={goPage}
+              onPageSize={(size) => setView({ pageSize: size })}
+            />
+            {!applicable && live.pending.length > 0 && (
+              <p className="alert info">
+                {live.pending.length === 1 ? '1 new event has' : `${live.pending.length} new events have`} arrived.{' '}
+                <button type="button" className="link-button" onClick={() => setView({ order: 'desc' })}>
+                  Show the newest
                 </button>
               </p>
-            ) : hasFilter(view) ? (
-              <p>Try a wider date range or fewer filters.</p>
-            ) : (
-              <p>Events appear here as provisioning runs and users sign in.</p>
             )}
-          </Empty>
-        ) : (
-          <EventTable
-            rows={rows}
-            timeZone={timeZone}
-            order={view.order}
-            busy={events.fetching}
-            onToggleOrder={() => setView({ order: view.order === 'desc' ? 'asc' : 'desc' })}
-            onOpen={setOpen}
-          />
-        )}
-        {rows.length > 0 && (
-          <Pager
-            placement="bottom"
-            state={pager}
-            pageSize={view.pageSize}
-            total={total}
-            shown={rows.length}
-            onPage={goPage}
-            onPageSize={(size) => setView({ pageSize: size })}
-          />
-        )}
-      </div>
+            {events.error ? (
+              <ErrorBox
+                error={events.error}
+                title="Couldn't load events"
+                onRetry={() => refetchEvents({ requestPolicy: 'network-only' })}
+              />
+            ) : !conn ? (
+              <Loading label="Loading events…" />
+            ) : rows.length === 0 ? (
+              <Empty title={hasFilter(view) ? 'No events match these filters' : 'No events yet'}>
+                {view.activeOnly ? (
+                  <p>
+                    Sync runs that changed nothing are hidden.{' '}
+                    <button type="button" className="link-button" onClick={() => setView({ activeOnly: false })}>
+                      Show all events
+                    </button>
+                  </p>
+                ) : hasFilter(view) ? (
+                  <p>Try a wider date range or fewer filters.</p>
+                ) : (
+                  <p>Events appear here as provisioning runs and users sign in.</p>
+                )}
+              </Empty>
+            ) : (
+              <EventTable
+                rows={rows}
+                timeZone={timeZone}
+                order={view.order}
+                busy={events.fetching}
+                onToggleOrder={() => setView({ order: view.order === 'desc' ? 'asc' : 'desc' })}
+                onOpen={setOpen}
+              />
+            )}
+            {rows.length > 0 && (
+              <Pager
+                placement="bottom"
+                state={pager}
+                pageSize={view.pageSize}
+                total={total}
+                shown={rows.length}
+                onPage={goPage}
+                onPageSize={(size) => setView({ pageSize: size })}
+              />
+            )}
+          </div>
+        </>
+      )}
 
       {open && <EventDetails event={open} timeZone={timeZone} onClose={() => setOpen(null)} />}
     </section>
