@@ -133,7 +133,7 @@ func TestRecordEventsCreatesUsersAndProfiles(t *testing.T) {
 	})
 }
 
-// TestRecordEventsBadInput sends every kind of bad row the issue lists in the middle of
+// TestRecordEventsBadInput sends every kind of bad row the API refuses in the middle of
 // an otherwise good batch that names a new user and a new profile: each is refused with
 // BAD_USER_INPUT naming the row and field, and nothing at all is written.
 func TestRecordEventsBadInput(t *testing.T) {
@@ -209,7 +209,7 @@ func TestRecordEventsBadInput(t *testing.T) {
 	})
 }
 
-// TestReportBadInput sends every bad filter, cursor and time the issue lists to events and
+// TestReportBadInput sends every bad filter, cursor and time the API refuses to events and
 // eventSummary: each is BAD_USER_INPUT with a message that says what is wrong, never a
 // 500 and never an internal error.
 func TestReportBadInput(t *testing.T) {

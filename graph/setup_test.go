@@ -61,7 +61,7 @@ func isAuth(typ string) bool {
 	return typ == "AUTHENTICATION" || typ == "AUTHORISATION" || typ == "AUTHENTICATION_FAILED"
 }
 
-// idle is the activity rule as the issue states it, written out again here so that the
+// idle is the activity rule as the product description states it, written out again here so that the
 // test does not grade the code with its own answer.
 func (e recorded) idle() bool {
 	return slices.Contains(idleCandidates, e.Type) && e.Processed > 0 &&

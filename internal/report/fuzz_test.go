@@ -16,7 +16,7 @@ import (
 
 // FuzzCursor feeds arbitrary strings to the cursor decoder the events and users
 // connections use: it must fail cleanly, never panic, and what it accepts must survive a
-// round trip. The seed corpus is in testdata/fuzz/FuzzCursor.
+// round trip. Its starting corpus is in testdata/fuzz/FuzzCursor.
 func FuzzCursor(f *testing.F) {
 	valid := entgql.Cursor[int]{ID: 4294967297, Value: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
 	f.Add(cursorString(f, valid))
