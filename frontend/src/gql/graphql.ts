@@ -64,7 +64,7 @@ export type OrderDirection =
  */
 export type ReportFilter = {
   /**
-   * Hide idle sync events (the seed's "Filter Events for Activity", on by default): runs of
+   * Hide idle sync events (the product description's "Filter Events for Activity", on by default): runs of
    * ACCOUNT_SYNCHRONIZATION, ACCOUNT_PROVISIONING, USER_CSV_PROCESSED or GROUPS_CSV_PROCESSED
    * that processed records but added, updated, deleted, disabled and failed none.
    * A run that processed nothing is never idle: it is how a silently failing sync looks.
