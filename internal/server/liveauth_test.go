@@ -190,7 +190,7 @@ func TestWebsocketOperationsFollowTheCredential(t *testing.T) {
 func TestLiveConnectionsCloseWhenTheCredentialEnds(t *testing.T) {
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		srv := apitest.NewWithConfig(t, db, server.Config{LiveRecheck: 200 * time.Millisecond,
+		srv := apitest.NewWithConfig(t, db, server.Config{MetricsToken: liveMetricsToken, LiveRecheck: 200 * time.Millisecond,
 			Session: auth.SessionOptions{Lifetime: 4 * time.Second}})
 		sc := srv.CreateSchool(t, "closes", "UTC")
 		addUser(t, db, sc.ID, "ada", user.RoleADMIN, "ada-password-1")
@@ -297,10 +297,16 @@ func TestLiveConnectionsCloseWhenTheCredentialEnds(t *testing.T) {
 
 var refusalLine = regexp.MustCompile(`(?m)^provreport_websocket_refusals_total\{reason="([a-z_]+)"\} (\d+)$`)
 
+// liveMetricsToken is the metrics token of the servers whose refusals are read.
+const liveMetricsToken = "live-metrics-token"
+
 // refusals reads the count of websocket refusals with the given reason from /metrics.
 func refusals(t *testing.T, base, reason string) int {
 	t.Helper()
-	resp, err := http.Get(base + "/metrics")
+	req, err := http.NewRequest(http.MethodGet, base+"/metrics", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+liveMetricsToken)
+	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
@@ -323,7 +329,7 @@ func TestRefusedWebsocketsWithGraphQLWS(t *testing.T) {
 	t.Parallel()
 	requireNodeClient(t)
 	db := testdb.Open(t, "sqlite")
-	srv := apitest.New(t, db)
+	srv := apitest.NewWithConfig(t, db, server.Config{MetricsToken: liveMetricsToken})
 	sc := srv.CreateSchool(t, "refused", "UTC")
 	revoked, revokedSecret := apitest.CreateToken(t, db.Client, sc.ID, auth.ScopeReportsRead)
 	_, err := auth.RevokeToken(tenant.WithSchool(context.Background(), sc.ID), db.Client, revoked.ID)
@@ -608,7 +614,7 @@ func TestStreamingAcceptTimesOutOnPostgres(t *testing.T) {
 func TestWebsocketOriginComparesScheme(t *testing.T) {
 	t.Parallel()
 	db := testdb.Open(t, "sqlite")
-	srv := apitest.NewWithConfig(t, db, server.Config{CORSOrigins: []string{"https://allowed.example"}})
+	srv := apitest.NewWithConfig(t, db, server.Config{MetricsToken: liveMetricsToken, CORSOrigins: []string{"https://allowed.example"}})
 	sc := srv.CreateSchool(t, "origin", "UTC")
 	read := srv.Token(t, sc.ID, auth.ScopeReportsRead)
 	for origin, ok := range map[string]bool{

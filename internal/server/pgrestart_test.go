@@ -141,9 +141,11 @@ func TestLiveAcrossPostgresRestart(t *testing.T) {
 	require.NotEmpty(t, want)
 
 	for name, srv := range map[string]*apitest.Server{"A": a, "B": b} {
+		// On a loaded machine the listener's reconnection may lag the restart by seconds.
+		require.Eventually(t, func() bool { return srv.App.Broker.Stats().Reconnects >= 2 },
+			30*time.Second, 100*time.Millisecond, "replica %s's listener came back after each restart", name)
 		st := srv.App.Broker.Stats()
 		t.Logf("replica %s: %d reconnects, %d events caught up", name, st.Reconnects, st.CaughtUp)
-		require.GreaterOrEqual(t, st.Reconnects, int64(2), "replica %s's listener came back after each restart", name)
 	}
 	for _, f := range feeds {
 		require.Eventually(t, func() bool {
