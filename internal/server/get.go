@@ -10,7 +10,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
-
 )
 
 // getQuery is gqlgen's GET transport, answering as GraphQL over HTTP asks where gqlgen
