@@ -14,14 +14,6 @@ import (
 	"github.com/provreport/provreport/internal/usererr"
 )
 
-// ID is the resolver for the id field.
-func (r *eventResolver) ID(ctx context.Context, obj *ent.Event) (int, error) {
-	if err := streamError(obj); err != nil {
-		return 0, err
-	}
-	return obj.ID, nil
-}
-
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id int) (ent.Noder, error) {
 	if _, err := auth.Require(ctx, auth.ScopeReportsRead); err != nil {

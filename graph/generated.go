@@ -262,8 +262,6 @@ type APITokenResolver interface {
 	CreatedAt(ctx context.Context, obj *ent.APIToken) (*time.Time, error)
 }
 type EventResolver interface {
-	ID(ctx context.Context, obj *ent.Event) (int, error)
-
 	TypeName(ctx context.Context, obj *ent.Event) (string, error)
 }
 type ExportResolver interface {
@@ -2501,7 +2499,7 @@ func (ec *executionContext) _Event_id(ctx context.Context, field graphql.Collect
 			return ec.fieldContext_Event_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Event().ID(ctx, obj)
+			return obj.ID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -2512,7 +2510,7 @@ func (ec *executionContext) _Event_id(ctx context.Context, field graphql.Collect
 	)
 }
 func (ec *executionContext) fieldContext_Event_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Event", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Event", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Event_type(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {

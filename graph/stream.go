@@ -6,6 +6,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
 	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/internal/auth"
 	"github.com/provreport/provreport/internal/live"
@@ -13,29 +16,77 @@ import (
 	"github.com/provreport/provreport/internal/usererr"
 )
 
-// gqlgen streams a subscription from a channel of results and has no way to send an
-// error once the stream has started. To tell a client why its stream ended (it fell
-// behind, or the server is shutting down), the last item sent is a stand-in event whose
-// id resolver returns that error: the client receives a result with the error, then the
-// stream completes.
-var streamErrors sync.Map // *ent.Event → error
+// gqlgen streams a subscription from a channel of results: closing the channel
+// completes the stream, and there is no value to send that means "ended with this
+// error". SubscriptionEnd fills that gap for every transport (graphql-ws and SSE alike):
+// a resolver calls endStream with the reason before it closes its channel, and when
+// gqlgen then finds the stream finished, the extension answers one last response with
+// that error (through the error presenter, so it carries extensions.code) instead of
+// ending silently. The transport then completes the subscription as usual.
+type SubscriptionEnd struct{}
 
-func streamEnd(err error) *ent.Event {
-	e := &ent.Event{}
-	streamErrors.Store(e, err)
-	return e
+var (
+	_ graphql.HandlerExtension     = SubscriptionEnd{}
+	_ graphql.OperationInterceptor = SubscriptionEnd{}
+	_ graphql.ResponseInterceptor  = SubscriptionEnd{}
+)
+
+// ExtensionName implements graphql.HandlerExtension.
+func (SubscriptionEnd) ExtensionName() string { return "SubscriptionEnd" }
+
+// Validate implements graphql.HandlerExtension.
+func (SubscriptionEnd) Validate(graphql.ExecutableSchema) error { return nil }
+
+// streamEndKey keys the operation's *streamEnd in its context.
+type streamEndKey struct{}
+
+// streamEnd holds why one subscription's stream ended, until its last response says so.
+type streamEnd struct {
+	mu  sync.Mutex
+	err error
 }
 
-func streamError(e *ent.Event) error {
-	// Sentinels are never stored, so their ID is 0; every stored event skips the map,
-	// whose misses take its lock (this runs for every event of every page).
-	if e.ID != 0 {
+// InterceptOperation implements graphql.OperationInterceptor: every subscription gets a
+// place for its ending error, in the context its resolver and its responses share.
+func (SubscriptionEnd) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if op := graphql.GetOperationContext(ctx).Operation; op == nil || op.Operation != ast.Subscription {
+		return next(ctx)
+	}
+	return next(context.WithValue(ctx, streamEndKey{}, &streamEnd{}))
+}
+
+// InterceptResponse implements graphql.ResponseInterceptor: when a subscription's
+// stream has finished (nil) and its resolver left an error, the client gets that error
+// as one more response; the next call finishes the stream.
+func (SubscriptionEnd) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp != nil || ctx.Err() != nil {
+		return resp
+	}
+	end, ok := ctx.Value(streamEndKey{}).(*streamEnd)
+	if !ok {
 		return nil
 	}
-	if v, ok := streamErrors.LoadAndDelete(e); ok {
-		return v.(error)
+	end.mu.Lock()
+	err := end.err
+	end.err = nil
+	end.mu.Unlock()
+	if err == nil {
+		return nil
 	}
-	return nil
+	graphql.AddError(ctx, err)
+	return &graphql.Response{Errors: graphql.GetErrors(ctx)}
+}
+
+// endStream records why the subscription of ctx is ending, for SubscriptionEnd to
+// answer once the resolver has closed its channel. Without the extension (a handler
+// that does not use it) the stream just completes.
+func endStream(ctx context.Context, err error) {
+	if end, ok := ctx.Value(streamEndKey{}).(*streamEnd); ok {
+		end.mu.Lock()
+		end.err = err
+		end.mu.Unlock()
+	}
 }
 
 // subscriptionEnded is the error a client sees when its subscription is ended by the
@@ -103,18 +154,12 @@ func (r *Resolver) eventFeed(ctx context.Context, filter *report.Filter) (<-chan
 		case <-ended:
 			// The credential the stream was opened with has ended (signed out, expired,
 			// revoked or set to role NONE): say so, then end the stream.
-			select {
-			case out <- streamEnd(errCredentialEnded):
-			case <-ctx.Done():
-			}
+			endStream(ctx, errCredentialEnded)
 			return
 		default:
 		}
 		if e := subscriptionEnded(sub.Err()); e != nil {
-			select {
-			case out <- streamEnd(e):
-			case <-ctx.Done():
-			}
+			endStream(ctx, e)
 		}
 	}()
 	return out, nil

@@ -193,17 +193,7 @@ func TestLiveOverSSE(t *testing.T) {
 	read := srv.Token(t, sc.ID, auth.ScopeReportsRead)
 	write := srv.Token(t, sc.ID, auth.ScopeEventsWrite)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	body := `{"query":"subscription { eventRecorded { typeName errors } }"}`
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/graphql", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Authorization", "Bearer "+read)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
+	resp := openSSE(t, 10*time.Second, srv.URL, read, `subscription { eventRecorded { typeName errors } }`)
 	require.Contains(t, resp.Header.Get("Content-Type"), "text/event-stream")
 
 	go func() {
@@ -218,4 +208,23 @@ func TestLiveOverSSE(t *testing.T) {
 		require.NoError(t, err, "stream so far: %s", got.String())
 	}
 	require.Contains(t, got.String(), "event: next")
+}
+
+// openSSE subscribes with Server-Sent Events (graphql-sse's "distinct connections" mode)
+// with a bearer token, and returns the open stream; the request is abandoned after
+// timeout, and the stream closed when the test ends.
+func openSSE(t *testing.T, timeout time.Duration, base, token, query string) *http.Response {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	t.Cleanup(cancel)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/graphql", strings.NewReader(string(mustJSON(map[string]any{"query": query}))))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	t.Cleanup(func() { resp.Body.Close() })
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	return resp
 }

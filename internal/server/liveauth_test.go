@@ -270,17 +270,7 @@ func TestLiveConnectionsCloseWhenTheCredentialEnds(t *testing.T) {
 
 		t.Run("event stream of a revoked token", func(t *testing.T) {
 			tok, secret := apitest.CreateToken(t, db.Client, sc.ID, auth.ScopeReportsRead)
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/graphql",
-				strings.NewReader(`{"query":"subscription { eventRecorded { id } }"}`))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Accept", "text/event-stream")
-			req.Header.Set("Authorization", "Bearer "+secret)
-			resp, err := http.DefaultClient.Do(req)
-			require.NoError(t, err)
-			defer resp.Body.Close()
-			require.Equal(t, http.StatusOK, resp.StatusCode)
+			resp := openSSE(t, 30*time.Second, srv.URL, secret, `subscription { eventRecorded { id } }`)
 			time.Sleep(300 * time.Millisecond)
 			r := admin().gql(`mutation($id: ID!) { revokeAPIToken(id: $id) { revokedAt } }`, map[string]any{"id": tok.ID})
 			require.Empty(t, r.Errors)

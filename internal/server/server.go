@@ -264,6 +264,9 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	gql.Use(operationGuard{s: s, timeout: cfg.RequestTimeout,
 		subs: newSubscriptionCaps(cfg.MaxSubscriptionsPerCredential, cfg.MaxSubscriptions)})
+	// A live feed that the server ends (shutdown, a subscriber too slow) says why, with a
+	// typed error, before it completes.
+	gql.Use(graph.SubscriptionEnd{})
 	gql.Use(extension.Introspection{})
 	gql.Use(graph.IntrospectionForViewers{})
 	gql.Use(graph.DepthLimit{Max: cfg.MaxDepth})

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -10,13 +11,15 @@ import (
 	"github.com/coder/websocket"
 	"github.com/stretchr/testify/require"
 
+	"github.com/provreport/provreport/internal/apitest"
 	"github.com/provreport/provreport/internal/testbin"
 	"github.com/provreport/provreport/internal/testdb"
 )
 
 // TestGracefulShutdown sends SIGTERM to a server process with a live subscription open:
-// the subscription is told the server is going away and completed, the websocket closes
-// with a normal close code, and the process exits cleanly within its grace period.
+// the subscription is told the server is going away (a typed SERVER_SHUTTING_DOWN as its
+// last result, also when it does not select the event's id) and completed, the websocket
+// closes with a normal close code, and the process exits cleanly within its grace period.
 func TestGracefulShutdown(t *testing.T) {
 	t.Parallel()
 	url := testdb.URL(t, "sqlite")
@@ -27,7 +30,7 @@ func TestGracefulShutdown(t *testing.T) {
 
 	ws, err := dialWS(t, p.URL, nil, map[string]any{"token": token})
 	require.NoError(t, err)
-	ws.subscribe("1", `subscription { eventRecorded { id } }`, nil)
+	ws.subscribe("1", `subscription { eventRecorded { typeName } }`, nil)
 	time.Sleep(200 * time.Millisecond)
 
 	start := time.Now()
@@ -44,7 +47,15 @@ func TestGracefulShutdown(t *testing.T) {
 			closeErr = err
 			break
 		}
-		if strings.Contains(string(m.Payload), "SERVER_SHUTTING_DOWN") {
+		if m.Type == "next" {
+			var end struct {
+				Data   json.RawMessage
+				Errors []apitest.Error
+			}
+			require.NoError(t, json.Unmarshal(m.Payload, &end), "%s", m.Payload)
+			require.Equal(t, "null", string(end.Data), "%s", m.Payload)
+			require.Len(t, end.Errors, 1, "%s", m.Payload)
+			require.Equal(t, "SERVER_SHUTTING_DOWN", end.Errors[0].Code(), "%s", m.Payload)
 			sawShutdown = true
 		}
 		if m.Type == "complete" && m.ID == "1" {
