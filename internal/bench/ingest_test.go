@@ -182,7 +182,7 @@ func BenchmarkIngest(b *testing.B) {
 			})
 			b.Run("recordEvents/go", func(b *testing.B) {
 				bs := batches(b)
-				rec := ingest.NewRecorder(e.db.Client, e.db.Dialect)
+				rec := ingest.NewRecorder(e.db)
 				tctx := tenant.WithSchool(ctx, sc.ID)
 				start, cpu := time.Now(), processCPU()
 				for i := 0; i < b.N; i++ {

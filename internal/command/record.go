@@ -51,7 +51,7 @@ func recordCmd(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return fmt.Errorf("school %q: %w", *slug, err)
 	}
-	rec := ingest.NewRecorder(db.Client, db.Dialect)
+	rec := ingest.NewRecorder(db)
 	if db.Dialect == dialect.Postgres {
 		// Replicas serving the school's live feed hear of the events through PostgreSQL.
 		broker, err := live.New(ctx, db, live.Options{Logger: c.logger})

@@ -299,7 +299,7 @@ func TestRecordTenants(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, outA[0].ID, again[0].ID)
 
-		_, err = ingest.NewRecorder(db.Client, db.Dialect).Record(context.Background(), in())
+		_, err = ingest.NewRecorder(db).Record(context.Background(), in())
 		require.ErrorIs(t, err, tenant.ErrNoTenant)
 		_, err = a.rec.Record(context.Background(), in())
 		require.ErrorIs(t, err, tenant.ErrNoTenant)

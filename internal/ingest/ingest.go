@@ -8,6 +8,7 @@ package ingest
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/provreport/provreport/ent/syncprofile"
 	"github.com/provreport/provreport/ent/user"
 	"github.com/provreport/provreport/internal/eventtype"
+	"github.com/provreport/provreport/internal/store"
 	"github.com/provreport/provreport/internal/usererr"
 )
 
@@ -75,6 +77,8 @@ type ProblemInput struct {
 // Recorder writes batches of events.
 type Recorder struct {
 	client *ent.Client
+	// sql is the database under client; bulk requests on PostgreSQL COPY through it.
+	sql *sql.DB
 	// OnRecorded, when set, is called after a batch commits with the events it created
 	// (not the ones that already existed); the live feed hangs off it.
 	OnRecorded func(ctx context.Context, created []*ent.Event)
@@ -83,10 +87,9 @@ type Recorder struct {
 	dialect string
 }
 
-// NewRecorder returns a Recorder writing through client to a database of dialectName
-// (entgo.io/ent/dialect's names).
-func NewRecorder(client *ent.Client, dialectName string) *Recorder {
-	return &Recorder{client: client, dialect: dialectName}
+// NewRecorder returns a Recorder writing to db.
+func NewRecorder(db *store.DB) *Recorder {
+	return &Recorder{client: db.Client, sql: db.SQL, dialect: db.Dialect}
 }
 
 // Validate checks a batch without touching the database, naming the first bad row and
@@ -196,7 +199,11 @@ func empty(s *string) bool { return s == nil || *s == "" }
 // Record validates and writes a batch, returning one event per input in input order.
 // ctx must be scoped to the school the events belong to.
 func (r *Recorder) Record(ctx context.Context, in []*Input) ([]*ent.Event, error) {
-	out, _, err := r.record(ctx, in, MaxBatch)
+	write := r.recordEnt
+	if r.dialect == dialect.Postgres {
+		write = r.recordPostgres
+	}
+	out, _, err := r.record(ctx, in, MaxBatch, write)
 	return out, err
 }
 
@@ -204,29 +211,30 @@ func (r *Recorder) Record(ctx context.Context, in []*Input) ([]*ent.Event, error
 // It also says how many of the inputs were stored before (by this batch or an earlier
 // one) and answered with the stored event rather than a new one.
 func (r *Recorder) RecordBulk(ctx context.Context, in []*Input) (out []*ent.Event, duplicates int, err error) {
-	out, created, err := r.record(ctx, in, MaxBulk)
+	write := r.recordEnt
+	if r.dialect == dialect.Postgres {
+		write = r.recordCopy
+	}
+	out, created, err := r.record(ctx, in, MaxBulk, write)
 	if err != nil {
 		return nil, 0, err
 	}
 	return out, len(in) - created, nil
 }
 
-// record validates and writes a batch of at most most events, returning the events in
-// input order and how many of them it created.
-func (r *Recorder) record(ctx context.Context, in []*Input, most int) ([]*ent.Event, int, error) {
+// record validates a batch of at most most events and writes it with write, returning
+// the events in input order and how many of them it created.
+func (r *Recorder) record(ctx context.Context, in []*Input, most int,
+	write func(context.Context, []*Input) (out, created []*ent.Event, err error)) ([]*ent.Event, int, error) {
 	if err := validate(in, most); err != nil {
 		return nil, 0, err
-	}
-	record := r.recordEnt
-	if r.dialect == dialect.Postgres {
-		record = r.recordPostgres
 	}
 	var out, created []*ent.Event
 	var err error
 	// A concurrent batch with the same external ID or new profile name can win the race
 	// to insert; the retry then finds its row and answers with it.
 	for attempt := 0; attempt < 3; attempt++ {
-		out, created, err = record(ctx, in)
+		out, created, err = write(ctx, in)
 		if err == nil || !retryable(err) {
 			break
 		}

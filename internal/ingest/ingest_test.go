@@ -48,7 +48,7 @@ var schools atomic.Int64
 func setup(t *testing.T, db *store.DB) *bundle {
 	t.Helper()
 	sc := apitest.CreateSchool(t, db.Client, fmt.Sprint("s", schools.Add(1)), "")
-	return &bundle{ctx: tenant.WithSchool(context.Background(), sc.ID), db: db, rec: ingest.NewRecorder(db.Client, db.Dialect), school: sc.ID}
+	return &bundle{ctx: tenant.WithSchool(context.Background(), sc.ID), db: db, rec: ingest.NewRecorder(db), school: sc.ID}
 }
 
 func (b *bundle) count(t *testing.T) int {

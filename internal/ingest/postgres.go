@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,15 +46,24 @@ FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::bigint[], $5::
 	WITH ORDINALITY AS u(type, date_started, date_finished, processed, added, updated, deleted, disabled, errors,
 	details, problems, service, external_id, user_id, sync_profile_id, n)
 ORDER BY u.n
-), ins AS (
-INSERT INTO events (id, type, date_started, date_finished, processed, added, updated, deleted, disabled, errors,
-	details, problems, service, external_id, user_id, sync_profile_id, recorded_at, school_id)
-SELECT u.id, u.type, u.date_started, u.date_finished, u.processed, u.added, u.updated, u.deleted, u.disabled, u.errors,
-	u.details, u.problems::jsonb, NULLIF(u.service, ''), NULLIF(u.external_id, ''), NULLIF(u.user_id, 0),
-	NULLIF(u.sync_profile_id, 0), $16::timestamptz, $17::bigint
+), ins AS (` + pgInsertRows + `$16::timestamptz, $17::bigint
 FROM u ORDER BY u.external_id, u.n
 ON CONFLICT (school_id, external_id) DO NOTHING
 RETURNING id, school_id, external_id)`
+
+// pgInsertRows is the INSERT both ways of writing a batch share: from the rows of u (one
+// per event, with its new ID and its position n), up to the recording time and the
+// school, which each statement passes as its own parameters.
+const pgInsertRows = `INSERT INTO events (id, type, date_started, date_finished, processed, added, updated, deleted, disabled, errors,
+	details, problems, service, external_id, user_id, sync_profile_id, recorded_at, school_id)
+SELECT u.id, u.type, u.date_started, u.date_finished, u.processed, u.added, u.updated, u.deleted, u.disabled, u.errors,
+	u.details, u.problems::jsonb, NULLIF(u.service, ''), NULLIF(u.external_id, ''), NULLIF(u.user_id, 0),
+	NULLIF(u.sync_profile_id, 0), `
+
+// querier runs a raw statement: an ent client (in a transaction) or a *sql.Tx.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
 
 // pgLookup finds, in one round trip, the batch's external IDs that are already stored
 // and the IDs of the sync profiles and users it names. It looks up every name, also
@@ -185,7 +195,7 @@ func (r *Recorder) recordPostgres(ctx context.Context, in []*Input) (out, create
 // pgLookupAll runs pgLookup for the batch: by lookupEvent, the stored events' IDs by
 // external ID; by lookupProfile and lookupUser, the IDs of the named profiles and
 // users that exist.
-func pgLookupAll(ctx context.Context, c *ent.Client, schoolID int, in []*Input) ([3]map[string]int64, error) {
+func pgLookupAll(ctx context.Context, c querier, schoolID int, in []*Input) ([3]map[string]int64, error) {
 	keys, profiles, users := make([]string, 0, len(in)), []string{}, []string{}
 	seen := [3]map[string]struct{}{make(map[string]struct{}, len(in)), {}, make(map[string]struct{}, len(in))}
 	add := func(list *[]string, kind int, s *string) {
@@ -264,7 +274,7 @@ func keysOf(m map[string]int64) []string {
 // name and that do not exist yet, created with the kind inferred from the first input
 // naming them. It returns the names it created. As on the ent path (ensureProfiles),
 // a repeat of an external ID within the batch counts as naming too.
-func pgCreateProfiles(ctx context.Context, c *ent.Client, schoolID int, now time.Time, in []*Input,
+func pgCreateProfiles(ctx context.Context, c querier, schoolID int, now time.Time, in []*Input,
 	existing map[string]*ent.Event, ids map[string]int64) (map[string]bool, error) {
 	kinds := map[string]string{}
 	for _, e := range in {
@@ -290,7 +300,7 @@ func pgCreateProfiles(ctx context.Context, c *ent.Client, schoolID int, now time
 // pgCreateUsers adds to ids the users that the inputs not already stored name and that
 // do not exist yet. It returns the names it created. As on the ent path (ensureUsers),
 // a repeat of an external ID within the batch counts as naming too.
-func pgCreateUsers(ctx context.Context, c *ent.Client, schoolID int, now time.Time, in []*Input,
+func pgCreateUsers(ctx context.Context, c querier, schoolID int, now time.Time, in []*Input,
 	existing map[string]*ent.Event, ids map[string]int64) (map[string]bool, error) {
 	missing := map[string]string{}
 	for _, e := range in {
@@ -313,7 +323,7 @@ func pgCreateUsers(ctx context.Context, c *ent.Client, schoolID int, now time.Ti
 // it inserted. A name a concurrent transaction inserted meanwhile is skipped by the
 // insert (ON CONFLICT DO NOTHING, after waiting for that transaction to commit) and
 // found by selectSQL, which, being a new statement, sees the committed row.
-func pgCreate(ctx context.Context, c *ent.Client, what, insertSQL, selectSQL string, schoolID int,
+func pgCreate(ctx context.Context, c querier, what, insertSQL, selectSQL string, schoolID int,
 	missing map[string]string, ids map[string]int64, insertArgs func(names []string) []any) (map[string]bool, error) {
 	if len(missing) == 0 {
 		return nil, nil
@@ -346,7 +356,7 @@ func pgCreate(ctx context.Context, c *ent.Client, what, insertSQL, selectSQL str
 }
 
 // pgScanIDs runs a query returning (id, name) rows into ids.
-func pgScanIDs(ctx context.Context, c *ent.Client, ids map[string]int64, query string, args ...any) error {
+func pgScanIDs(ctx context.Context, c querier, ids map[string]int64, query string, args ...any) error {
 	rows, err := c.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
@@ -379,90 +389,13 @@ func missingNames(names []string, ids map[string]int64) []string {
 // concurrent batch stored their external IDs first.
 func pgInsert(ctx context.Context, c *ent.Client, schoolID int, now time.Time, in []*Input, slots []int,
 	profiles, users map[string]int64) (created []*ent.Event, at, skipped []int, err error) {
-	n := len(slots)
-	// Plain arrays, no pointers: pgx encodes []string and []int64 without reflection.
-	// The NULLs of the nullable columns travel as "" and 0, which pgInsertEvents turns
-	// back with NULLIF: an empty service is stored as NULL anyway (nonEmpty), an empty
-	// external ID is rejected by Validate, and no row has ID 0.
-	var (
-		types      = make([]string, n)
-		started    = make([]time.Time, n)
-		finished   = make([]time.Time, n)
-		processed  = make([]int64, n)
-		added      = make([]int64, n)
-		updated    = make([]int64, n)
-		deleted    = make([]int64, n)
-		disabled   = make([]int64, n)
-		errs       = make([]int64, n)
-		details    = make([]string, n)
-		probs      = make([]string, n)
-		service    = make([]string, n)
-		external   = make([]string, n)
-		userIDs    = make([]int64, n)
-		profileIDs = make([]int64, n)
-		probVals   = make([][]eventtype.Problem, n)
-	)
-	for k, i := range slots {
-		e := in[i]
-		types[k] = string(e.Type)
-		started[k] = e.DateStarted.UTC().Truncate(time.Microsecond)
-		finished[k] = e.DateFinished.UTC().Truncate(time.Microsecond)
-		processed[k] = int64(deref(e.Processed))
-		added[k] = int64(deref(e.Added))
-		updated[k] = int64(deref(e.Updated))
-		deleted[k] = int64(deref(e.Deleted))
-		disabled[k] = int64(deref(e.Disabled))
-		errs[k] = int64(deref(e.Errors))
-		if e.Details != nil {
-			details[k] = *e.Details
-		}
-		probVals[k] = problems(e.Problems)
-		if len(probVals[k]) == 0 {
-			probs[k] = "[]" // what json.Marshal writes, without its cost for most rows
-		} else {
-			p, err := json.Marshal(probVals[k])
-			if err != nil {
-				return nil, nil, nil, fmt.Errorf("record events: encode problems of input[%d]: %w", i, err)
-			}
-			probs[k] = string(p)
-		}
-		if e.Service != nil {
-			service[k] = *e.Service
-		}
-		if e.ExternalID != nil {
-			external[k] = *e.ExternalID
-		}
-		if !empty(e.Username) {
-			id, ok := users[*e.Username]
-			if !ok {
-				return nil, nil, nil, fmt.Errorf("record events: no ID for user %q", *e.Username)
-			}
-			userIDs[k] = id
-		}
-		if !empty(e.SyncProfile) {
-			id, ok := profiles[*e.SyncProfile]
-			if !ok {
-				return nil, nil, nil, fmt.Errorf("record events: no ID for sync profile %q", *e.SyncProfile)
-			}
-			profileIDs[k] = id
-		}
+	cols, err := newColumns(in, slots, profiles, users)
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	args := []any{types, started, finished, processed, added, updated, deleted, disabled, errs,
-		details, probs, service, external, userIDs, profileIDs, now, int64(schoolID)}
-	// fill sets the fields of the event created for slot k as ent's builders would have.
-	fill := func(ev *ent.Event, k int) {
-		ev.SchoolID = schoolID
-		ev.Type = in[slots[k]].Type
-		ev.DateStarted, ev.DateFinished = started[k], finished[k]
-		ev.Processed, ev.Added, ev.Updated = int(processed[k]), int(added[k]), int(updated[k])
-		ev.Deleted, ev.Disabled, ev.Errors = int(deleted[k]), int(disabled[k]), int(errs[k])
-		ev.Details = details[k]
-		ev.Problems = probVals[k]
-		ev.Service = nullString(service[k])
-		ev.UserID = nullInt(userIDs[k])
-		ev.SyncProfileID = nullInt(profileIDs[k])
-		ev.RecordedAt = now
-	}
+	args := []any{cols.types, cols.started, cols.finished, cols.processed, cols.added, cols.updated, cols.deleted,
+		cols.disabled, cols.errs, cols.details, cols.probs, cols.service, cols.external, cols.userIDs, cols.profileIDs,
+		now, int64(schoolID)}
 	q := c.Event.Query()
 	// Only the ID (and the external ID, to pair rows with inputs) come back: the other
 	// fields are the batch's own values, which fill sets, as ent's CreateBulk does.
@@ -475,31 +408,131 @@ func pgInsert(ctx context.Context, c *ent.Client, schoolID int, now time.Time, i
 	})
 	created, err = q.All(ctx)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("record events: insert %d: %w", n, err)
+		return nil, nil, nil, fmt.Errorf("record events: insert %d: %w", len(slots), err)
 	}
-	// By ID, the rows are in input order, less the skipped ones. Skipped rows have an
-	// external ID, unique among the slots, so walking both in step pairs them up; a
-	// mismatch would hand a caller another input's event, so it fails the batch.
+	at, skipped, err = cols.pair(created, schoolID, now)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return created, at, skipped, nil
+}
+
+// columns are the values of the events a batch inserts, one slice per column, k-th
+// entry for the k-th slot. Nullable columns hold "" and 0 for NULL, which
+// pgInsertRows turns back with NULLIF: an empty service is stored as NULL anyway
+// (nonEmpty), an empty external ID is refused by Check, and no row has ID 0.
+type columns struct {
+	in    []*Input
+	slots []int
+
+	// Plain slices, no pointers: pgx encodes []string and []int64 without reflection.
+	types, details, probs, service, external           []string
+	started, finished                                  []time.Time
+	processed, added, updated, deleted, disabled, errs []int64
+	userIDs, profileIDs                                []int64
+	probVals                                           [][]eventtype.Problem
+}
+
+// newColumns lays out the inputs at slots as columns, with the IDs of the users and
+// sync profiles they name.
+func newColumns(in []*Input, slots []int, profiles, users map[string]int64) (*columns, error) {
+	n := len(slots)
+	c := &columns{in: in, slots: slots,
+		types: make([]string, n), details: make([]string, n), probs: make([]string, n),
+		service: make([]string, n), external: make([]string, n),
+		started: make([]time.Time, n), finished: make([]time.Time, n),
+		processed: make([]int64, n), added: make([]int64, n), updated: make([]int64, n),
+		deleted: make([]int64, n), disabled: make([]int64, n), errs: make([]int64, n),
+		userIDs: make([]int64, n), profileIDs: make([]int64, n), probVals: make([][]eventtype.Problem, n)}
+	for k, i := range slots {
+		e := in[i]
+		c.types[k] = string(e.Type)
+		c.started[k] = e.DateStarted.UTC().Truncate(time.Microsecond)
+		c.finished[k] = e.DateFinished.UTC().Truncate(time.Microsecond)
+		c.processed[k] = int64(deref(e.Processed))
+		c.added[k] = int64(deref(e.Added))
+		c.updated[k] = int64(deref(e.Updated))
+		c.deleted[k] = int64(deref(e.Deleted))
+		c.disabled[k] = int64(deref(e.Disabled))
+		c.errs[k] = int64(deref(e.Errors))
+		if e.Details != nil {
+			c.details[k] = *e.Details
+		}
+		c.probVals[k] = problems(e.Problems)
+		if len(c.probVals[k]) == 0 {
+			c.probs[k] = "[]" // what json.Marshal writes, without its cost for most rows
+		} else {
+			p, err := json.Marshal(c.probVals[k])
+			if err != nil {
+				return nil, fmt.Errorf("record events: encode problems of input[%d]: %w", i, err)
+			}
+			c.probs[k] = string(p)
+		}
+		if e.Service != nil {
+			c.service[k] = *e.Service
+		}
+		if e.ExternalID != nil {
+			c.external[k] = *e.ExternalID
+		}
+		if !empty(e.Username) {
+			id, ok := users[*e.Username]
+			if !ok {
+				return nil, fmt.Errorf("record events: no ID for user %q", *e.Username)
+			}
+			c.userIDs[k] = id
+		}
+		if !empty(e.SyncProfile) {
+			id, ok := profiles[*e.SyncProfile]
+			if !ok {
+				return nil, fmt.Errorf("record events: no ID for sync profile %q", *e.SyncProfile)
+			}
+			c.profileIDs[k] = id
+		}
+	}
+	return c, nil
+}
+
+// fill sets the fields of the event created for slot k as ent's builders would have.
+func (c *columns) fill(ev *ent.Event, k, schoolID int, now time.Time) {
+	ev.SchoolID = schoolID
+	ev.Type = c.in[c.slots[k]].Type
+	ev.DateStarted, ev.DateFinished = c.started[k], c.finished[k]
+	ev.Processed, ev.Added, ev.Updated = int(c.processed[k]), int(c.added[k]), int(c.updated[k])
+	ev.Deleted, ev.Disabled, ev.Errors = int(c.deleted[k]), int(c.disabled[k]), int(c.errs[k])
+	ev.Details = c.details[k]
+	ev.Problems = c.probVals[k]
+	ev.Service = nullString(c.service[k])
+	ev.UserID = nullInt(c.userIDs[k])
+	ev.SyncProfileID = nullInt(c.profileIDs[k])
+	ev.RecordedAt = now
+}
+
+// pair matches the inserted events (only ID and external ID read back) with their
+// slots and fills in the rest. By ID, the rows are in slot order, less the skipped ones.
+// Skipped rows have an external ID, unique among the slots, so walking both in step
+// pairs them up; a mismatch would hand a caller another input's event, so it fails the
+// batch. It returns the input index of each created event, and the skipped inputs.
+func (c *columns) pair(created []*ent.Event, schoolID int, now time.Time) (at, skipped []int, err error) {
 	slices.SortFunc(created, func(a, b *ent.Event) int { return a.ID - b.ID })
 	at = make([]int, 0, len(created))
 	j := 0
-	for k, i := range slots {
-		e := in[i]
+	for k, i := range c.slots {
+		e := c.in[i]
 		if j < len(created) && equalPtr(created[j].ExternalID, e.ExternalID) {
-			fill(created[j], k)
+			c.fill(created[j], k, schoolID, now)
 			at = append(at, i)
 			j++
 			continue
 		}
 		if e.ExternalID == nil {
-			return nil, nil, nil, fmt.Errorf("record events: no inserted event for input[%d]", i)
+			return nil, nil, fmt.Errorf("record events: no inserted event for input[%d]", i)
 		}
 		skipped = append(skipped, i)
 	}
 	if j != len(created) {
-		return nil, nil, nil, fmt.Errorf("record events: %d inserted events match no input", len(created)-j)
+		return nil, nil, fmt.Errorf("record events: %d inserted events match no input", len(created)-j)
 	}
-	return created, at, skipped, nil
+	return at, skipped, nil
 }
 
 func nullString(s string) *string {

@@ -48,7 +48,7 @@ func setup(t *testing.T, db *store.DB, opts live.Options) *bundle {
 		*id = s.ID
 	}
 	b.broker = newBroker(t, db, opts)
-	b.rec = ingest.NewRecorder(db.Client, db.Dialect)
+	b.rec = ingest.NewRecorder(db)
 	b.rec.OnRecorded = publisher(t, b.broker, &b.mu, &b.slowest)
 	return b
 }

@@ -68,7 +68,7 @@ func setup(t *testing.T, db *store.DB) *fixture {
 		}
 		in = append(in, e)
 	}
-	evs, err := ingest.NewRecorder(db.Client, db.Dialect).Record(ctx, in)
+	evs, err := ingest.NewRecorder(db).Record(ctx, in)
 	require.NoError(t, err)
 	f := &fixture{ctx: ctx, client: db.Client, events: evs, base: base}
 	for _, e := range evs {

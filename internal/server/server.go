@@ -186,7 +186,7 @@ type Server struct {
 // ListenAndServe (or Start and Stop around Handler) to run it.
 func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*Server, error) {
 	cfg.Defaults()
-	s := &Server{cfg: cfg, db: db, logger: logger, Recorder: ingest.NewRecorder(db.Client, db.Dialect),
+	s := &Server{cfg: cfg, db: db, logger: logger, Recorder: ingest.NewRecorder(db),
 		Sessions: auth.NewSessions(db.Client, cfg.Session)}
 
 	sender, err := mail.New(cfg.SMTPURL, cfg.SMTPFrom, filepath.Join(cfg.DataDir, "outbox"), logger)
