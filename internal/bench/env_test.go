@@ -384,11 +384,17 @@ func (e *env) post(srv *apitest.Server, s *school, query string, vars map[string
 // postBody posts an encoded GraphQL request, for benchmarks that encode their requests
 // before the clock starts (a real client encodes on its own machine).
 func (e *env) postBody(srv *apitest.Server, s *school, body []byte) ([]byte, error) {
-	req, err := http.NewRequest(http.MethodPost, srv.URL+"/graphql", bytes.NewReader(body))
+	return e.postTo(srv, s, "/graphql", "application/json", body)
+}
+
+// postTo posts body to path with the school's token, failing on any status but 200 and
+// on a body that holds errors.
+func (e *env) postTo(srv *apitest.Server, s *school, path, contentType string, body []byte) ([]byte, error) {
+	req, err := http.NewRequest(http.MethodPost, srv.URL+path, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Authorization", "Bearer "+s.Token)
 	resp, err := e.http.Do(req)
 	if err != nil {

@@ -1,6 +1,7 @@
 package bench_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -21,8 +22,8 @@ import (
 )
 
 // ingestBatches generates n events of one school as its agents report them, in
-// batches of 1,000, each with an external ID that starts with run.
-func ingestBatches(n int, run string) [][]*ingest.Input {
+// batches of size, each with an external ID that starts with run.
+func ingestBatches(n, size int, run string) [][]*ingest.Input {
 	cfg := bench.Config{Events: n, Schools: 1, Users: 2_000, Prefix: "ingest-"}.Defaults()
 	schools := cfg.SchoolList()
 	s := &schools[0]
@@ -51,7 +52,7 @@ func ingestBatches(n int, run string) [][]*ingest.Input {
 		ext := run + e.ExternalID
 		in.ExternalID = &ext
 		batch = append(batch, in)
-		if len(batch) == ingest.MaxBatch {
+		if len(batch) == size {
 			out = append(out, batch)
 			batch = nil
 		}
@@ -95,7 +96,8 @@ const recordMutation = `mutation R($input: [RecordEventInput!]!) { recordEvents(
 
 // BenchmarkIngest writes batches of 1,000 events (external IDs included) into one
 // school of the loaded dataset: through the recordEvents mutation over HTTP, through
-// ingest.Recorder directly, and on PostgreSQL with COPY of the same rows. One
+// ingest.Recorder directly, through POST /api/v1/events as NDJSON, and on PostgreSQL
+// with COPY of the same rows. One
 // operation is one batch; events/s is the figure to read.
 func BenchmarkIngest(b *testing.B) {
 	for _, kind := range kinds() {
@@ -110,15 +112,17 @@ func BenchmarkIngest(b *testing.B) {
 				_, _ = e.db.SQL.ExecContext(ctx, rebind(kind, "DELETE FROM events WHERE school_id = ?"), sc.ID)
 			})
 			run := 0
-			batches := func(b *testing.B) [][]*ingest.Input {
+			batchesOf := func(b *testing.B, size int) [][]*ingest.Input {
 				run++
-				return ingestBatches(b.N*ingest.MaxBatch, fmt.Sprintf("r%d-%d-", time.Now().UnixNano(), run))
+				return ingestBatches(b.N*size, size, fmt.Sprintf("r%d-%d-", time.Now().UnixNano(), run))
 			}
-			// rate records events/s and the process's CPU per batch (the server's decoding
-			// and statements; PostgreSQL's own work is not in it).
-			rate := func(b *testing.B, start time.Time, cpu time.Duration) {
-				record(b, &samples{}, withCPU(map[string]float64{"events/s": float64(b.N*ingest.MaxBatch) / time.Since(start).Seconds()}, cpu, b.N))
+			batches := func(b *testing.B) [][]*ingest.Input { return batchesOf(b, ingest.MaxBatch) }
+			// rateOf records events/s and the process's CPU per batch (the server's decoding
+			// and statements; PostgreSQL's own work is not in it) for batches of size.
+			rateOf := func(b *testing.B, size int, start time.Time, cpu time.Duration) {
+				record(b, &samples{}, withCPU(map[string]float64{"events/s": float64(b.N*size) / time.Since(start).Seconds()}, cpu, b.N))
 			}
+			rate := func(b *testing.B, start time.Time, cpu time.Duration) { rateOf(b, ingest.MaxBatch, start, cpu) }
 			// encode turns batches into recordEvents request bodies before the clock starts.
 			encode := func(b *testing.B, bs [][]*ingest.Input) [][]byte {
 				bodies := make([][]byte, len(bs))
@@ -192,37 +196,66 @@ func BenchmarkIngest(b *testing.B) {
 				}
 				rate(b, start, cpu)
 			})
+			// POST /api/v1/events as NDJSON, one agent, with batches of recordEvents' size and
+			// of the endpoint's largest; on PostgreSQL to be read against "copy" below, which
+			// writes the same rows in the same batches.
+			for _, size := range []int{ingest.MaxBatch, ingest.MaxBulk} {
+				b.Run(fmt.Sprintf("bulk/ndjson/lines=%d", size), func(b *testing.B) {
+					bs := batchesOf(b, size)
+					bodies := make([][]byte, len(bs))
+					for i, batch := range bs {
+						var buf bytes.Buffer
+						enc := json.NewEncoder(&buf) // one object and a newline per event
+						for _, x := range batch {
+							if err := enc.Encode(gqlInput(x)); err != nil {
+								b.Fatal(err)
+							}
+						}
+						bodies[i] = buf.Bytes()
+					}
+					start, cpu := time.Now(), processCPU()
+					for i := 0; i < b.N; i++ {
+						if _, err := e.postTo(e.srv, s, "/api/v1/events", "application/x-ndjson", bodies[i]); err != nil {
+							b.Fatal(err)
+						}
+					}
+					rateOf(b, size, start, cpu)
+				})
+			}
 			if kind != "postgres" {
 				return
 			}
-			b.Run("copy", func(b *testing.B) {
-				bs := batches(b)
-				users, profiles := map[string]int64{}, map[string]int64{}
-				for _, q := range []struct {
-					sql string
-					m   map[string]int64
-				}{{"SELECT username, id FROM users WHERE school_id = $1", users}, {"SELECT name, id FROM sync_profiles WHERE school_id = $1", profiles}} {
-					rows, _ := e.db.Pool.Query(ctx, q.sql, sc.ID)
-					var k string
-					var id int64
-					if _, err := pgx.ForEachRow(rows, []any{&k, &id}, func() error { q.m[k] = id; return nil }); err != nil {
-						b.Fatal(err)
+			users, profiles := map[string]int64{}, map[string]int64{}
+			for _, size := range []int{ingest.MaxBatch, ingest.MaxBulk} {
+				b.Run(fmt.Sprintf("copy/rows=%d", size), func(b *testing.B) {
+					bs := batchesOf(b, size)
+					// The names the batches use exist by now (the runs above created them).
+					for _, q := range []struct {
+						sql string
+						m   map[string]int64
+					}{{"SELECT username, id FROM users WHERE school_id = $1", users}, {"SELECT name, id FROM sync_profiles WHERE school_id = $1", profiles}} {
+						rows, _ := e.db.Pool.Query(ctx, q.sql, sc.ID)
+						var k string
+						var id int64
+						if _, err := pgx.ForEachRow(rows, []any{&k, &id}, func() error { q.m[k] = id; return nil }); err != nil {
+							b.Fatal(err)
+						}
 					}
-				}
-				rows := make([][][]any, len(bs))
-				for i, batch := range bs {
-					for _, in := range batch {
-						rows[i] = append(rows[i], copyRow(in, int64(sc.ID), users, profiles))
+					rows := make([][][]any, len(bs))
+					for i, batch := range bs {
+						for _, in := range batch {
+							rows[i] = append(rows[i], copyRow(in, int64(sc.ID), users, profiles))
+						}
 					}
-				}
-				start, cpu := time.Now(), processCPU()
-				for i := 0; i < b.N; i++ {
-					if _, err := e.db.Pool.CopyFrom(ctx, pgx.Identifier{"events"}, bench.EventColumns, pgx.CopyFromRows(rows[i])); err != nil {
-						b.Fatal(err)
+					start, cpu := time.Now(), processCPU()
+					for i := 0; i < b.N; i++ {
+						if _, err := e.db.Pool.CopyFrom(ctx, pgx.Identifier{"events"}, bench.EventColumns, pgx.CopyFromRows(rows[i])); err != nil {
+							b.Fatal(err)
+						}
 					}
-				}
-				rate(b, start, cpu)
-			})
+					rateOf(b, size, start, cpu)
+				})
+			}
 		})
 	}
 }
