@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -106,4 +107,32 @@ func requireSameEvent(t *testing.T, want, got *ent.Event, where string) {
 		}
 		require.Equal(t, w, g, "%s: %s", where, f.Name)
 	}
+}
+
+// TestRecordBulkConcurrent races bulk batches that share external IDs (in different
+// orders) and a new profile name: every caller gets the same events, each stored once.
+func TestRecordBulkConcurrent(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		b := setup(t, db)
+		race(t, 6, func(i int) ([]*ent.Event, error) {
+			// Batches long enough to overlap: a short one is done before the pool has
+			// opened a second connection.
+			in := []*ingest.Input{login("race-user", "new.user")}
+			for k := range 2000 {
+				in = append(in, syncRun(fmt.Sprintf("race-%d", k)))
+			}
+			in[1].SyncProfile = ptr("Brand New")
+			if i%2 == 1 {
+				slices.Reverse(in)
+			}
+			out, _, err := b.rec.RecordBulk(b.ctx, in)
+			if i%2 == 1 {
+				slices.Reverse(out)
+			}
+			return out, err
+		})
+		require.Equal(t, 2001, b.count(t))
+	})
 }

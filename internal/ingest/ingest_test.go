@@ -168,24 +168,11 @@ func TestRecordConcurrent(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		t.Parallel()
 		b := setup(t, db)
-		const callers = 6
-		results := make([][]*ent.Event, callers)
-		errs := make([]error, callers)
-		var wg sync.WaitGroup
-		for i := range callers {
-			wg.Go(func() {
-				in := []*ingest.Input{syncRun("race-1"), login("race-2", "new.user"), syncRun("race-3")}
-				in[0].SyncProfile = ptr("Brand New")
-				results[i], errs[i] = b.rec.Record(b.ctx, in)
-			})
-		}
-		wg.Wait()
-		for i := range callers {
-			require.NoError(t, errs[i])
-			for k := range results[i] {
-				require.Equal(t, results[0][k].ID, results[i][k].ID, "caller %d event %d", i, k)
-			}
-		}
+		race(t, 6, func(int) ([]*ent.Event, error) {
+			in := []*ingest.Input{syncRun("race-1"), login("race-2", "new.user"), syncRun("race-3")}
+			in[0].SyncProfile = ptr("Brand New")
+			return b.rec.Record(b.ctx, in)
+		})
 		require.Equal(t, 3, b.count(t))
 		n, err := db.Client.SyncProfile.Query().Count(b.ctx)
 		require.NoError(t, err)
@@ -194,6 +181,26 @@ func TestRecordConcurrent(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// race runs record for callers at once and requires that every caller got the same
+// events, by ID, without an error.
+func race(t *testing.T, callers int, record func(caller int) ([]*ent.Event, error)) {
+	t.Helper()
+	results := make([][]*ent.Event, callers)
+	errs := make([]error, callers)
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Go(func() { results[i], errs[i] = record(i) })
+	}
+	wg.Wait()
+	for i := range callers {
+		require.NoError(t, errs[i])
+		require.Len(t, results[i], len(results[0]))
+		for k := range results[i] {
+			require.Equal(t, results[0][k].ID, results[i][k].ID, "caller %d event %d", i, k)
+		}
+	}
+}
 
 // TestRecordBumpsDataVersion: a batch that stores events moves the school's report data
 // version (in its transaction), so cached report answers are not served after it; a

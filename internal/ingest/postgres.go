@@ -46,19 +46,15 @@ FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::bigint[], $5::
 	WITH ORDINALITY AS u(type, date_started, date_finished, processed, added, updated, deleted, disabled, errors,
 	details, problems, service, external_id, user_id, sync_profile_id, n)
 ORDER BY u.n
-), ins AS (` + pgInsertRows + `$16::timestamptz, $17::bigint
-FROM u ORDER BY u.external_id, u.n
-ON CONFLICT (school_id, external_id) DO NOTHING
-RETURNING id, school_id, external_id)`
-
-// pgInsertRows is the INSERT both ways of writing a batch share: from the rows of u (one
-// per event, with its new ID and its position n), up to the recording time and the
-// school, which each statement passes as its own parameters.
-const pgInsertRows = `INSERT INTO events (id, type, date_started, date_finished, processed, added, updated, deleted, disabled, errors,
+), ins AS (
+INSERT INTO events (id, type, date_started, date_finished, processed, added, updated, deleted, disabled, errors,
 	details, problems, service, external_id, user_id, sync_profile_id, recorded_at, school_id)
 SELECT u.id, u.type, u.date_started, u.date_finished, u.processed, u.added, u.updated, u.deleted, u.disabled, u.errors,
 	u.details, u.problems::jsonb, NULLIF(u.service, ''), NULLIF(u.external_id, ''), NULLIF(u.user_id, 0),
-	NULLIF(u.sync_profile_id, 0), `
+	NULLIF(u.sync_profile_id, 0), $16::timestamptz, $17::bigint
+FROM u ORDER BY u.external_id, u.n
+ON CONFLICT (school_id, external_id) DO NOTHING
+RETURNING id, school_id, external_id)`
 
 // querier runs a raw statement: an ent client (in a transaction) or a *sql.Tx.
 type querier interface {
@@ -419,7 +415,7 @@ func pgInsert(ctx context.Context, c *ent.Client, schoolID int, now time.Time, i
 
 // columns are the values of the events a batch inserts, one slice per column, k-th
 // entry for the k-th slot. Nullable columns hold "" and 0 for NULL, which
-// pgInsertRows turns back with NULLIF: an empty service is stored as NULL anyway
+// pgInsertEvents turns back with NULLIF (and copyEvents with nullString and nullID): an empty service is stored as NULL anyway
 // (nonEmpty), an empty external ID is refused by Check, and no row has ID 0.
 type columns struct {
 	in    []*Input
@@ -562,7 +558,7 @@ func equalPtr(a, b *string) bool {
 // transaction as a deadlock or serialization victim (batches lock external IDs and
 // names in sorted order, but other writers of those tables need not).
 func retryable(err error) bool {
-	if ent.IsConstraintError(err) || errors.Is(err, errRaced) {
+	if ent.IsConstraintError(err) || errors.Is(err, errRaced) || errors.Is(err, errCopyConflict) {
 		return true
 	}
 	var pe *pgconn.PgError
