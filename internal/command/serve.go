@@ -15,6 +15,7 @@ import (
 	"github.com/provreport/provreport/internal/queue"
 	"github.com/provreport/provreport/internal/server"
 	"github.com/provreport/provreport/internal/store"
+	"github.com/provreport/provreport/internal/telemetry"
 )
 
 func serve(ctx context.Context, c *cli, args []string) error {
@@ -69,7 +70,17 @@ func serve(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer func() { _ = unlock() }()
-	db, err := openMigrated(ctx, *dbURL)
+	// Traces go out over OTLP only when the standard OTEL_* variables ask for them.
+	tracing, err := telemetry.FromEnv(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = tracing.Shutdown(sctx)
+	}()
+	db, err := openMigrated(ctx, *dbURL, store.WithTracing(tracing.Provider))
 	if err != nil {
 		return err
 	}
@@ -111,6 +122,7 @@ func serve(ctx context.Context, c *cli, args []string) error {
 		LiveRecheck:                   *liveRecheck,
 		MaxSubscriptionsPerCredential: *maxSubsPerCred,
 		MaxSubscriptions:              *maxSubs,
+		Tracing:                       tracing,
 	}, c.logger)
 	if err != nil {
 		return err
@@ -141,8 +153,8 @@ func reportCacheBytes(mb int) int64 {
 	return int64(mb) << 20
 }
 
-func openMigrated(ctx context.Context, url string) (*store.DB, error) {
-	db, err := store.Open(ctx, url)
+func openMigrated(ctx context.Context, url string, opts ...store.Option) (*store.DB, error) {
+	db, err := store.Open(ctx, url, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/provreport/provreport/internal/auth"
 	"github.com/provreport/provreport/internal/requestid"
 )
@@ -77,6 +79,10 @@ func accessLog(logger *slog.Logger, next http.Handler) http.Handler {
 		}
 		if info.clientAddr != "" {
 			attrs = append(attrs, "client_addr", info.clientAddr)
+		}
+		// With tracing on, the trace ID leads from a log line to the request's trace.
+		if sc := trace.SpanContextFromContext(r.Context()); sc.IsValid() {
+			attrs = append(attrs, "trace_id", sc.TraceID().String())
 		}
 		logger.LogAttrs(r.Context(), slog.LevelInfo, "request", slogAttrs(attrs)...)
 	})

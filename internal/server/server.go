@@ -39,6 +39,7 @@ import (
 	"github.com/provreport/provreport/internal/requestid"
 	"github.com/provreport/provreport/internal/retention"
 	"github.com/provreport/provreport/internal/store"
+	"github.com/provreport/provreport/internal/telemetry"
 	"github.com/provreport/provreport/internal/usererr"
 )
 
@@ -102,6 +103,10 @@ type Config struct {
 	MaxSubscriptionsPerCredential int
 	// MaxSubscriptions caps the subscriptions open on a replica; zero means 10,000.
 	MaxSubscriptions int
+	// Tracing, when enabled, makes a span per HTTP request and per GraphQL operation
+	// (the database's spans are wired where it is opened: store.WithTracing); nil traces
+	// nothing.
+	Tracing *telemetry.Tracing
 }
 
 // Defaults fills unset fields with production defaults.
@@ -262,6 +267,10 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	gql.AddTransport(sseFirst{s: s})
 	gql.AddTransport(post{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	if cfg.Tracing.Enabled() {
+		// First, so that the operation's span encloses the work of every later extension.
+		gql.Use(telemetry.Operations{Provider: cfg.Tracing.Provider})
+	}
 	gql.Use(operationGuard{s: s, timeout: cfg.RequestTimeout,
 		subs: newSubscriptionCaps(cfg.MaxSubscriptionsPerCredential, cfg.MaxSubscriptions)})
 	gql.Use(extension.Introspection{})
@@ -347,6 +356,8 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	h = securityHeaders(h)
 	h = accessLog(logger, h)
 	h = requestid.Middleware(h)
+	// Outermost, so that the request's span covers everything the server does for it.
+	h = cfg.Tracing.HTTP(h)
 	s.handler = h
 	return s, nil
 }
