@@ -40,6 +40,7 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	metricsAddr := fs.String("metrics-addr", env("PROVREPORT_METRICS_ADDR", ""), "serve /metrics, /healthz and /readyz on this address instead of the main one (env PROVREPORT_METRICS_ADDR)")
 	metricsToken := fs.String("metrics-token", env("PROVREPORT_METRICS_TOKEN", ""), "bearer token /metrics asks for; without PROVREPORT_METRICS_ADDR, /metrics is served on the main address only when this is set (env PROVREPORT_METRICS_TOKEN)")
 	rateLimit := fs.String("rate-limit", env("PROVREPORT_RATE_LIMIT", ""), "API requests each token, signed-in user or anonymous address may send, e.g. 600/m (per replica); empty sets no limit (env PROVREPORT_RATE_LIMIT)")
+	recordRateLimit := fs.String("record-rate-limit", env("PROVREPORT_RECORD_RATE_LIMIT", ""), "events each token or signed-in user may record, counted per event through recordEvents and POST /api/v1/events, e.g. 6000/m (per replica); empty sets no limit (env PROVREPORT_RECORD_RATE_LIMIT)")
 	retentionDays := fs.Int("retention-days", envInt("PROVREPORT_RETENTION_DAYS", 365), "delete events older than this many days; 0 keeps them forever (env PROVREPORT_RETENTION_DAYS)")
 	cacheMB := fs.Int("report-cache-mb", envInt("PROVREPORT_REPORT_CACHE_MB", 64), "memory for cached report answers, in MiB; 0 turns the cache off (env PROVREPORT_REPORT_CACHE_MB)")
 	proxies := fs.String("trusted-proxies", env("PROVREPORT_TRUSTED_PROXIES", ""), "comma-separated CIDRs of load balancers whose X-Forwarded-For is trusted (env PROVREPORT_TRUSTED_PROXIES)")
@@ -60,6 +61,10 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	limit, err := server.ParseRateLimit(*rateLimit)
 	if err != nil {
 		return fmt.Errorf("PROVREPORT_RATE_LIMIT: %w", err)
+	}
+	recordLimit, err := server.ParseRateLimit(*recordRateLimit)
+	if err != nil {
+		return fmt.Errorf("PROVREPORT_RECORD_RATE_LIMIT: %w", err)
 	}
 	if *publicURL == "" {
 		*publicURL = "http://" + *addr
@@ -108,6 +113,7 @@ func serve(ctx context.Context, c *cli, args []string) error {
 		MetricsAddr:      *metricsAddr,
 		MetricsToken:     *metricsToken,
 		RateLimit:        limit,
+		RecordRateLimit:  recordLimit,
 		RetentionDays:    retentionDaysOrForever(*retentionDays),
 		ReportCacheBytes: reportCacheBytes(*cacheMB),
 		Queue:            queue.Options{Workers: *workers, JobTimeout: *jobTimeout, RescueAfter: *rescueAfter},

@@ -11,7 +11,9 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/provreport/provreport/internal/auth"
+	"github.com/provreport/provreport/internal/metrics"
 	"github.com/provreport/provreport/internal/requestid"
+	"github.com/provreport/provreport/internal/telemetry"
 )
 
 // statusWriter remembers the status a handler wrote, for the access log.
@@ -49,7 +51,10 @@ func (w *statusWriter) Flush() {
 
 // accessLog writes one structured line per request. It never logs headers, query
 // strings or bodies, which may carry tokens, passwords or cookies.
-func accessLog(logger *slog.Logger, next http.Handler) http.Handler {
+//
+// It also counts the request by route and status, and the GraphQL errors answered
+// before gqlgen ran (noteErrorCode), in m.
+func accessLog(logger *slog.Logger, m *metrics.Metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
@@ -57,6 +62,12 @@ func accessLog(logger *slog.Logger, next http.Handler) http.Handler {
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
 		info.mu.Lock()
 		defer info.mu.Unlock()
+		if m != nil {
+			m.Request(telemetry.Route(r.URL.Path), sw.status)
+			for _, code := range info.errorCodes {
+				m.GraphQLError(code)
+			}
+		}
 		attrs := []any{
 			"method", r.Method,
 			"path", r.URL.Path,
@@ -96,6 +107,8 @@ type requestInfo struct {
 	userID, tokenID int
 	operation       string
 	clientAddr      string
+	// errorCodes are the codes of GraphQL errors answered outside gqlgen.
+	errorCodes []string
 }
 
 type requestInfoKey struct{}
@@ -140,6 +153,18 @@ func noteOperation(ctx context.Context, name string) {
 	i.mu.Unlock()
 }
 
+// noteErrorCode records the code of a GraphQL error answered outside gqlgen, for the
+// error count.
+func noteErrorCode(ctx context.Context, code string) {
+	i := infoOf(ctx)
+	if i == nil {
+		return
+	}
+	i.mu.Lock()
+	i.errorCodes = append(i.errorCodes, code)
+	i.mu.Unlock()
+}
+
 func slogAttrs(kv []any) []slog.Attr {
 	out := make([]slog.Attr, 0, len(kv)/2)
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -179,7 +204,7 @@ func limitBody(limit int64, next http.Handler) http.Handler {
 			most = max(limit, bulkMaxBytes)
 		}
 		if r.ContentLength > most {
-			writeGraphQLError(w, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE", "request body is larger than the limit")
+			writeGraphQLError(w, r, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE", "request body is larger than the limit")
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, most)
