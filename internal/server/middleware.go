@@ -85,6 +85,11 @@ func accessLog(logger *slog.Logger, m *metrics.Metrics, next http.Handler) http.
 		case info.tokenID != 0:
 			attrs = append(attrs, "token_id", info.tokenID)
 		}
+		if info.caller != "" {
+			// The token's name or the username: chosen by the school's admins, so quoted
+			// by the JSON or text handler like any other value.
+			attrs = append(attrs, "caller", info.caller)
+		}
 		if info.operation != "" {
 			attrs = append(attrs, "operation", info.operation)
 		}
@@ -105,6 +110,7 @@ type requestInfo struct {
 	mu              sync.Mutex
 	schoolID        int
 	userID, tokenID int
+	caller          string
 	operation       string
 	clientAddr      string
 	// errorCodes are the codes of GraphQL errors answered outside gqlgen.
@@ -128,7 +134,7 @@ func noteCaller(r *http.Request, v *auth.Viewer, addr string) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	if v != nil {
-		i.schoolID, i.userID, i.tokenID = v.SchoolID, v.UserID, v.TokenID
+		i.schoolID, i.userID, i.tokenID, i.caller = v.SchoolID, v.UserID, v.TokenID, v.Name
 	}
 	i.clientAddr = addr
 }
