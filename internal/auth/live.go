@@ -112,11 +112,11 @@ func Current(ctx context.Context, client *ent.Client, creds []Credential) ([]*Vi
 		switch {
 		case c.TokenID != 0:
 			if t := tokens[c.TokenID]; t != nil {
-				out[i] = &Viewer{SchoolID: t.SchoolID, TokenID: t.ID, Scopes: t.Scopes}
+				out[i] = &Viewer{SchoolID: t.SchoolID, TokenID: t.ID, Name: t.Name, Scopes: t.Scopes}
 			}
 		case c.UserID != 0 && sessions[c.sessionHash]:
 			if u := users[c.UserID]; u != nil {
-				out[i] = &Viewer{SchoolID: u.SchoolID, UserID: u.ID, Role: u.Role, Scopes: RoleScopes(u.Role)}
+				out[i] = &Viewer{SchoolID: u.SchoolID, UserID: u.ID, Name: u.Username, Role: u.Role, Scopes: RoleScopes(u.Role)}
 			}
 		}
 	}

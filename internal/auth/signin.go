@@ -119,7 +119,7 @@ func (s *Sessions) Viewer(ctx context.Context) (*Viewer, error) {
 	if u.Role == user.RoleNONE {
 		return nil, nil
 	}
-	v := &Viewer{SchoolID: u.SchoolID, UserID: u.ID, Role: u.Role, Scopes: RoleScopes(u.Role)}
+	v := &Viewer{SchoolID: u.SchoolID, UserID: u.ID, Name: u.Username, Role: u.Role, Scopes: RoleScopes(u.Role)}
 	v.DataVersion, v.DataVersionKnown = dataVersion(u.Value)
 	return v, nil
 }

@@ -108,7 +108,7 @@ func Authenticate(ctx context.Context, client *ent.Client, secret string) (*View
 		// Best effort: a failed bookkeeping write must not fail the request.
 		_ = client.APIToken.UpdateOneID(tok.ID).SetLastUsedAt(now.UTC()).Exec(sys)
 	}
-	v := &Viewer{SchoolID: tok.SchoolID, TokenID: tok.ID, Scopes: tok.Scopes}
+	v := &Viewer{SchoolID: tok.SchoolID, TokenID: tok.ID, Name: tok.Name, Scopes: tok.Scopes}
 	v.DataVersion, v.DataVersionKnown = dataVersion(tok.Value)
 	return v, nil
 }

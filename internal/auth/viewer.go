@@ -33,6 +33,9 @@ type Viewer struct {
 	Role user.Role
 	// TokenID is the API token used, or 0 for a session.
 	TokenID int
+	// Name is who the caller is to a person reading logs: the API token's name, or the
+	// signed-in user's username.
+	Name string
 	// Scopes are the token's scopes, or those the user's role grants.
 	Scopes []string
 	// DataVersion is the school's report data version read with the

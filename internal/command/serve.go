@@ -15,6 +15,7 @@ import (
 	"github.com/provreport/provreport/internal/queue"
 	"github.com/provreport/provreport/internal/server"
 	"github.com/provreport/provreport/internal/store"
+	"github.com/provreport/provreport/internal/telemetry"
 )
 
 func serve(ctx context.Context, c *cli, args []string) error {
@@ -39,6 +40,7 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	metricsAddr := fs.String("metrics-addr", env("PROVREPORT_METRICS_ADDR", ""), "serve /metrics, /healthz and /readyz on this address instead of the main one (env PROVREPORT_METRICS_ADDR)")
 	metricsToken := fs.String("metrics-token", env("PROVREPORT_METRICS_TOKEN", ""), "bearer token /metrics asks for; without PROVREPORT_METRICS_ADDR, /metrics is served on the main address only when this is set (env PROVREPORT_METRICS_TOKEN)")
 	rateLimit := fs.String("rate-limit", env("PROVREPORT_RATE_LIMIT", ""), "API requests each token, signed-in user or anonymous address may send, e.g. 600/m (per replica); empty sets no limit (env PROVREPORT_RATE_LIMIT)")
+	recordRateLimit := fs.String("record-rate-limit", env("PROVREPORT_RECORD_RATE_LIMIT", ""), "events each token or signed-in user may record, counted per event through recordEvents and POST /api/v1/events, e.g. 6000/m (per replica); empty sets no limit (env PROVREPORT_RECORD_RATE_LIMIT)")
 	retentionDays := fs.Int("retention-days", envInt("PROVREPORT_RETENTION_DAYS", 365), "delete events older than this many days; 0 keeps them forever (env PROVREPORT_RETENTION_DAYS)")
 	cacheMB := fs.Int("report-cache-mb", envInt("PROVREPORT_REPORT_CACHE_MB", 64), "memory for cached report answers, in MiB; 0 turns the cache off (env PROVREPORT_REPORT_CACHE_MB)")
 	proxies := fs.String("trusted-proxies", env("PROVREPORT_TRUSTED_PROXIES", ""), "comma-separated CIDRs of load balancers whose X-Forwarded-For is trusted (env PROVREPORT_TRUSTED_PROXIES)")
@@ -60,6 +62,10 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return fmt.Errorf("PROVREPORT_RATE_LIMIT: %w", err)
 	}
+	recordLimit, err := server.ParseRateLimit(*recordRateLimit)
+	if err != nil {
+		return fmt.Errorf("PROVREPORT_RECORD_RATE_LIMIT: %w", err)
+	}
 	if *publicURL == "" {
 		*publicURL = "http://" + *addr
 	}
@@ -69,7 +75,17 @@ func serve(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer func() { _ = unlock() }()
-	db, err := openMigrated(ctx, *dbURL)
+	// Traces go out over OTLP only when the standard OTEL_* variables ask for them.
+	tracing, err := telemetry.FromEnv(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = tracing.Shutdown(sctx)
+	}()
+	db, err := openMigrated(ctx, *dbURL, store.WithTracing(tracing.Provider))
 	if err != nil {
 		return err
 	}
@@ -97,6 +113,7 @@ func serve(ctx context.Context, c *cli, args []string) error {
 		MetricsAddr:      *metricsAddr,
 		MetricsToken:     *metricsToken,
 		RateLimit:        limit,
+		RecordRateLimit:  recordLimit,
 		RetentionDays:    retentionDaysOrForever(*retentionDays),
 		ReportCacheBytes: reportCacheBytes(*cacheMB),
 		Queue:            queue.Options{Workers: *workers, JobTimeout: *jobTimeout, RescueAfter: *rescueAfter},
@@ -111,6 +128,7 @@ func serve(ctx context.Context, c *cli, args []string) error {
 		LiveRecheck:                   *liveRecheck,
 		MaxSubscriptionsPerCredential: *maxSubsPerCred,
 		MaxSubscriptions:              *maxSubs,
+		Tracing:                       tracing,
 	}, c.logger)
 	if err != nil {
 		return err
@@ -141,8 +159,8 @@ func reportCacheBytes(mb int) int64 {
 	return int64(mb) << 20
 }
 
-func openMigrated(ctx context.Context, url string) (*store.DB, error) {
-	db, err := store.Open(ctx, url)
+func openMigrated(ctx context.Context, url string, opts ...store.Option) (*store.DB, error) {
+	db, err := store.Open(ctx, url, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -26,6 +26,7 @@ type Metrics struct {
 	exportSeconds prometheus.Histogram
 	exportRows    prometheus.Histogram
 	exportFailed  prometheus.Counter
+	op            *operatorMetrics
 	// known maps the operation names this server knows to their type ("query",
 	// "mutation"); any other name is labelled "other".
 	known map[string]string
@@ -62,6 +63,7 @@ func New(db *sql.DB, broker func() live.Stats) *Metrics {
 		Name: "provreport_export_build_failures_total", Help: "Export builds that failed (each attempt).",
 	})
 	m.reg.MustRegister(m.gqlDuration, m.exportSeconds, m.exportRows, m.exportFailed)
+	m.op = newOperatorMetrics(m.reg)
 	m.reg.MustRegister(&queueCollector{db: db,
 		depth:  prometheus.NewDesc("provreport_jobs", "Background jobs by kind and state.", []string{"kind", "state"}, nil),
 		failed: prometheus.NewDesc("provreport_job_errors", "Errors recorded on jobs still in the queue, by kind.", []string{"kind"}, nil),
@@ -133,18 +135,18 @@ type gqlTimer struct{ m *Metrics }
 func (gqlTimer) ExtensionName() string                   { return "Metrics" }
 func (gqlTimer) Validate(graphql.ExecutableSchema) error { return nil }
 
-// InterceptResponse times one response; subscriptions, whose responses stream, are not
-// timed.
+// InterceptResponse counts the response's errors by code and times one response;
+// subscriptions, whose responses stream, are not timed.
 func (g gqlTimer) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	if !graphql.HasOperationContext(ctx) {
-		return next(ctx)
+		return g.countErrors(next(ctx))
 	}
 	oc := graphql.GetOperationContext(ctx)
 	if oc.Operation == nil || oc.Operation.Operation == "subscription" {
-		return next(ctx)
+		return g.countErrors(next(ctx))
 	}
 	start := time.Now()
-	resp := next(ctx)
+	resp := g.countErrors(next(ctx))
 	name := oc.OperationName
 	if name == "" {
 		name = oc.Operation.Name
@@ -157,6 +159,17 @@ func (g gqlTimer) InterceptResponse(ctx context.Context, next graphql.ResponseHa
 		name = OtherOperation
 	}
 	g.m.gqlDuration.WithLabelValues(name, typ).Observe(time.Since(start).Seconds())
+	return resp
+}
+
+// countErrors counts resp's errors by code.
+func (g gqlTimer) countErrors(resp *graphql.Response) *graphql.Response {
+	if resp != nil {
+		for _, e := range resp.Errors {
+			code, _ := e.Extensions["code"].(string)
+			g.m.GraphQLError(code)
+		}
+	}
 	return resp
 }
 

@@ -93,6 +93,14 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, out)
 		return
 	}
+	if s.records.on() {
+		if why := s.records.take(w.Header(), callerKey(r), len(in)); why != nil {
+			noteErrorCode(ctx, string(usererr.TooManyRequests))
+			writeBulkError(w, http.StatusTooManyRequests, bulkError{Code: string(usererr.TooManyRequests),
+				Message: s.records.message("events", len(in), why)})
+			return
+		}
+	}
 	events, duplicates, err := s.Recorder.RecordBulk(ctx, in)
 	if err != nil {
 		if ue, ok := usererr.As(err); ok {

@@ -30,7 +30,7 @@ func (t getQuery) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 		dec := json.NewDecoder(strings.NewReader(v))
 		dec.UseNumber()
 		if err := dec.Decode(&m); err != nil {
-			writeGraphQLError(w, http.StatusBadRequest, codeBadRequest,
+			writeGraphQLError(w, r, http.StatusBadRequest, codeBadRequest,
 				name+" in the query string must be a JSON object")
 			return
 		}
@@ -38,7 +38,7 @@ func (t getQuery) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 	if doc, err := parser.ParseQuery(&ast.Source{Input: q.Get("query")}); err == nil {
 		if op := doc.Operations.ForName(q.Get("operationName")); op != nil && op.Operation != ast.Query {
 			w.Header().Set("Allow", http.MethodPost)
-			writeGraphQLError(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED",
+			writeGraphQLError(w, r, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED",
 				"only queries run over GET: send this "+string(op.Operation)+" as a POST")
 			return
 		}
@@ -53,7 +53,7 @@ func jsonBodies(next http.Handler) http.Handler {
 		if r.Method == http.MethodPost {
 			if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 				w.Header().Set("Accept-Post", "application/json")
-				writeGraphQLError(w, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE",
+				writeGraphQLError(w, r, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE",
 					"send the request as Content-Type: application/json")
 				return
 			}

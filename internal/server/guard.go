@@ -30,7 +30,7 @@ func csrf(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		writeGraphQLError(w, http.StatusBadRequest, "CSRF_BLOCKED",
+		writeGraphQLError(w, r, http.StatusBadRequest, "CSRF_BLOCKED",
 			"this request has been blocked as a potential cross-site request forgery: send it with "+
 				"Content-Type: application/json, or add a non-empty Apollo-Require-Preflight header")
 	})

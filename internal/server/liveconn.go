@@ -39,6 +39,8 @@ type liveConn struct {
 	// forbidden is set when the connection ends because its credential did: a websocket
 	// then closes with 4403 rather than a normal close.
 	forbidden atomic.Bool
+	// closed, when set, counts a websocket as closed in the open-connections gauge.
+	closed func()
 }
 
 type liveConnKey struct{}

@@ -8,8 +8,12 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/provreport/provreport/internal/auth"
+	"github.com/provreport/provreport/internal/metrics"
 	"github.com/provreport/provreport/internal/requestid"
+	"github.com/provreport/provreport/internal/telemetry"
 )
 
 // statusWriter remembers the status a handler wrote, for the access log.
@@ -47,7 +51,10 @@ func (w *statusWriter) Flush() {
 
 // accessLog writes one structured line per request. It never logs headers, query
 // strings or bodies, which may carry tokens, passwords or cookies.
-func accessLog(logger *slog.Logger, next http.Handler) http.Handler {
+//
+// It also counts the request by route and status, and the GraphQL errors answered
+// before gqlgen ran (noteErrorCode), in m.
+func accessLog(logger *slog.Logger, m *metrics.Metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
@@ -55,6 +62,12 @@ func accessLog(logger *slog.Logger, next http.Handler) http.Handler {
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
 		info.mu.Lock()
 		defer info.mu.Unlock()
+		if m != nil {
+			m.Request(telemetry.Route(r.URL.Path), sw.status)
+			for _, code := range info.errorCodes {
+				m.GraphQLError(code)
+			}
+		}
 		attrs := []any{
 			"method", r.Method,
 			"path", r.URL.Path,
@@ -72,11 +85,20 @@ func accessLog(logger *slog.Logger, next http.Handler) http.Handler {
 		case info.tokenID != 0:
 			attrs = append(attrs, "token_id", info.tokenID)
 		}
+		if info.caller != "" {
+			// The token's name or the username: chosen by the school's admins, so quoted
+			// by the JSON or text handler like any other value.
+			attrs = append(attrs, "caller", info.caller)
+		}
 		if info.operation != "" {
 			attrs = append(attrs, "operation", info.operation)
 		}
 		if info.clientAddr != "" {
 			attrs = append(attrs, "client_addr", info.clientAddr)
+		}
+		// With tracing on, the trace ID leads from a log line to the request's trace.
+		if sc := trace.SpanContextFromContext(r.Context()); sc.IsValid() {
+			attrs = append(attrs, "trace_id", sc.TraceID().String())
 		}
 		logger.LogAttrs(r.Context(), slog.LevelInfo, "request", slogAttrs(attrs)...)
 	})
@@ -88,8 +110,11 @@ type requestInfo struct {
 	mu              sync.Mutex
 	schoolID        int
 	userID, tokenID int
+	caller          string
 	operation       string
 	clientAddr      string
+	// errorCodes are the codes of GraphQL errors answered outside gqlgen.
+	errorCodes []string
 }
 
 type requestInfoKey struct{}
@@ -109,7 +134,7 @@ func noteCaller(r *http.Request, v *auth.Viewer, addr string) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	if v != nil {
-		i.schoolID, i.userID, i.tokenID = v.SchoolID, v.UserID, v.TokenID
+		i.schoolID, i.userID, i.tokenID, i.caller = v.SchoolID, v.UserID, v.TokenID, v.Name
 	}
 	i.clientAddr = addr
 }
@@ -131,6 +156,18 @@ func noteOperation(ctx context.Context, name string) {
 	}
 	i.mu.Lock()
 	i.operation = name
+	i.mu.Unlock()
+}
+
+// noteErrorCode records the code of a GraphQL error answered outside gqlgen, for the
+// error count.
+func noteErrorCode(ctx context.Context, code string) {
+	i := infoOf(ctx)
+	if i == nil {
+		return
+	}
+	i.mu.Lock()
+	i.errorCodes = append(i.errorCodes, code)
 	i.mu.Unlock()
 }
 
@@ -173,7 +210,7 @@ func limitBody(limit int64, next http.Handler) http.Handler {
 			most = max(limit, bulkMaxBytes)
 		}
 		if r.ContentLength > most {
-			writeGraphQLError(w, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE", "request body is larger than the limit")
+			writeGraphQLError(w, r, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE", "request body is larger than the limit")
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, most)

@@ -42,6 +42,8 @@ func (p post) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 	}
 	if err != nil {
 		status, gqlErr := requestBodyError(err)
+		code, _ := gqlErr.Extensions["code"].(string)
+		noteErrorCode(r.Context(), code)
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
 		_ = json.NewEncoder(w).Encode(map[string]any{"errors": gqlerror.List{gqlErr}})

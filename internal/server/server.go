@@ -27,6 +27,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/provreport/provreport/ent"
+	entexport "github.com/provreport/provreport/ent/export"
 	"github.com/provreport/provreport/frontend"
 	"github.com/provreport/provreport/graph"
 	"github.com/provreport/provreport/internal/auth"
@@ -39,6 +40,8 @@ import (
 	"github.com/provreport/provreport/internal/requestid"
 	"github.com/provreport/provreport/internal/retention"
 	"github.com/provreport/provreport/internal/store"
+	"github.com/provreport/provreport/internal/telemetry"
+	"github.com/provreport/provreport/internal/tenant"
 	"github.com/provreport/provreport/internal/usererr"
 )
 
@@ -83,6 +86,9 @@ type Config struct {
 	MetricsAddr string
 	// RateLimit is each caller's budget of API requests; zero sets none.
 	RateLimit RateLimit
+	// RecordRateLimit is each caller's budget of recorded events, counted per event
+	// whether they come through recordEvents or POST /api/v1/events; zero sets none.
+	RecordRateLimit RateLimit
 	// MetricsToken, when set, is the bearer token /metrics asks for, wherever it is served.
 	MetricsToken string
 	// RetentionDays deletes events older than this many days; zero keeps the default
@@ -102,6 +108,10 @@ type Config struct {
 	MaxSubscriptionsPerCredential int
 	// MaxSubscriptions caps the subscriptions open on a replica; zero means 10,000.
 	MaxSubscriptions int
+	// Tracing, when enabled, makes a span per HTTP request and per GraphQL operation
+	// (the database's spans are wired where it is opened: store.WithTracing); nil traces
+	// nothing.
+	Tracing *telemetry.Tracing
 }
 
 // Defaults fills unset fields with production defaults.
@@ -180,6 +190,8 @@ type Server struct {
 	// counts them.
 	refusals *refusalThrottle
 	refused  func(reason string)
+	// records is the events budget (Config.RecordRateLimit).
+	records *limiter
 }
 
 // New builds the server: its services, background workers and HTTP handler. Call
@@ -243,6 +255,7 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	s.refusals = newRefusalThrottle()
 	s.refused = s.metrics.WebsocketRefusals()
 	s.Exports.OnBuilt = s.metrics.ExportBuilt
+	s.metrics.ExportQueue(s.exportQueue)
 
 	s.resolver = &graph.Resolver{Client: db.Client, Dialect: db.Dialect, Recorder: s.Recorder, Sessions: s.Sessions,
 		ExportService: s.Exports, Broker: s.Broker}
@@ -254,7 +267,7 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 		// so a cross-site page cannot ride a user's session cookie over a websocket.
 		Implementation: websocketImpl{CoderWebsocketImplementation: transport.CoderWebsocketImplementation{
 			AcceptOptions: websocket.AcceptOptions{OriginPatterns: originHosts(cfg.CORSOrigins)},
-		}, refused: s.refused},
+		}, refused: s.refused, metrics: s.metrics},
 		InitFunc:              s.websocketInit,
 		InitTimeout:           10 * time.Second,
 		KeepAlivePingInterval: 15 * time.Second,
@@ -262,6 +275,11 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	gql.AddTransport(sseFirst{s: s})
 	gql.AddTransport(post{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	s.records = newLimiter("events", cfg.RecordRateLimit, func() { s.metrics.RateLimited(metrics.LimitRecordEvents) })
+	if cfg.Tracing.Enabled() {
+		// First, so that the operation's span encloses the work of every later extension.
+		gql.Use(telemetry.Operations{Provider: cfg.Tracing.Provider})
+	}
 	gql.Use(operationGuard{s: s, timeout: cfg.RequestTimeout,
 		subs: newSubscriptionCaps(cfg.MaxSubscriptionsPerCredential, cfg.MaxSubscriptions)})
 	// A live feed that the server ends (shutdown, a subscriber too slow) says why, with a
@@ -277,6 +295,11 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	gql.SetParserTokenLimit(graph.SignedInBudget.Tokens)
 	gql.Use(graph.ResponseLimit{MaxErrors: graph.DefaultMaxErrors, MaxBytes: graph.DefaultMaxResponseBytes})
 	gql.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
+	if s.records.on() {
+		// After the limits, so that a batch refused as malformed or too costly spends
+		// nothing.
+		gql.Use(recordBudget{l: s.records})
+	}
 	gql.Use(s.metrics.GraphQL())
 	if cfg.ReportCacheBytes > 0 {
 		s.ReportCache = graph.NewReportCache(db.Client, cfg.ReportCacheBytes)
@@ -301,7 +324,7 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", s.timeout(jsonBodies(gql)))
+	mux.Handle("/graphql", s.timeout(gateRecords(s.records, jsonBodies(gql))))
 	ops := http.NewServeMux()
 	ops.HandleFunc("GET /healthz", s.healthz)
 	ops.HandleFunc("GET /readyz", s.readyz)
@@ -321,7 +344,7 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 
 	var h http.Handler = mux
 	h = csrf(h)
-	h = newLimiter(cfg.RateLimit).rateLimit(h)
+	h = newLimiter("default", cfg.RateLimit, func() { s.metrics.RateLimited(metrics.LimitRequests) }).rateLimit(h)
 	h = s.authenticate(h)
 	h = s.Sessions.LoadAndSave(h)
 	h = limitBody(cfg.MaxBodyBytes, h)
@@ -348,8 +371,10 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 		return nil, err
 	}
 	h = securityHeaders(h)
-	h = accessLog(logger, h)
+	h = accessLog(logger, s.metrics, h)
 	h = requestid.Middleware(h)
+	// Outermost, so that the request's span covers everything the server does for it.
+	h = cfg.Tracing.HTTP(h)
 	s.handler = h
 	return s, nil
 }
@@ -373,11 +398,11 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			v, err := auth.Authenticate(r.Context(), s.db.Client, secret)
 			if err != nil {
 				if ue, ok := usererr.As(err); ok {
-					writeGraphQLError(w, http.StatusUnauthorized, string(ue.Code), ue.Message)
+					writeGraphQLError(w, r, http.StatusUnauthorized, string(ue.Code), ue.Message)
 					return
 				}
 				s.logger.ErrorContext(r.Context(), "authenticate token", "request_id", requestid.FromContext(r.Context()), "err", err)
-				writeGraphQLError(w, http.StatusInternalServerError, graph.CodeInternal, "internal server error (request ID "+requestid.FromContext(r.Context())+")")
+				writeGraphQLError(w, r, http.StatusInternalServerError, graph.CodeInternal, "internal server error (request ID "+requestid.FromContext(r.Context())+")")
 				return
 			}
 			r = r.WithContext(auth.WithViewer(r.Context(), v))
@@ -391,6 +416,22 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		noteCaller(r, v, auth.ClientAddr(r.Context()))
 		next.ServeHTTP(w, r)
 	})
+}
+
+// exportQueue counts the exports of every school waiting to start, and finds when the
+// oldest was requested, for the export queue metrics.
+func (s *Server) exportQueue(ctx context.Context) (int, time.Time, error) {
+	sys := tenant.System(ctx)
+	queued := s.db.Client.Export.Query().Where(entexport.StatusEQ(entexport.StatusQUEUED))
+	n, err := queued.Clone().Count(sys)
+	if err != nil || n == 0 {
+		return n, time.Time{}, err
+	}
+	first, err := queued.Order(entexport.ByRequestedAt()).First(sys)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	return n, first.RequestedAt, nil
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {

@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
 	"github.com/provreport/provreport/internal/auth"
+	"github.com/provreport/provreport/internal/metrics"
 )
 
 // sseFirst is gqlgen's Server-Sent Events transport, taken only by clients that ask for
@@ -46,10 +47,13 @@ func (t sseFirst) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 	}
 	if err != nil {
 		status, gqlErr := requestBodyError(err)
-		writeGraphQLError(w, status, gqlErr.Extensions["code"].(string), gqlErr.Message)
+		writeGraphQLError(w, r, status, gqlErr.Extensions["code"].(string), gqlErr.Message)
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	if t.s != nil {
+		defer t.s.metrics.Opened(metrics.TransportSSE)()
+	}
 	ctx := r.Context()
 	v, ok := auth.FromContext(ctx)
 	if !ok || t.s == nil {

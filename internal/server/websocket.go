@@ -13,6 +13,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/provreport/provreport/internal/auth"
+	"github.com/provreport/provreport/internal/metrics"
 	"github.com/provreport/provreport/internal/requestid"
 	"github.com/provreport/provreport/internal/usererr"
 )
@@ -49,6 +50,10 @@ type websocketTransport struct{ transport.Websocket }
 func (t websocketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	lc := &liveConn{kind: liveWebsocket}
 	t.Websocket.Do(w, r.WithContext(context.WithValue(r.Context(), liveConnKey{}, lc)), exec)
+	// gqlgen returns once the connection has closed.
+	if lc.closed != nil {
+		lc.closed()
+	}
 }
 
 // websocketImpl accepts upgrades with coder/websocket and lets a connection whose
@@ -57,6 +62,7 @@ func (t websocketTransport) Do(w http.ResponseWriter, r *http.Request, exec grap
 type websocketImpl struct {
 	transport.CoderWebsocketImplementation
 	refused func(reason string)
+	metrics *metrics.Metrics
 }
 
 // Accept implements transport.WebsocketImplementation.
@@ -71,7 +77,11 @@ func (i websocketImpl) Accept(w http.ResponseWriter, r *http.Request, o transpor
 		}
 		return nil, err
 	}
-	return &codedConn{WebsocketConn: c, lc: liveConnFrom(r.Context())}, nil
+	lc := liveConnFrom(r.Context())
+	if lc != nil && i.metrics != nil {
+		lc.closed = i.metrics.Opened(metrics.TransportWebsocket)
+	}
+	return &codedConn{WebsocketConn: c, lc: lc}, nil
 }
 
 // codedConn is an accepted websocket whose close code follows why it closes.

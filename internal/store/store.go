@@ -14,10 +14,17 @@ import (
 	"sync/atomic"
 	"time"
 
+	"database/sql/driver"
+
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
+	"github.com/XSAM/otelsql"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric/noop"
+	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
+	"go.opentelemetry.io/otel/trace"
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 
 	"github.com/provreport/provreport/ent"
@@ -48,16 +55,33 @@ type DB struct {
 // ErrBadURL is returned for a database URL that is neither sqlite: nor postgres://.
 var ErrBadURL = errors.New("database URL must start with sqlite: or postgres://")
 
+// Option changes how Open opens a database.
+type Option func(*options)
+
+type options struct {
+	tracer trace.TracerProvider
+}
+
+// WithTracing makes a span for each database statement run in a traced request (see
+// package telemetry); a nil provider changes nothing.
+func WithTracing(tp trace.TracerProvider) Option {
+	return func(o *options) { o.tracer = tp }
+}
+
 // Open opens the database at url. It does not migrate; call Migrate.
-func Open(ctx context.Context, url string) (*DB, error) {
+func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 	if url == "" {
 		url = DefaultURL
 	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
-		return openSQLite(url)
+		return openSQLite(url, o)
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		return openPostgres(ctx, url)
+		return openPostgres(ctx, url, o)
 	default:
 		return nil, fmt.Errorf("open %q: %w", redact(url), ErrBadURL)
 	}
@@ -82,7 +106,7 @@ func mkdirFor(path string) error {
 	return nil
 }
 
-func openSQLite(url string) (*DB, error) {
+func openSQLite(url string, o options) (*DB, error) {
 	path, err := sqlitePath(url)
 	if err != nil {
 		return nil, err
@@ -96,7 +120,12 @@ func openSQLite(url string) (*DB, error) {
 	// UTC so that SQLite's text comparison orders them correctly.
 	dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
 		"&_pragma=synchronous(NORMAL)&_time_format=sqlite&_timezone=UTC&_txlock=immediate"
-	db, err := sql.Open("sqlite", dsn)
+	var db *sql.DB
+	if o.tracer != nil {
+		db, err = otelsql.Open("sqlite", dsn, traceOptions(o.tracer, semconv.DBSystemNameSQLite)...)
+	} else {
+		db, err = sql.Open("sqlite", dsn)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
@@ -109,7 +138,7 @@ func openSQLite(url string) (*DB, error) {
 	return &DB{Client: newClient(drv), SQL: db, Dialect: dialect.SQLite, URL: url}, nil
 }
 
-func openPostgres(ctx context.Context, url string) (*DB, error) {
+func openPostgres(ctx context.Context, url string, o options) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse postgres URL %q: %w", redact(url), err)
@@ -118,9 +147,37 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect postgres %q: %w", redact(url), err)
 	}
-	db := stdlib.OpenDBFromPool(pool)
+	var db *sql.DB
+	if o.tracer != nil {
+		db = otelsql.OpenDB(stdlib.GetPoolConnector(pool), traceOptions(o.tracer, semconv.DBSystemNamePostgreSQL)...)
+	} else {
+		db = stdlib.OpenDBFromPool(pool)
+	}
 	drv := entsql.OpenDB(dialect.Postgres, db)
 	return &DB{Client: newClient(drv), SQL: db, Dialect: dialect.Postgres, Pool: pool, URL: url}, nil
+}
+
+// traceOptions configure otelsql: a span per statement (with its text, which ent
+// writes with placeholders, never the arguments) and per transaction, only inside a
+// trace already begun by a request, so that the job queue's polling and other
+// background statements do not each start a trace of their own. Row iteration and
+// session resets add a span each to every statement and say little, so they are left
+// out.
+func traceOptions(tp trace.TracerProvider, system attribute.KeyValue) []otelsql.Option {
+	return []otelsql.Option{
+		otelsql.WithTracerProvider(tp),
+		otelsql.WithMeterProvider(noop.NewMeterProvider()),
+		otelsql.WithAttributes(system),
+		otelsql.WithSpanOptions(otelsql.SpanOptions{
+			OmitConnResetSession: true,
+			OmitRows:             true,
+			OmitConnectorConnect: true,
+			DisableErrSkip:       true,
+			SpanFilter: func(ctx context.Context, _ otelsql.Method, _ string, _ []driver.NamedValue) bool {
+				return trace.SpanContextFromContext(ctx).IsValid()
+			},
+		}),
+	}
 }
 
 // newClient is the ent client of every database this program opens: the event list's
