@@ -4,16 +4,17 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
-/** Ordering options for Event connections */
+/** How to sort the provisioning report. */
 export type EventOrder = {
-  /** The ordering direction. */
+  /** ASC for the earliest first, DESC for the latest first. */
   direction?: OrderDirection;
-  /** The field by which to order Events. */
+  /** What to sort by. */
   field: EventOrderField;
 };
 
-/** Properties by which Event connections can be ordered. */
+/** What the provisioning report can be sorted by. */
 export type EventOrderField =
+  /** When the run or login finished (`finishedAt`); ties are broken by ID. */
   | 'DATE_FINISHED';
 
 /** The kind of a provisioning event. Each value's description starts with its display name. */
@@ -43,15 +44,20 @@ export type EventType =
   /** User CSV Processed With Errors: A User CSV was processed but has errors. */
   | 'USER_CSV_PROCESSED_WITH_ERRORS';
 
-/** ExportStatus is enum for the field status */
+/** Where an export is in its life. */
 export type ExportStatus =
+  /** The file was deleted after its link lifetime; `retryExport` builds it again. */
   | 'EXPIRED'
+  /** Building the file failed; `error` says why and `retryExport` starts it again. */
   | 'FAILED'
+  /** Waiting for a worker to start building the file. */
   | 'QUEUED'
+  /** The file can be downloaded from `downloadURL` until `expiresAt`. */
   | 'READY'
+  /** A worker is writing the file. */
   | 'RUNNING';
 
-/** Possible directions in which to order a list of items when provided an `orderBy` argument. */
+/** The direction of a sort. */
 export type OrderDirection =
   /** Specifies an ascending order for a given `orderBy` argument. */
   | 'ASC'
@@ -70,7 +76,7 @@ export type ReportFilter = {
    * A run that processed nothing is never idle: it is how a silently failing sync looks.
    */
   activeOnly?: boolean | null | undefined;
-  /** Inclusive lower bound, compared with dateFinished. */
+  /** Inclusive lower bound, compared with the event's finishedAt. */
   from?: string | null | undefined;
   /**
    * Only events whose details, or the message of one of whose problems, contain this text,
@@ -79,7 +85,7 @@ export type ReportFilter = {
   search?: string | null | undefined;
   /** Only events of this sync profile. */
   syncProfileID?: string | null | undefined;
-  /** Exclusive upper bound, compared with dateFinished. */
+  /** Exclusive upper bound, compared with the event's finishedAt. */
   to?: string | null | undefined;
   /** Only these types; null or empty means every type. At most 50 entries. */
   types?: Array<EventType> | null | undefined;
@@ -87,23 +93,33 @@ export type ReportFilter = {
   userID?: string | null | undefined;
 };
 
-/** Role is enum for the field role */
+/** What a user may do on the dashboard. */
 export type Role =
+  /** Sees the report and manages API tokens and other users' roles. */
   | 'ADMIN'
+  /** A directory account only: cannot sign in to the dashboard. */
   | 'NONE'
+  /** Sees the report and exports it. */
   | 'VIEWER';
 
 /** How wide one bucket of an event summary is. */
 export type SummaryStep =
+  /** One bucket per calendar day in the school's time zone. */
   | 'DAY'
+  /** One bucket per hour, for ranges up to a few days. */
   | 'HOUR'
+  /** One bucket per week, starting on Monday in the school's time zone. */
   | 'WEEK';
 
-/** SyncProfileKind is enum for the field kind */
+/** What kind of source a sync profile is. */
 export type SyncProfileKind =
+  /** The Group CSV upload. */
   | 'GROUP_CSV'
+  /** A sync profile that reads a directory over LDAP. */
   | 'LDAP'
+  /** The provisioning scripts. */
   | 'SCRIPT'
+  /** The User CSV upload. */
   | 'USER_CSV';
 
 export type ExportFieldsFragment = { id: string, status: ExportStatus, rowCount: number | null, byteSize: number | null, requestedAt: string, finishedAt: string | null, expiresAt: string | null, error: string | null, downloadURL: string | null, fileName: string, email: string, filter: { from: string | null, to: string | null, types: Array<EventType>, activeOnly: boolean, user: { id: string, username: string, displayName: string } | null, syncProfile: { id: string, name: string } | null } };
