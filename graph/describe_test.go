@@ -122,3 +122,27 @@ func sortedTypeNames(s *ast.Schema) []string {
 	slices.Sort(names)
 	return names
 }
+
+// TestBoilerplateRecognised: the descriptions generators write when nobody wrote one are
+// caught, and ordinary descriptions are not.
+func TestBoilerplateRecognised(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{
+		"ExportStatus is enum for the field status",
+		"A connection to a list of items.",
+		"An edge in a connection.",
+		"Ordering options for Export connections",
+		"Properties by which Event connections can be ordered.",
+		"Define a Relay Cursor type:\nhttps://relay.dev/graphql/connections.htm#sec-Cursor",
+		"Seeded by the seed data.",
+		"See issue 15.",
+	} {
+		require.True(t, boilerplate.MatchString(text), text)
+	}
+	for _, text := range []string{
+		"One page of events, with what is needed to fetch the pages before and after it.",
+		"When the run or login finished.",
+	} {
+		require.False(t, boilerplate.MatchString(text), text)
+	}
+}
