@@ -56,9 +56,10 @@ migration: ## Write a new versioned migration for both databases: make migration
 	$(GO) run ./internal/store/migrations/generate.go $(NAME)
 
 .PHONY: lint
-lint: ## Vet the Go code and lint the frontend.
+lint: ## Vet the Go code, lint the frontend and lint the published schema (docs/schema.graphql).
 	$(GO) vet ./...
 	npm run lint
+	npm run lint:schema
 
 .PHONY: bench
 bench: ## Run the benchmarks (see docs/BENCHMARKS.md).

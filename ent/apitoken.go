@@ -24,17 +24,17 @@ type APIToken struct {
 	SchoolID int `json:"school_id,omitempty"`
 	// CreateTime holds the value of the "create_time" field.
 	CreateTime time.Time `json:"create_time,omitempty"`
-	// Name holds the value of the "name" field.
+	// Who or what uses the token, as its creator named it.
 	Name string `json:"name,omitempty"`
 	// TokenHash holds the value of the "token_hash" field.
 	TokenHash string `json:"-"`
-	// Scopes holds the value of the "scopes" field.
+	// What the token may do: reports:read, events:write.
 	Scopes []string `json:"scopes,omitempty"`
-	// LastUsedAt holds the value of the "last_used_at" field.
+	// When the token was last used, within a minute; null if never.
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
-	// ExpiresAt holds the value of the "expires_at" field.
+	// When the token stops working; null for never.
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
-	// RevokedAt holds the value of the "revoked_at" field.
+	// When the token was revoked; null while it is not.
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 	// CreatedByID holds the value of the "created_by_id" field.
 	CreatedByID *int `json:"created_by_id,omitempty"`
@@ -48,7 +48,7 @@ type APIToken struct {
 type APITokenEdges struct {
 	// School holds the value of the school edge.
 	School *School `json:"school,omitempty"`
-	// CreatedBy holds the value of the created_by edge.
+	// The administrator who created it; null when created from the command line.
 	CreatedBy *User `json:"created_by,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

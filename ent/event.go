@@ -24,37 +24,37 @@ type Event struct {
 	ID int `json:"id,omitempty"`
 	// SchoolID holds the value of the "school_id" field.
 	SchoolID int `json:"school_id,omitempty"`
-	// Type holds the value of the "type" field.
+	// What happened.
 	Type event.Type `json:"type,omitempty"`
-	// DateStarted holds the value of the "date_started" field.
+	// When the run or login started.
 	DateStarted time.Time `json:"date_started,omitempty"`
-	// DateFinished holds the value of the "date_finished" field.
+	// When the run or login finished.
 	DateFinished time.Time `json:"date_finished,omitempty"`
-	// Processed holds the value of the "processed" field.
+	// Records the run processed; 0 for a login.
 	Processed int `json:"processed,omitempty"`
-	// Added holds the value of the "added" field.
+	// Records the run added.
 	Added int `json:"added,omitempty"`
-	// Updated holds the value of the "updated" field.
+	// Records the run updated.
 	Updated int `json:"updated,omitempty"`
-	// Deleted holds the value of the "deleted" field.
+	// Records the run deleted.
 	Deleted int `json:"deleted,omitempty"`
-	// Disabled holds the value of the "disabled" field.
+	// Records the run disabled.
 	Disabled int `json:"disabled,omitempty"`
-	// Errors holds the value of the "errors" field.
+	// Records that failed.
 	Errors int `json:"errors,omitempty"`
-	// Details holds the value of the "details" field.
+	// Free text the agent reported, such as a sync log; empty when none.
 	Details string `json:"details,omitempty"`
-	// Problems holds the value of the "problems" field.
+	// The rows of a CSV upload that had problems; empty for other events.
 	Problems []eventtype.Problem `json:"problems,omitempty"`
-	// Service holds the value of the "service" field.
+	// The service logged into, for AUTHORISATION events; null otherwise.
 	Service *string `json:"service,omitempty"`
 	// UserID holds the value of the "user_id" field.
 	UserID *int `json:"user_id,omitempty"`
 	// SyncProfileID holds the value of the "sync_profile_id" field.
 	SyncProfileID *int `json:"sync_profile_id,omitempty"`
-	// ExternalID holds the value of the "external_id" field.
+	// The agent's idempotency key for the event, or null when it gave none.
 	ExternalID *string `json:"external_id,omitempty"`
-	// RecordedAt holds the value of the "recorded_at" field.
+	// When this server recorded the event.
 	RecordedAt time.Time `json:"recorded_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the EventQuery when eager-loading is set.

@@ -22,7 +22,7 @@ type Export struct {
 	ID int `json:"id,omitempty"`
 	// SchoolID holds the value of the "school_id" field.
 	SchoolID int `json:"school_id,omitempty"`
-	// Status holds the value of the "status" field.
+	// Where the export is in its life.
 	Status export.Status `json:"status,omitempty"`
 	// the report.Filter as requested
 	Filter json.RawMessage `json:"filter,omitempty"`
@@ -32,29 +32,29 @@ type Export struct {
 	RequestedByID *int `json:"requested_by_id,omitempty"`
 	// TokenID holds the value of the "token_id" field.
 	TokenID *int `json:"token_id,omitempty"`
-	// where the link is sent; empty when nobody can be told
+	// Where the link is emailed; empty when nobody can be told, as for an API token.
 	Email string `json:"email,omitempty"`
-	// RequestedAt holds the value of the "requested_at" field.
+	// When the export was requested.
 	RequestedAt time.Time `json:"requested_at,omitempty"`
-	// StartedAt holds the value of the "started_at" field.
+	// When a worker last started building the file; null while QUEUED.
 	StartedAt *time.Time `json:"started_at,omitempty"`
-	// FinishedAt holds the value of the "finished_at" field.
+	// When the file was ready or building it failed; null until then.
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
-	// ExpiresAt holds the value of the "expires_at" field.
+	// When the file stops being downloadable; null until it is READY.
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
-	// RowCount holds the value of the "row_count" field.
+	// Events in the file, once it is READY.
 	RowCount *int `json:"row_count,omitempty"`
-	// ByteSize holds the value of the "byte_size" field.
+	// Size of the file in bytes, once it is READY.
 	ByteSize *int64 `json:"byte_size,omitempty"`
-	// Error holds the value of the "error" field.
+	// Why building the file failed, while FAILED.
 	Error *string `json:"error,omitempty"`
-	// Attempts holds the value of the "attempts" field.
+	// How many times a worker has started building the file.
 	Attempts int `json:"attempts,omitempty"`
 	// BlobKey holds the value of the "blob_key" field.
 	BlobKey *string `json:"blob_key,omitempty"`
-	// EmailSentAt holds the value of the "email_sent_at" field.
+	// When the email with the link was sent; null until then.
 	EmailSentAt *time.Time `json:"email_sent_at,omitempty"`
-	// EmailError holds the value of the "email_error" field.
+	// Why the email could not be sent, if it could not.
 	EmailError *string `json:"email_error,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ExportQuery when eager-loading is set.
@@ -66,7 +66,7 @@ type Export struct {
 type ExportEdges struct {
 	// School holds the value of the school edge.
 	School *School `json:"school,omitempty"`
-	// RequestedBy holds the value of the requested_by edge.
+	// The dashboard user who asked for it; null when an API token did.
 	RequestedBy *User `json:"requested_by,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -19,11 +19,11 @@ type School struct {
 	ID int `json:"id,omitempty"`
 	// CreateTime holds the value of the "create_time" field.
 	CreateTime time.Time `json:"create_time,omitempty"`
-	// Name holds the value of the "name" field.
+	// The school's name.
 	Name string `json:"name,omitempty"`
-	// Slug holds the value of the "slug" field.
+	// The short name that identifies the school at sign-in.
 	Slug string `json:"slug,omitempty"`
-	// IANA time zone name, used for display, buckets and export dates
+	// The IANA time zone name, e.g. "Australia/Sydney": dates are shown, bucketed and exported in it.
 	Timezone string `json:"timezone,omitempty"`
 	// bumped whenever the school's events, users or sync profiles change
 	DataVersion  int64 `json:"data_version,omitempty"`

@@ -22,9 +22,9 @@ type SyncProfile struct {
 	SchoolID int `json:"school_id,omitempty"`
 	// CreateTime holds the value of the "create_time" field.
 	CreateTime time.Time `json:"create_time,omitempty"`
-	// Name holds the value of the "name" field.
+	// The name agents report the profile's runs under, unique in the school.
 	Name string `json:"name,omitempty"`
-	// Kind holds the value of the "kind" field.
+	// What kind of source it is.
 	Kind syncprofile.Kind `json:"kind,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the SyncProfileQuery when eager-loading is set.

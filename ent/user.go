@@ -22,13 +22,13 @@ type User struct {
 	SchoolID int `json:"school_id,omitempty"`
 	// CreateTime holds the value of the "create_time" field.
 	CreateTime time.Time `json:"create_time,omitempty"`
-	// Username holds the value of the "username" field.
+	// The directory username, unique in the school.
 	Username string `json:"username,omitempty"`
-	// DisplayName holds the value of the "display_name" field.
+	// The person's name as the directory gives it; may be empty.
 	DisplayName string `json:"display_name,omitempty"`
-	// Email holds the value of the "email" field.
+	// The email address; may be empty.
 	Email string `json:"email,omitempty"`
-	// Role holds the value of the "role" field.
+	// What the user may do on the dashboard.
 	Role user.Role `json:"role,omitempty"`
 	// PasswordHash holds the value of the "password_hash" field.
 	PasswordHash string `json:"-"`

@@ -95,19 +95,24 @@ func (r *mutationResolver) RetryExport(ctx context.Context, id int) (*ent.Export
 }
 
 // Exports is the resolver for the exports field.
-func (r *queryResolver) Exports(ctx context.Context, first *int, after *entgql.Cursor[int]) (*ent.ExportConnection, error) {
-	if err := checkPage(first, nil); err != nil {
+func (r *queryResolver) Exports(ctx context.Context, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int], orderBy *ent.ExportOrder) (*ent.ExportConnection, error) {
+	if err := checkPage(first, last); err != nil {
 		return nil, err
 	}
-	if first == nil {
+	if err := checkCursors(after, before, "exports"); err != nil {
+		return nil, err
+	}
+	if first == nil && last == nil {
 		first = ptr(defaultPage)
+	}
+	if orderBy == nil {
+		orderBy = &ent.ExportOrder{Field: ent.ExportOrderFieldRequestedAt, Direction: entgql.OrderDirectionDesc}
 	}
 	q, err := export.Mine(ctx, r.Client.Export.Query())
 	if err != nil {
 		return nil, err
 	}
-	return q.Paginate(pagerContext(ctx, first, nil), after, first, nil, nil,
-		ent.WithExportOrder(&ent.ExportOrder{Field: ent.ExportOrderFieldRequestedAt, Direction: entgql.OrderDirectionDesc}))
+	return q.Paginate(pagerContext(ctx, first, last), after, first, before, last, ent.WithExportOrder(orderBy))
 }
 
 // Export is the resolver for the export field.

@@ -187,13 +187,13 @@ type ComplexityRoot struct {
 		Events             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, filter *report.Filter, orderBy *ent.EventOrder) int
 		Export             func(childComplexity int, id int) int
 		ExportLinkLifetime func(childComplexity int) int
-		Exports            func(childComplexity int, first *int, after *entgql.Cursor[int]) int
+		Exports            func(childComplexity int, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int], orderBy *ent.ExportOrder) int
 		Me                 func(childComplexity int) int
 		Node               func(childComplexity int, id int) int
 		Nodes              func(childComplexity int, ids []int) int
 		School             func(childComplexity int) int
 		SyncProfiles       func(childComplexity int) int
-		Users              func(childComplexity int, search *string, first *int, after *entgql.Cursor[int]) int
+		Users              func(childComplexity int, search *string, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) int
 	}
 
 	RecordEventsPayload struct {
@@ -291,11 +291,11 @@ type QueryResolver interface {
 	Nodes(ctx context.Context, ids []int) ([]ent.Noder, error)
 	Me(ctx context.Context) (*ent.User, error)
 	APITokens(ctx context.Context) ([]*ent.APIToken, error)
-	Exports(ctx context.Context, first *int, after *entgql.Cursor[int]) (*ent.ExportConnection, error)
+	Exports(ctx context.Context, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int], orderBy *ent.ExportOrder) (*ent.ExportConnection, error)
 	Export(ctx context.Context, id int) (*ent.Export, error)
 	ExportLinkLifetime(ctx context.Context) (int, error)
 	Events(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, filter *report.Filter, orderBy *ent.EventOrder) (*ent.EventConnection, error)
-	Users(ctx context.Context, search *string, first *int, after *entgql.Cursor[int]) (*ent.UserConnection, error)
+	Users(ctx context.Context, search *string, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) (*ent.UserConnection, error)
 	SyncProfiles(ctx context.Context) ([]*ent.SyncProfile, error)
 	EventSummary(ctx context.Context, filter *report.Filter) (*report.Summary, error)
 	School(ctx context.Context) (*ent.School, error)
@@ -400,13 +400,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.Added(childComplexity), true
-	case "Event.dateFinished":
+	case "Event.dateFinished", "Event.finishedAt":
 		if e.ComplexityRoot.Event.DateFinished == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Event.DateFinished(childComplexity), true
-	case "Event.dateStarted":
+	case "Event.dateStarted", "Event.startedAt":
 		if e.ComplexityRoot.Event.DateStarted == nil {
 			break
 		}
@@ -963,7 +963,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Exports(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[int])), true
+		return e.ComplexityRoot.Query.Exports(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[int]), args["last"].(*int), args["before"].(*entgql.Cursor[int]), args["orderBy"].(*ent.ExportOrder)), true
 
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
@@ -1015,7 +1015,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Users(childComplexity, args["search"].(*string), args["first"].(*int), args["after"].(*entgql.Cursor[int])), true
+		return e.ComplexityRoot.Query.Users(childComplexity, args["search"].(*string), args["first"].(*int), args["after"].(*entgql.Cursor[int]), args["last"].(*int), args["before"].(*entgql.Cursor[int])), true
 
 	case "RecordEventsPayload.events":
 		if e.ComplexityRoot.RecordEventsPayload.Events == nil {
@@ -1024,7 +1024,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RecordEventsPayload.Events(childComplexity), true
 
-	case "School.createTime":
+	case "School.createTime", "School.createdAt":
 		if e.ComplexityRoot.School.CreateTime == nil {
 			break
 		}
@@ -1120,7 +1120,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SummaryBucket.Processed(childComplexity), true
-	case "SummaryBucket.start":
+	case "SummaryBucket.startsAt", "SummaryBucket.start":
 		if e.ComplexityRoot.SummaryBucket.Start == nil {
 			break
 		}
@@ -1133,7 +1133,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SummaryBucket.Updated(childComplexity), true
 
-	case "SyncProfile.createTime":
+	case "SyncProfile.createTime", "SyncProfile.createdAt":
 		if e.ComplexityRoot.SyncProfile.CreateTime == nil {
 			break
 		}
@@ -1158,7 +1158,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SyncProfile.Name(childComplexity), true
 
-	case "User.createTime":
+	case "User.createTime", "User.createdAt":
 		if e.ComplexityRoot.User.CreateTime == nil {
 			break
 		}
@@ -1435,6 +1435,10 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_syncProfile(ctx, field)
 	case "typeName":
 		return ec.fieldContext_Event_typeName(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_Event_startedAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_Event_finishedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Event", field.Name)
 }
@@ -1617,12 +1621,16 @@ func (ec *executionContext) childFields_School(ctx context.Context, field graphq
 		return ec.fieldContext_School_slug(ctx, field)
 	case "timezone":
 		return ec.fieldContext_School_timezone(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_School_createdAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type School", field.Name)
 }
 
 func (ec *executionContext) childFields_SummaryBucket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "startsAt":
+		return ec.fieldContext_SummaryBucket_startsAt(ctx, field)
 	case "start":
 		return ec.fieldContext_SummaryBucket_start(ctx, field)
 	case "events":
@@ -1655,6 +1663,8 @@ func (ec *executionContext) childFields_SyncProfile(ctx context.Context, field g
 		return ec.fieldContext_SyncProfile_name(ctx, field)
 	case "kind":
 		return ec.fieldContext_SyncProfile_kind(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_SyncProfile_createdAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SyncProfile", field.Name)
 }
@@ -1675,6 +1685,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_role(ctx, field)
 	case "school":
 		return ec.fieldContext_User_school(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_User_createdAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }
@@ -2070,6 +2082,30 @@ func (ec *executionContext) field_Query_exports_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.ExportOrder, error) {
+			return ec.unmarshalOExportOrder2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋentᚐExportOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
 	return args, nil
 }
 
@@ -2128,6 +2164,22 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
 	return args, nil
 }
 
@@ -2929,6 +2981,52 @@ func (ec *executionContext) _Event_typeName(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Event_typeName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, true, true, "String")
+}
+
+func (ec *executionContext) _Event_startedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DateStarted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Event_finishedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DateFinished, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, false, false, "Time")
 }
 
 func (ec *executionContext) _EventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.EventConnection) (ret graphql.Marshaler) {
@@ -4719,7 +4817,7 @@ func (ec *executionContext) _Query_exports(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Exports(ctx, fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[int]))
+			return ec.Resolvers.Query().Exports(ctx, fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["orderBy"].(*ent.ExportOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.ExportConnection) graphql.Marshaler {
@@ -4874,7 +4972,7 @@ func (ec *executionContext) _Query_users(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Users(ctx, fc.Args["search"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[int]))
+			return ec.Resolvers.Query().Users(ctx, fc.Args["search"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["before"].(*entgql.Cursor[int]))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.UserConnection) graphql.Marshaler {
@@ -5239,6 +5337,29 @@ func (ec *executionContext) fieldContext_School_timezone(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("School", field, false, false, "String")
 }
 
+func (ec *executionContext) _School_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.School) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_School_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreateTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_School_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("School", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Subscription_eventRecorded(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -5325,6 +5446,29 @@ func (ec *executionContext) fieldContext_Subscription_exportUpdated(ctx context.
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SummaryBucket_startsAt(ctx context.Context, field graphql.CollectedField, obj *report.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SummaryBucket_startsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SummaryBucket_startsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SummaryBucket", field, false, false, "Time")
 }
 
 func (ec *executionContext) _SummaryBucket_start(ctx context.Context, field graphql.CollectedField, obj *report.Bucket) (ret graphql.Marshaler) {
@@ -5626,6 +5770,29 @@ func (ec *executionContext) fieldContext_SyncProfile_kind(_ context.Context, fie
 	return graphql.NewScalarFieldContext("SyncProfile", field, false, false, "SyncProfileKind")
 }
 
+func (ec *executionContext) _SyncProfile_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.SyncProfile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncProfile_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreateTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncProfile_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncProfile", field, false, false, "Time")
+}
+
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5794,6 +5961,29 @@ func (ec *executionContext) fieldContext_User_school(_ context.Context, field gr
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreateTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "Time")
 }
 
 func (ec *executionContext) _UserConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.UserConnection) (ret graphql.Marshaler) {
@@ -7189,7 +7379,7 @@ func (ec *executionContext) unmarshalInputRecordEventInput(ctx context.Context, 
 		asMap["errors"] = 0
 	}
 
-	fieldsInOrder := [...]string{"type", "dateStarted", "dateFinished", "syncProfile", "username", "processed", "added", "updated", "deleted", "disabled", "errors", "details", "problems", "service", "externalID"}
+	fieldsInOrder := [...]string{"type", "startedAt", "finishedAt", "dateStarted", "dateFinished", "syncProfile", "username", "processed", "added", "updated", "deleted", "disabled", "errors", "details", "problems", "service", "externalID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -7203,16 +7393,30 @@ func (ec *executionContext) unmarshalInputRecordEventInput(ctx context.Context, 
 				return it, err
 			}
 			it.Type = data
+		case "startedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startedAt"))
+			data, err := ec.unmarshalOTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartedAt = data
+		case "finishedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finishedAt"))
+			data, err := ec.unmarshalOTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinishedAt = data
 		case "dateStarted":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateStarted"))
-			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			data, err := ec.unmarshalOTime2timeᚐTime(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DateStarted = data
 		case "dateFinished":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateFinished"))
-			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			data, err := ec.unmarshalOTime2timeᚐTime(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -7666,6 +7870,16 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "typeName":
 			out.Values[i] = ec._Event_typeName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startedAt":
+			out.Values[i] = ec._Event_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "finishedAt":
+			out.Values[i] = ec._Event_finishedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -8481,6 +8695,11 @@ func (ec *executionContext) _School(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createdAt":
+			out.Values[i] = ec._School_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8531,6 +8750,11 @@ func (ec *executionContext) _SummaryBucket(ctx context.Context, sel ast.Selectio
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("SummaryBucket")
+		case "startsAt":
+			out.Values[i] = ec._SummaryBucket_startsAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "start":
 			out.Values[i] = ec._SummaryBucket_start(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -8624,6 +8848,11 @@ func (ec *executionContext) _SyncProfile(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createdAt":
+			out.Values[i] = ec._SyncProfile_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8684,6 +8913,11 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "school":
 			out.Values[i] = ec._User_school(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._User_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -9941,6 +10175,14 @@ func (ec *executionContext) marshalOExportEdge2ᚖgithubᚗcomᚋprovreportᚋpr
 	return ec._ExportEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOExportOrder2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋentᚐExportOrder(ctx context.Context, v any) (*ent.ExportOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputExportOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOID2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -10085,6 +10327,18 @@ func (ec *executionContext) marshalOSyncProfile2ᚖgithubᚗcomᚋprovreportᚋp
 		return graphql.Null
 	}
 	return ec._SyncProfile(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+	res, err := graphql.UnmarshalTime(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalTime(v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {

@@ -208,11 +208,11 @@ func Complexity() ComplexityRoot {
 		// The totals are priced with the buckets: each bucket is a row of the same sums.
 		return summaryCost + child*report.BucketsAtMost(f)
 	}
-	c.Query.Users = func(child int, _ *string, first *int, _ *ent.Cursor) int {
-		return scanCost + child*page(first, nil)
+	c.Query.Users = func(child int, _ *string, first *int, _ *ent.Cursor, last *int, _ *ent.Cursor) int {
+		return scanCost + child*page(first, last)
 	}
-	c.Query.Exports = func(child int, first *int, _ *ent.Cursor) int {
-		return scanCost + child*page(first, nil)
+	c.Query.Exports = func(child int, first *int, _ *ent.Cursor, last *int, _ *ent.Cursor, _ *ent.ExportOrder) int {
+		return scanCost + child*page(first, last)
 	}
 	c.Query.Nodes = func(child int, ids []int) int { return 1 + child*max(len(ids), 1) }
 	c.Query.SyncProfiles = func(child int) int { return 1 + child*unboundedList }

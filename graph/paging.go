@@ -38,11 +38,13 @@ func checkPage(first, last *int) error {
 	return nil
 }
 
-// checkCursors checks the cursors of the events connection. It refuses after and before
-// together, which entgql's pager would apply as if both were after cursors, silently
-// answering with the wrong rows; and a cursor of another connection (the users
-// typeahead, say), whose value is not a finish time and would reach the SQL as one.
-func checkCursors(after, before *ent.Cursor) error {
+// checkCursors checks the cursors of a connection ordered by an instant (events by
+// finish time, exports by request time). It refuses after and before together, which
+// entgql's pager would apply as if both were after cursors, silently answering with the
+// wrong rows; and a cursor of another connection (the users typeahead, say), whose
+// value is not an instant and would reach the SQL as one. list names the connection in
+// the error.
+func checkCursors(after, before *ent.Cursor, list string) error {
 	if after != nil && before != nil {
 		return usererr.BadInput("before", "give after or before, not both")
 	}
@@ -51,7 +53,7 @@ func checkCursors(after, before *ent.Cursor) error {
 			continue
 		}
 		if _, ok := c.Value.(time.Time); !ok {
-			return usererr.BadInput(name, "is not a cursor of the events list; pass the cursor of a previous page")
+			return usererr.BadInput(name, "is not a cursor of the %s list; pass the cursor of a previous page", list)
 		}
 	}
 	return nil

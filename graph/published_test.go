@@ -2,7 +2,6 @@ package graph
 
 import (
 	"os"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -25,5 +24,5 @@ func TestPublishedSchema(t *testing.T) {
 	require.Contains(t, sdl, `scalar Cursor @specifiedBy(url: "https://relay.dev/graphql/connections.htm#sec-Cursor")`)
 	// The schema the code was generated from keeps its directives.
 	require.NotNil(t, NewExecutableSchema(Config{}).Schema().Directives["goModel"])
-	require.True(t, strings.HasPrefix(sdl, "type "), "types only, no directive definitions of the generator")
+	require.NotContains(t, sdl, "directive @", "types only, no directive definitions of the generator")
 }

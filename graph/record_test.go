@@ -34,7 +34,7 @@ var t0 = time.Date(2026, 2, 9, 23, 15, 0, 0, time.UTC)
 func syncInput(ext string) map[string]any {
 	return map[string]any{
 		"type": "ACCOUNT_SYNCHRONIZATION", "syncProfile": "LDAP Staff", "processed": 10, "updated": 1,
-		"dateStarted": t0.Format(time.RFC3339), "dateFinished": t0.Add(time.Minute).Format(time.RFC3339),
+		"startedAt": t0.Format(time.RFC3339), "finishedAt": t0.Add(time.Minute).Format(time.RFC3339),
 		"externalID": ext,
 	}
 }
@@ -42,7 +42,7 @@ func syncInput(ext string) map[string]any {
 func loginInput(ext, username string) map[string]any {
 	return map[string]any{
 		"type": "AUTHORISATION", "username": username, "service": "Canvas",
-		"dateStarted": t0.Format(time.RFC3339), "dateFinished": t0.Format(time.RFC3339), "externalID": ext,
+		"startedAt": t0.Format(time.RFC3339), "finishedAt": t0.Format(time.RFC3339), "externalID": ext,
 	}
 }
 
@@ -58,7 +58,7 @@ func TestRecordEventsIdempotent(t *testing.T) {
 
 		// The same external IDs again, with different values: the stored events answer.
 		changed := syncInput("run-1")
-		changed["updated"], changed["dateFinished"] = 99, t0.Add(time.Hour).Format(time.RFC3339)
+		changed["updated"], changed["finishedAt"] = 99, t0.Add(time.Hour).Format(time.RFC3339)
 		var out struct {
 			RecordEvents struct{ Events []eventJSON } `json:"recordEvents"`
 		}
@@ -169,7 +169,10 @@ func TestRecordEventsBadInput(t *testing.T) {
 			{"deleted < 0", batch(with(syncInput("x"), "deleted", -1)), "input[2].deleted"},
 			{"disabled < 0", batch(with(syncInput("x"), "disabled", -1)), "input[2].disabled"},
 			{"errors < 0", batch(with(syncInput("x"), "errors", -1)), "input[2].errors"},
-			{"dateStarted after dateFinished", batch(with(syncInput("x"), "dateStarted", t0.Add(time.Hour).Format(time.RFC3339))), "input[2].dateStarted"},
+			{"startedAt after finishedAt", batch(with(syncInput("x"), "startedAt", t0.Add(time.Hour).Format(time.RFC3339))), "input[2].startedAt"},
+			{"dateStarted after finishedAt", batch(with(with(syncInput("x"), "startedAt", nil), "dateStarted", t0.Add(time.Hour).Format(time.RFC3339))), "input[2].startedAt"},
+			{"no startedAt under either name", batch(with(syncInput("x"), "startedAt", nil)), "input[2].startedAt: is required"},
+			{"startedAt and a different dateStarted", batch(with(syncInput("x"), "dateStarted", t0.Add(-time.Hour).Format(time.RFC3339))), "input[2].dateStarted: differs from startedAt"},
 			{"details over 64 KiB", batch(with(syncInput("x"), "details", strings.Repeat("x", 64<<10+1))), "input[2].details"},
 			{"auth without username", batch(with(loginInput("x", "u"), "username", nil)), "input[2].username"},
 			{"auth with empty username", batch(with(loginInput("x", ""), "type", "AUTHENTICATION_FAILED")), "input[2].username"},
@@ -177,8 +180,8 @@ func TestRecordEventsBadInput(t *testing.T) {
 			{"authentication with syncProfile", batch(with(loginInput("x", "u"), "type", "AUTHENTICATION", "syncProfile", "LDAP Staff")), "input[2].syncProfile"},
 			{"sync without syncProfile", batch(with(syncInput("x"), "syncProfile", nil)), "input[2].syncProfile"},
 			{"csv failure without syncProfile", batch(with(syncInput("x"), "type", "USER_CSV_FAILED", "syncProfile", nil)), "input[2].syncProfile"},
-			{"malformed dateFinished", batch(with(syncInput("x"), "dateFinished", "next tuesday")), "input[2].dateFinished: is not a valid time"},
-			{"malformed dateStarted", batch(with(syncInput("x"), "dateStarted", "2026-02-30T10:00:00Z")), "input[2].dateStarted: is not a valid time"},
+			{"malformed finishedAt", batch(with(syncInput("x"), "finishedAt", "next tuesday")), "input[2].finishedAt: is not a valid time"},
+			{"malformed startedAt", batch(with(syncInput("x"), "startedAt", "2026-02-30T10:00:00Z")), "input[2].startedAt: is not a valid time"},
 			{"empty batch", []map[string]any{}, "input"},
 		}
 		over := make([]map[string]any, 1001)

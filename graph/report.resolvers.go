@@ -16,6 +16,7 @@ import (
 	"github.com/provreport/provreport/internal/eventtype"
 	"github.com/provreport/provreport/internal/ingest"
 	"github.com/provreport/provreport/internal/report"
+	"github.com/provreport/provreport/internal/usererr"
 )
 
 // TypeName is the resolver for the typeName field.
@@ -55,7 +56,7 @@ func (r *queryResolver) Events(ctx context.Context, after *entgql.Cursor[int], f
 	if err := checkPage(first, last); err != nil {
 		return nil, err
 	}
-	if err := checkCursors(after, before); err != nil {
+	if err := checkCursors(after, before, "events"); err != nil {
 		return nil, err
 	}
 	if first == nil && last == nil {
@@ -83,22 +84,28 @@ func (r *queryResolver) Events(ctx context.Context, after *entgql.Cursor[int], f
 }
 
 // Users is the resolver for the users field.
-func (r *queryResolver) Users(ctx context.Context, search *string, first *int, after *entgql.Cursor[int]) (*ent.UserConnection, error) {
+func (r *queryResolver) Users(ctx context.Context, search *string, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) (*ent.UserConnection, error) {
 	if _, err := auth.Require(ctx, auth.ScopeReportsRead); err != nil {
 		return nil, err
 	}
-	if err := checkPage(first, nil); err != nil {
+	if err := checkPage(first, last); err != nil {
 		return nil, err
 	}
-	n := defaultPage
-	if first != nil {
-		n = *first
+	if after != nil && before != nil {
+		return nil, usererr.BadInput("before", "give after or before, not both")
+	}
+	page := report.UserPage{After: after, Before: before, First: defaultPage}
+	switch {
+	case last != nil:
+		page.First, page.Last = 0, *last
+	case first != nil:
+		page.First = *first
 	}
 	s := ""
 	if search != nil {
 		s = *search
 	}
-	return report.SearchUsers(ctx, r.Client, s, n, after, selects(ctx, "UserConnection", "totalCount"))
+	return report.SearchUsers(ctx, r.Client, s, page, selects(ctx, "UserConnection", "totalCount"))
 }
 
 // SyncProfiles is the resolver for the syncProfiles field.

@@ -160,7 +160,11 @@ func record(t *testing.T, srv *apitest.Server, token string, inputs []map[string
 	recs := make([]recorded, len(inputs))
 	for i, in := range inputs {
 		e := evs[i]
-		fin, err := time.Parse(time.RFC3339Nano, in["dateFinished"].(string))
+		finished, ok := in["finishedAt"].(string)
+		if !ok {
+			finished = in["dateFinished"].(string)
+		}
+		fin, err := time.Parse(time.RFC3339Nano, finished)
 		require.NoError(t, err)
 		r := recorded{
 			ID: apitest.IntID(t, e.ID), Type: in["type"].(string), Finished: fin,

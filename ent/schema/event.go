@@ -22,28 +22,33 @@ type Event struct {
 
 // Fields of the Event.
 func (Event) Fields() []ent.Field {
-	counts := func(name string) ent.Field {
-		return field.Int(name).NonNegative().Default(0)
+	counts := func(name, what string) ent.Field {
+		return field.Int(name).NonNegative().Default(0).Comment(what)
 	}
 	return []ent.Field{
-		field.Enum("type").Values(eventtype.Values()...),
-		field.Time("date_started"),
-		field.Time("date_finished").Annotations(entgql.OrderField("DATE_FINISHED")),
-		counts("processed"),
-		counts("added"),
-		counts("updated"),
-		counts("deleted"),
-		counts("disabled"),
-		counts("errors"),
-		field.Text("details").Default(""),
+		field.Enum("type").Values(eventtype.Values()...).Comment("What happened."),
+		field.Time("date_started").Comment("When the run or login started."),
+		field.Time("date_finished").Annotations(entgql.OrderField("DATE_FINISHED")).
+			Comment("When the run or login finished."),
+		counts("processed", "Records the run processed; 0 for a login."),
+		counts("added", "Records the run added."),
+		counts("updated", "Records the run updated."),
+		counts("deleted", "Records the run deleted."),
+		counts("disabled", "Records the run disabled."),
+		counts("errors", "Records that failed."),
+		field.Text("details").Default("").Comment("Free text the agent reported, such as a sync log; empty when none."),
 		field.JSON("problems", []eventtype.Problem{}).Default([]eventtype.Problem{}).
-			Annotations(entgql.Type("[Problem!]")),
-		field.String("service").Optional().Nillable().MaxLen(255),
+			Annotations(entgql.Type("[Problem!]")).
+			Comment("The rows of a CSV upload that had problems; empty for other events."),
+		field.String("service").Optional().Nillable().MaxLen(255).
+			Comment("The service logged into, for AUTHORISATION events; null otherwise."),
 		field.Int("user_id").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Int("sync_profile_id").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("external_id").Optional().Nillable().MaxLen(255).
-			Annotations(entgql.Type("String")),
-		field.Time("recorded_at").Default(time.Now).Immutable(),
+			Annotations(entgql.Type("String")).
+			Comment("The agent's idempotency key for the event, or null when it gave none."),
+		field.Time("recorded_at").Default(time.Now).Immutable().
+			Comment("When this server recorded the event."),
 	}
 }
 

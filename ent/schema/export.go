@@ -22,7 +22,8 @@ type Export struct {
 // Fields of the Export.
 func (Export) Fields() []ent.Field {
 	return []ent.Field{
-		field.Enum("status").Values("QUEUED", "RUNNING", "READY", "FAILED", "EXPIRED").Default("QUEUED"),
+		field.Enum("status").Values("QUEUED", "RUNNING", "READY", "FAILED", "EXPIRED").Default("QUEUED").
+			Comment("Where the export is in its life."),
 		field.JSON("filter", json.RawMessage{}).
 			Comment("the report.Filter as requested").
 			Annotations(entgql.Skip(entgql.SkipAll)),
@@ -31,25 +32,27 @@ func (Export) Fields() []ent.Field {
 			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Int("requested_by_id").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Int("token_id").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
-		field.String("email").Default("").Comment("where the link is sent; empty when nobody can be told"),
-		field.Time("requested_at").Default(time.Now).Immutable().Annotations(entgql.OrderField("REQUESTED_AT")),
-		field.Time("started_at").Optional().Nillable(),
-		field.Time("finished_at").Optional().Nillable(),
-		field.Time("expires_at").Optional().Nillable(),
-		field.Int("row_count").Optional().Nillable(),
-		field.Int64("byte_size").Optional().Nillable(),
-		field.Text("error").Optional().Nillable(),
-		field.Int("attempts").Default(0),
+		field.String("email").Default("").Comment("Where the link is emailed; empty when nobody can be told, as for an API token."),
+		field.Time("requested_at").Default(time.Now).Immutable().Annotations(entgql.OrderField("REQUESTED_AT")).
+			Comment("When the export was requested."),
+		field.Time("started_at").Optional().Nillable().Comment("When a worker last started building the file; null while QUEUED."),
+		field.Time("finished_at").Optional().Nillable().Comment("When the file was ready or building it failed; null until then."),
+		field.Time("expires_at").Optional().Nillable().Comment("When the file stops being downloadable; null until it is READY."),
+		field.Int("row_count").Optional().Nillable().Comment("Events in the file, once it is READY."),
+		field.Int64("byte_size").Optional().Nillable().Comment("Size of the file in bytes, once it is READY."),
+		field.Text("error").Optional().Nillable().Comment("Why building the file failed, while FAILED."),
+		field.Int("attempts").Default(0).Comment("How many times a worker has started building the file."),
 		field.String("blob_key").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
-		field.Time("email_sent_at").Optional().Nillable(),
-		field.Text("email_error").Optional().Nillable(),
+		field.Time("email_sent_at").Optional().Nillable().Comment("When the email with the link was sent; null until then."),
+		field.Text("email_error").Optional().Nillable().Comment("Why the email could not be sent, if it could not."),
 	}
 }
 
 // Edges of the Export.
 func (Export) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("requested_by", User.Type).Field("requested_by_id").Unique(),
+		edge.To("requested_by", User.Type).Field("requested_by_id").Unique().
+			Comment("The dashboard user who asked for it; null when an API token did."),
 	}
 }
 

@@ -21,9 +21,9 @@ type School struct {
 // Fields of the School.
 func (School) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty(),
-		field.String("slug").NotEmpty().Unique().Immutable(),
-		field.String("timezone").Default("UTC").Comment("IANA time zone name, used for display, buckets and export dates"),
+		field.String("name").NotEmpty().Comment("The school's name."),
+		field.String("slug").NotEmpty().Unique().Immutable().Comment("The short name that identifies the school at sign-in."),
+		field.String("timezone").Default("UTC").Comment("The IANA time zone name, e.g. \"Australia/Sydney\": dates are shown, bucketed and exported in it."),
 		// Bumped by database triggers on every write of what the report shows, so a
 		// cached report response is never served after the data under it changed.
 		field.Int64("data_version").Default(0).Annotations(entgql.Skip()).

@@ -16,8 +16,8 @@ type SyncProfile struct {
 // Fields of the SyncProfile.
 func (SyncProfile) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(255),
-		field.Enum("kind").Values("LDAP", "USER_CSV", "GROUP_CSV", "SCRIPT"),
+		field.String("name").NotEmpty().MaxLen(255).Comment("The name agents report the profile's runs under, unique in the school."),
+		field.Enum("kind").Values("LDAP", "USER_CSV", "GROUP_CSV", "SCRIPT").Comment("What kind of source it is."),
 	}
 }
 

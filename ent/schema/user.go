@@ -18,11 +18,12 @@ type User struct {
 // Fields of the User.
 func (User) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("username").NotEmpty().MaxLen(255),
-		field.String("display_name").Default("").MaxLen(255),
-		field.String("email").Default("").MaxLen(320),
+		field.String("username").NotEmpty().MaxLen(255).Comment("The directory username, unique in the school."),
+		field.String("display_name").Default("").MaxLen(255).Comment("The person's name as the directory gives it; may be empty."),
+		field.String("email").Default("").MaxLen(320).Comment("The email address; may be empty."),
 		field.Enum("role").Values("ADMIN", "VIEWER", "NONE").Default("NONE").
-			Annotations(entgql.Type("Role")),
+			Annotations(entgql.Type("Role")).
+			Comment("What the user may do on the dashboard."),
 		field.String("password_hash").Optional().Sensitive().Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }

@@ -288,7 +288,7 @@ describe('dashboard against the real server', () => {
     // The user's newest event decides the type and From, so that the answer is not empty.
     const newest = (await apiEvents(page, { activeOnly: false, userID: id }, { pageSize: 1 })).events[0]
     assert.ok(newest, 'archie.smith has events')
-    const from = localInput(new Date(Date.parse(newest.dateFinished) - 60_000), tz)
+    const from = localInput(new Date(Date.parse(newest.finishedAt) - 60_000), tz)
     await page.getByRole('button', { name: /For Event/ }).click()
     await page.getByRole('checkbox', { name: newest.typeName, exact: true }).check()
     await page.keyboard.press('Escape')
@@ -306,7 +306,7 @@ describe('dashboard against the real server', () => {
     const res = await gql(
       server.url,
       `mutation($in: [RecordEventInput!]!) { recordEvents(input: $in) { events { id } } }`,
-      { in: [{ type: 'SYNC_ERROR', dateStarted: now, dateFinished: now, syncProfile: 'E2E Live Profile', errors: 1, details: 'e2e live' }] },
+      { in: [{ type: 'SYNC_ERROR', startedAt: now, finishedAt: now, syncProfile: 'E2E Live Profile', errors: 1, details: 'e2e live' }] },
       server.token,
     )
     assert.equal(res.errors, undefined, JSON.stringify(res.errors))

@@ -151,9 +151,9 @@ describe('Download through email to the CSV file', () => {
       neutralise(e.typeName),
       neutralise(e.syncProfile?.name ?? ''),
       String(e.errors),
-      zonedRFC3339(e.dateFinished, tz),
+      zonedRFC3339(e.finishedAt, tz),
       String(e.processed),
-      zonedRFC3339(e.dateStarted, tz),
+      zonedRFC3339(e.startedAt, tz),
       neutralise(e.details),
     ])
     for (let i = 0; i < want.length; i++) assert.deepEqual(body[i], want[i], `CSV row ${i + 1}`)

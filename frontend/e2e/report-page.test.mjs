@@ -173,7 +173,7 @@ describe('the report page at three sizes', () => {
           const res = await gql(
             server.url,
             `mutation($in: [RecordEventInput!]!) { recordEvents(input: $in) { events { id } } }`,
-            { in: [1, 2].map((i) => ({ type: 'SYNC_ERROR', dateStarted: now, dateFinished: now, syncProfile: `Count ${i}`, errors: 1 })) },
+            { in: [1, 2].map((i) => ({ type: 'SYNC_ERROR', startedAt: now, finishedAt: now, syncProfile: `Count ${i}`, errors: 1 })) },
             server.token,
           )
           assert.equal(res.errors, undefined, JSON.stringify(res.errors))

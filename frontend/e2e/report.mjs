@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 
 /** EVENT_FIELDS are the fields of an event that the table and the CSV show. */
-const EVENT_FIELDS = `id type typeName dateStarted dateFinished processed added updated deleted disabled errors details
+const EVENT_FIELDS = `id type typeName startedAt finishedAt processed added updated deleted disabled errors details
   user { id username } syncProfile { id name }`
 
 /** pageGql runs a GraphQL request from inside the page (with its session) and returns data, failing on errors. */
@@ -132,7 +132,7 @@ export async function tableRows(page) {
       const num = (el) => Number(text(el).replace(/,/g, ''))
       const user = td[3].querySelector(':scope > span:first-child')
       return {
-        dateFinished: td[0].querySelector('time')?.getAttribute('datetime'),
+        finishedAt: td[0].querySelector('time')?.getAttribute('datetime'),
         typeName: text(td[1].querySelector('.event-badge > span:not(.visually-hidden)')),
         syncProfile: text(td[2]) === '—' ? null : text(td[2]),
         user: !user || user.classList.contains('muted') ? null : text(user),
@@ -150,7 +150,7 @@ export async function tableRows(page) {
 /** asRow is an API event as tableRows reads it from the table. */
 export function asRow(e) {
   return {
-    dateFinished: e.dateFinished,
+    finishedAt: e.finishedAt,
     typeName: e.typeName,
     syncProfile: e.syncProfile?.name ?? null,
     user: e.user?.username ?? null,

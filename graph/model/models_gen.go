@@ -8,15 +8,18 @@ import (
 
 // A new API token and its secret, which is shown this once and never again.
 type CreateAPITokenPayload struct {
+	// The new token; its secret is not part of it.
 	Token *ent.APIToken `json:"token"`
 	// Send as `Authorization: Bearer <secret>`.
 	Secret string `json:"secret"`
 }
 
+// The outcome of recordEvents.
 type RecordEventsPayload struct {
 	// The recorded (or already existing) events, in input order.
 	Events []*ent.Event `json:"events"`
 }
 
+// Live updates over graphql-ws (a websocket) or graphql-sse (server-sent events).
 type Subscription struct {
 }

@@ -50,7 +50,12 @@ const (
 
 // Input is one event as an agent reports it (the GraphQL RecordEventInput).
 type Input struct {
-	Type         event.Type
+	Type event.Type
+	// StartedAt and FinishedAt are when the run or login started and finished. The
+	// deprecated names DateStarted and DateFinished are still accepted: Check moves
+	// them here, and refuses an event that gives both names with different instants.
+	StartedAt    time.Time
+	FinishedAt   time.Time
 	DateStarted  time.Time
 	DateFinished time.Time
 	SyncProfile  *string
@@ -115,19 +120,28 @@ func validate(in []*Input, most int) error {
 }
 
 // Check checks one event, naming the bad field (relative to the event) in the
-// *usererr.Error it returns.
+// *usererr.Error it returns. It also settles the deprecated instant names: afterwards
+// StartedAt and FinishedAt hold the instants and DateStarted and DateFinished equal them.
 func Check(e *Input) error {
 	if err := event.TypeValidator(e.Type); err != nil {
 		return &usererr.Error{Field: "type", Message: fmt.Sprintf("unknown event type %q", e.Type)}
 	}
-	if e.DateStarted.IsZero() {
-		return &usererr.Error{Field: "dateStarted", Message: "is required"}
+	for _, p := range []struct {
+		name, old string
+		now, was  *time.Time
+	}{{"startedAt", "dateStarted", &e.StartedAt, &e.DateStarted}, {"finishedAt", "dateFinished", &e.FinishedAt, &e.DateFinished}} {
+		switch {
+		case p.now.IsZero() && p.was.IsZero():
+			return &usererr.Error{Field: p.name, Message: "is required"}
+		case p.now.IsZero():
+			*p.now = *p.was
+		case !p.was.IsZero() && !p.was.Equal(*p.now):
+			return &usererr.Error{Field: p.old, Message: fmt.Sprintf("differs from %s: give only %s (%s is its deprecated name)", p.name, p.name, p.old)}
+		}
+		*p.was = *p.now
 	}
-	if e.DateFinished.IsZero() {
-		return &usererr.Error{Field: "dateFinished", Message: "is required"}
-	}
-	if e.DateStarted.After(e.DateFinished) {
-		return &usererr.Error{Field: "dateStarted", Message: "is after dateFinished"}
+	if e.StartedAt.After(e.FinishedAt) {
+		return &usererr.Error{Field: "startedAt", Message: "is after finishedAt"}
 	}
 	for _, c := range []struct {
 		name string

@@ -68,9 +68,14 @@ func TestValidate(t *testing.T) {
 		field string
 	}{
 		{"unknown type", mod(syncRun("x"), func(e *ingest.Input) { e.Type = "LOGIN" }), "type"},
-		{"no dateStarted", mod(syncRun("x"), func(e *ingest.Input) { e.DateStarted = time.Time{} }), "dateStarted"},
-		{"no dateFinished", mod(syncRun("x"), func(e *ingest.Input) { e.DateFinished = time.Time{} }), "dateFinished"},
-		{"started after finished", mod(syncRun("x"), func(e *ingest.Input) { e.DateStarted = t0.Add(time.Nanosecond) }), "dateStarted"},
+		{"no dateStarted", mod(syncRun("x"), func(e *ingest.Input) { e.DateStarted = time.Time{} }), "startedAt"},
+		{"no dateFinished", mod(syncRun("x"), func(e *ingest.Input) { e.DateFinished = time.Time{} }), "finishedAt"},
+		{"started after finished", mod(syncRun("x"), func(e *ingest.Input) { e.DateStarted = t0.Add(time.Nanosecond) }), "startedAt"},
+		{"startedAt after finishedAt", mod(syncRun("x"), func(e *ingest.Input) {
+			e.StartedAt, e.DateStarted = t0.Add(time.Nanosecond), time.Time{}
+		}), "startedAt"},
+		{"both names, different starts", mod(syncRun("x"), func(e *ingest.Input) { e.StartedAt = t0.Add(-time.Hour) }), "dateStarted"},
+		{"both names, different finishes", mod(syncRun("x"), func(e *ingest.Input) { e.FinishedAt = t0.Add(time.Hour) }), "dateFinished"},
 		{"processed < 0", mod(syncRun("x"), func(e *ingest.Input) { e.Processed = ptr(-1) }), "processed"},
 		{"added < 0", mod(syncRun("x"), func(e *ingest.Input) { e.Added = ptr(-1) }), "added"},
 		{"updated < 0", mod(syncRun("x"), func(e *ingest.Input) { e.Updated = ptr(-1) }), "updated"},

@@ -32,6 +32,8 @@ type LineError struct {
 // ndjsonEvent is one line as agents write it: RecordEventInput's field names and types.
 type ndjsonEvent struct {
 	Type         *string         `json:"type"`
+	StartedAt    *time.Time      `json:"startedAt"`
+	FinishedAt   *time.Time      `json:"finishedAt"`
 	DateStarted  *time.Time      `json:"dateStarted"`
 	DateFinished *time.Time      `json:"dateFinished"`
 	SyncProfile  *string         `json:"syncProfile"`
@@ -126,18 +128,22 @@ func decodeLine(raw []byte) (*Input, *LineError) {
 	return in, nil
 }
 
-// input converts a decoded line, refusing a missing required field as GraphQL would.
+// input converts a decoded line, refusing a missing type as GraphQL would; Check
+// refuses missing instants, under either name.
 func (e *ndjsonEvent) input() (*Input, *LineError) {
-	switch {
-	case e.Type == nil:
+	if e.Type == nil {
 		return nil, &LineError{Field: "type", Message: "is required"}
-	case e.DateStarted == nil:
-		return nil, &LineError{Field: "dateStarted", Message: "is required"}
-	case e.DateFinished == nil:
-		return nil, &LineError{Field: "dateFinished", Message: "is required"}
+	}
+	at := func(t *time.Time) time.Time {
+		if t == nil {
+			return time.Time{}
+		}
+		return *t
 	}
 	in := &Input{
-		Type: event.Type(*e.Type), DateStarted: *e.DateStarted, DateFinished: *e.DateFinished,
+		Type:      event.Type(*e.Type),
+		StartedAt: at(e.StartedAt), FinishedAt: at(e.FinishedAt),
+		DateStarted: at(e.DateStarted), DateFinished: at(e.DateFinished),
 		SyncProfile: e.SyncProfile, Username: e.Username,
 		Processed: e.Processed, Added: e.Added, Updated: e.Updated, Deleted: e.Deleted, Disabled: e.Disabled, Errors: e.Errors,
 		Details: e.Details, Service: e.Service, ExternalID: e.ExternalID,

@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"entgo.io/contrib/entgql"
@@ -14,12 +15,20 @@ import (
 	"github.com/provreport/provreport/internal/usererr"
 )
 
+// UserPage says which page of SearchUsers' results to answer, as a Relay connection's
+// arguments do: First users after After (paging forwards), or, when Last is above zero,
+// the Last users before Before (paging backwards). After and Before are not given together.
+type UserPage struct {
+	First, Last   int
+	After, Before *entgql.Cursor[int]
+}
+
 // SearchUsers is the "For User" typeahead: users whose username, display name or email
 // contains search (case-insensitively), those that start with it first, then by
-// username. Paging is by keyset on (rank, username, id), never by offset. The total is
-// counted only when withTotal is set: the count scans every match, which costs as much as
-// the page itself, and a typeahead does not show it.
-func SearchUsers(ctx context.Context, client *ent.Client, search string, first int, after *entgql.Cursor[int], withTotal bool) (*ent.UserConnection, error) {
+// username. Paging is by keyset on (rank, username, id), never by offset, in either
+// direction. The total is counted only when withTotal is set: the count scans every
+// match, which costs as much as the page itself, and a typeahead does not show it.
+func SearchUsers(ctx context.Context, client *ent.Client, search string, page UserPage, withTotal bool) (*ent.UserConnection, error) {
 	q := strings.ToLower(strings.TrimSpace(search))
 	contains := "%" + escapeLike(q) + "%"
 	prefix := escapeLike(q) + "%"
@@ -55,41 +64,62 @@ func SearchUsers(ctx context.Context, client *ent.Client, search string, first i
 		total = n
 	}
 	query := client.User.Query().Where(match)
-	if after != nil {
-		vals, ok := after.Value.([]any)
+	for _, bound := range []struct {
+		name string
+		c    *entgql.Cursor[int]
+		op   string
+	}{{"after", page.After, ">"}, {"before", page.Before, "<"}} {
+		if bound.c == nil {
+			continue
+		}
+		vals, ok := bound.c.Value.([]any)
 		if !ok || len(vals) != 2 {
-			return nil, usererr.BadInput("after", "this cursor is not a users cursor")
+			return nil, usererr.BadInput(bound.name, "this cursor is not a users cursor")
 		}
 		r, ok1 := toInt(vals[0])
 		name, ok2 := vals[1].(string)
 		if !ok1 || !ok2 {
-			return nil, usererr.BadInput("after", "this cursor is not a users cursor")
+			return nil, usererr.BadInput(bound.name, "this cursor is not a users cursor")
 		}
+		id, op := bound.c.ID, bound.op
 		query = query.Where(func(s *sql.Selector) {
 			s.Where(sql.P(func(b *sql.Builder) {
 				b.WriteString("(")
 				rank(b)
-				b.WriteString(", LOWER(username), ").Ident(s.C(user.FieldID)).WriteString(") > (").
-					Arg(r).Comma().Arg(name).Comma().Arg(after.ID).WriteString(")")
+				b.WriteString(", LOWER(username), ").Ident(s.C(user.FieldID)).WriteString(") " + op + " (").
+					Arg(r).Comma().Arg(name).Comma().Arg(id).WriteString(")")
 			}))
 		})
+	}
+	// A backward page is read in reverse order from its end and turned around after.
+	backward := page.Last > 0
+	n, dir := page.First, ""
+	if backward {
+		n, dir = page.Last, " DESC"
 	}
 	users, err := query.Modify(func(s *sql.Selector) {
 		// The rank is selected under an alias and ordered by it, because ORDER BY
 		// expressions cannot carry bound arguments here.
 		s.AppendSelectExprAs(sql.ExprFunc(rank), "search_rank")
-		s.OrderExpr(sql.Expr("search_rank, LOWER(" + s.C(user.FieldUsername) + "), " + s.C(user.FieldID)))
-		s.Limit(first + 1)
+		s.OrderExpr(sql.Expr("search_rank" + dir + ", LOWER(" + s.C(user.FieldUsername) + ")" + dir + ", " + s.C(user.FieldID) + dir))
+		s.Limit(n + 1)
 	}).All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("search users %q: %w", search, err)
 	}
 	conn := &ent.UserConnection{TotalCount: total}
-	if len(users) > first {
-		conn.PageInfo.HasNextPage = true
-		users = users[:first]
+	more := len(users) > n
+	if more {
+		users = users[:n]
 	}
-	conn.PageInfo.HasPreviousPage = after != nil
+	if backward {
+		slices.Reverse(users)
+		conn.PageInfo.HasPreviousPage = more
+		conn.PageInfo.HasNextPage = page.Before != nil
+	} else {
+		conn.PageInfo.HasNextPage = more
+		conn.PageInfo.HasPreviousPage = page.After != nil
+	}
 	for _, u := range users {
 		rk := 1
 		if q == "" || hasPrefix(u, q) {

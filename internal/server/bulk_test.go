@@ -53,7 +53,7 @@ func postBulk(t *testing.T, srv *apitest.Server, token, contentType, body string
 // ndjsonLine is one event as an agent writes it.
 func ndjsonLine(ext string, at time.Time, added int) string {
 	b, _ := json.Marshal(map[string]any{"type": "ACCOUNT_SYNCHRONIZATION", "syncProfile": "LDAP Bulk",
-		"dateStarted": at.Format(time.RFC3339), "dateFinished": at.Format(time.RFC3339),
+		"startedAt": at.Format(time.RFC3339), "finishedAt": at.Format(time.RFC3339),
 		"processed": 100, "added": added, "externalID": ext, "details": "bulk " + ext})
 	return string(b)
 }
@@ -116,16 +116,20 @@ func TestBulkIngestion(t *testing.T) {
 			`{"type":"SYNC_ERROR","syncProfile":"x","dateStarted":"2026-01-01T00:00:00Z","dateFinished":"2026-01-01T00:00:00Z","colour":"red"}`,
 			`{"type":"SYNC_ERROR","syncProfile":"x","dateStarted":"yesterday","dateFinished":"2026-01-01T00:00:00Z"}`,
 			`{"type":"SYNC_ERROR","syncProfile":"x","dateFinished":"2026-01-01T00:00:00Z","errors":"two"}`,
+			// The deprecated name with another instant than the new one.
+			`{"type":"SYNC_ERROR","syncProfile":"x","startedAt":"2026-01-01T00:00:00Z","dateStarted":"2026-01-01T01:00:00Z","finishedAt":"2026-01-02T00:00:00Z"}`,
+			// Neither name of the finish.
+			`{"type":"SYNC_ERROR","syncProfile":"x","startedAt":"2026-01-01T00:00:00Z"}`,
 		)
 		status, refused := postBulk(t, srv, write, nd, bad)
 		require.Equal(t, http.StatusBadRequest, status)
-		require.Len(t, refused.Errors, 7, "%+v", refused.Errors)
+		require.Len(t, refused.Errors, 9, "%+v", refused.Errors)
 		lines := map[int]string{}
 		for _, e := range refused.Errors {
 			require.NotEmpty(t, e.Message)
 			lines[e.Line] = e.Field
 		}
-		require.Equal(t, map[int]string{2: "type", 3: "added", 4: "username", 5: "", 6: "colour", 7: "", 8: "errors"}, lines)
+		require.Equal(t, map[int]string{2: "type", 3: "added", 4: "username", 5: "", 6: "colour", 7: "", 8: "errors", 9: "dateStarted", 10: "finishedAt"}, lines)
 		require.Equal(t, 4, countEvents(t, db, a.ID), "nothing of a refused body is stored")
 
 		// More than 10,000 lines are refused whole.

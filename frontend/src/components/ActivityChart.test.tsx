@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { ActivityChart } from './ActivityChart'
 
 const bucket = (start: string, added = 1) => ({
-  start,
+  startsAt: start,
   events: 1,
   added,
   updated: 0,

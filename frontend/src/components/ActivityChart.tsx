@@ -38,7 +38,7 @@ function readout(b: Bucket, step: Step, timeZone: string): string {
   ] as const) {
     if (n > 0) parts.push(`${formatInt(n)} ${w}`)
   }
-  return `${bucketLabel(b.start, step, timeZone, true)}: ${parts.join(', ')}`
+  return `${bucketLabel(b.startsAt, step, timeZone, true)}: ${parts.join(', ')}`
 }
 
 /** ActivityChart draws the buckets and reports drags as time ranges. */
@@ -62,7 +62,7 @@ export function ActivityChart({ buckets, step, timeZone, onRange }: Props) {
 
   const plotW = Math.max(10, width - PAD.left - PAD.right)
   const plotH = HEIGHT - PAD.top - PAD.bottom
-  const starts = buckets.map((b) => b.start)
+  const starts = buckets.map((b) => b.startsAt)
   const totals = buckets.map((b) => ({
     changes: b.added + b.updated + b.deleted + b.disabled,
     problems: b.errors + b.failedLogins,
@@ -148,7 +148,7 @@ export function ActivityChart({ buckets, step, timeZone, onRange }: Props) {
               const hc = y(t.changes)
               const hp = y(t.problems)
               return (
-                <g key={b.start} className={hover === i ? 'bucket hovered' : 'bucket'}>
+                <g key={b.startsAt} className={hover === i ? 'bucket hovered' : 'bucket'}>
                   {hover === i && <rect x={i * barW} y={0} width={barW} height={plotH} className="hover-band" />}
                   {t.changes > 0 && <rect x={x} y={plotH - hc} width={w} height={hc} className="bar changes" />}
                   {t.problems > 0 && <rect x={x} y={plotH - hc - hp} width={w} height={hp} className="bar problems" />}

@@ -61,15 +61,15 @@ export function EventDetails({ event, timeZone, onClose }: Props) {
         <dl className="facts">
           <div>
             <dt>Started</dt>
-            <dd>{formatDateTime(event.dateStarted, timeZone)}</dd>
+            <dd>{formatDateTime(event.startedAt, timeZone)}</dd>
           </div>
           <div>
             <dt>Finished</dt>
-            <dd>{formatDateTime(event.dateFinished, timeZone)}</dd>
+            <dd>{formatDateTime(event.finishedAt, timeZone)}</dd>
           </div>
           <div>
             <dt>Duration</dt>
-            <dd>{formatDuration(event.dateStarted, event.dateFinished)}</dd>
+            <dd>{formatDuration(event.startedAt, event.finishedAt)}</dd>
           </div>
           {event.syncProfile && (
             <div>

@@ -144,7 +144,7 @@ export function EventTable({ rows, timeZone, order, onToggleOrder, onOpen, busy 
               onKeyDown={(e) => onKey(e, ev, i)}
             >
               <td className="col-date" data-label="Date and Time">
-                <time dateTime={ev.dateFinished}>{formatDateTime(ev.dateFinished, timeZone)}</time>
+                <time dateTime={ev.finishedAt}>{formatDateTime(ev.finishedAt, timeZone)}</time>
                 {isNew && <span className="new-pill">New</span>}
               </td>
               <td className="col-event" data-label="Event">

@@ -15,7 +15,7 @@ query LatestEvents {
     edges {
       node {
         typeName
-        dateFinished
+        finishedAt
         added
         updated
         errors
