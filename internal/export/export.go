@@ -90,16 +90,34 @@ func Filter(e *ent.Export) (report.Filter, error) {
 	return f, nil
 }
 
-// Request records an export of the events f matches now and enqueues its build in the
-// same transaction. The caller needs reports:read; a signed-in user needs an email
-// address, a token's link goes to whoever created the token, if anyone.
-func (s *Service) Request(ctx context.Context, f report.Filter) (*ent.Export, error) {
+// Columns returns the optional columns an export's file has, in file order.
+func Columns(e *ent.Export) []Column {
+	out := make([]Column, 0, len(e.Columns))
+	for _, c := range e.Columns {
+		out = append(out, Column(c))
+	}
+	return out
+}
+
+// Request records an export of the events f matches now, with the optional columns
+// cols, and enqueues its build in the same transaction. The caller needs reports:read; a
+// signed-in user needs an email address, a token's link goes to whoever created the
+// token, if anyone.
+func (s *Service) Request(ctx context.Context, f report.Filter, cols []Column) (*ent.Export, error) {
 	v, err := auth.Require(ctx, auth.ScopeReportsRead)
 	if err != nil {
 		return nil, err
 	}
 	if err := f.Check(ctx, s.DB.Client); err != nil {
 		return nil, err
+	}
+	cols, err = NormaliseColumns(cols)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = string(c)
 	}
 	email := ""
 	var requester, token *int
@@ -130,7 +148,7 @@ func (s *Service) Request(ctx context.Context, f report.Filter) (*ent.Export, er
 		if err != nil {
 			return err
 		}
-		e, err = c.Export.Create().SetFilter(raw).SetMaxEventID(maxID).SetEmail(email).
+		e, err = c.Export.Create().SetFilter(raw).SetColumns(names).SetMaxEventID(maxID).SetEmail(email).
 			SetNillableRequestedByID(requester).SetNillableTokenID(token).
 			SetRequestedAt(time.Now().UTC().Truncate(time.Microsecond)).Save(ctx)
 		if err != nil {
