@@ -68,7 +68,9 @@ describe('Download through email to the CSV file', () => {
 
   /** requestDownload clicks Download and returns the export's ID from the notice's link. */
   async function requestDownload() {
-    await page.getByRole('button', { name: 'Download' }).click()
+    await page.getByRole('button', { name: 'Download', exact: true }).click()
+    // Emailing the link is the dialog's default: its first button, focused.
+    await page.getByRole('dialog', { name: 'Download the report' }).getByRole('button', { name: 'Email me the link' }).click()
     const msg = page.locator('.download-message')
     await msg.getByText(/email with the download link is on its way to/).waitFor()
     assert.equal(await msg.locator('strong').innerText(), ADMIN_EMAIL)

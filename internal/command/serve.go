@@ -31,6 +31,7 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	blobURL := fs.String("export-bucket", env("PROVREPORT_EXPORT_BUCKET", ""), "blob storage for export files: s3://, gs://, azblob:// or file:// URL; default DATA_DIR/exports (env PROVREPORT_EXPORT_BUCKET)")
 	exportTTL := fs.Duration("export-ttl", envDuration("PROVREPORT_EXPORT_TTL", 7*24*time.Hour), "how long finished exports can be downloaded (env PROVREPORT_EXPORT_TTL)")
 	exportAttempts := fs.Int("export-attempts", envInt("PROVREPORT_EXPORT_ATTEMPTS", 5), "how many times an export build is tried before it is marked FAILED (env PROVREPORT_EXPORT_ATTEMPTS)")
+	nowRows := fs.Int("download-now-max-rows", envInt("PROVREPORT_DOWNLOAD_NOW_MAX_ROWS", 10000), "most events the dashboard's Download now serves at once; larger reports go by the emailed link (env PROVREPORT_DOWNLOAD_NOW_MAX_ROWS)")
 	smtpURL := fs.String("smtp-url", env("PROVREPORT_SMTP_URL", ""), "SMTP server, smtp://user:pass@host:587[?starttls=required] or smtps://…; empty writes mail to DATA_DIR/outbox (env PROVREPORT_SMTP_URL)")
 	smtpFrom := fs.String("smtp-from", env("PROVREPORT_SMTP_FROM", "provreport <provreport@localhost>"), "From address of emails (env PROVREPORT_SMTP_FROM)")
 	jobTimeout := fs.Duration("job-timeout", envDuration("PROVREPORT_JOB_TIMEOUT", 30*time.Minute), "longest a background job may run (env PROVREPORT_JOB_TIMEOUT)")
@@ -86,23 +87,24 @@ func serve(ctx context.Context, c *cli, args []string) error {
 		}
 	}
 	srv, err := server.New(ctx, db, server.Config{
-		PublicURL:        *publicURL,
-		DataDir:          *dataDir,
-		BlobURL:          *blobURL,
-		ExportTTL:        *exportTTL,
-		ExportAttempts:   *exportAttempts,
-		SMTPURL:          *smtpURL,
-		SMTPFrom:         *smtpFrom,
-		TrustedProxies:   trusted,
-		MetricsAddr:      *metricsAddr,
-		MetricsToken:     *metricsToken,
-		RateLimit:        limit,
-		RetentionDays:    retentionDaysOrForever(*retentionDays),
-		ReportCacheBytes: reportCacheBytes(*cacheMB),
-		Queue:            queue.Options{Workers: *workers, JobTimeout: *jobTimeout, RescueAfter: *rescueAfter},
-		Addr:             *addr,
-		CORSOrigins:      splitList(*cors),
-		ShutdownGrace:    *grace,
+		PublicURL:          *publicURL,
+		DataDir:            *dataDir,
+		BlobURL:            *blobURL,
+		ExportTTL:          *exportTTL,
+		ExportAttempts:     *exportAttempts,
+		DownloadNowMaxRows: *nowRows,
+		SMTPURL:            *smtpURL,
+		SMTPFrom:           *smtpFrom,
+		TrustedProxies:     trusted,
+		MetricsAddr:        *metricsAddr,
+		MetricsToken:       *metricsToken,
+		RateLimit:          limit,
+		RetentionDays:      retentionDaysOrForever(*retentionDays),
+		ReportCacheBytes:   reportCacheBytes(*cacheMB),
+		Queue:              queue.Options{Workers: *workers, JobTimeout: *jobTimeout, RescueAfter: *rescueAfter},
+		Addr:               *addr,
+		CORSOrigins:        splitList(*cors),
+		ShutdownGrace:      *grace,
 		Session: auth.SessionOptions{
 			Idle:     *idle,
 			Lifetime: *lifetime,

@@ -33,6 +33,8 @@ type Rows struct {
 	Location   *time.Location
 	// Columns are the optional columns after details, in file order (NormaliseColumns).
 	Columns []Column
+	// Limit, when positive, caps the number of rows read.
+	Limit int
 }
 
 // has says whether the file has the optional column c.
@@ -74,6 +76,9 @@ func (r Rows) query(dialectName string) (string, []any) {
 		pred(sel)
 	}
 	sel.OrderBy(entsql.Desc(e.C(event.FieldDateFinished)), entsql.Desc(e.C(event.FieldID)))
+	if r.Limit > 0 {
+		sel.Limit(r.Limit)
+	}
 	return sel.Query()
 }
 

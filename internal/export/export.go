@@ -44,6 +44,9 @@ type Service struct {
 	PublicURL string
 	TTL       time.Duration
 	Logger    *slog.Logger
+	// MaxNowRows is how many events an immediate download (BuildNow) may hold; zero
+	// means DefaultNowMaxRows.
+	MaxNowRows int
 	// MaxAttempts is how many times a build is tried before the export FAILS; zero
 	// means 5.
 	MaxAttempts int
@@ -338,19 +341,25 @@ func (s *Service) FileName(ctx context.Context, e *ent.Export) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("export %d school: %w", e.ID, err)
 	}
-	loc := location(sc)
 	f, err := Filter(e)
 	if err != nil {
 		return "", err
 	}
-	from, to := "beginning", e.RequestedAt.In(loc).Format("2006-01-02")
+	return fileName(sc, f, e.RequestedAt), nil
+}
+
+// fileName names the file of filter f requested at the given time; a range open at the
+// end runs to that day.
+func fileName(sc *ent.School, f report.Filter, requestedAt time.Time) string {
+	loc := location(sc)
+	from, to := "beginning", requestedAt.In(loc).Format("2006-01-02")
 	if f.From != nil {
 		from = f.From.In(loc).Format("2006-01-02")
 	}
 	if f.To != nil {
 		to = f.To.In(loc).Format("2006-01-02")
 	}
-	return fmt.Sprintf("provisioning-report-%s-%s-%s.csv", sc.Slug, from, to), nil
+	return fmt.Sprintf("provisioning-report-%s-%s-%s.csv", sc.Slug, from, to)
 }
 
 func location(sc *ent.School) *time.Location {
