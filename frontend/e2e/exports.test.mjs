@@ -132,8 +132,10 @@ describe('Download through email to the CSV file', () => {
     const [file] = await Promise.all([reader.waitForEvent('download'), download.click()])
     assert.match(file.suggestedFilename(), /\.csv$/)
     assert.equal(await file.failure(), null)
-    const csv = readFileSync(await file.path(), 'utf8')
-
+    const file8 = readFileSync(await file.path(), 'utf8')
+    // A UTF-8 byte-order mark (so Excel reads non-ASCII names right), then the exact header.
+    assert.equal(file8.charCodeAt(0), 0xfeff)
+    const csv = file8.slice(1)
     assert.equal(csv.split('\r\n')[0], HEADER)
     const records = parse(csv, { relax_column_count: false })
     assert.equal(records[0].join(','), HEADER)

@@ -24,6 +24,10 @@ import (
 var Header = []string{"updated", "added", "deleted", "disabled", "event", "syncprofile_name", "errors",
 	"date_finished", "processed", "date_started", "details"}
 
+// BOM is the UTF-8 byte-order mark every CSV file starts with, so that Excel reads it as
+// UTF-8.
+const BOM = "\uFEFF"
+
 // Rows says which events an export holds: one school's events matching a filter, up to
 // the newest event when it was requested.
 type Rows struct {
@@ -94,7 +98,7 @@ func (c *countingWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// WriteCSV streams the rows from db to w as RFC 4180 CSV (UTF-8, CRLF) and returns the
+// WriteCSV streams the rows from db to w as RFC 4180 CSV (UTF-8 with a byte-order mark, CRLF) and returns the
 // number of data rows and bytes written. Memory stays flat whatever the row count:
 // rows are read and written one at a time.
 func WriteCSV(ctx context.Context, db *sql.DB, dialectName string, r Rows, w io.Writer) (int, int64, error) {
@@ -112,6 +116,11 @@ func WriteCSV(ctx context.Context, db *sql.DB, dialectName string, r Rows, w io.
 	cw := &countingWriter{w: w}
 	out := csv.NewWriter(cw)
 	out.UseCRLF = true
+	// A UTF-8 byte-order mark first: without it Excel reads the file as the system's
+	// legacy code page and garbles names such as "Zoë". The header after it is exact.
+	if _, err := io.WriteString(cw, BOM); err != nil {
+		return 0, 0, err
+	}
 	header := HeaderWith(r.Columns)
 	if err := out.Write(header); err != nil {
 		return 0, 0, err
