@@ -4,10 +4,9 @@
 // after live rows, and not one console error from sign-in to sign-out.
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { parse } from 'csv-parse/sync'
-import { launch, watchPage } from './helpers.mjs'
+import { launch, shot, watchPage } from './helpers.mjs'
 import { expectTableMatchesAPI, localInput, schoolInfo, shownCount, zonedInstant } from './report.mjs'
 import { gql, PASSWORD, startServer, stopServer } from './server.mjs'
 
@@ -23,11 +22,6 @@ const NOW_MAX_ROWS = 40
 
 /** HEADER is the product description's eleven CSV columns. */
 const HEADER = ['updated', 'added', 'deleted', 'disabled', 'event', 'syncprofile_name', 'errors', 'date_finished', 'processed', 'date_started', 'details']
-
-/** shot saves a screenshot for docs/screenshots/ (each is looked at before it is committed). */
-export async function shot(page, name) {
-  await page.screenshot({ path: join(new URL('../../docs/screenshots/', import.meta.url).pathname, `${name}.png`) })
-}
 
 /** addDays moves a calendar date ("2026-03-05") by n days. */
 function addDays(date, n) {

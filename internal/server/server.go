@@ -314,7 +314,7 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 			logger.Info("/metrics is not served: set PROVREPORT_METRICS_TOKEN to serve it on the main address, or PROVREPORT_METRICS_ADDR to serve it on its own")
 		}
 	}
-	mux.Handle("GET /playground", s.adminOnly(playground(dist)))
+	mux.Handle("GET /playground", s.adminOnly(dist, playground(dist)))
 	mux.HandleFunc("GET /exports/{id}/download", s.download)
 	mux.Handle("GET "+reportCSVPath, s.timeout(http.HandlerFunc(s.reportCSV)))
 	mux.Handle("POST "+bulkPath, s.timeout(http.HandlerFunc(s.bulk)))
