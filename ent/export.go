@@ -26,6 +26,8 @@ type Export struct {
 	Status export.Status `json:"status,omitempty"`
 	// the report.Filter as requested
 	Filter json.RawMessage `json:"filter,omitempty"`
+	// the optional CSV columns after details (USERNAME, SERVICE, PROBLEMS), in file order; empty for the eleven alone
+	Columns []string `json:"columns,omitempty"`
 	// the newest event ID when requested: later events are not exported
 	MaxEventID int64 `json:"max_event_id,omitempty"`
 	// RequestedByID holds the value of the "requested_by_id" field.
@@ -102,7 +104,7 @@ func (*Export) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case export.FieldFilter:
+		case export.FieldFilter, export.FieldColumns:
 			values[i] = new([]byte)
 		case export.FieldID, export.FieldSchoolID, export.FieldMaxEventID, export.FieldRequestedByID, export.FieldTokenID, export.FieldRowCount, export.FieldByteSize, export.FieldAttempts:
 			values[i] = new(sql.NullInt64)
@@ -149,6 +151,14 @@ func (_m *Export) assignValues(columns []string, values []any) error {
 			} else if value != nil && len(*value) > 0 {
 				if err := json.Unmarshal(*value, &_m.Filter); err != nil {
 					return fmt.Errorf("unmarshal field filter: %w", err)
+				}
+			}
+		case export.FieldColumns:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field columns", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Columns); err != nil {
+					return fmt.Errorf("unmarshal field columns: %w", err)
 				}
 			}
 		case export.FieldMaxEventID:
@@ -306,6 +316,9 @@ func (_m *Export) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("filter=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Filter))
+	builder.WriteString(", ")
+	builder.WriteString("columns=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Columns))
 	builder.WriteString(", ")
 	builder.WriteString("max_event_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.MaxEventID))

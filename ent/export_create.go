@@ -51,6 +51,12 @@ func (_c *ExportCreate) SetFilter(v json.RawMessage) *ExportCreate {
 	return _c
 }
 
+// SetColumns sets the "columns" field.
+func (_c *ExportCreate) SetColumns(v []string) *ExportCreate {
+	_c.mutation.SetColumns(v)
+	return _c
+}
+
 // SetMaxEventID sets the "max_event_id" field.
 func (_c *ExportCreate) SetMaxEventID(v int64) *ExportCreate {
 	_c.mutation.SetMaxEventID(v)
@@ -388,6 +394,10 @@ func (_c *ExportCreate) createSpec() (*Export, *sqlgraph.CreateSpec) {
 		_spec.SetField(export.FieldFilter, field.TypeJSON, value)
 		_node.Filter = value
 	}
+	if value, ok := _c.mutation.Columns(); ok {
+		_spec.SetField(export.FieldColumns, field.TypeJSON, value)
+		_node.Columns = value
+	}
 	if value, ok := _c.mutation.MaxEventID(); ok {
 		_spec.SetField(export.FieldMaxEventID, field.TypeInt64, value)
 		_node.MaxEventID = value
@@ -551,6 +561,24 @@ func (u *ExportUpsert) SetFilter(v json.RawMessage) *ExportUpsert {
 // UpdateFilter sets the "filter" field to the value that was provided on create.
 func (u *ExportUpsert) UpdateFilter() *ExportUpsert {
 	u.SetExcluded(export.FieldFilter)
+	return u
+}
+
+// SetColumns sets the "columns" field.
+func (u *ExportUpsert) SetColumns(v []string) *ExportUpsert {
+	u.Set(export.FieldColumns, v)
+	return u
+}
+
+// UpdateColumns sets the "columns" field to the value that was provided on create.
+func (u *ExportUpsert) UpdateColumns() *ExportUpsert {
+	u.SetExcluded(export.FieldColumns)
+	return u
+}
+
+// ClearColumns clears the value of the "columns" field.
+func (u *ExportUpsert) ClearColumns() *ExportUpsert {
+	u.SetNull(export.FieldColumns)
 	return u
 }
 
@@ -891,6 +919,27 @@ func (u *ExportUpsertOne) SetFilter(v json.RawMessage) *ExportUpsertOne {
 func (u *ExportUpsertOne) UpdateFilter() *ExportUpsertOne {
 	return u.Update(func(s *ExportUpsert) {
 		s.UpdateFilter()
+	})
+}
+
+// SetColumns sets the "columns" field.
+func (u *ExportUpsertOne) SetColumns(v []string) *ExportUpsertOne {
+	return u.Update(func(s *ExportUpsert) {
+		s.SetColumns(v)
+	})
+}
+
+// UpdateColumns sets the "columns" field to the value that was provided on create.
+func (u *ExportUpsertOne) UpdateColumns() *ExportUpsertOne {
+	return u.Update(func(s *ExportUpsert) {
+		s.UpdateColumns()
+	})
+}
+
+// ClearColumns clears the value of the "columns" field.
+func (u *ExportUpsertOne) ClearColumns() *ExportUpsertOne {
+	return u.Update(func(s *ExportUpsert) {
+		s.ClearColumns()
 	})
 }
 
@@ -1441,6 +1490,27 @@ func (u *ExportUpsertBulk) SetFilter(v json.RawMessage) *ExportUpsertBulk {
 func (u *ExportUpsertBulk) UpdateFilter() *ExportUpsertBulk {
 	return u.Update(func(s *ExportUpsert) {
 		s.UpdateFilter()
+	})
+}
+
+// SetColumns sets the "columns" field.
+func (u *ExportUpsertBulk) SetColumns(v []string) *ExportUpsertBulk {
+	return u.Update(func(s *ExportUpsert) {
+		s.SetColumns(v)
+	})
+}
+
+// UpdateColumns sets the "columns" field to the value that was provided on create.
+func (u *ExportUpsertBulk) UpdateColumns() *ExportUpsertBulk {
+	return u.Update(func(s *ExportUpsert) {
+		s.UpdateColumns()
+	})
+}
+
+// ClearColumns clears the value of the "columns" field.
+func (u *ExportUpsertBulk) ClearColumns() *ExportUpsertBulk {
+	return u.Update(func(s *ExportUpsert) {
+		s.ClearColumns()
 	})
 }
 

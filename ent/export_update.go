@@ -58,6 +58,24 @@ func (_u *ExportUpdate) AppendFilter(v json.RawMessage) *ExportUpdate {
 	return _u
 }
 
+// SetColumns sets the "columns" field.
+func (_u *ExportUpdate) SetColumns(v []string) *ExportUpdate {
+	_u.mutation.SetColumns(v)
+	return _u
+}
+
+// AppendColumns appends value to the "columns" field.
+func (_u *ExportUpdate) AppendColumns(v []string) *ExportUpdate {
+	_u.mutation.AppendColumns(v)
+	return _u
+}
+
+// ClearColumns clears the value of the "columns" field.
+func (_u *ExportUpdate) ClearColumns() *ExportUpdate {
+	_u.mutation.ClearColumns()
+	return _u
+}
+
 // SetMaxEventID sets the "max_event_id" field.
 func (_u *ExportUpdate) SetMaxEventID(v int64) *ExportUpdate {
 	_u.mutation.ResetMaxEventID()
@@ -440,6 +458,17 @@ func (_u *ExportUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			sqljson.Append(u, export.FieldFilter, value)
 		})
 	}
+	if value, ok := _u.mutation.Columns(); ok {
+		_spec.SetField(export.FieldColumns, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedColumns(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, export.FieldColumns, value)
+		})
+	}
+	if _u.mutation.ColumnsCleared() {
+		_spec.ClearField(export.FieldColumns, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.MaxEventID(); ok {
 		_spec.SetField(export.FieldMaxEventID, field.TypeInt64, value)
 	}
@@ -598,6 +627,24 @@ func (_u *ExportUpdateOne) SetFilter(v json.RawMessage) *ExportUpdateOne {
 // AppendFilter appends value to the "filter" field.
 func (_u *ExportUpdateOne) AppendFilter(v json.RawMessage) *ExportUpdateOne {
 	_u.mutation.AppendFilter(v)
+	return _u
+}
+
+// SetColumns sets the "columns" field.
+func (_u *ExportUpdateOne) SetColumns(v []string) *ExportUpdateOne {
+	_u.mutation.SetColumns(v)
+	return _u
+}
+
+// AppendColumns appends value to the "columns" field.
+func (_u *ExportUpdateOne) AppendColumns(v []string) *ExportUpdateOne {
+	_u.mutation.AppendColumns(v)
+	return _u
+}
+
+// ClearColumns clears the value of the "columns" field.
+func (_u *ExportUpdateOne) ClearColumns() *ExportUpdateOne {
+	_u.mutation.ClearColumns()
 	return _u
 }
 
@@ -1012,6 +1059,17 @@ func (_u *ExportUpdateOne) sqlSave(ctx context.Context) (_node *Export, err erro
 		_spec.AddModifier(func(u *sql.UpdateBuilder) {
 			sqljson.Append(u, export.FieldFilter, value)
 		})
+	}
+	if value, ok := _u.mutation.Columns(); ok {
+		_spec.SetField(export.FieldColumns, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedColumns(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, export.FieldColumns, value)
+		})
+	}
+	if _u.mutation.ColumnsCleared() {
+		_spec.ClearField(export.FieldColumns, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.MaxEventID(); ok {
 		_spec.SetField(export.FieldMaxEventID, field.TypeInt64, value)

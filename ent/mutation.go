@@ -2640,6 +2640,8 @@ type ExportMutation struct {
 	status              *export.Status
 	filter              *json.RawMessage
 	appendfilter        json.RawMessage
+	columns             *[]string
+	appendcolumns       []string
 	max_event_id        *int64
 	addmax_event_id     *int64
 	token_id            *int
@@ -2888,6 +2890,71 @@ func (m *ExportMutation) AppendedFilter() (json.RawMessage, bool) {
 func (m *ExportMutation) ResetFilter() {
 	m.filter = nil
 	m.appendfilter = nil
+}
+
+// SetColumns sets the "columns" field.
+func (m *ExportMutation) SetColumns(s []string) {
+	m.columns = &s
+	m.appendcolumns = nil
+}
+
+// Columns returns the value of the "columns" field in the mutation.
+func (m *ExportMutation) Columns() (r []string, exists bool) {
+	v := m.columns
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldColumns returns the old "columns" field's value of the Export entity.
+// If the Export object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExportMutation) OldColumns(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldColumns is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldColumns requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldColumns: %w", err)
+	}
+	return oldValue.Columns, nil
+}
+
+// AppendColumns adds s to the "columns" field.
+func (m *ExportMutation) AppendColumns(s []string) {
+	m.appendcolumns = append(m.appendcolumns, s...)
+}
+
+// AppendedColumns returns the list of values that were appended to the "columns" field in this mutation.
+func (m *ExportMutation) AppendedColumns() ([]string, bool) {
+	if len(m.appendcolumns) == 0 {
+		return nil, false
+	}
+	return m.appendcolumns, true
+}
+
+// ClearColumns clears the value of the "columns" field.
+func (m *ExportMutation) ClearColumns() {
+	m.columns = nil
+	m.appendcolumns = nil
+	m.clearedFields[export.FieldColumns] = struct{}{}
+}
+
+// ColumnsCleared returns if the "columns" field was cleared in this mutation.
+func (m *ExportMutation) ColumnsCleared() bool {
+	_, ok := m.clearedFields[export.FieldColumns]
+	return ok
+}
+
+// ResetColumns resets all changes to the "columns" field.
+func (m *ExportMutation) ResetColumns() {
+	m.columns = nil
+	m.appendcolumns = nil
+	delete(m.clearedFields, export.FieldColumns)
 }
 
 // SetMaxEventID sets the "max_event_id" field.
@@ -3764,7 +3831,7 @@ func (m *ExportMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ExportMutation) Fields() []string {
-	fields := make([]string, 0, 18)
+	fields := make([]string, 0, 19)
 	if m.school != nil {
 		fields = append(fields, export.FieldSchoolID)
 	}
@@ -3773,6 +3840,9 @@ func (m *ExportMutation) Fields() []string {
 	}
 	if m.filter != nil {
 		fields = append(fields, export.FieldFilter)
+	}
+	if m.columns != nil {
+		fields = append(fields, export.FieldColumns)
 	}
 	if m.max_event_id != nil {
 		fields = append(fields, export.FieldMaxEventID)
@@ -3833,6 +3903,8 @@ func (m *ExportMutation) Field(name string) (ent.Value, bool) {
 		return m.Status()
 	case export.FieldFilter:
 		return m.Filter()
+	case export.FieldColumns:
+		return m.Columns()
 	case export.FieldMaxEventID:
 		return m.MaxEventID()
 	case export.FieldRequestedByID:
@@ -3878,6 +3950,8 @@ func (m *ExportMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldStatus(ctx)
 	case export.FieldFilter:
 		return m.OldFilter(ctx)
+	case export.FieldColumns:
+		return m.OldColumns(ctx)
 	case export.FieldMaxEventID:
 		return m.OldMaxEventID(ctx)
 	case export.FieldRequestedByID:
@@ -3937,6 +4011,13 @@ func (m *ExportMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetFilter(v)
+		return nil
+	case export.FieldColumns:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetColumns(v)
 		return nil
 	case export.FieldMaxEventID:
 		v, ok := value.(int64)
@@ -4136,6 +4217,9 @@ func (m *ExportMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *ExportMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(export.FieldColumns) {
+		fields = append(fields, export.FieldColumns)
+	}
 	if m.FieldCleared(export.FieldRequestedByID) {
 		fields = append(fields, export.FieldRequestedByID)
 	}
@@ -4183,6 +4267,9 @@ func (m *ExportMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *ExportMutation) ClearField(name string) error {
 	switch name {
+	case export.FieldColumns:
+		m.ClearColumns()
+		return nil
 	case export.FieldRequestedByID:
 		m.ClearRequestedByID()
 		return nil
@@ -4232,6 +4319,9 @@ func (m *ExportMutation) ResetField(name string) error {
 		return nil
 	case export.FieldFilter:
 		m.ResetFilter()
+		return nil
+	case export.FieldColumns:
+		m.ResetColumns()
 		return nil
 	case export.FieldMaxEventID:
 		m.ResetMaxEventID()

@@ -19,6 +19,11 @@ import (
 	"github.com/provreport/provreport/internal/usererr"
 )
 
+// Columns is the resolver for the columns field.
+func (r *exportResolver) Columns(ctx context.Context, obj *ent.Export) ([]export.Column, error) {
+	return export.Columns(obj), nil
+}
+
 // Filter is the resolver for the filter field.
 func (r *exportResolver) Filter(ctx context.Context, obj *ent.Export) (*report.Filter, error) {
 	f, err := export.Filter(obj)
@@ -81,12 +86,12 @@ func (r *exportFilterResolver) ActiveOnly(ctx context.Context, obj *report.Filte
 }
 
 // RequestExport is the resolver for the requestExport field.
-func (r *mutationResolver) RequestExport(ctx context.Context, filter *report.Filter) (*ent.Export, error) {
+func (r *mutationResolver) RequestExport(ctx context.Context, filter *report.Filter, columns []export.Column) (*ent.Export, error) {
 	f := report.Filter{}
 	if filter != nil {
 		f = *filter
 	}
-	return r.ExportService.Request(ctx, f)
+	return r.ExportService.Request(ctx, f, columns)
 }
 
 // RetryExport is the resolver for the retryExport field.

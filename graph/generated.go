@@ -18,11 +18,12 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/ent/event"
-	"github.com/provreport/provreport/ent/export"
+	export1 "github.com/provreport/provreport/ent/export"
 	"github.com/provreport/provreport/ent/syncprofile"
 	"github.com/provreport/provreport/ent/user"
 	"github.com/provreport/provreport/graph/model"
 	"github.com/provreport/provreport/internal/eventtype"
+	"github.com/provreport/provreport/internal/export"
 	"github.com/provreport/provreport/internal/ingest"
 	"github.com/provreport/provreport/internal/report"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -118,6 +119,7 @@ type ComplexityRoot struct {
 	Export struct {
 		Attempts    func(childComplexity int) int
 		ByteSize    func(childComplexity int) int
+		Columns     func(childComplexity int) int
 		DownloadURL func(childComplexity int) int
 		Email       func(childComplexity int) int
 		EmailError  func(childComplexity int) int
@@ -160,7 +162,7 @@ type ComplexityRoot struct {
 	Mutation struct {
 		CreateAPIToken func(childComplexity int, name string, scopes []string, expiresAt *time.Time) int
 		RecordEvents   func(childComplexity int, input []*ingest.Input) int
-		RequestExport  func(childComplexity int, filter *report.Filter) int
+		RequestExport  func(childComplexity int, filter *report.Filter, columns []export.Column) int
 		RetryExport    func(childComplexity int, id int) int
 		RevokeAPIToken func(childComplexity int, id int) int
 		SetUserRole    func(childComplexity int, userID int, role user.Role) int
@@ -265,6 +267,7 @@ type EventResolver interface {
 	TypeName(ctx context.Context, obj *ent.Event) (string, error)
 }
 type ExportResolver interface {
+	Columns(ctx context.Context, obj *ent.Export) ([]export.Column, error)
 	Filter(ctx context.Context, obj *ent.Export) (*report.Filter, error)
 	DownloadURL(ctx context.Context, obj *ent.Export) (*string, error)
 	PageURL(ctx context.Context, obj *ent.Export) (string, error)
@@ -283,7 +286,7 @@ type MutationResolver interface {
 	CreateAPIToken(ctx context.Context, name string, scopes []string, expiresAt *time.Time) (*model.CreateAPITokenPayload, error)
 	RevokeAPIToken(ctx context.Context, id int) (*ent.APIToken, error)
 	SetUserRole(ctx context.Context, userID int, role user.Role) (*ent.User, error)
-	RequestExport(ctx context.Context, filter *report.Filter) (*ent.Export, error)
+	RequestExport(ctx context.Context, filter *report.Filter, columns []export.Column) (*ent.Export, error)
 	RetryExport(ctx context.Context, id int) (*ent.Export, error)
 }
 type QueryResolver interface {
@@ -608,6 +611,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Export.ByteSize(childComplexity), true
+	case "Export.columns":
+		if e.ComplexityRoot.Export.Columns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.Columns(childComplexity), true
 	case "Export.downloadURL":
 		if e.ComplexityRoot.Export.DownloadURL == nil {
 			break
@@ -812,7 +821,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.RequestExport(childComplexity, args["filter"].(*report.Filter)), true
+		return e.ComplexityRoot.Mutation.RequestExport(childComplexity, args["filter"].(*report.Filter), args["columns"].([]export.Column)), true
 	case "Mutation.retryExport":
 		if e.ComplexityRoot.Mutation.RetryExport == nil {
 			break
@@ -1521,6 +1530,8 @@ func (ec *executionContext) childFields_Export(ctx context.Context, field graphq
 		return ec.fieldContext_Export_emailError(ctx, field)
 	case "requestedBy":
 		return ec.fieldContext_Export_requestedBy(ctx, field)
+	case "columns":
+		return ec.fieldContext_Export_columns(ctx, field)
 	case "filter":
 		return ec.fieldContext_Export_filter(ctx, field)
 	case "downloadURL":
@@ -1884,6 +1895,14 @@ func (ec *executionContext) field_Mutation_requestExport_args(ctx context.Contex
 		return nil, err
 	}
 	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "columns",
+		func(ctx context.Context, v any) ([]export.Column, error) {
+			return ec.unmarshalOExportColumn2ᚕgithubᚗcomᚋprovreportᚋprovreportᚋinternalᚋexportᚐColumnᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["columns"] = arg1
 	return args, nil
 }
 
@@ -3445,7 +3464,7 @@ func (ec *executionContext) _Export_status(ctx context.Context, field graphql.Co
 			return obj.Status, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v export.Status) graphql.Marshaler {
+		func(ctx context.Context, selections ast.SelectionSet, v export1.Status) graphql.Marshaler {
 			return ec.marshalNExportStatus2githubᚗcomᚋprovreportᚋprovreportᚋentᚋexportᚐStatus(ctx, selections, v)
 		},
 		true,
@@ -3739,6 +3758,29 @@ func (ec *executionContext) fieldContext_Export_requestedBy(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Export_columns(ctx context.Context, field graphql.CollectedField, obj *ent.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_columns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Export().Columns(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []export.Column) graphql.Marshaler {
+			return ec.marshalNExportColumn2ᚕgithubᚗcomᚋprovreportᚋprovreportᚋinternalᚋexportᚐColumnᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Export_columns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, true, true, "ExportColumn")
 }
 
 func (ec *executionContext) _Export_filter(ctx context.Context, field graphql.CollectedField, obj *ent.Export) (ret graphql.Marshaler) {
@@ -4416,7 +4458,7 @@ func (ec *executionContext) _Mutation_requestExport(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RequestExport(ctx, fc.Args["filter"].(*report.Filter))
+			return ec.Resolvers.Mutation().RequestExport(ctx, fc.Args["filter"].(*report.Filter), fc.Args["columns"].([]export.Column))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Export) graphql.Marshaler {
@@ -8140,6 +8182,11 @@ func (ec *executionContext) _Export(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "columns":
+			out.Values[i] = ec._Export_columns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "filter":
 			out.Values[i] = ec._Export_filter(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -9539,6 +9586,46 @@ func (ec *executionContext) marshalNExport2ᚖgithubᚗcomᚋprovreportᚋprovre
 	return ec._Export(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNExportColumn2githubᚗcomᚋprovreportᚋprovreportᚋinternalᚋexportᚐColumn(ctx context.Context, v any) (export.Column, error) {
+	var res export.Column
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExportColumn2githubᚗcomᚋprovreportᚋprovreportᚋinternalᚋexportᚐColumn(ctx context.Context, sel ast.SelectionSet, v export.Column) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNExportColumn2ᚕgithubᚗcomᚋprovreportᚋprovreportᚋinternalᚋexportᚐColumnᚄ(ctx context.Context, v any) ([]export.Column, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]export.Column, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNExportColumn2githubᚗcomᚋprovreportᚋprovreportᚋinternalᚋexportᚐColumn(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNExportColumn2ᚕgithubᚗcomᚋprovreportᚋprovreportᚋinternalᚋexportᚐColumnᚄ(ctx context.Context, sel ast.SelectionSet, v []export.Column) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNExportColumn2githubᚗcomᚋprovreportᚋprovreportᚋinternalᚋexportᚐColumn(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNExportConnection2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋentᚐExportConnection(ctx context.Context, sel ast.SelectionSet, v *ent.ExportConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ExportConnection!")
@@ -9569,13 +9656,13 @@ func (ec *executionContext) marshalNExportOrderField2ᚖgithubᚗcomᚋprovrepor
 	return v
 }
 
-func (ec *executionContext) unmarshalNExportStatus2githubᚗcomᚋprovreportᚋprovreportᚋentᚋexportᚐStatus(ctx context.Context, v any) (export.Status, error) {
-	var res export.Status
+func (ec *executionContext) unmarshalNExportStatus2githubᚗcomᚋprovreportᚋprovreportᚋentᚋexportᚐStatus(ctx context.Context, v any) (export1.Status, error) {
+	var res export1.Status
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNExportStatus2githubᚗcomᚋprovreportᚋprovreportᚋentᚋexportᚐStatus(ctx context.Context, sel ast.SelectionSet, v export.Status) graphql.Marshaler {
+func (ec *executionContext) marshalNExportStatus2githubᚗcomᚋprovreportᚋprovreportᚋentᚋexportᚐStatus(ctx context.Context, sel ast.SelectionSet, v export1.Status) graphql.Marshaler {
 	return v
 }
 
@@ -10153,6 +10240,42 @@ func (ec *executionContext) marshalOExport2ᚖgithubᚗcomᚋprovreportᚋprovre
 		return graphql.Null
 	}
 	return ec._Export(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOExportColumn2ᚕgithubᚗcomᚋprovreportᚋprovreportᚋinternalᚋexportᚐColumnᚄ(ctx context.Context, v any) ([]export.Column, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]export.Column, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNExportColumn2githubᚗcomᚋprovreportᚋprovreportᚋinternalᚋexportᚐColumn(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOExportColumn2ᚕgithubᚗcomᚋprovreportᚋprovreportᚋinternalᚋexportᚐColumnᚄ(ctx context.Context, sel ast.SelectionSet, v []export.Column) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNExportColumn2githubᚗcomᚋprovreportᚋprovreportᚋinternalᚋexportᚐColumn(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOExportEdge2ᚕᚖgithubᚗcomᚋprovreportᚋprovreportᚋentᚐExportEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.ExportEdge) graphql.Marshaler {

@@ -24,6 +24,8 @@ const (
 	FieldStatus = "status"
 	// FieldFilter holds the string denoting the filter field in the database.
 	FieldFilter = "filter"
+	// FieldColumns holds the string denoting the columns field in the database.
+	FieldColumns = "columns"
 	// FieldMaxEventID holds the string denoting the max_event_id field in the database.
 	FieldMaxEventID = "max_event_id"
 	// FieldRequestedByID holds the string denoting the requested_by_id field in the database.
@@ -82,6 +84,7 @@ var Columns = []string{
 	FieldSchoolID,
 	FieldStatus,
 	FieldFilter,
+	FieldColumns,
 	FieldMaxEventID,
 	FieldRequestedByID,
 	FieldTokenID,

@@ -175,6 +175,16 @@ func StatusNotIn(vs ...Status) predicate.Export {
 	return predicate.Export(sql.FieldNotIn(FieldStatus, vs...))
 }
 
+// ColumnsIsNil applies the IsNil predicate on the "columns" field.
+func ColumnsIsNil() predicate.Export {
+	return predicate.Export(sql.FieldIsNull(FieldColumns))
+}
+
+// ColumnsNotNil applies the NotNil predicate on the "columns" field.
+func ColumnsNotNil() predicate.Export {
+	return predicate.Export(sql.FieldNotNull(FieldColumns))
+}
+
 // MaxEventIDEQ applies the EQ predicate on the "max_event_id" field.
 func MaxEventIDEQ(v int64) predicate.Export {
 	return predicate.Export(sql.FieldEQ(FieldMaxEventID, v))

@@ -169,6 +169,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"QUEUED", "RUNNING", "READY", "FAILED", "EXPIRED"}, Default: "QUEUED"},
 		{Name: "filter", Type: field.TypeJSON},
+		{Name: "columns", Type: field.TypeJSON, Nullable: true},
 		{Name: "max_event_id", Type: field.TypeInt64},
 		{Name: "token_id", Type: field.TypeInt, Nullable: true},
 		{Name: "email", Type: field.TypeString, Default: ""},
@@ -194,13 +195,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "exports_schools_school",
-				Columns:    []*schema.Column{ExportsColumns[17]},
+				Columns:    []*schema.Column{ExportsColumns[18]},
 				RefColumns: []*schema.Column{SchoolsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "exports_users_requested_by",
-				Columns:    []*schema.Column{ExportsColumns[18]},
+				Columns:    []*schema.Column{ExportsColumns[19]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -209,12 +210,12 @@ var (
 			{
 				Name:    "export_school_id_requested_by_id_requested_at",
 				Unique:  false,
-				Columns: []*schema.Column{ExportsColumns[17], ExportsColumns[18], ExportsColumns[6]},
+				Columns: []*schema.Column{ExportsColumns[18], ExportsColumns[19], ExportsColumns[7]},
 			},
 			{
 				Name:    "export_status_expires_at",
 				Unique:  false,
-				Columns: []*schema.Column{ExportsColumns[1], ExportsColumns[9]},
+				Columns: []*schema.Column{ExportsColumns[1], ExportsColumns[10]},
 			},
 		},
 	}

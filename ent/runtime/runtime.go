@@ -122,15 +122,15 @@ func init() {
 	exportFields := schema.Export{}.Fields()
 	_ = exportFields
 	// exportDescEmail is the schema descriptor for email field.
-	exportDescEmail := exportFields[5].Descriptor()
+	exportDescEmail := exportFields[6].Descriptor()
 	// export.DefaultEmail holds the default value on creation for the email field.
 	export.DefaultEmail = exportDescEmail.Default.(string)
 	// exportDescRequestedAt is the schema descriptor for requested_at field.
-	exportDescRequestedAt := exportFields[6].Descriptor()
+	exportDescRequestedAt := exportFields[7].Descriptor()
 	// export.DefaultRequestedAt holds the default value on creation for the requested_at field.
 	export.DefaultRequestedAt = exportDescRequestedAt.Default.(func() time.Time)
 	// exportDescAttempts is the schema descriptor for attempts field.
-	exportDescAttempts := exportFields[13].Descriptor()
+	exportDescAttempts := exportFields[14].Descriptor()
 	// export.DefaultAttempts holds the default value on creation for the attempts field.
 	export.DefaultAttempts = exportDescAttempts.Default.(int)
 	loginthrottleFields := schema.LoginThrottle{}.Fields()

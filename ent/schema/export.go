@@ -27,6 +27,9 @@ func (Export) Fields() []ent.Field {
 		field.JSON("filter", json.RawMessage{}).
 			Comment("the report.Filter as requested").
 			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Strings("columns").Optional().
+			Comment("the optional CSV columns after details (USERNAME, SERVICE, PROBLEMS), in file order; empty for the eleven alone").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Int64("max_event_id").
 			Comment("the newest event ID when requested: later events are not exported").
 			Annotations(entgql.Skip(entgql.SkipAll)),

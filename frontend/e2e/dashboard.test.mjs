@@ -318,7 +318,9 @@ describe('dashboard against the real server', () => {
   test('Download asks for an export and says an email is on its way', async () => {
     await page.goto(`${server.url}/?type=USER_CSV_FAILED`)
     await settled()
-    await page.getByRole('button', { name: 'Download' }).click()
+    await page.getByRole('button', { name: 'Download', exact: true }).click()
+    // Emailing the link is the dialog's default: its first button, focused.
+    await page.getByRole('dialog', { name: 'Download the report' }).getByRole('button', { name: 'Email me the link' }).click()
     const msg = page.locator('.download-message')
     await msg.getByText(/email with the download link is on its way/).waitFor()
     await msg.getByRole('link').click()

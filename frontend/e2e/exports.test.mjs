@@ -68,7 +68,9 @@ describe('Download through email to the CSV file', () => {
 
   /** requestDownload clicks Download and returns the export's ID from the notice's link. */
   async function requestDownload() {
-    await page.getByRole('button', { name: 'Download' }).click()
+    await page.getByRole('button', { name: 'Download', exact: true }).click()
+    // Emailing the link is the dialog's default: its first button, focused.
+    await page.getByRole('dialog', { name: 'Download the report' }).getByRole('button', { name: 'Email me the link' }).click()
     const msg = page.locator('.download-message')
     await msg.getByText(/email with the download link is on its way to/).waitFor()
     assert.equal(await msg.locator('strong').innerText(), ADMIN_EMAIL)
@@ -130,8 +132,10 @@ describe('Download through email to the CSV file', () => {
     const [file] = await Promise.all([reader.waitForEvent('download'), download.click()])
     assert.match(file.suggestedFilename(), /\.csv$/)
     assert.equal(await file.failure(), null)
-    const csv = readFileSync(await file.path(), 'utf8')
-
+    const file8 = readFileSync(await file.path(), 'utf8')
+    // A UTF-8 byte-order mark (so Excel reads non-ASCII names right), then the exact header.
+    assert.equal(file8.charCodeAt(0), 0xfeff)
+    const csv = file8.slice(1)
     assert.equal(csv.split('\r\n')[0], HEADER)
     const records = parse(csv, { relax_column_count: false })
     assert.equal(records[0].join(','), HEADER)

@@ -95,3 +95,8 @@ export async function serveDist({ csp = STRICT_CSP, playgroundCSP, graphql } = {
   const { port } = server.address()
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) }
 }
+
+/** shot saves a screenshot for docs/screenshots/ (each is looked at before it is committed). */
+export async function shot(page, name) {
+  await page.screenshot({ path: join(new URL('../../docs/screenshots/', import.meta.url).pathname, `${name}.png`) })
+}

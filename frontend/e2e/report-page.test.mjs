@@ -3,8 +3,10 @@
 // ranges, the details search, typing a date digit by digit, the chart's axis, the count line
 // after live rows, and not one console error from sign-in to sign-out.
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'
-import { launch, watchPage } from './helpers.mjs'
+import { parse } from 'csv-parse/sync'
+import { launch, shot, watchPage } from './helpers.mjs'
 import { expectTableMatchesAPI, localInput, schoolInfo, shownCount, zonedInstant } from './report.mjs'
 import { gql, PASSWORD, startServer, stopServer } from './server.mjs'
 
@@ -14,6 +16,12 @@ export const VIEWPORTS = [
   { name: 'tablet', width: 768, height: 1024 },
   { name: 'phone', width: 390, height: 844 },
 ]
+
+/** NOW_MAX_ROWS is the server's "Download now" limit in these tests: small, so the demo exceeds it. */
+const NOW_MAX_ROWS = 40
+
+/** HEADER is the product description's eleven CSV columns. */
+const HEADER = ['updated', 'added', 'deleted', 'disabled', 'event', 'syncprofile_name', 'errors', 'date_finished', 'processed', 'date_started', 'details']
 
 /** addDays moves a calendar date ("2026-03-05") by n days. */
 function addDays(date, n) {
@@ -26,7 +34,7 @@ describe('the report page at three sizes', () => {
   let browser
 
   before(async () => {
-    server = await startServer()
+    server = await startServer({ env: { PROVREPORT_DOWNLOAD_NOW_MAX_ROWS: String(NOW_MAX_ROWS) } })
     browser = await launch()
   })
 
@@ -198,6 +206,67 @@ describe('the report page at three sizes', () => {
         assert.equal(await page.locator('.download-message .alert').count(), 0, 'nothing was requested')
         await button.click()
         await ask.getByRole('button', { name: 'Send anyway' }).click()
+        await page.locator('.download-message').getByText(/email with the download link is on its way/).waitFor()
+      })
+
+      test('Download now gives the file at once, with the user and problem columns when asked', async () => {
+        await page.goto(`${server.url}/?type=USER_CSV_FAILED&type=USER_CSV_PROCESSED_WITH_ERRORS`)
+        await rows().first().waitFor()
+        const n = await shownCount(page)
+        assert.ok(n > 0 && n <= NOW_MAX_ROWS, `the demo's failed uploads fit in one immediate download: ${n}`)
+        await page.getByRole('button', { name: 'Download', exact: true }).click()
+        const dialog = page.getByRole('dialog', { name: 'Download the report' })
+        // Emailing the link stays the default: the first button, focused.
+        assert.equal(await dialog.getByRole('button', { name: 'Email me the link' }).evaluate((b) => b === document.activeElement), true)
+        await dialog.getByLabel('Include user and problem details').check()
+        await shot(page, `download-dialog-${vp.name}`)
+        const [file] = await Promise.all([page.waitForEvent('download'), dialog.getByRole('button', { name: 'Download now' }).click()])
+        assert.match(file.suggestedFilename(), /^provisioning-report-demo-beginning-\d{4}-\d{2}-\d{2}\.csv$/)
+        const body = readFileSync(await file.path(), 'utf8')
+        const records = parse(body.replace(/^\uFEFF/, ''), { relax_column_count: false })
+        assert.deepEqual(records[0], [...HEADER, 'username', 'service', 'problems'])
+        assert.equal(records.length - 1, n, 'one row per event the report shows')
+        const problems = records.slice(1).map((r) => r[13]).filter(Boolean)
+        assert.ok(problems.length > 0, 'the failed uploads list their problem rows')
+        for (const p of problems) assert.match(p, /^line \d+, [^:]+: .+/)
+        await page.locator('.download-message').getByText(new RegExp(`Downloaded ${n} events? as provisioning-report-demo-`)).waitFor()
+        await dialog.waitFor({ state: 'detached' })
+        await shot(page, `download-now-${vp.name}`)
+
+        // Without the box ticked (it keeps its last state), exactly the eleven columns.
+        await page.getByRole('button', { name: 'Download', exact: true }).click()
+        await dialog.getByLabel('Include user and problem details').uncheck()
+        const [plain] = await Promise.all([page.waitForEvent('download'), dialog.getByRole('button', { name: 'Download now' }).click()])
+        const plainRecords = parse(readFileSync(await plain.path(), 'utf8').replace(/^\uFEFF/, ''))
+        assert.deepEqual(plainRecords[0], HEADER)
+        assert.equal(plainRecords.length - 1, n)
+      })
+
+      test('more events than Download now serves: the dialog says so and offers the email', async () => {
+        // Over 10,000 events the dialog itself says the file goes by email.
+        await page.goto(`${server.url}/?all=1`)
+        await rows().first().waitFor()
+        assert.ok((await shownCount(page)) > 10_000)
+        await page.getByRole('button', { name: 'Download', exact: true }).click()
+        const big = page.getByRole('dialog', { name: 'Download the report' })
+        await big.getByText('Over 10,000 events: too many to download at once').waitFor()
+        assert.equal(await big.getByRole('button', { name: 'Download now' }).isDisabled(), true)
+        await big.getByRole('button', { name: 'Cancel' }).click()
+        // Over the server's limit but under the dialog's own: the server's 413 is what says so.
+        let n = 0
+        for (const q of ['?type=AUTHENTICATION_FAILED', '?type=SYNC_ERROR', '?type=AUTHENTICATION', '?type=ACCOUNT_PROVISIONING']) {
+          await page.goto(`${server.url}/${q}`)
+          await rows().first().waitFor()
+          n = await shownCount(page)
+          if (n > NOW_MAX_ROWS && n <= 10_000) break
+        }
+        assert.ok(n > NOW_MAX_ROWS && n <= 10_000, `a demo view with more than ${NOW_MAX_ROWS} events: ${n}`)
+        await page.getByRole('button', { name: 'Download', exact: true }).click()
+        const dialog = page.getByRole('dialog', { name: 'Download the report' })
+        await dialog.getByRole('button', { name: 'Download now' }).click()
+        await dialog.getByRole('alert').getByText(`These filters match more than ${NOW_MAX_ROWS} events, too many to download at once`).waitFor()
+        await shot(page, `download-too-many-${vp.name}`)
+        await dialog.getByRole('button', { name: 'Email me the link' }).click()
         await page.locator('.download-message').getByText(/email with the download link is on its way/).waitFor()
       })
 

@@ -24,6 +24,9 @@ const routes: Route[] = [
   { path: '/exports', title: 'Exports', render: () => <ExportsPage /> },
   { path: '/exports/:id', title: 'Export', render: (p) => <ExportPage id={p.id} /> },
   { path: '/tokens', title: 'API tokens', render: () => <TokensPage />, adminOnly: true },
+  // The server serves the playground itself to admins; the dashboard sees this address only when
+  // the server refused it (a viewer, 403) or after an in-app navigation, which must load the real page.
+  { path: '/playground', title: 'Playground', render: () => <FullPageLoad />, adminOnly: true },
 ]
 
 /** App picks the page for the current location. */
@@ -96,6 +99,11 @@ function NotFound() {
       </p>
     </section>
   )
+}
+
+function FullPageLoad() {
+  useEffect(() => window.location.reload(), [])
+  return <Loading label="Loading the playground…" />
 }
 
 function Forbidden() {

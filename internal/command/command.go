@@ -47,7 +47,7 @@ var commands = []cmd{
 
 // Run runs the command line and returns the process exit code.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, logger: newLogger(stderr)}
+	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, logger: newLogger(stderr, isTerminal(stdout), os.Getenv)}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		c.usage()
 		if len(args) == 0 {
@@ -80,21 +80,48 @@ func (c *cli) usage() {
 	fmt.Fprintln(c.stderr, "\nRun provreport COMMAND -h for its flags and environment variables.")
 }
 
-func newLogger(w io.Writer) *slog.Logger {
-	level := slog.LevelInfo
-	switch strings.ToLower(os.Getenv("PROVREPORT_LOG_LEVEL")) {
+// newLogger writes to w. By default a server run in production logs JSON at info, one
+// line per request; run by a person at a terminal (stdout is one, as with `make run`)
+// it logs only warnings and errors, as text, so the sign-in notice stays readable.
+// PROVREPORT_LOG_FORMAT (json, text) and PROVREPORT_LOG_LEVEL (debug, info, warn,
+// error) override either default.
+func newLogger(w io.Writer, terminal bool, getenv func(string) string) *slog.Logger {
+	level, format := slog.LevelInfo, "json"
+	if terminal {
+		level, format = slog.LevelWarn, "text"
+	}
+	switch strings.ToLower(getenv("PROVREPORT_LOG_LEVEL")) {
 	case "debug":
 		level = slog.LevelDebug
+	case "info":
+		level = slog.LevelInfo
 	case "warn":
 		level = slog.LevelWarn
 	case "error":
 		level = slog.LevelError
 	}
+	switch strings.ToLower(getenv("PROVREPORT_LOG_FORMAT")) {
+	case "text":
+		format = "text"
+	case "json":
+		format = "json"
+	}
 	opts := &slog.HandlerOptions{Level: level}
-	if strings.ToLower(os.Getenv("PROVREPORT_LOG_FORMAT")) == "text" {
+	if format == "text" {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// isTerminal reports whether w is a terminal (a character device), as stdout is when a
+// person runs the server by hand.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func newFlags(c *cli, name string) *flag.FlagSet {

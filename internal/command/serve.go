@@ -3,6 +3,7 @@ package command
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"runtime/debug"
@@ -10,12 +11,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/provreport/provreport/ent"
+	"github.com/provreport/provreport/ent/school"
 	"github.com/provreport/provreport/internal/auth"
 	"github.com/provreport/provreport/internal/demo"
 	"github.com/provreport/provreport/internal/queue"
 	"github.com/provreport/provreport/internal/server"
 	"github.com/provreport/provreport/internal/store"
 	"github.com/provreport/provreport/internal/telemetry"
+	"github.com/provreport/provreport/internal/tenant"
 )
 
 func serve(ctx context.Context, c *cli, args []string) error {
@@ -32,6 +36,7 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	blobURL := fs.String("export-bucket", env("PROVREPORT_EXPORT_BUCKET", ""), "blob storage for export files: s3://, gs://, azblob:// or file:// URL; default DATA_DIR/exports (env PROVREPORT_EXPORT_BUCKET)")
 	exportTTL := fs.Duration("export-ttl", envDuration("PROVREPORT_EXPORT_TTL", 7*24*time.Hour), "how long finished exports can be downloaded (env PROVREPORT_EXPORT_TTL)")
 	exportAttempts := fs.Int("export-attempts", envInt("PROVREPORT_EXPORT_ATTEMPTS", 5), "how many times an export build is tried before it is marked FAILED (env PROVREPORT_EXPORT_ATTEMPTS)")
+	nowRows := fs.Int("download-now-max-rows", envInt("PROVREPORT_DOWNLOAD_NOW_MAX_ROWS", 10000), "most events the dashboard's Download now serves at once; larger reports go by the emailed link (env PROVREPORT_DOWNLOAD_NOW_MAX_ROWS)")
 	smtpURL := fs.String("smtp-url", env("PROVREPORT_SMTP_URL", ""), "SMTP server, smtp://user:pass@host:587[?starttls=required] or smtps://…; empty writes mail to DATA_DIR/outbox (env PROVREPORT_SMTP_URL)")
 	smtpFrom := fs.String("smtp-from", env("PROVREPORT_SMTP_FROM", "provreport <provreport@localhost>"), "From address of emails (env PROVREPORT_SMTP_FROM)")
 	jobTimeout := fs.Duration("job-timeout", envDuration("PROVREPORT_JOB_TIMEOUT", 30*time.Minute), "longest a background job may run (env PROVREPORT_JOB_TIMEOUT)")
@@ -91,35 +96,30 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	}
 	defer db.Close()
 	if *withDemo {
-		res, err := demo.SeedIfEmpty(ctx, db.Client, demo.Options{Days: 90, AdminPassword: env("PROVREPORT_DEMO_PASSWORD", "")})
-		if err != nil {
-			return fmt.Errorf("seed demo: %w", err)
-		}
-		if res != nil {
-			fmt.Fprintf(c.stderr, "\nDemo school %q seeded: %d users, %d sync profiles, %d events.\n", res.Slug, res.Users, res.Profiles, res.Events)
-			fmt.Fprintf(c.stderr, "Sign in at the dashboard: school %q, username \"admin\", password %s (shown once)\n", res.Slug, res.AdminPassword)
-			fmt.Fprintf(c.stderr, "API token (reports:read, events:write), shown once:\n  %s\n\n", res.Token)
+		if err := seedDemo(ctx, c.stderr, db.Client, *dbURL); err != nil {
+			return err
 		}
 	}
 	srv, err := server.New(ctx, db, server.Config{
-		PublicURL:        *publicURL,
-		DataDir:          *dataDir,
-		BlobURL:          *blobURL,
-		ExportTTL:        *exportTTL,
-		ExportAttempts:   *exportAttempts,
-		SMTPURL:          *smtpURL,
-		SMTPFrom:         *smtpFrom,
-		TrustedProxies:   trusted,
-		MetricsAddr:      *metricsAddr,
-		MetricsToken:     *metricsToken,
-		RateLimit:        limit,
-		RecordRateLimit:  recordLimit,
-		RetentionDays:    retentionDaysOrForever(*retentionDays),
-		ReportCacheBytes: reportCacheBytes(*cacheMB),
-		Queue:            queue.Options{Workers: *workers, JobTimeout: *jobTimeout, RescueAfter: *rescueAfter},
-		Addr:             *addr,
-		CORSOrigins:      splitList(*cors),
-		ShutdownGrace:    *grace,
+		PublicURL:          *publicURL,
+		DataDir:            *dataDir,
+		BlobURL:            *blobURL,
+		ExportTTL:          *exportTTL,
+		ExportAttempts:     *exportAttempts,
+		DownloadNowMaxRows: *nowRows,
+		SMTPURL:            *smtpURL,
+		SMTPFrom:           *smtpFrom,
+		TrustedProxies:     trusted,
+		MetricsAddr:        *metricsAddr,
+		MetricsToken:       *metricsToken,
+		RateLimit:          limit,
+		RecordRateLimit:    recordLimit,
+		RetentionDays:      retentionDaysOrForever(*retentionDays),
+		ReportCacheBytes:   reportCacheBytes(*cacheMB),
+		Queue:              queue.Options{Workers: *workers, JobTimeout: *jobTimeout, RescueAfter: *rescueAfter},
+		Addr:               *addr,
+		CORSOrigins:        splitList(*cors),
+		ShutdownGrace:      *grace,
 		Session: auth.SessionOptions{
 			Idle:     *idle,
 			Lifetime: *lifetime,
@@ -209,4 +209,38 @@ func retentionDaysOrForever(d int) int {
 		return -1
 	}
 	return d
+}
+
+// seedDemo seeds the demo school into an empty database and prints how to sign in. On a
+// database that already has a school (a second `make run`) the password printed the first
+// time is long gone from the terminal, so it says how to sign in anyway: the username, how
+// to set a new password, or how to start again.
+func seedDemo(ctx context.Context, w io.Writer, client *ent.Client, dbURL string) error {
+	res, err := demo.SeedIfEmpty(ctx, client, demo.Options{Days: 90, AdminPassword: env("PROVREPORT_DEMO_PASSWORD", "")})
+	if err != nil {
+		return fmt.Errorf("seed demo: %w", err)
+	}
+	if res != nil {
+		fmt.Fprintf(w, "\nDemo school %q seeded: %d users, %d sync profiles, %d events.\n", res.Slug, res.Users, res.Profiles, res.Events)
+		fmt.Fprintf(w, "Sign in at the dashboard: school %q, username \"admin\", password %s (shown once)\n", res.Slug, res.AdminPassword)
+		fmt.Fprintf(w, "API token (reports:read, events:write), shown once:\n  %s\n\n", res.Token)
+		return nil
+	}
+	// The demo school when it is there, else the oldest school.
+	slug := demo.Slug
+	sys := tenant.System(ctx)
+	if ok, err := client.School.Query().Where(school.Slug(demo.Slug)).Exist(sys); err == nil && !ok {
+		if sc, err := client.School.Query().Order(school.ByID()).First(sys); err == nil {
+			slug = sc.Slug
+		}
+	}
+	dbFlag := ""
+	if dbURL != "sqlite:data/provreport.db" {
+		dbFlag = " --database-url " + dbURL
+	}
+	fmt.Fprintf(w, "\nThe database already has its schools (from an earlier run), so no demo data was added.\n")
+	fmt.Fprintf(w, "Sign in with school %q, username \"admin\" and the password printed on the first run.\n", slug)
+	fmt.Fprintf(w, "Forgot it? Set a new one:  provreport user set-password --school %s --username admin%s\n", slug, dbFlag)
+	fmt.Fprintf(w, "Or start again with fresh demo data: stop the server and delete the data/ folder.\n\n")
+	return nil
 }

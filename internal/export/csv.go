@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/provreport/provreport/ent/event"
 	"github.com/provreport/provreport/ent/syncprofile"
+	entuser "github.com/provreport/provreport/ent/user"
 	"github.com/provreport/provreport/internal/eventtype"
 	"github.com/provreport/provreport/internal/report"
 )
@@ -22,6 +24,10 @@ import (
 var Header = []string{"updated", "added", "deleted", "disabled", "event", "syncprofile_name", "errors",
 	"date_finished", "processed", "date_started", "details"}
 
+// BOM is the UTF-8 byte-order mark every CSV file starts with, so that Excel reads it as
+// UTF-8.
+const BOM = "\uFEFF"
+
 // Rows says which events an export holds: one school's events matching a filter, up to
 // the newest event when it was requested.
 type Rows struct {
@@ -29,6 +35,20 @@ type Rows struct {
 	Filter     report.Filter
 	MaxEventID int64
 	Location   *time.Location
+	// Columns are the optional columns after details, in file order (NormaliseColumns).
+	Columns []Column
+	// Limit, when positive, caps the number of rows read.
+	Limit int
+}
+
+// has says whether the file has the optional column c.
+func (r Rows) has(c Column) bool {
+	for _, k := range r.Columns {
+		if k == c {
+			return true
+		}
+	}
+	return false
 }
 
 // query renders the export's SQL with the report filter's own predicates, so the file
@@ -42,12 +62,27 @@ func (r Rows) query(dialectName string) (string, []any) {
 			e.C(event.FieldProcessed), e.C(event.FieldDateStarted), e.C(event.FieldDetails)).
 		From(e).
 		LeftJoin(p).On(e.C(event.FieldSyncProfileID), p.C(syncprofile.FieldID))
+	// The optional columns are read only when asked for, so the default file costs no join.
+	if r.has(ColumnUsername) {
+		u := entsql.Table(entuser.Table).As("u")
+		sel.LeftJoin(u).On(e.C(event.FieldUserID), u.C(entuser.FieldID))
+		sel.AppendSelect(u.C(entuser.FieldUsername))
+	}
+	if r.has(ColumnService) {
+		sel.AppendSelect(e.C(event.FieldService))
+	}
+	if r.has(ColumnProblems) {
+		sel.AppendSelect(e.C(event.FieldProblems))
+	}
 	// Tenant scoping is explicit here because this query bypasses ent's interceptors.
 	sel.Where(entsql.And(entsql.EQ(e.C(event.FieldSchoolID), r.SchoolID), entsql.LTE(e.C(event.FieldID), r.MaxEventID)))
 	for _, pred := range r.Filter.Predicates() {
 		pred(sel)
 	}
 	sel.OrderBy(entsql.Desc(e.C(event.FieldDateFinished)), entsql.Desc(e.C(event.FieldID)))
+	if r.Limit > 0 {
+		sel.Limit(r.Limit)
+	}
 	return sel.Query()
 }
 
@@ -63,7 +98,7 @@ func (c *countingWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// WriteCSV streams the rows from db to w as RFC 4180 CSV (UTF-8, CRLF) and returns the
+// WriteCSV streams the rows from db to w as RFC 4180 CSV (UTF-8 with a byte-order mark, CRLF) and returns the
 // number of data rows and bytes written. Memory stays flat whatever the row count:
 // rows are read and written one at a time.
 func WriteCSV(ctx context.Context, db *sql.DB, dialectName string, r Rows, w io.Writer) (int, int64, error) {
@@ -81,7 +116,13 @@ func WriteCSV(ctx context.Context, db *sql.DB, dialectName string, r Rows, w io.
 	cw := &countingWriter{w: w}
 	out := csv.NewWriter(cw)
 	out.UseCRLF = true
-	if err := out.Write(Header); err != nil {
+	// A UTF-8 byte-order mark first: without it Excel reads the file as the system's
+	// legacy code page and garbles names such as "Zoë". The header after it is exact.
+	if _, err := io.WriteString(cw, BOM); err != nil {
+		return 0, 0, err
+	}
+	header := HeaderWith(r.Columns)
+	if err := out.Write(header); err != nil {
 		return 0, 0, err
 	}
 	var (
@@ -90,10 +131,23 @@ func WriteCSV(ctx context.Context, db *sql.DB, dialectName string, r Rows, w io.
 		typ, details                                       string
 		profile                                            sql.NullString
 		started, finished                                  time.Time
-		rec                                                = make([]string, len(Header))
+		username, service                                  sql.NullString
+		problems                                           []byte
+		rec                                                = make([]string, len(header))
+		dest                                               = []any{&updated, &added, &deleted, &disabled, &typ, &profile, &errs, &finished, &processed, &started, &details}
 	)
+	for _, c := range r.Columns {
+		switch c {
+		case ColumnUsername:
+			dest = append(dest, &username)
+		case ColumnService:
+			dest = append(dest, &service)
+		case ColumnProblems:
+			dest = append(dest, &problems)
+		}
+	}
 	for rows.Next() {
-		if err := rows.Scan(&updated, &added, &deleted, &disabled, &typ, &profile, &errs, &finished, &processed, &started, &details); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return n, cw.n, fmt.Errorf("export row %d: %w", n+1, err)
 		}
 		rec[0] = strconv.FormatInt(updated, 10)
@@ -107,6 +161,22 @@ func WriteCSV(ctx context.Context, db *sql.DB, dialectName string, r Rows, w io.
 		rec[8] = strconv.FormatInt(processed, 10)
 		rec[9] = started.In(loc).Format(time.RFC3339)
 		rec[10] = Neutralise(details)
+		for i, c := range r.Columns {
+			switch c {
+			case ColumnUsername:
+				rec[11+i] = Neutralise(username.String)
+			case ColumnService:
+				rec[11+i] = Neutralise(service.String)
+			case ColumnProblems:
+				var ps []eventtype.Problem
+				if len(problems) > 0 {
+					if err := json.Unmarshal(problems, &ps); err != nil {
+						return n, cw.n, fmt.Errorf("export row %d problems: %w", n+1, err)
+					}
+				}
+				rec[11+i] = Neutralise(FormatProblems(ps))
+			}
+		}
 		if err := out.Write(rec); err != nil {
 			return n, cw.n, fmt.Errorf("write row %d: %w", n+1, err)
 		}

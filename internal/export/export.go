@@ -44,6 +44,9 @@ type Service struct {
 	PublicURL string
 	TTL       time.Duration
 	Logger    *slog.Logger
+	// MaxNowRows is how many events an immediate download (BuildNow) may hold; zero
+	// means DefaultNowMaxRows.
+	MaxNowRows int
 	// MaxAttempts is how many times a build is tried before the export FAILS; zero
 	// means 5.
 	MaxAttempts int
@@ -90,16 +93,34 @@ func Filter(e *ent.Export) (report.Filter, error) {
 	return f, nil
 }
 
-// Request records an export of the events f matches now and enqueues its build in the
-// same transaction. The caller needs reports:read; a signed-in user needs an email
-// address, a token's link goes to whoever created the token, if anyone.
-func (s *Service) Request(ctx context.Context, f report.Filter) (*ent.Export, error) {
+// Columns returns the optional columns an export's file has, in file order.
+func Columns(e *ent.Export) []Column {
+	out := make([]Column, 0, len(e.Columns))
+	for _, c := range e.Columns {
+		out = append(out, Column(c))
+	}
+	return out
+}
+
+// Request records an export of the events f matches now, with the optional columns
+// cols, and enqueues its build in the same transaction. The caller needs reports:read; a
+// signed-in user needs an email address, a token's link goes to whoever created the
+// token, if anyone.
+func (s *Service) Request(ctx context.Context, f report.Filter, cols []Column) (*ent.Export, error) {
 	v, err := auth.Require(ctx, auth.ScopeReportsRead)
 	if err != nil {
 		return nil, err
 	}
 	if err := f.Check(ctx, s.DB.Client); err != nil {
 		return nil, err
+	}
+	cols, err = NormaliseColumns(cols)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = string(c)
 	}
 	email := ""
 	var requester, token *int
@@ -130,7 +151,7 @@ func (s *Service) Request(ctx context.Context, f report.Filter) (*ent.Export, er
 		if err != nil {
 			return err
 		}
-		e, err = c.Export.Create().SetFilter(raw).SetMaxEventID(maxID).SetEmail(email).
+		e, err = c.Export.Create().SetFilter(raw).SetColumns(names).SetMaxEventID(maxID).SetEmail(email).
 			SetNillableRequestedByID(requester).SetNillableTokenID(token).
 			SetRequestedAt(time.Now().UTC().Truncate(time.Microsecond)).Save(ctx)
 		if err != nil {
@@ -320,19 +341,25 @@ func (s *Service) FileName(ctx context.Context, e *ent.Export) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("export %d school: %w", e.ID, err)
 	}
-	loc := location(sc)
 	f, err := Filter(e)
 	if err != nil {
 		return "", err
 	}
-	from, to := "beginning", e.RequestedAt.In(loc).Format("2006-01-02")
+	return fileName(sc, f, e.RequestedAt), nil
+}
+
+// fileName names the file of filter f requested at the given time; a range open at the
+// end runs to that day.
+func fileName(sc *ent.School, f report.Filter, requestedAt time.Time) string {
+	loc := location(sc)
+	from, to := "beginning", requestedAt.In(loc).Format("2006-01-02")
 	if f.From != nil {
 		from = f.From.In(loc).Format("2006-01-02")
 	}
 	if f.To != nil {
 		to = f.To.In(loc).Format("2006-01-02")
 	}
-	return fmt.Sprintf("provisioning-report-%s-%s-%s.csv", sc.Slug, from, to), nil
+	return fmt.Sprintf("provisioning-report-%s-%s-%s.csv", sc.Slug, from, to)
 }
 
 func location(sc *ent.School) *time.Location {

@@ -147,7 +147,9 @@ func TestExportEndToEnd(t *testing.T) {
 		require.Equal(t, `attachment; filename="provisioning-report-north-2026-03-01-2026-03-05.csv"`, resp.Header.Get("Content-Disposition"))
 		require.EqualValues(t, len(body), dig(out, "data", "export", "byteSize"))
 
-		records, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
+		// The file starts with a UTF-8 byte-order mark (for Excel), then the exact header.
+		require.True(t, bytes.HasPrefix(body, []byte("\xEF\xBB\xBFupdated,added,")), "BOM then header: %q", body[:20])
+		records, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte(export.BOM)))).ReadAll()
 		require.NoError(t, err)
 		require.Equal(t, export.Header, records[0])
 		rows := records[1:]

@@ -148,7 +148,7 @@ func (s *Service) build(ctx context.Context, e *ent.Export) (int, int64, string,
 		return 0, 0, "", &storageError{fmt.Errorf("open file: %w", err)}
 	}
 	n, size, err := WriteCSV(ctx, s.DB.SQL, s.DB.Dialect, Rows{
-		SchoolID: e.SchoolID, Filter: f, MaxEventID: e.MaxEventID, Location: location(sc),
+		SchoolID: e.SchoolID, Filter: f, MaxEventID: e.MaxEventID, Location: location(sc), Columns: Columns(e),
 	}, storageWriter{bw})
 	if err != nil {
 		// Cancelling before Close discards the partial file.

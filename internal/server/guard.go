@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"io/fs"
 	"mime"
 	"net/http"
 	"net/url"
@@ -87,8 +88,11 @@ func (s *Server) timeout(next http.Handler) http.Handler {
 }
 
 // adminOnly serves a page to signed-in school admins, sends everyone else to sign in
-// first, and refuses signed-in users who are not admins.
-func (s *Server) adminOnly(next http.Handler) http.Handler {
+// first, and refuses signed-in users who are not admins with 403 and the dashboard
+// itself, which shows its own "Administrators only" page for the address: a viewer who
+// follows a link to the playground sees the dashboard they know, not a line of text.
+func (s *Server) adminOnly(dist fs.FS, next http.Handler) http.Handler {
+	index, indexErr := fs.ReadFile(dist, "index.html")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v, ok := auth.FromContext(r.Context())
 		if !ok || v.UserID == 0 {
@@ -96,7 +100,14 @@ func (s *Server) adminOnly(next http.Handler) http.Handler {
 			return
 		}
 		if !v.IsAdmin() {
-			http.Error(w, "the GraphQL playground is for school admins", http.StatusForbidden)
+			if indexErr != nil || !acceptsHTML(r) {
+				http.Error(w, "the GraphQL playground is for school admins", http.StatusForbidden)
+				return
+			}
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-cache")
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write(index)
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -368,6 +368,17 @@ func TestPlaygroundForAdminsOnly(t *testing.T) {
 	vic := newClient(t, srv.URL)
 	require.Empty(t, vic.signIn("pg", "vic", "vic-password-1").Errors)
 	require.Equal(t, http.StatusForbidden, get(vic).StatusCode)
+	// A browser gets the dashboard (which shows "Administrators only"), still with 403.
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/playground", nil)
+	req.Header.Set("Accept", "text/html,application/xhtml+xml")
+	resp, err := vic.http.Do(req)
+	require.NoError(t, err)
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusForbidden, resp.StatusCode)
+	if resp.Header.Get("Content-Type") == "text/html; charset=utf-8" {
+		require.Contains(t, string(page), `<div id="root">`, "the dashboard's page")
+	}
 	ada := newClient(t, srv.URL)
 	require.Empty(t, ada.signIn("pg", "ada", "ada-password-1").Errors)
 	// 200 with the dashboard built in; 503 says it was not built. Either way, not refused.

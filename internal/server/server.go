@@ -76,6 +76,9 @@ type Config struct {
 	ExportTTL time.Duration
 	// ExportAttempts is how many times an export build is tried before it fails.
 	ExportAttempts int
+	// DownloadNowMaxRows is how many events GET /report.csv (the dashboard's "Download
+	// now") serves at most; zero means 10,000.
+	DownloadNowMaxRows int
 	// Queue tunes the background job queue.
 	Queue queue.Options
 	// Live tunes live delivery.
@@ -210,7 +213,7 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 		return nil, err
 	}
 	s.Exports = &export.Service{DB: db, Bucket: bucket, Mail: sender, PublicURL: cfg.PublicURL,
-		TTL: cfg.ExportTTL, MaxAttempts: cfg.ExportAttempts, Logger: logger}
+		TTL: cfg.ExportTTL, MaxAttempts: cfg.ExportAttempts, MaxNowRows: cfg.DownloadNowMaxRows, Logger: logger}
 	workers := river.NewWorkers()
 	s.Exports.Register(workers)
 	qo := cfg.Queue
@@ -337,8 +340,9 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 			logger.Info("/metrics is not served: set PROVREPORT_METRICS_TOKEN to serve it on the main address, or PROVREPORT_METRICS_ADDR to serve it on its own")
 		}
 	}
-	mux.Handle("GET /playground", s.adminOnly(playground(dist)))
+	mux.Handle("GET /playground", s.adminOnly(dist, playground(dist)))
 	mux.HandleFunc("GET /exports/{id}/download", s.download)
+	mux.Handle("GET "+reportCSVPath, s.timeout(http.HandlerFunc(s.reportCSV)))
 	mux.Handle("POST "+bulkPath, s.timeout(http.HandlerFunc(s.bulk)))
 	mux.Handle("/", spa(dist))
 
