@@ -44,6 +44,10 @@ func (Event) Fields() []ent.Field {
 		field.String("external_id").Optional().Nillable().MaxLen(255).
 			Annotations(entgql.Type("String")),
 		field.Time("recorded_at").Default(time.Now).Immutable(),
+		// A bitmask of health.Flags, decided when the event is recorded against the runs
+		// of its profile before it; GraphQL shows it as a list of RunFlag values.
+		field.Int("flags").NonNegative().Default(0).Annotations(entgql.Skip(entgql.SkipAll)).
+			Comment("What went wrong with the run, as a bitmask of health.Flags; 0 when nothing did"),
 	}
 }
 

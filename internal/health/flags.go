@@ -234,3 +234,9 @@ func ComputeBatch(batch []Run, stored []Stored, s Settings) []Flags {
 	}
 	return out
 }
+
+// FailedTypes lists the run types that failed outright, which never count towards a
+// baseline.
+func FailedTypes() []string {
+	return []string{eventtype.SyncError, eventtype.UserCSVFailed, eventtype.GroupCSVFailed}
+}
