@@ -114,8 +114,10 @@ var (
 						EventsColumns[8].Name,
 
 						EventsColumns[9].Name,
+
+						EventsColumns[15].Name,
 					},
-					Where: "NOT (type IN ('ACCOUNT_SYNCHRONIZATION', 'ACCOUNT_PROVISIONING', 'USER_CSV_PROCESSED', 'GROUPS_CSV_PROCESSED') AND processed > 0 AND added = 0 AND updated = 0 AND deleted = 0 AND disabled = 0 AND errors = 0)",
+					Where: "NOT (type IN ('ACCOUNT_SYNCHRONIZATION', 'ACCOUNT_PROVISIONING', 'USER_CSV_PROCESSED', 'GROUPS_CSV_PROCESSED') AND processed > 0 AND added = 0 AND updated = 0 AND deleted = 0 AND disabled = 0 AND errors = 0 AND flags = 0)",
 				},
 			},
 			{
@@ -123,7 +125,7 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{EventsColumns[16], EventsColumns[1], EventsColumns[3], EventsColumns[0]},
 				Annotation: &entsql.IndexAnnotation{
-					Where: "NOT (type IN ('ACCOUNT_SYNCHRONIZATION', 'ACCOUNT_PROVISIONING', 'USER_CSV_PROCESSED', 'GROUPS_CSV_PROCESSED') AND processed > 0 AND added = 0 AND updated = 0 AND deleted = 0 AND disabled = 0 AND errors = 0)",
+					Where: "NOT (type IN ('ACCOUNT_SYNCHRONIZATION', 'ACCOUNT_PROVISIONING', 'USER_CSV_PROCESSED', 'GROUPS_CSV_PROCESSED') AND processed > 0 AND added = 0 AND updated = 0 AND deleted = 0 AND disabled = 0 AND errors = 0 AND flags = 0)",
 				},
 			},
 			{
@@ -150,6 +152,8 @@ var (
 						EventsColumns[8].Name,
 
 						EventsColumns[9].Name,
+
+						EventsColumns[15].Name,
 					},
 				},
 			},
