@@ -91,3 +91,31 @@ func TestRecordFlags(t *testing.T) {
 		}
 	})
 }
+
+// TestRecordFlagsOutOfOrder records a run that finished before runs already stored: it
+// is judged against the runs before it in time only, and the later runs keep the flags
+// they were recorded with.
+func TestRecordFlagsOutOfOrder(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		b := setup(t, db)
+		p := "Late"
+		// Day 10 has two runs before it when recorded: no baseline, no flag.
+		_, err := b.rec.Record(b.ctx, []*ingest.Input{run(p, 1, 1000), run(p, 2, 1000), run(p, 10, 400)})
+		require.NoError(t, err)
+		// Day 5, between them: three runs before it (one of them a drop of its own) …
+		out, err := b.rec.Record(b.ctx, []*ingest.Input{run(p, 3, 1000), run(p, 5, 100)})
+		require.NoError(t, err)
+		require.Equal(t, []int{0, int(health.ProcessedDrop)}, []int{out[0].Flags, out[1].Flags})
+		stored, err := db.Client.Event.Query().Where(event.HasSyncProfileWith(syncprofile.Name(p))).
+			Order(ent.Asc(event.FieldDateFinished)).All(b.ctx)
+		require.NoError(t, err)
+		var flags []int
+		for _, ev := range stored {
+			flags = append(flags, ev.Flags)
+		}
+		// … and day 10, a drop against the baseline it has now, is not recomputed.
+		require.Equal(t, []int{0, 0, 0, int(health.ProcessedDrop), 0}, flags)
+	})
+}
