@@ -21,13 +21,14 @@ export default [
       '@graphql-eslint/relay-edge-types': ['error', { listTypeCanWrapOnlyEdgeType: false }],
       // Objects with an identity carry `id: ID!` (Node). These are values without one: the
       // Relay connection and edge wrappers and PageInfo, mutation payloads, summaries and
-      // their buckets, a stored filter and a CSV problem row.
+      // their buckets, a stored filter, a CSV problem row and a school's flag thresholds (a part of
+      // the school, not a record of its own).
       '@graphql-eslint/strict-id-in-types': [
         'error',
         {
           exceptions: {
             suffixes: ['Connection', 'Edge', 'Payload'],
-            types: ['PageInfo', 'EventSummary', 'SummaryBucket', 'ExportFilter', 'Problem'],
+            types: ['PageInfo', 'EventSummary', 'SummaryBucket', 'ExportFilter', 'Problem', 'SyncHealthSettings'],
           },
         },
       ],

@@ -56,6 +56,8 @@ type Event struct {
 	ExternalID *string `json:"external_id,omitempty"`
 	// When this server recorded the event.
 	RecordedAt time.Time `json:"recorded_at,omitempty"`
+	// What went wrong with the run, as a bitmask of health.Flags; 0 when nothing did
+	Flags int `json:"flags,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the EventQuery when eager-loading is set.
 	Edges        EventEdges `json:"edges"`
@@ -117,7 +119,7 @@ func (*Event) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case event.FieldProblems:
 			values[i] = new([]byte)
-		case event.FieldID, event.FieldSchoolID, event.FieldProcessed, event.FieldAdded, event.FieldUpdated, event.FieldDeleted, event.FieldDisabled, event.FieldErrors, event.FieldUserID, event.FieldSyncProfileID:
+		case event.FieldID, event.FieldSchoolID, event.FieldProcessed, event.FieldAdded, event.FieldUpdated, event.FieldDeleted, event.FieldDisabled, event.FieldErrors, event.FieldUserID, event.FieldSyncProfileID, event.FieldFlags:
 			values[i] = new(sql.NullInt64)
 		case event.FieldType, event.FieldDetails, event.FieldService, event.FieldExternalID:
 			values[i] = new(sql.NullString)
@@ -252,6 +254,12 @@ func (_m *Event) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.RecordedAt = value.Time
 			}
+		case event.FieldFlags:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field flags", values[i])
+			} else if value.Valid {
+				_m.Flags = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -361,6 +369,9 @@ func (_m *Event) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("recorded_at=")
 	builder.WriteString(_m.RecordedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("flags=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Flags))
 	builder.WriteByte(')')
 	return builder.String()
 }

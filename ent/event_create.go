@@ -224,6 +224,20 @@ func (_c *EventCreate) SetNillableRecordedAt(v *time.Time) *EventCreate {
 	return _c
 }
 
+// SetFlags sets the "flags" field.
+func (_c *EventCreate) SetFlags(v int) *EventCreate {
+	_c.mutation.SetFlags(v)
+	return _c
+}
+
+// SetNillableFlags sets the "flags" field if the given value is not nil.
+func (_c *EventCreate) SetNillableFlags(v *int) *EventCreate {
+	if v != nil {
+		_c.SetFlags(*v)
+	}
+	return _c
+}
+
 // SetSchool sets the "school" edge to the School entity.
 func (_c *EventCreate) SetSchool(v *School) *EventCreate {
 	return _c.SetSchoolID(v.ID)
@@ -315,6 +329,10 @@ func (_c *EventCreate) defaults() error {
 		v := event.DefaultRecordedAt()
 		_c.mutation.SetRecordedAt(v)
 	}
+	if _, ok := _c.mutation.Flags(); !ok {
+		v := event.DefaultFlags
+		_c.mutation.SetFlags(v)
+	}
 	return nil
 }
 
@@ -404,6 +422,14 @@ func (_c *EventCreate) check() error {
 	if _, ok := _c.mutation.RecordedAt(); !ok {
 		return &ValidationError{Name: "recorded_at", err: errors.New(`ent: missing required field "Event.recorded_at"`)}
 	}
+	if _, ok := _c.mutation.Flags(); !ok {
+		return &ValidationError{Name: "flags", err: errors.New(`ent: missing required field "Event.flags"`)}
+	}
+	if v, ok := _c.mutation.Flags(); ok {
+		if err := event.FlagsValidator(v); err != nil {
+			return &ValidationError{Name: "flags", err: fmt.Errorf(`ent: validator failed for field "Event.flags": %w`, err)}
+		}
+	}
 	if len(_c.mutation.SchoolIDs()) == 0 {
 		return &ValidationError{Name: "school", err: errors.New(`ent: missing required edge "Event.school"`)}
 	}
@@ -489,6 +515,10 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.RecordedAt(); ok {
 		_spec.SetField(event.FieldRecordedAt, field.TypeTime, value)
 		_node.RecordedAt = value
+	}
+	if value, ok := _c.mutation.Flags(); ok {
+		_spec.SetField(event.FieldFlags, field.TypeInt, value)
+		_node.Flags = value
 	}
 	if nodes := _c.mutation.SchoolIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -833,6 +863,24 @@ func (u *EventUpsert) ClearExternalID() *EventUpsert {
 	return u
 }
 
+// SetFlags sets the "flags" field.
+func (u *EventUpsert) SetFlags(v int) *EventUpsert {
+	u.Set(event.FieldFlags, v)
+	return u
+}
+
+// UpdateFlags sets the "flags" field to the value that was provided on create.
+func (u *EventUpsert) UpdateFlags() *EventUpsert {
+	u.SetExcluded(event.FieldFlags)
+	return u
+}
+
+// AddFlags adds v to the "flags" field.
+func (u *EventUpsert) AddFlags(v int) *EventUpsert {
+	u.Add(event.FieldFlags, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -1158,6 +1206,27 @@ func (u *EventUpsertOne) UpdateExternalID() *EventUpsertOne {
 func (u *EventUpsertOne) ClearExternalID() *EventUpsertOne {
 	return u.Update(func(s *EventUpsert) {
 		s.ClearExternalID()
+	})
+}
+
+// SetFlags sets the "flags" field.
+func (u *EventUpsertOne) SetFlags(v int) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetFlags(v)
+	})
+}
+
+// AddFlags adds v to the "flags" field.
+func (u *EventUpsertOne) AddFlags(v int) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.AddFlags(v)
+	})
+}
+
+// UpdateFlags sets the "flags" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateFlags() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateFlags()
 	})
 }
 
@@ -1652,6 +1721,27 @@ func (u *EventUpsertBulk) UpdateExternalID() *EventUpsertBulk {
 func (u *EventUpsertBulk) ClearExternalID() *EventUpsertBulk {
 	return u.Update(func(s *EventUpsert) {
 		s.ClearExternalID()
+	})
+}
+
+// SetFlags sets the "flags" field.
+func (u *EventUpsertBulk) SetFlags(v int) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetFlags(v)
+	})
+}
+
+// AddFlags adds v to the "flags" field.
+func (u *EventUpsertBulk) AddFlags(v int) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.AddFlags(v)
+	})
+}
+
+// UpdateFlags sets the "flags" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateFlags() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateFlags()
 	})
 }
 

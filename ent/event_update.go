@@ -307,6 +307,27 @@ func (_u *EventUpdate) ClearExternalID() *EventUpdate {
 	return _u
 }
 
+// SetFlags sets the "flags" field.
+func (_u *EventUpdate) SetFlags(v int) *EventUpdate {
+	_u.mutation.ResetFlags()
+	_u.mutation.SetFlags(v)
+	return _u
+}
+
+// SetNillableFlags sets the "flags" field if the given value is not nil.
+func (_u *EventUpdate) SetNillableFlags(v *int) *EventUpdate {
+	if v != nil {
+		_u.SetFlags(*v)
+	}
+	return _u
+}
+
+// AddFlags adds value to the "flags" field.
+func (_u *EventUpdate) AddFlags(v int) *EventUpdate {
+	_u.mutation.AddFlags(v)
+	return _u
+}
+
 // SetUser sets the "user" edge to the User entity.
 func (_u *EventUpdate) SetUser(v *User) *EventUpdate {
 	return _u.SetUserID(v.ID)
@@ -408,6 +429,11 @@ func (_u *EventUpdate) check() error {
 			return &ValidationError{Name: "external_id", err: fmt.Errorf(`ent: validator failed for field "Event.external_id": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Flags(); ok {
+		if err := event.FlagsValidator(v); err != nil {
+			return &ValidationError{Name: "flags", err: fmt.Errorf(`ent: validator failed for field "Event.flags": %w`, err)}
+		}
+	}
 	if _u.mutation.SchoolCleared() && len(_u.mutation.SchoolIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Event.school"`)
 	}
@@ -499,6 +525,12 @@ func (_u *EventUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.ExternalIDCleared() {
 		_spec.ClearField(event.FieldExternalID, field.TypeString)
+	}
+	if value, ok := _u.mutation.Flags(); ok {
+		_spec.SetField(event.FieldFlags, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedFlags(); ok {
+		_spec.AddField(event.FieldFlags, field.TypeInt, value)
 	}
 	if _u.mutation.UserCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -854,6 +886,27 @@ func (_u *EventUpdateOne) ClearExternalID() *EventUpdateOne {
 	return _u
 }
 
+// SetFlags sets the "flags" field.
+func (_u *EventUpdateOne) SetFlags(v int) *EventUpdateOne {
+	_u.mutation.ResetFlags()
+	_u.mutation.SetFlags(v)
+	return _u
+}
+
+// SetNillableFlags sets the "flags" field if the given value is not nil.
+func (_u *EventUpdateOne) SetNillableFlags(v *int) *EventUpdateOne {
+	if v != nil {
+		_u.SetFlags(*v)
+	}
+	return _u
+}
+
+// AddFlags adds value to the "flags" field.
+func (_u *EventUpdateOne) AddFlags(v int) *EventUpdateOne {
+	_u.mutation.AddFlags(v)
+	return _u
+}
+
 // SetUser sets the "user" edge to the User entity.
 func (_u *EventUpdateOne) SetUser(v *User) *EventUpdateOne {
 	return _u.SetUserID(v.ID)
@@ -968,6 +1021,11 @@ func (_u *EventUpdateOne) check() error {
 			return &ValidationError{Name: "external_id", err: fmt.Errorf(`ent: validator failed for field "Event.external_id": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Flags(); ok {
+		if err := event.FlagsValidator(v); err != nil {
+			return &ValidationError{Name: "flags", err: fmt.Errorf(`ent: validator failed for field "Event.flags": %w`, err)}
+		}
+	}
 	if _u.mutation.SchoolCleared() && len(_u.mutation.SchoolIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Event.school"`)
 	}
@@ -1076,6 +1134,12 @@ func (_u *EventUpdateOne) sqlSave(ctx context.Context) (_node *Event, err error)
 	}
 	if _u.mutation.ExternalIDCleared() {
 		_spec.ClearField(event.FieldExternalID, field.TypeString)
+	}
+	if value, ok := _u.mutation.Flags(); ok {
+		_spec.SetField(event.FieldFlags, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedFlags(); ok {
+		_spec.AddField(event.FieldFlags, field.TypeInt, value)
 	}
 	if _u.mutation.UserCleared() {
 		edge := &sqlgraph.EdgeSpec{

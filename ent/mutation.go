@@ -1026,6 +1026,8 @@ type EventMutation struct {
 	service             *string
 	external_id         *string
 	recorded_at         *time.Time
+	flags               *int
+	addflags            *int
 	clearedFields       map[string]struct{}
 	school              *int
 	clearedschool       bool
@@ -1935,6 +1937,62 @@ func (m *EventMutation) ResetRecordedAt() {
 	m.recorded_at = nil
 }
 
+// SetFlags sets the "flags" field.
+func (m *EventMutation) SetFlags(i int) {
+	m.flags = &i
+	m.addflags = nil
+}
+
+// Flags returns the value of the "flags" field in the mutation.
+func (m *EventMutation) Flags() (r int, exists bool) {
+	v := m.flags
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFlags returns the old "flags" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldFlags(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFlags is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFlags requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFlags: %w", err)
+	}
+	return oldValue.Flags, nil
+}
+
+// AddFlags adds i to the "flags" field.
+func (m *EventMutation) AddFlags(i int) {
+	if m.addflags != nil {
+		*m.addflags += i
+	} else {
+		m.addflags = &i
+	}
+}
+
+// AddedFlags returns the value that was added to the "flags" field in this mutation.
+func (m *EventMutation) AddedFlags() (r int, exists bool) {
+	v := m.addflags
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetFlags resets all changes to the "flags" field.
+func (m *EventMutation) ResetFlags() {
+	m.flags = nil
+	m.addflags = nil
+}
+
 // ClearSchool clears the "school" edge to the School entity.
 func (m *EventMutation) ClearSchool() {
 	m.clearedschool = true
@@ -2050,7 +2108,7 @@ func (m *EventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EventMutation) Fields() []string {
-	fields := make([]string, 0, 17)
+	fields := make([]string, 0, 18)
 	if m.school != nil {
 		fields = append(fields, event.FieldSchoolID)
 	}
@@ -2102,6 +2160,9 @@ func (m *EventMutation) Fields() []string {
 	if m.recorded_at != nil {
 		fields = append(fields, event.FieldRecordedAt)
 	}
+	if m.flags != nil {
+		fields = append(fields, event.FieldFlags)
+	}
 	return fields
 }
 
@@ -2144,6 +2205,8 @@ func (m *EventMutation) Field(name string) (ent.Value, bool) {
 		return m.ExternalID()
 	case event.FieldRecordedAt:
 		return m.RecordedAt()
+	case event.FieldFlags:
+		return m.Flags()
 	}
 	return nil, false
 }
@@ -2187,6 +2250,8 @@ func (m *EventMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldExternalID(ctx)
 	case event.FieldRecordedAt:
 		return m.OldRecordedAt(ctx)
+	case event.FieldFlags:
+		return m.OldFlags(ctx)
 	}
 	return nil, fmt.Errorf("unknown Event field %s", name)
 }
@@ -2315,6 +2380,13 @@ func (m *EventMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetRecordedAt(v)
 		return nil
+	case event.FieldFlags:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFlags(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Event field %s", name)
 }
@@ -2341,6 +2413,9 @@ func (m *EventMutation) AddedFields() []string {
 	if m.adderrors != nil {
 		fields = append(fields, event.FieldErrors)
 	}
+	if m.addflags != nil {
+		fields = append(fields, event.FieldFlags)
+	}
 	return fields
 }
 
@@ -2361,6 +2436,8 @@ func (m *EventMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedDisabled()
 	case event.FieldErrors:
 		return m.AddedErrors()
+	case event.FieldFlags:
+		return m.AddedFlags()
 	}
 	return nil, false
 }
@@ -2411,6 +2488,13 @@ func (m *EventMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddErrors(v)
+		return nil
+	case event.FieldFlags:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFlags(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Event numeric field %s", name)
@@ -2516,6 +2600,9 @@ func (m *EventMutation) ResetField(name string) error {
 		return nil
 	case event.FieldRecordedAt:
 		m.ResetRecordedAt()
+		return nil
+	case event.FieldFlags:
+		m.ResetFlags()
 		return nil
 	}
 	return fmt.Errorf("unknown Event field %s", name)
@@ -5013,19 +5100,27 @@ func (m *LoginThrottleMutation) ResetEdge(name string) error {
 // SchoolMutation represents an operation that mutates the School nodes in the graph.
 type SchoolMutation struct {
 	config
-	op              Op
-	typ             string
-	id              *int
-	create_time     *time.Time
-	name            *string
-	slug            *string
-	timezone        *string
-	data_version    *int64
-	adddata_version *int64
-	clearedFields   map[string]struct{}
-	done            bool
-	oldValue        func(context.Context) (*School, error)
-	predicates      []predicate.School
+	op                               Op
+	typ                              string
+	id                               *int
+	create_time                      *time.Time
+	name                             *string
+	slug                             *string
+	timezone                         *string
+	data_version                     *int64
+	adddata_version                  *int64
+	health_delete_percent            *int
+	addhealth_delete_percent         *int
+	health_disable_percent           *int
+	addhealth_disable_percent        *int
+	health_update_percent            *int
+	addhealth_update_percent         *int
+	health_processed_drop_percent    *int
+	addhealth_processed_drop_percent *int
+	clearedFields                    map[string]struct{}
+	done                             bool
+	oldValue                         func(context.Context) (*School, error)
+	predicates                       []predicate.School
 }
 
 var _ ent.Mutation = (*SchoolMutation)(nil)
@@ -5326,6 +5421,230 @@ func (m *SchoolMutation) ResetDataVersion() {
 	m.adddata_version = nil
 }
 
+// SetHealthDeletePercent sets the "health_delete_percent" field.
+func (m *SchoolMutation) SetHealthDeletePercent(i int) {
+	m.health_delete_percent = &i
+	m.addhealth_delete_percent = nil
+}
+
+// HealthDeletePercent returns the value of the "health_delete_percent" field in the mutation.
+func (m *SchoolMutation) HealthDeletePercent() (r int, exists bool) {
+	v := m.health_delete_percent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHealthDeletePercent returns the old "health_delete_percent" field's value of the School entity.
+// If the School object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SchoolMutation) OldHealthDeletePercent(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHealthDeletePercent is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHealthDeletePercent requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHealthDeletePercent: %w", err)
+	}
+	return oldValue.HealthDeletePercent, nil
+}
+
+// AddHealthDeletePercent adds i to the "health_delete_percent" field.
+func (m *SchoolMutation) AddHealthDeletePercent(i int) {
+	if m.addhealth_delete_percent != nil {
+		*m.addhealth_delete_percent += i
+	} else {
+		m.addhealth_delete_percent = &i
+	}
+}
+
+// AddedHealthDeletePercent returns the value that was added to the "health_delete_percent" field in this mutation.
+func (m *SchoolMutation) AddedHealthDeletePercent() (r int, exists bool) {
+	v := m.addhealth_delete_percent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetHealthDeletePercent resets all changes to the "health_delete_percent" field.
+func (m *SchoolMutation) ResetHealthDeletePercent() {
+	m.health_delete_percent = nil
+	m.addhealth_delete_percent = nil
+}
+
+// SetHealthDisablePercent sets the "health_disable_percent" field.
+func (m *SchoolMutation) SetHealthDisablePercent(i int) {
+	m.health_disable_percent = &i
+	m.addhealth_disable_percent = nil
+}
+
+// HealthDisablePercent returns the value of the "health_disable_percent" field in the mutation.
+func (m *SchoolMutation) HealthDisablePercent() (r int, exists bool) {
+	v := m.health_disable_percent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHealthDisablePercent returns the old "health_disable_percent" field's value of the School entity.
+// If the School object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SchoolMutation) OldHealthDisablePercent(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHealthDisablePercent is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHealthDisablePercent requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHealthDisablePercent: %w", err)
+	}
+	return oldValue.HealthDisablePercent, nil
+}
+
+// AddHealthDisablePercent adds i to the "health_disable_percent" field.
+func (m *SchoolMutation) AddHealthDisablePercent(i int) {
+	if m.addhealth_disable_percent != nil {
+		*m.addhealth_disable_percent += i
+	} else {
+		m.addhealth_disable_percent = &i
+	}
+}
+
+// AddedHealthDisablePercent returns the value that was added to the "health_disable_percent" field in this mutation.
+func (m *SchoolMutation) AddedHealthDisablePercent() (r int, exists bool) {
+	v := m.addhealth_disable_percent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetHealthDisablePercent resets all changes to the "health_disable_percent" field.
+func (m *SchoolMutation) ResetHealthDisablePercent() {
+	m.health_disable_percent = nil
+	m.addhealth_disable_percent = nil
+}
+
+// SetHealthUpdatePercent sets the "health_update_percent" field.
+func (m *SchoolMutation) SetHealthUpdatePercent(i int) {
+	m.health_update_percent = &i
+	m.addhealth_update_percent = nil
+}
+
+// HealthUpdatePercent returns the value of the "health_update_percent" field in the mutation.
+func (m *SchoolMutation) HealthUpdatePercent() (r int, exists bool) {
+	v := m.health_update_percent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHealthUpdatePercent returns the old "health_update_percent" field's value of the School entity.
+// If the School object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SchoolMutation) OldHealthUpdatePercent(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHealthUpdatePercent is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHealthUpdatePercent requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHealthUpdatePercent: %w", err)
+	}
+	return oldValue.HealthUpdatePercent, nil
+}
+
+// AddHealthUpdatePercent adds i to the "health_update_percent" field.
+func (m *SchoolMutation) AddHealthUpdatePercent(i int) {
+	if m.addhealth_update_percent != nil {
+		*m.addhealth_update_percent += i
+	} else {
+		m.addhealth_update_percent = &i
+	}
+}
+
+// AddedHealthUpdatePercent returns the value that was added to the "health_update_percent" field in this mutation.
+func (m *SchoolMutation) AddedHealthUpdatePercent() (r int, exists bool) {
+	v := m.addhealth_update_percent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetHealthUpdatePercent resets all changes to the "health_update_percent" field.
+func (m *SchoolMutation) ResetHealthUpdatePercent() {
+	m.health_update_percent = nil
+	m.addhealth_update_percent = nil
+}
+
+// SetHealthProcessedDropPercent sets the "health_processed_drop_percent" field.
+func (m *SchoolMutation) SetHealthProcessedDropPercent(i int) {
+	m.health_processed_drop_percent = &i
+	m.addhealth_processed_drop_percent = nil
+}
+
+// HealthProcessedDropPercent returns the value of the "health_processed_drop_percent" field in the mutation.
+func (m *SchoolMutation) HealthProcessedDropPercent() (r int, exists bool) {
+	v := m.health_processed_drop_percent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHealthProcessedDropPercent returns the old "health_processed_drop_percent" field's value of the School entity.
+// If the School object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SchoolMutation) OldHealthProcessedDropPercent(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHealthProcessedDropPercent is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHealthProcessedDropPercent requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHealthProcessedDropPercent: %w", err)
+	}
+	return oldValue.HealthProcessedDropPercent, nil
+}
+
+// AddHealthProcessedDropPercent adds i to the "health_processed_drop_percent" field.
+func (m *SchoolMutation) AddHealthProcessedDropPercent(i int) {
+	if m.addhealth_processed_drop_percent != nil {
+		*m.addhealth_processed_drop_percent += i
+	} else {
+		m.addhealth_processed_drop_percent = &i
+	}
+}
+
+// AddedHealthProcessedDropPercent returns the value that was added to the "health_processed_drop_percent" field in this mutation.
+func (m *SchoolMutation) AddedHealthProcessedDropPercent() (r int, exists bool) {
+	v := m.addhealth_processed_drop_percent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetHealthProcessedDropPercent resets all changes to the "health_processed_drop_percent" field.
+func (m *SchoolMutation) ResetHealthProcessedDropPercent() {
+	m.health_processed_drop_percent = nil
+	m.addhealth_processed_drop_percent = nil
+}
+
 // Where appends a list predicates to the SchoolMutation builder.
 func (m *SchoolMutation) Where(ps ...predicate.School) {
 	m.predicates = append(m.predicates, ps...)
@@ -5360,7 +5679,7 @@ func (m *SchoolMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SchoolMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 9)
 	if m.create_time != nil {
 		fields = append(fields, school.FieldCreateTime)
 	}
@@ -5375,6 +5694,18 @@ func (m *SchoolMutation) Fields() []string {
 	}
 	if m.data_version != nil {
 		fields = append(fields, school.FieldDataVersion)
+	}
+	if m.health_delete_percent != nil {
+		fields = append(fields, school.FieldHealthDeletePercent)
+	}
+	if m.health_disable_percent != nil {
+		fields = append(fields, school.FieldHealthDisablePercent)
+	}
+	if m.health_update_percent != nil {
+		fields = append(fields, school.FieldHealthUpdatePercent)
+	}
+	if m.health_processed_drop_percent != nil {
+		fields = append(fields, school.FieldHealthProcessedDropPercent)
 	}
 	return fields
 }
@@ -5394,6 +5725,14 @@ func (m *SchoolMutation) Field(name string) (ent.Value, bool) {
 		return m.Timezone()
 	case school.FieldDataVersion:
 		return m.DataVersion()
+	case school.FieldHealthDeletePercent:
+		return m.HealthDeletePercent()
+	case school.FieldHealthDisablePercent:
+		return m.HealthDisablePercent()
+	case school.FieldHealthUpdatePercent:
+		return m.HealthUpdatePercent()
+	case school.FieldHealthProcessedDropPercent:
+		return m.HealthProcessedDropPercent()
 	}
 	return nil, false
 }
@@ -5413,6 +5752,14 @@ func (m *SchoolMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldTimezone(ctx)
 	case school.FieldDataVersion:
 		return m.OldDataVersion(ctx)
+	case school.FieldHealthDeletePercent:
+		return m.OldHealthDeletePercent(ctx)
+	case school.FieldHealthDisablePercent:
+		return m.OldHealthDisablePercent(ctx)
+	case school.FieldHealthUpdatePercent:
+		return m.OldHealthUpdatePercent(ctx)
+	case school.FieldHealthProcessedDropPercent:
+		return m.OldHealthProcessedDropPercent(ctx)
 	}
 	return nil, fmt.Errorf("unknown School field %s", name)
 }
@@ -5457,6 +5804,34 @@ func (m *SchoolMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDataVersion(v)
 		return nil
+	case school.FieldHealthDeletePercent:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHealthDeletePercent(v)
+		return nil
+	case school.FieldHealthDisablePercent:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHealthDisablePercent(v)
+		return nil
+	case school.FieldHealthUpdatePercent:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHealthUpdatePercent(v)
+		return nil
+	case school.FieldHealthProcessedDropPercent:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHealthProcessedDropPercent(v)
+		return nil
 	}
 	return fmt.Errorf("unknown School field %s", name)
 }
@@ -5468,6 +5843,18 @@ func (m *SchoolMutation) AddedFields() []string {
 	if m.adddata_version != nil {
 		fields = append(fields, school.FieldDataVersion)
 	}
+	if m.addhealth_delete_percent != nil {
+		fields = append(fields, school.FieldHealthDeletePercent)
+	}
+	if m.addhealth_disable_percent != nil {
+		fields = append(fields, school.FieldHealthDisablePercent)
+	}
+	if m.addhealth_update_percent != nil {
+		fields = append(fields, school.FieldHealthUpdatePercent)
+	}
+	if m.addhealth_processed_drop_percent != nil {
+		fields = append(fields, school.FieldHealthProcessedDropPercent)
+	}
 	return fields
 }
 
@@ -5478,6 +5865,14 @@ func (m *SchoolMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case school.FieldDataVersion:
 		return m.AddedDataVersion()
+	case school.FieldHealthDeletePercent:
+		return m.AddedHealthDeletePercent()
+	case school.FieldHealthDisablePercent:
+		return m.AddedHealthDisablePercent()
+	case school.FieldHealthUpdatePercent:
+		return m.AddedHealthUpdatePercent()
+	case school.FieldHealthProcessedDropPercent:
+		return m.AddedHealthProcessedDropPercent()
 	}
 	return nil, false
 }
@@ -5493,6 +5888,34 @@ func (m *SchoolMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddDataVersion(v)
+		return nil
+	case school.FieldHealthDeletePercent:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddHealthDeletePercent(v)
+		return nil
+	case school.FieldHealthDisablePercent:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddHealthDisablePercent(v)
+		return nil
+	case school.FieldHealthUpdatePercent:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddHealthUpdatePercent(v)
+		return nil
+	case school.FieldHealthProcessedDropPercent:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddHealthProcessedDropPercent(v)
 		return nil
 	}
 	return fmt.Errorf("unknown School numeric field %s", name)
@@ -5535,6 +5958,18 @@ func (m *SchoolMutation) ResetField(name string) error {
 		return nil
 	case school.FieldDataVersion:
 		m.ResetDataVersion()
+		return nil
+	case school.FieldHealthDeletePercent:
+		m.ResetHealthDeletePercent()
+		return nil
+	case school.FieldHealthDisablePercent:
+		m.ResetHealthDisablePercent()
+		return nil
+	case school.FieldHealthUpdatePercent:
+		m.ResetHealthUpdatePercent()
+		return nil
+	case school.FieldHealthProcessedDropPercent:
+		m.ResetHealthProcessedDropPercent()
 		return nil
 	}
 	return fmt.Errorf("unknown School field %s", name)

@@ -26,8 +26,16 @@ type School struct {
 	// The IANA time zone name, e.g. "Australia/Sydney": dates are shown, bucketed and exported in it.
 	Timezone string `json:"timezone,omitempty"`
 	// bumped whenever the school's events, users or sync profiles change
-	DataVersion  int64 `json:"data_version,omitempty"`
-	selectValues sql.SelectValues
+	DataVersion int64 `json:"data_version,omitempty"`
+	// A run deleting more than this percentage of its profile's baseline is flagged MASS_DELETE
+	HealthDeletePercent int `json:"health_delete_percent,omitempty"`
+	// A run disabling more than this percentage of its profile's baseline is flagged MASS_DISABLE
+	HealthDisablePercent int `json:"health_disable_percent,omitempty"`
+	// A run updating more than this percentage of its profile's baseline is flagged MASS_UPDATE
+	HealthUpdatePercent int `json:"health_update_percent,omitempty"`
+	// A run processing this percentage fewer records than its profile's baseline is flagged PROCESSED_DROP
+	HealthProcessedDropPercent int `json:"health_processed_drop_percent,omitempty"`
+	selectValues               sql.SelectValues
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -35,7 +43,7 @@ func (*School) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case school.FieldID, school.FieldDataVersion:
+		case school.FieldID, school.FieldDataVersion, school.FieldHealthDeletePercent, school.FieldHealthDisablePercent, school.FieldHealthUpdatePercent, school.FieldHealthProcessedDropPercent:
 			values[i] = new(sql.NullInt64)
 		case school.FieldName, school.FieldSlug, school.FieldTimezone:
 			values[i] = new(sql.NullString)
@@ -92,6 +100,30 @@ func (_m *School) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.DataVersion = value.Int64
 			}
+		case school.FieldHealthDeletePercent:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field health_delete_percent", values[i])
+			} else if value.Valid {
+				_m.HealthDeletePercent = int(value.Int64)
+			}
+		case school.FieldHealthDisablePercent:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field health_disable_percent", values[i])
+			} else if value.Valid {
+				_m.HealthDisablePercent = int(value.Int64)
+			}
+		case school.FieldHealthUpdatePercent:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field health_update_percent", values[i])
+			} else if value.Valid {
+				_m.HealthUpdatePercent = int(value.Int64)
+			}
+		case school.FieldHealthProcessedDropPercent:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field health_processed_drop_percent", values[i])
+			} else if value.Valid {
+				_m.HealthProcessedDropPercent = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -142,6 +174,18 @@ func (_m *School) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("data_version=")
 	builder.WriteString(fmt.Sprintf("%v", _m.DataVersion))
+	builder.WriteString(", ")
+	builder.WriteString("health_delete_percent=")
+	builder.WriteString(fmt.Sprintf("%v", _m.HealthDeletePercent))
+	builder.WriteString(", ")
+	builder.WriteString("health_disable_percent=")
+	builder.WriteString(fmt.Sprintf("%v", _m.HealthDisablePercent))
+	builder.WriteString(", ")
+	builder.WriteString("health_update_percent=")
+	builder.WriteString(fmt.Sprintf("%v", _m.HealthUpdatePercent))
+	builder.WriteString(", ")
+	builder.WriteString("health_processed_drop_percent=")
+	builder.WriteString(fmt.Sprintf("%v", _m.HealthProcessedDropPercent))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -76,6 +76,62 @@ func (_c *SchoolCreate) SetNillableDataVersion(v *int64) *SchoolCreate {
 	return _c
 }
 
+// SetHealthDeletePercent sets the "health_delete_percent" field.
+func (_c *SchoolCreate) SetHealthDeletePercent(v int) *SchoolCreate {
+	_c.mutation.SetHealthDeletePercent(v)
+	return _c
+}
+
+// SetNillableHealthDeletePercent sets the "health_delete_percent" field if the given value is not nil.
+func (_c *SchoolCreate) SetNillableHealthDeletePercent(v *int) *SchoolCreate {
+	if v != nil {
+		_c.SetHealthDeletePercent(*v)
+	}
+	return _c
+}
+
+// SetHealthDisablePercent sets the "health_disable_percent" field.
+func (_c *SchoolCreate) SetHealthDisablePercent(v int) *SchoolCreate {
+	_c.mutation.SetHealthDisablePercent(v)
+	return _c
+}
+
+// SetNillableHealthDisablePercent sets the "health_disable_percent" field if the given value is not nil.
+func (_c *SchoolCreate) SetNillableHealthDisablePercent(v *int) *SchoolCreate {
+	if v != nil {
+		_c.SetHealthDisablePercent(*v)
+	}
+	return _c
+}
+
+// SetHealthUpdatePercent sets the "health_update_percent" field.
+func (_c *SchoolCreate) SetHealthUpdatePercent(v int) *SchoolCreate {
+	_c.mutation.SetHealthUpdatePercent(v)
+	return _c
+}
+
+// SetNillableHealthUpdatePercent sets the "health_update_percent" field if the given value is not nil.
+func (_c *SchoolCreate) SetNillableHealthUpdatePercent(v *int) *SchoolCreate {
+	if v != nil {
+		_c.SetHealthUpdatePercent(*v)
+	}
+	return _c
+}
+
+// SetHealthProcessedDropPercent sets the "health_processed_drop_percent" field.
+func (_c *SchoolCreate) SetHealthProcessedDropPercent(v int) *SchoolCreate {
+	_c.mutation.SetHealthProcessedDropPercent(v)
+	return _c
+}
+
+// SetNillableHealthProcessedDropPercent sets the "health_processed_drop_percent" field if the given value is not nil.
+func (_c *SchoolCreate) SetNillableHealthProcessedDropPercent(v *int) *SchoolCreate {
+	if v != nil {
+		_c.SetHealthProcessedDropPercent(*v)
+	}
+	return _c
+}
+
 // Mutation returns the SchoolMutation object of the builder.
 func (_c *SchoolCreate) Mutation() *SchoolMutation {
 	return _c.mutation
@@ -128,6 +184,22 @@ func (_c *SchoolCreate) defaults() error {
 		v := school.DefaultDataVersion
 		_c.mutation.SetDataVersion(v)
 	}
+	if _, ok := _c.mutation.HealthDeletePercent(); !ok {
+		v := school.DefaultHealthDeletePercent
+		_c.mutation.SetHealthDeletePercent(v)
+	}
+	if _, ok := _c.mutation.HealthDisablePercent(); !ok {
+		v := school.DefaultHealthDisablePercent
+		_c.mutation.SetHealthDisablePercent(v)
+	}
+	if _, ok := _c.mutation.HealthUpdatePercent(); !ok {
+		v := school.DefaultHealthUpdatePercent
+		_c.mutation.SetHealthUpdatePercent(v)
+	}
+	if _, ok := _c.mutation.HealthProcessedDropPercent(); !ok {
+		v := school.DefaultHealthProcessedDropPercent
+		_c.mutation.SetHealthProcessedDropPercent(v)
+	}
 	return nil
 }
 
@@ -157,6 +229,38 @@ func (_c *SchoolCreate) check() error {
 	}
 	if _, ok := _c.mutation.DataVersion(); !ok {
 		return &ValidationError{Name: "data_version", err: errors.New(`ent: missing required field "School.data_version"`)}
+	}
+	if _, ok := _c.mutation.HealthDeletePercent(); !ok {
+		return &ValidationError{Name: "health_delete_percent", err: errors.New(`ent: missing required field "School.health_delete_percent"`)}
+	}
+	if v, ok := _c.mutation.HealthDeletePercent(); ok {
+		if err := school.HealthDeletePercentValidator(v); err != nil {
+			return &ValidationError{Name: "health_delete_percent", err: fmt.Errorf(`ent: validator failed for field "School.health_delete_percent": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.HealthDisablePercent(); !ok {
+		return &ValidationError{Name: "health_disable_percent", err: errors.New(`ent: missing required field "School.health_disable_percent"`)}
+	}
+	if v, ok := _c.mutation.HealthDisablePercent(); ok {
+		if err := school.HealthDisablePercentValidator(v); err != nil {
+			return &ValidationError{Name: "health_disable_percent", err: fmt.Errorf(`ent: validator failed for field "School.health_disable_percent": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.HealthUpdatePercent(); !ok {
+		return &ValidationError{Name: "health_update_percent", err: errors.New(`ent: missing required field "School.health_update_percent"`)}
+	}
+	if v, ok := _c.mutation.HealthUpdatePercent(); ok {
+		if err := school.HealthUpdatePercentValidator(v); err != nil {
+			return &ValidationError{Name: "health_update_percent", err: fmt.Errorf(`ent: validator failed for field "School.health_update_percent": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.HealthProcessedDropPercent(); !ok {
+		return &ValidationError{Name: "health_processed_drop_percent", err: errors.New(`ent: missing required field "School.health_processed_drop_percent"`)}
+	}
+	if v, ok := _c.mutation.HealthProcessedDropPercent(); ok {
+		if err := school.HealthProcessedDropPercentValidator(v); err != nil {
+			return &ValidationError{Name: "health_processed_drop_percent", err: fmt.Errorf(`ent: validator failed for field "School.health_processed_drop_percent": %w`, err)}
+		}
 	}
 	return nil
 }
@@ -204,6 +308,22 @@ func (_c *SchoolCreate) createSpec() (*School, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.DataVersion(); ok {
 		_spec.SetField(school.FieldDataVersion, field.TypeInt64, value)
 		_node.DataVersion = value
+	}
+	if value, ok := _c.mutation.HealthDeletePercent(); ok {
+		_spec.SetField(school.FieldHealthDeletePercent, field.TypeInt, value)
+		_node.HealthDeletePercent = value
+	}
+	if value, ok := _c.mutation.HealthDisablePercent(); ok {
+		_spec.SetField(school.FieldHealthDisablePercent, field.TypeInt, value)
+		_node.HealthDisablePercent = value
+	}
+	if value, ok := _c.mutation.HealthUpdatePercent(); ok {
+		_spec.SetField(school.FieldHealthUpdatePercent, field.TypeInt, value)
+		_node.HealthUpdatePercent = value
+	}
+	if value, ok := _c.mutation.HealthProcessedDropPercent(); ok {
+		_spec.SetField(school.FieldHealthProcessedDropPercent, field.TypeInt, value)
+		_node.HealthProcessedDropPercent = value
 	}
 	return _node, _spec
 }
@@ -296,6 +416,78 @@ func (u *SchoolUpsert) UpdateDataVersion() *SchoolUpsert {
 // AddDataVersion adds v to the "data_version" field.
 func (u *SchoolUpsert) AddDataVersion(v int64) *SchoolUpsert {
 	u.Add(school.FieldDataVersion, v)
+	return u
+}
+
+// SetHealthDeletePercent sets the "health_delete_percent" field.
+func (u *SchoolUpsert) SetHealthDeletePercent(v int) *SchoolUpsert {
+	u.Set(school.FieldHealthDeletePercent, v)
+	return u
+}
+
+// UpdateHealthDeletePercent sets the "health_delete_percent" field to the value that was provided on create.
+func (u *SchoolUpsert) UpdateHealthDeletePercent() *SchoolUpsert {
+	u.SetExcluded(school.FieldHealthDeletePercent)
+	return u
+}
+
+// AddHealthDeletePercent adds v to the "health_delete_percent" field.
+func (u *SchoolUpsert) AddHealthDeletePercent(v int) *SchoolUpsert {
+	u.Add(school.FieldHealthDeletePercent, v)
+	return u
+}
+
+// SetHealthDisablePercent sets the "health_disable_percent" field.
+func (u *SchoolUpsert) SetHealthDisablePercent(v int) *SchoolUpsert {
+	u.Set(school.FieldHealthDisablePercent, v)
+	return u
+}
+
+// UpdateHealthDisablePercent sets the "health_disable_percent" field to the value that was provided on create.
+func (u *SchoolUpsert) UpdateHealthDisablePercent() *SchoolUpsert {
+	u.SetExcluded(school.FieldHealthDisablePercent)
+	return u
+}
+
+// AddHealthDisablePercent adds v to the "health_disable_percent" field.
+func (u *SchoolUpsert) AddHealthDisablePercent(v int) *SchoolUpsert {
+	u.Add(school.FieldHealthDisablePercent, v)
+	return u
+}
+
+// SetHealthUpdatePercent sets the "health_update_percent" field.
+func (u *SchoolUpsert) SetHealthUpdatePercent(v int) *SchoolUpsert {
+	u.Set(school.FieldHealthUpdatePercent, v)
+	return u
+}
+
+// UpdateHealthUpdatePercent sets the "health_update_percent" field to the value that was provided on create.
+func (u *SchoolUpsert) UpdateHealthUpdatePercent() *SchoolUpsert {
+	u.SetExcluded(school.FieldHealthUpdatePercent)
+	return u
+}
+
+// AddHealthUpdatePercent adds v to the "health_update_percent" field.
+func (u *SchoolUpsert) AddHealthUpdatePercent(v int) *SchoolUpsert {
+	u.Add(school.FieldHealthUpdatePercent, v)
+	return u
+}
+
+// SetHealthProcessedDropPercent sets the "health_processed_drop_percent" field.
+func (u *SchoolUpsert) SetHealthProcessedDropPercent(v int) *SchoolUpsert {
+	u.Set(school.FieldHealthProcessedDropPercent, v)
+	return u
+}
+
+// UpdateHealthProcessedDropPercent sets the "health_processed_drop_percent" field to the value that was provided on create.
+func (u *SchoolUpsert) UpdateHealthProcessedDropPercent() *SchoolUpsert {
+	u.SetExcluded(school.FieldHealthProcessedDropPercent)
+	return u
+}
+
+// AddHealthProcessedDropPercent adds v to the "health_processed_drop_percent" field.
+func (u *SchoolUpsert) AddHealthProcessedDropPercent(v int) *SchoolUpsert {
+	u.Add(school.FieldHealthProcessedDropPercent, v)
 	return u
 }
 
@@ -393,6 +585,90 @@ func (u *SchoolUpsertOne) AddDataVersion(v int64) *SchoolUpsertOne {
 func (u *SchoolUpsertOne) UpdateDataVersion() *SchoolUpsertOne {
 	return u.Update(func(s *SchoolUpsert) {
 		s.UpdateDataVersion()
+	})
+}
+
+// SetHealthDeletePercent sets the "health_delete_percent" field.
+func (u *SchoolUpsertOne) SetHealthDeletePercent(v int) *SchoolUpsertOne {
+	return u.Update(func(s *SchoolUpsert) {
+		s.SetHealthDeletePercent(v)
+	})
+}
+
+// AddHealthDeletePercent adds v to the "health_delete_percent" field.
+func (u *SchoolUpsertOne) AddHealthDeletePercent(v int) *SchoolUpsertOne {
+	return u.Update(func(s *SchoolUpsert) {
+		s.AddHealthDeletePercent(v)
+	})
+}
+
+// UpdateHealthDeletePercent sets the "health_delete_percent" field to the value that was provided on create.
+func (u *SchoolUpsertOne) UpdateHealthDeletePercent() *SchoolUpsertOne {
+	return u.Update(func(s *SchoolUpsert) {
+		s.UpdateHealthDeletePercent()
+	})
+}
+
+// SetHealthDisablePercent sets the "health_disable_percent" field.
+func (u *SchoolUpsertOne) SetHealthDisablePercent(v int) *SchoolUpsertOne {
+	return u.Update(func(s *SchoolUpsert) {
+		s.SetHealthDisablePercent(v)
+	})
+}
+
+// AddHealthDisablePercent adds v to the "health_disable_percent" field.
+func (u *SchoolUpsertOne) AddHealthDisablePercent(v int) *SchoolUpsertOne {
+	return u.Update(func(s *SchoolUpsert) {
+		s.AddHealthDisablePercent(v)
+	})
+}
+
+// UpdateHealthDisablePercent sets the "health_disable_percent" field to the value that was provided on create.
+func (u *SchoolUpsertOne) UpdateHealthDisablePercent() *SchoolUpsertOne {
+	return u.Update(func(s *SchoolUpsert) {
+		s.UpdateHealthDisablePercent()
+	})
+}
+
+// SetHealthUpdatePercent sets the "health_update_percent" field.
+func (u *SchoolUpsertOne) SetHealthUpdatePercent(v int) *SchoolUpsertOne {
+	return u.Update(func(s *SchoolUpsert) {
+		s.SetHealthUpdatePercent(v)
+	})
+}
+
+// AddHealthUpdatePercent adds v to the "health_update_percent" field.
+func (u *SchoolUpsertOne) AddHealthUpdatePercent(v int) *SchoolUpsertOne {
+	return u.Update(func(s *SchoolUpsert) {
+		s.AddHealthUpdatePercent(v)
+	})
+}
+
+// UpdateHealthUpdatePercent sets the "health_update_percent" field to the value that was provided on create.
+func (u *SchoolUpsertOne) UpdateHealthUpdatePercent() *SchoolUpsertOne {
+	return u.Update(func(s *SchoolUpsert) {
+		s.UpdateHealthUpdatePercent()
+	})
+}
+
+// SetHealthProcessedDropPercent sets the "health_processed_drop_percent" field.
+func (u *SchoolUpsertOne) SetHealthProcessedDropPercent(v int) *SchoolUpsertOne {
+	return u.Update(func(s *SchoolUpsert) {
+		s.SetHealthProcessedDropPercent(v)
+	})
+}
+
+// AddHealthProcessedDropPercent adds v to the "health_processed_drop_percent" field.
+func (u *SchoolUpsertOne) AddHealthProcessedDropPercent(v int) *SchoolUpsertOne {
+	return u.Update(func(s *SchoolUpsert) {
+		s.AddHealthProcessedDropPercent(v)
+	})
+}
+
+// UpdateHealthProcessedDropPercent sets the "health_processed_drop_percent" field to the value that was provided on create.
+func (u *SchoolUpsertOne) UpdateHealthProcessedDropPercent() *SchoolUpsertOne {
+	return u.Update(func(s *SchoolUpsert) {
+		s.UpdateHealthProcessedDropPercent()
 	})
 }
 
@@ -656,6 +932,90 @@ func (u *SchoolUpsertBulk) AddDataVersion(v int64) *SchoolUpsertBulk {
 func (u *SchoolUpsertBulk) UpdateDataVersion() *SchoolUpsertBulk {
 	return u.Update(func(s *SchoolUpsert) {
 		s.UpdateDataVersion()
+	})
+}
+
+// SetHealthDeletePercent sets the "health_delete_percent" field.
+func (u *SchoolUpsertBulk) SetHealthDeletePercent(v int) *SchoolUpsertBulk {
+	return u.Update(func(s *SchoolUpsert) {
+		s.SetHealthDeletePercent(v)
+	})
+}
+
+// AddHealthDeletePercent adds v to the "health_delete_percent" field.
+func (u *SchoolUpsertBulk) AddHealthDeletePercent(v int) *SchoolUpsertBulk {
+	return u.Update(func(s *SchoolUpsert) {
+		s.AddHealthDeletePercent(v)
+	})
+}
+
+// UpdateHealthDeletePercent sets the "health_delete_percent" field to the value that was provided on create.
+func (u *SchoolUpsertBulk) UpdateHealthDeletePercent() *SchoolUpsertBulk {
+	return u.Update(func(s *SchoolUpsert) {
+		s.UpdateHealthDeletePercent()
+	})
+}
+
+// SetHealthDisablePercent sets the "health_disable_percent" field.
+func (u *SchoolUpsertBulk) SetHealthDisablePercent(v int) *SchoolUpsertBulk {
+	return u.Update(func(s *SchoolUpsert) {
+		s.SetHealthDisablePercent(v)
+	})
+}
+
+// AddHealthDisablePercent adds v to the "health_disable_percent" field.
+func (u *SchoolUpsertBulk) AddHealthDisablePercent(v int) *SchoolUpsertBulk {
+	return u.Update(func(s *SchoolUpsert) {
+		s.AddHealthDisablePercent(v)
+	})
+}
+
+// UpdateHealthDisablePercent sets the "health_disable_percent" field to the value that was provided on create.
+func (u *SchoolUpsertBulk) UpdateHealthDisablePercent() *SchoolUpsertBulk {
+	return u.Update(func(s *SchoolUpsert) {
+		s.UpdateHealthDisablePercent()
+	})
+}
+
+// SetHealthUpdatePercent sets the "health_update_percent" field.
+func (u *SchoolUpsertBulk) SetHealthUpdatePercent(v int) *SchoolUpsertBulk {
+	return u.Update(func(s *SchoolUpsert) {
+		s.SetHealthUpdatePercent(v)
+	})
+}
+
+// AddHealthUpdatePercent adds v to the "health_update_percent" field.
+func (u *SchoolUpsertBulk) AddHealthUpdatePercent(v int) *SchoolUpsertBulk {
+	return u.Update(func(s *SchoolUpsert) {
+		s.AddHealthUpdatePercent(v)
+	})
+}
+
+// UpdateHealthUpdatePercent sets the "health_update_percent" field to the value that was provided on create.
+func (u *SchoolUpsertBulk) UpdateHealthUpdatePercent() *SchoolUpsertBulk {
+	return u.Update(func(s *SchoolUpsert) {
+		s.UpdateHealthUpdatePercent()
+	})
+}
+
+// SetHealthProcessedDropPercent sets the "health_processed_drop_percent" field.
+func (u *SchoolUpsertBulk) SetHealthProcessedDropPercent(v int) *SchoolUpsertBulk {
+	return u.Update(func(s *SchoolUpsert) {
+		s.SetHealthProcessedDropPercent(v)
+	})
+}
+
+// AddHealthProcessedDropPercent adds v to the "health_processed_drop_percent" field.
+func (u *SchoolUpsertBulk) AddHealthProcessedDropPercent(v int) *SchoolUpsertBulk {
+	return u.Update(func(s *SchoolUpsert) {
+		s.AddHealthProcessedDropPercent(v)
+	})
+}
+
+// UpdateHealthProcessedDropPercent sets the "health_processed_drop_percent" field to the value that was provided on create.
+func (u *SchoolUpsertBulk) UpdateHealthProcessedDropPercent() *SchoolUpsertBulk {
+	return u.Update(func(s *SchoolUpsert) {
+		s.UpdateHealthProcessedDropPercent()
 	})
 }
 

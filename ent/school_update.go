@@ -77,6 +77,90 @@ func (_u *SchoolUpdate) AddDataVersion(v int64) *SchoolUpdate {
 	return _u
 }
 
+// SetHealthDeletePercent sets the "health_delete_percent" field.
+func (_u *SchoolUpdate) SetHealthDeletePercent(v int) *SchoolUpdate {
+	_u.mutation.ResetHealthDeletePercent()
+	_u.mutation.SetHealthDeletePercent(v)
+	return _u
+}
+
+// SetNillableHealthDeletePercent sets the "health_delete_percent" field if the given value is not nil.
+func (_u *SchoolUpdate) SetNillableHealthDeletePercent(v *int) *SchoolUpdate {
+	if v != nil {
+		_u.SetHealthDeletePercent(*v)
+	}
+	return _u
+}
+
+// AddHealthDeletePercent adds value to the "health_delete_percent" field.
+func (_u *SchoolUpdate) AddHealthDeletePercent(v int) *SchoolUpdate {
+	_u.mutation.AddHealthDeletePercent(v)
+	return _u
+}
+
+// SetHealthDisablePercent sets the "health_disable_percent" field.
+func (_u *SchoolUpdate) SetHealthDisablePercent(v int) *SchoolUpdate {
+	_u.mutation.ResetHealthDisablePercent()
+	_u.mutation.SetHealthDisablePercent(v)
+	return _u
+}
+
+// SetNillableHealthDisablePercent sets the "health_disable_percent" field if the given value is not nil.
+func (_u *SchoolUpdate) SetNillableHealthDisablePercent(v *int) *SchoolUpdate {
+	if v != nil {
+		_u.SetHealthDisablePercent(*v)
+	}
+	return _u
+}
+
+// AddHealthDisablePercent adds value to the "health_disable_percent" field.
+func (_u *SchoolUpdate) AddHealthDisablePercent(v int) *SchoolUpdate {
+	_u.mutation.AddHealthDisablePercent(v)
+	return _u
+}
+
+// SetHealthUpdatePercent sets the "health_update_percent" field.
+func (_u *SchoolUpdate) SetHealthUpdatePercent(v int) *SchoolUpdate {
+	_u.mutation.ResetHealthUpdatePercent()
+	_u.mutation.SetHealthUpdatePercent(v)
+	return _u
+}
+
+// SetNillableHealthUpdatePercent sets the "health_update_percent" field if the given value is not nil.
+func (_u *SchoolUpdate) SetNillableHealthUpdatePercent(v *int) *SchoolUpdate {
+	if v != nil {
+		_u.SetHealthUpdatePercent(*v)
+	}
+	return _u
+}
+
+// AddHealthUpdatePercent adds value to the "health_update_percent" field.
+func (_u *SchoolUpdate) AddHealthUpdatePercent(v int) *SchoolUpdate {
+	_u.mutation.AddHealthUpdatePercent(v)
+	return _u
+}
+
+// SetHealthProcessedDropPercent sets the "health_processed_drop_percent" field.
+func (_u *SchoolUpdate) SetHealthProcessedDropPercent(v int) *SchoolUpdate {
+	_u.mutation.ResetHealthProcessedDropPercent()
+	_u.mutation.SetHealthProcessedDropPercent(v)
+	return _u
+}
+
+// SetNillableHealthProcessedDropPercent sets the "health_processed_drop_percent" field if the given value is not nil.
+func (_u *SchoolUpdate) SetNillableHealthProcessedDropPercent(v *int) *SchoolUpdate {
+	if v != nil {
+		_u.SetHealthProcessedDropPercent(*v)
+	}
+	return _u
+}
+
+// AddHealthProcessedDropPercent adds value to the "health_processed_drop_percent" field.
+func (_u *SchoolUpdate) AddHealthProcessedDropPercent(v int) *SchoolUpdate {
+	_u.mutation.AddHealthProcessedDropPercent(v)
+	return _u
+}
+
 // Mutation returns the SchoolMutation object of the builder.
 func (_u *SchoolUpdate) Mutation() *SchoolMutation {
 	return _u.mutation
@@ -116,6 +200,26 @@ func (_u *SchoolUpdate) check() error {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "School.name": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.HealthDeletePercent(); ok {
+		if err := school.HealthDeletePercentValidator(v); err != nil {
+			return &ValidationError{Name: "health_delete_percent", err: fmt.Errorf(`ent: validator failed for field "School.health_delete_percent": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.HealthDisablePercent(); ok {
+		if err := school.HealthDisablePercentValidator(v); err != nil {
+			return &ValidationError{Name: "health_disable_percent", err: fmt.Errorf(`ent: validator failed for field "School.health_disable_percent": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.HealthUpdatePercent(); ok {
+		if err := school.HealthUpdatePercentValidator(v); err != nil {
+			return &ValidationError{Name: "health_update_percent", err: fmt.Errorf(`ent: validator failed for field "School.health_update_percent": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.HealthProcessedDropPercent(); ok {
+		if err := school.HealthProcessedDropPercentValidator(v); err != nil {
+			return &ValidationError{Name: "health_processed_drop_percent", err: fmt.Errorf(`ent: validator failed for field "School.health_processed_drop_percent": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -148,6 +252,30 @@ func (_u *SchoolUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedDataVersion(); ok {
 		_spec.AddField(school.FieldDataVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.HealthDeletePercent(); ok {
+		_spec.SetField(school.FieldHealthDeletePercent, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedHealthDeletePercent(); ok {
+		_spec.AddField(school.FieldHealthDeletePercent, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.HealthDisablePercent(); ok {
+		_spec.SetField(school.FieldHealthDisablePercent, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedHealthDisablePercent(); ok {
+		_spec.AddField(school.FieldHealthDisablePercent, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.HealthUpdatePercent(); ok {
+		_spec.SetField(school.FieldHealthUpdatePercent, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedHealthUpdatePercent(); ok {
+		_spec.AddField(school.FieldHealthUpdatePercent, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.HealthProcessedDropPercent(); ok {
+		_spec.SetField(school.FieldHealthProcessedDropPercent, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedHealthProcessedDropPercent(); ok {
+		_spec.AddField(school.FieldHealthProcessedDropPercent, field.TypeInt, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -220,6 +348,90 @@ func (_u *SchoolUpdateOne) AddDataVersion(v int64) *SchoolUpdateOne {
 	return _u
 }
 
+// SetHealthDeletePercent sets the "health_delete_percent" field.
+func (_u *SchoolUpdateOne) SetHealthDeletePercent(v int) *SchoolUpdateOne {
+	_u.mutation.ResetHealthDeletePercent()
+	_u.mutation.SetHealthDeletePercent(v)
+	return _u
+}
+
+// SetNillableHealthDeletePercent sets the "health_delete_percent" field if the given value is not nil.
+func (_u *SchoolUpdateOne) SetNillableHealthDeletePercent(v *int) *SchoolUpdateOne {
+	if v != nil {
+		_u.SetHealthDeletePercent(*v)
+	}
+	return _u
+}
+
+// AddHealthDeletePercent adds value to the "health_delete_percent" field.
+func (_u *SchoolUpdateOne) AddHealthDeletePercent(v int) *SchoolUpdateOne {
+	_u.mutation.AddHealthDeletePercent(v)
+	return _u
+}
+
+// SetHealthDisablePercent sets the "health_disable_percent" field.
+func (_u *SchoolUpdateOne) SetHealthDisablePercent(v int) *SchoolUpdateOne {
+	_u.mutation.ResetHealthDisablePercent()
+	_u.mutation.SetHealthDisablePercent(v)
+	return _u
+}
+
+// SetNillableHealthDisablePercent sets the "health_disable_percent" field if the given value is not nil.
+func (_u *SchoolUpdateOne) SetNillableHealthDisablePercent(v *int) *SchoolUpdateOne {
+	if v != nil {
+		_u.SetHealthDisablePercent(*v)
+	}
+	return _u
+}
+
+// AddHealthDisablePercent adds value to the "health_disable_percent" field.
+func (_u *SchoolUpdateOne) AddHealthDisablePercent(v int) *SchoolUpdateOne {
+	_u.mutation.AddHealthDisablePercent(v)
+	return _u
+}
+
+// SetHealthUpdatePercent sets the "health_update_percent" field.
+func (_u *SchoolUpdateOne) SetHealthUpdatePercent(v int) *SchoolUpdateOne {
+	_u.mutation.ResetHealthUpdatePercent()
+	_u.mutation.SetHealthUpdatePercent(v)
+	return _u
+}
+
+// SetNillableHealthUpdatePercent sets the "health_update_percent" field if the given value is not nil.
+func (_u *SchoolUpdateOne) SetNillableHealthUpdatePercent(v *int) *SchoolUpdateOne {
+	if v != nil {
+		_u.SetHealthUpdatePercent(*v)
+	}
+	return _u
+}
+
+// AddHealthUpdatePercent adds value to the "health_update_percent" field.
+func (_u *SchoolUpdateOne) AddHealthUpdatePercent(v int) *SchoolUpdateOne {
+	_u.mutation.AddHealthUpdatePercent(v)
+	return _u
+}
+
+// SetHealthProcessedDropPercent sets the "health_processed_drop_percent" field.
+func (_u *SchoolUpdateOne) SetHealthProcessedDropPercent(v int) *SchoolUpdateOne {
+	_u.mutation.ResetHealthProcessedDropPercent()
+	_u.mutation.SetHealthProcessedDropPercent(v)
+	return _u
+}
+
+// SetNillableHealthProcessedDropPercent sets the "health_processed_drop_percent" field if the given value is not nil.
+func (_u *SchoolUpdateOne) SetNillableHealthProcessedDropPercent(v *int) *SchoolUpdateOne {
+	if v != nil {
+		_u.SetHealthProcessedDropPercent(*v)
+	}
+	return _u
+}
+
+// AddHealthProcessedDropPercent adds value to the "health_processed_drop_percent" field.
+func (_u *SchoolUpdateOne) AddHealthProcessedDropPercent(v int) *SchoolUpdateOne {
+	_u.mutation.AddHealthProcessedDropPercent(v)
+	return _u
+}
+
 // Mutation returns the SchoolMutation object of the builder.
 func (_u *SchoolUpdateOne) Mutation() *SchoolMutation {
 	return _u.mutation
@@ -272,6 +484,26 @@ func (_u *SchoolUpdateOne) check() error {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "School.name": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.HealthDeletePercent(); ok {
+		if err := school.HealthDeletePercentValidator(v); err != nil {
+			return &ValidationError{Name: "health_delete_percent", err: fmt.Errorf(`ent: validator failed for field "School.health_delete_percent": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.HealthDisablePercent(); ok {
+		if err := school.HealthDisablePercentValidator(v); err != nil {
+			return &ValidationError{Name: "health_disable_percent", err: fmt.Errorf(`ent: validator failed for field "School.health_disable_percent": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.HealthUpdatePercent(); ok {
+		if err := school.HealthUpdatePercentValidator(v); err != nil {
+			return &ValidationError{Name: "health_update_percent", err: fmt.Errorf(`ent: validator failed for field "School.health_update_percent": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.HealthProcessedDropPercent(); ok {
+		if err := school.HealthProcessedDropPercentValidator(v); err != nil {
+			return &ValidationError{Name: "health_processed_drop_percent", err: fmt.Errorf(`ent: validator failed for field "School.health_processed_drop_percent": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -321,6 +553,30 @@ func (_u *SchoolUpdateOne) sqlSave(ctx context.Context) (_node *School, err erro
 	}
 	if value, ok := _u.mutation.AddedDataVersion(); ok {
 		_spec.AddField(school.FieldDataVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.HealthDeletePercent(); ok {
+		_spec.SetField(school.FieldHealthDeletePercent, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedHealthDeletePercent(); ok {
+		_spec.AddField(school.FieldHealthDeletePercent, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.HealthDisablePercent(); ok {
+		_spec.SetField(school.FieldHealthDisablePercent, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedHealthDisablePercent(); ok {
+		_spec.AddField(school.FieldHealthDisablePercent, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.HealthUpdatePercent(); ok {
+		_spec.SetField(school.FieldHealthUpdatePercent, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedHealthUpdatePercent(); ok {
+		_spec.AddField(school.FieldHealthUpdatePercent, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.HealthProcessedDropPercent(); ok {
+		_spec.SetField(school.FieldHealthProcessedDropPercent, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedHealthProcessedDropPercent(); ok {
+		_spec.AddField(school.FieldHealthProcessedDropPercent, field.TypeInt, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &School{config: _u.config}

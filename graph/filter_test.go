@@ -84,7 +84,13 @@ func TestEventsFilter(t *testing.T) {
 			{"everything", refFilter{From: ptr(base.Add(time.Hour)), To: ptr(base.Add(10 * time.Hour)), UserID: userIDs[3],
 				ProfileID: profileIDs[1], Types: idleCandidates, ActiveOnly: ptr(false)}},
 			{"nothing matches", refFilter{From: ptr(base.Add(-48 * time.Hour)), To: ptr(base.Add(-24 * time.Hour))}},
+			{"flagged", refFilter{Flagged: ptr(true)}},
+			{"flagged, all", refFilter{Flagged: ptr(true), ActiveOnly: ptr(false)}},
+			{"not flagged", refFilter{Flagged: ptr(false)}},
+			{"flagged profile and type", refFilter{Flagged: ptr(true), ProfileID: profileIDs[0], Types: []string{"ACCOUNT_SYNCHRONIZATION"}}},
 		}
+		require.True(t, slices.ContainsFunc(evs, func(e recorded) bool { return len(e.Flags) > 0 }), "some runs are flagged")
+		require.True(t, slices.ContainsFunc(evs, func(e recorded) bool { return len(e.Flags) == 0 }), "some runs are not")
 		// Random filters on top of the hand-picked ones.
 		for range 40 {
 			var f refFilter
@@ -110,6 +116,9 @@ func TestEventsFilter(t *testing.T) {
 			}
 			if r := rng.IntN(3); r > 0 {
 				f.ActiveOnly = ptr(r == 1)
+			}
+			if r := rng.IntN(4); r > 1 {
+				f.Flagged = ptr(r == 2)
 			}
 			cases = append(cases, struct {
 				name string

@@ -80,6 +80,7 @@ type ComplexityRoot struct {
 		Disabled     func(childComplexity int) int
 		Errors       func(childComplexity int) int
 		ExternalID   func(childComplexity int) int
+		Flags        func(childComplexity int) int
 		ID           func(childComplexity int) int
 		Problems     func(childComplexity int) int
 		Processed    func(childComplexity int) int
@@ -160,14 +161,15 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CreateAPIToken func(childComplexity int, name string, scopes []string, expiresAt *time.Time) int
-		RecordEvents   func(childComplexity int, input []*ingest.Input) int
-		RequestExport  func(childComplexity int, filter *report.Filter, columns []export.Column) int
-		RetryExport    func(childComplexity int, id int) int
-		RevokeAPIToken func(childComplexity int, id int) int
-		SetUserRole    func(childComplexity int, userID int, role user.Role) int
-		SignIn         func(childComplexity int, school string, username string, password string) int
-		SignOut        func(childComplexity int) int
+		CreateAPIToken           func(childComplexity int, name string, scopes []string, expiresAt *time.Time) int
+		RecordEvents             func(childComplexity int, input []*ingest.Input) int
+		RequestExport            func(childComplexity int, filter *report.Filter, columns []export.Column) int
+		RetryExport              func(childComplexity int, id int) int
+		RevokeAPIToken           func(childComplexity int, id int) int
+		SetUserRole              func(childComplexity int, userID int, role user.Role) int
+		SignIn                   func(childComplexity int, school string, username string, password string) int
+		SignOut                  func(childComplexity int) int
+		UpdateSyncHealthSettings func(childComplexity int, input model.SyncHealthSettingsInput) int
 	}
 
 	PageInfo struct {
@@ -194,6 +196,7 @@ type ComplexityRoot struct {
 		Node               func(childComplexity int, id int) int
 		Nodes              func(childComplexity int, ids []int) int
 		School             func(childComplexity int) int
+		SyncHealthSettings func(childComplexity int) int
 		SyncProfiles       func(childComplexity int) int
 		Users              func(childComplexity int, search *string, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) int
 	}
@@ -225,6 +228,13 @@ type ComplexityRoot struct {
 		Processed    func(childComplexity int) int
 		Start        func(childComplexity int) int
 		Updated      func(childComplexity int) int
+	}
+
+	SyncHealthSettings struct {
+		DeletePercent        func(childComplexity int) int
+		DisablePercent       func(childComplexity int) int
+		ProcessedDropPercent func(childComplexity int) int
+		UpdatePercent        func(childComplexity int) int
 	}
 
 	SyncProfile struct {
@@ -264,6 +274,7 @@ type APITokenResolver interface {
 	CreatedAt(ctx context.Context, obj *ent.APIToken) (*time.Time, error)
 }
 type EventResolver interface {
+	Flags(ctx context.Context, obj *ent.Event) ([]model.RunFlag, error)
 	TypeName(ctx context.Context, obj *ent.Event) (string, error)
 }
 type ExportResolver interface {
@@ -288,6 +299,7 @@ type MutationResolver interface {
 	SetUserRole(ctx context.Context, userID int, role user.Role) (*ent.User, error)
 	RequestExport(ctx context.Context, filter *report.Filter, columns []export.Column) (*ent.Export, error)
 	RetryExport(ctx context.Context, id int) (*ent.Export, error)
+	UpdateSyncHealthSettings(ctx context.Context, input model.SyncHealthSettingsInput) (*model.SyncHealthSettings, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -297,6 +309,7 @@ type QueryResolver interface {
 	Exports(ctx context.Context, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int], orderBy *ent.ExportOrder) (*ent.ExportConnection, error)
 	Export(ctx context.Context, id int) (*ent.Export, error)
 	ExportLinkLifetime(ctx context.Context) (int, error)
+	SyncHealthSettings(ctx context.Context) (*model.SyncHealthSettings, error)
 	Events(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, filter *report.Filter, orderBy *ent.EventOrder) (*ent.EventConnection, error)
 	Users(ctx context.Context, search *string, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) (*ent.UserConnection, error)
 	SyncProfiles(ctx context.Context) ([]*ent.SyncProfile, error)
@@ -445,6 +458,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.ExternalID(childComplexity), true
+	case "Event.flags":
+		if e.ComplexityRoot.Event.Flags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Flags(childComplexity), true
 	case "Event.id":
 		if e.ComplexityRoot.Event.ID == nil {
 			break
@@ -872,6 +891,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignOut(childComplexity), true
+	case "Mutation.updateSyncHealthSettings":
+		if e.ComplexityRoot.Mutation.UpdateSyncHealthSettings == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateSyncHealthSettings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateSyncHealthSettings(childComplexity, args["input"].(model.SyncHealthSettingsInput)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1008,6 +1038,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.School(childComplexity), true
+	case "Query.syncHealthSettings":
+		if e.ComplexityRoot.Query.SyncHealthSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.SyncHealthSettings(childComplexity), true
 	case "Query.syncProfiles":
 		if e.ComplexityRoot.Query.SyncProfiles == nil {
 			break
@@ -1142,6 +1178,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SummaryBucket.Updated(childComplexity), true
 
+	case "SyncHealthSettings.deletePercent":
+		if e.ComplexityRoot.SyncHealthSettings.DeletePercent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncHealthSettings.DeletePercent(childComplexity), true
+	case "SyncHealthSettings.disablePercent":
+		if e.ComplexityRoot.SyncHealthSettings.DisablePercent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncHealthSettings.DisablePercent(childComplexity), true
+	case "SyncHealthSettings.processedDropPercent":
+		if e.ComplexityRoot.SyncHealthSettings.ProcessedDropPercent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncHealthSettings.ProcessedDropPercent(childComplexity), true
+	case "SyncHealthSettings.updatePercent":
+		if e.ComplexityRoot.SyncHealthSettings.UpdatePercent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncHealthSettings.UpdatePercent(childComplexity), true
+
 	case "SyncProfile.createTime", "SyncProfile.createdAt":
 		if e.ComplexityRoot.SyncProfile.CreateTime == nil {
 			break
@@ -1256,6 +1317,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ProblemInput", ec.unmarshalInputProblemInput),
 			graphql.NewInputUnmarshaler("RecordEventInput", ec.unmarshalInputRecordEventInput),
 			graphql.NewInputUnmarshaler("ReportFilter", ec.unmarshalInputReportFilter),
+			graphql.NewInputUnmarshaler("SyncHealthSettingsInput", ec.unmarshalInputSyncHealthSettingsInput),
 		)
 	}
 	first := true
@@ -1348,7 +1410,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "auth.graphqls" "ent.graphqls" "export.graphqls" "live.graphqls" "report.graphqls"
+//go:embed "auth.graphqls" "ent.graphqls" "export.graphqls" "health.graphqls" "live.graphqls" "report.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1363,6 +1425,7 @@ var sources = []*ast.Source{
 	{Name: "auth.graphqls", Input: sourceData("auth.graphqls"), BuiltIn: false},
 	{Name: "ent.graphqls", Input: sourceData("ent.graphqls"), BuiltIn: false},
 	{Name: "export.graphqls", Input: sourceData("export.graphqls"), BuiltIn: false},
+	{Name: "health.graphqls", Input: sourceData("health.graphqls"), BuiltIn: false},
 	{Name: "live.graphqls", Input: sourceData("live.graphqls"), BuiltIn: false},
 	{Name: "report.graphqls", Input: sourceData("report.graphqls"), BuiltIn: false},
 }
@@ -1442,6 +1505,8 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_user(ctx, field)
 	case "syncProfile":
 		return ec.fieldContext_Event_syncProfile(ctx, field)
+	case "flags":
+		return ec.fieldContext_Event_flags(ctx, field)
 	case "typeName":
 		return ec.fieldContext_Event_typeName(ctx, field)
 	case "startedAt":
@@ -1662,6 +1727,20 @@ func (ec *executionContext) childFields_SummaryBucket(ctx context.Context, field
 		return ec.fieldContext_SummaryBucket_failedLogins(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SummaryBucket", field.Name)
+}
+
+func (ec *executionContext) childFields_SyncHealthSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletePercent":
+		return ec.fieldContext_SyncHealthSettings_deletePercent(ctx, field)
+	case "disablePercent":
+		return ec.fieldContext_SyncHealthSettings_disablePercent(ctx, field)
+	case "updatePercent":
+		return ec.fieldContext_SyncHealthSettings_updatePercent(ctx, field)
+	case "processedDropPercent":
+		return ec.fieldContext_SyncHealthSettings_processedDropPercent(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SyncHealthSettings", field.Name)
 }
 
 func (ec *executionContext) childFields_SyncProfile(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1983,6 +2062,20 @@ func (ec *executionContext) field_Mutation_signIn_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["password"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateSyncHealthSettings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SyncHealthSettingsInput, error) {
+			return ec.unmarshalNSyncHealthSettingsInput2githubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSyncHealthSettingsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -2977,6 +3070,29 @@ func (ec *executionContext) fieldContext_Event_syncProfile(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Event_flags(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_flags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Event().Flags(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.RunFlag) graphql.Marshaler {
+			return ec.marshalNRunFlag2ᚕgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐRunFlagᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_flags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, true, true, "RunFlag")
 }
 
 func (ec *executionContext) _Event_typeName(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
@@ -4536,6 +4652,50 @@ func (ec *executionContext) fieldContext_Mutation_retryExport(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_updateSyncHealthSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateSyncHealthSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateSyncHealthSettings(ctx, fc.Args["input"].(model.SyncHealthSettingsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SyncHealthSettings) graphql.Marshaler {
+			return ec.marshalNSyncHealthSettings2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSyncHealthSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateSyncHealthSettings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncHealthSettings(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateSyncHealthSettings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4958,6 +5118,38 @@ func (ec *executionContext) _Query_exportLinkLifetime(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_Query_exportLinkLifetime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Query", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Query_syncHealthSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_syncHealthSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().SyncHealthSettings(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SyncHealthSettings) graphql.Marshaler {
+			return ec.marshalNSyncHealthSettings2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSyncHealthSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_syncHealthSettings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncHealthSettings(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Query_events(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -5718,6 +5910,98 @@ func (ec *executionContext) _SummaryBucket_failedLogins(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_SummaryBucket_failedLogins(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SummaryBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SyncHealthSettings_deletePercent(ctx context.Context, field graphql.CollectedField, obj *model.SyncHealthSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncHealthSettings_deletePercent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletePercent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncHealthSettings_deletePercent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncHealthSettings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SyncHealthSettings_disablePercent(ctx context.Context, field graphql.CollectedField, obj *model.SyncHealthSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncHealthSettings_disablePercent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisablePercent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncHealthSettings_disablePercent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncHealthSettings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SyncHealthSettings_updatePercent(ctx context.Context, field graphql.CollectedField, obj *model.SyncHealthSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncHealthSettings_updatePercent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatePercent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncHealthSettings_updatePercent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncHealthSettings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SyncHealthSettings_processedDropPercent(ctx context.Context, field graphql.CollectedField, obj *model.SyncHealthSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncHealthSettings_processedDropPercent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProcessedDropPercent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncHealthSettings_processedDropPercent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncHealthSettings", field, false, false, "Int")
 }
 
 func (ec *executionContext) _SyncProfile_id(ctx context.Context, field graphql.CollectedField, obj *ent.SyncProfile) (ret graphql.Marshaler) {
@@ -7579,7 +7863,7 @@ func (ec *executionContext) unmarshalInputReportFilter(ctx context.Context, obj 
 		asMap["activeOnly"] = true
 	}
 
-	fieldsInOrder := [...]string{"from", "to", "userID", "syncProfileID", "types", "activeOnly", "search"}
+	fieldsInOrder := [...]string{"from", "to", "userID", "syncProfileID", "types", "activeOnly", "search", "flagged"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -7635,6 +7919,13 @@ func (ec *executionContext) unmarshalInputReportFilter(ctx context.Context, obj 
 				return it, err
 			}
 			it.Search = data
+		case "flagged":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("flagged"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Flagged = data
 		}
 	}
 	return it, nil
@@ -7649,6 +7940,69 @@ func (ec *executionContext) unmarshalInputReportFilter(ctx context.Context, obj 
 func UnmarshalReportFilter(ctx context.Context, raw any) (report.Filter, error) {
 	var out report.Filter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReportFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSyncHealthSettingsInput(ctx context.Context, obj any) (model.SyncHealthSettingsInput, error) {
+	var it model.SyncHealthSettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"deletePercent", "disablePercent", "updatePercent", "processedDropPercent"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "deletePercent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deletePercent"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeletePercent = data
+		case "disablePercent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("disablePercent"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DisablePercent = data
+		case "updatePercent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatePercent"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatePercent = data
+		case "processedDropPercent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processedDropPercent"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessedDropPercent = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSyncHealthSettingsInput unmarshals raw into the SyncHealthSettingsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSyncHealthSettingsInput(ctx context.Context, raw any) (model.SyncHealthSettingsInput, error) {
+	var out model.SyncHealthSettingsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SyncHealthSettingsInput", raw, &out)
 	return out, err
 }
 
@@ -7908,6 +8262,11 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 		case "syncProfile":
 			out.Values[i] = ec._Event_syncProfile(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "flags":
+			out.Values[i] = ec._Event_flags(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "typeName":
@@ -8443,6 +8802,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updateSyncHealthSettings":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateSyncHealthSettings(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8611,6 +8977,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_exportLinkLifetime(ctx, field)
+				})
+		case "syncHealthSettings":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_syncHealthSettings(ctx, field)
 				})
 		case "events":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -8844,6 +9216,54 @@ func (ec *executionContext) _SummaryBucket(ctx context.Context, sel ast.Selectio
 			}
 		case "failedLogins":
 			out.Values[i] = ec._SummaryBucket_failedLogins(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var syncHealthSettingsImplementors = []string{"SyncHealthSettings"}
+
+func (ec *executionContext) _SyncHealthSettings(ctx context.Context, sel ast.SelectionSet, obj *model.SyncHealthSettings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncHealthSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncHealthSettings")
+		case "deletePercent":
+			out.Values[i] = ec._SyncHealthSettings_deletePercent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "disablePercent":
+			out.Values[i] = ec._SyncHealthSettings_disablePercent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatePercent":
+			out.Values[i] = ec._SyncHealthSettings_updatePercent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "processedDropPercent":
+			out.Values[i] = ec._SyncHealthSettings_processedDropPercent(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -9809,6 +10229,46 @@ func (ec *executionContext) marshalNRole2githubᚗcomᚋprovreportᚋprovreport�
 	return v
 }
 
+func (ec *executionContext) unmarshalNRunFlag2githubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐRunFlag(ctx context.Context, v any) (model.RunFlag, error) {
+	var res model.RunFlag
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRunFlag2githubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐRunFlag(ctx context.Context, sel ast.SelectionSet, v model.RunFlag) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNRunFlag2ᚕgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐRunFlagᚄ(ctx context.Context, v any) ([]model.RunFlag, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.RunFlag, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRunFlag2githubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐRunFlag(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNRunFlag2ᚕgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐRunFlagᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RunFlag) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRunFlag2githubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐRunFlag(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNSchool2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋentᚐSchool(ctx context.Context, sel ast.SelectionSet, v *ent.School) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "School!")
@@ -9892,6 +10352,19 @@ func (ec *executionContext) unmarshalNSummaryStep2githubᚗcomᚋprovreportᚋpr
 
 func (ec *executionContext) marshalNSummaryStep2githubᚗcomᚋprovreportᚋprovreportᚋinternalᚋreportᚐStep(ctx context.Context, sel ast.SelectionSet, v report.Step) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNSyncHealthSettings2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSyncHealthSettings(ctx context.Context, sel ast.SelectionSet, v *model.SyncHealthSettings) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SyncHealthSettings!")
+		return graphql.Null
+	}
+	return ec._SyncHealthSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSyncHealthSettingsInput2githubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSyncHealthSettingsInput(ctx context.Context, v any) (model.SyncHealthSettingsInput, error) {
+	res, err := ec.unmarshalInputSyncHealthSettingsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNSyncProfile2ᚕᚖgithubᚗcomᚋprovreportᚋprovreportᚋentᚐSyncProfileᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.SyncProfile) graphql.Marshaler {

@@ -47,6 +47,7 @@ type recorded struct {
 	UserID     int // 0: no actor
 	ProfileID  int // 0: no sync profile
 	ExternalID string
+	Flags      []string // as recorded: flags are decided by the server from the profile's history
 }
 
 var idleCandidates = []string{"ACCOUNT_SYNCHRONIZATION", "ACCOUNT_PROVISIONING", "USER_CSV_PROCESSED", "GROUPS_CSV_PROCESSED"}
@@ -65,7 +66,7 @@ func isAuth(typ string) bool {
 // test does not grade the code with its own answer.
 func (e recorded) idle() bool {
 	return slices.Contains(idleCandidates, e.Type) && e.Processed > 0 &&
-		e.Added == 0 && e.Updated == 0 && e.Deleted == 0 && e.Disabled == 0 && e.Errors == 0
+		e.Added == 0 && e.Updated == 0 && e.Deleted == 0 && e.Disabled == 0 && e.Errors == 0 && len(e.Flags) == 0
 }
 
 // genEvents returns n random RecordEventInputs with many ties on dateFinished (a dozen
@@ -118,7 +119,7 @@ func genEvents(rng *rand.Rand, n int, base time.Time, prefix string) []map[strin
 
 const recordMutation = `mutation($in: [RecordEventInput!]!) {
   recordEvents(input: $in) { events {
-    id type typeName dateFinished processed added updated deleted disabled errors externalID
+    id type typeName dateFinished processed added updated deleted disabled errors externalID flags
     user { id username role } syncProfile { id name kind }
   } }
 }`
@@ -135,6 +136,7 @@ type eventJSON struct {
 	Disabled     int       `json:"disabled"`
 	Errors       int       `json:"errors"`
 	ExternalID   *string   `json:"externalID"`
+	Flags        []string  `json:"flags"`
 	User         *struct {
 		ID       string `json:"id"`
 		Username string `json:"username"`
@@ -170,6 +172,7 @@ func record(t *testing.T, srv *apitest.Server, token string, inputs []map[string
 			ID: apitest.IntID(t, e.ID), Type: in["type"].(string), Finished: fin,
 			Processed: intOf(in["processed"]), Added: intOf(in["added"]), Updated: intOf(in["updated"]),
 			Deleted: intOf(in["deleted"]), Disabled: intOf(in["disabled"]), Errors: intOf(in["errors"]),
+			Flags: e.Flags,
 		}
 		if x, ok := in["externalID"].(string); ok {
 			r.ExternalID = x
@@ -209,6 +212,7 @@ type refFilter struct {
 	ProfileID  int
 	Types      []string
 	ActiveOnly *bool
+	Flagged    *bool
 	// typesEmpty sends types: [] rather than leaving it out.
 	typesEmpty bool
 	// zone is the offset from and to are written in, to prove the API compares instants.
@@ -228,6 +232,8 @@ func (f refFilter) match(e recorded) bool {
 	case len(f.Types) > 0 && !slices.Contains(f.Types, e.Type):
 		return false
 	case (f.ActiveOnly == nil || *f.ActiveOnly) && e.idle():
+		return false
+	case f.Flagged != nil && *f.Flagged != (len(e.Flags) > 0):
 		return false
 	}
 	return true
@@ -258,6 +264,9 @@ func (f refFilter) vars() map[string]any {
 	}
 	if f.ActiveOnly != nil {
 		m["activeOnly"] = *f.ActiveOnly
+	}
+	if f.Flagged != nil {
+		m["flagged"] = *f.Flagged
 	}
 	if len(m) == 0 {
 		return nil

@@ -53,6 +53,8 @@ const (
 	FieldExternalID = "external_id"
 	// FieldRecordedAt holds the string denoting the recorded_at field in the database.
 	FieldRecordedAt = "recorded_at"
+	// FieldFlags holds the string denoting the flags field in the database.
+	FieldFlags = "flags"
 	// EdgeSchool holds the string denoting the school edge name in mutations.
 	EdgeSchool = "school"
 	// EdgeUser holds the string denoting the user edge name in mutations.
@@ -104,6 +106,7 @@ var Columns = []string{
 	FieldSyncProfileID,
 	FieldExternalID,
 	FieldRecordedAt,
+	FieldFlags,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -158,6 +161,10 @@ var (
 	ExternalIDValidator func(string) error
 	// DefaultRecordedAt holds the default value on creation for the "recorded_at" field.
 	DefaultRecordedAt func() time.Time
+	// DefaultFlags holds the default value on creation for the "flags" field.
+	DefaultFlags int
+	// FlagsValidator is a validator for the "flags" field. It is called by the builders before save.
+	FlagsValidator func(int) error
 )
 
 // Type defines the type for the "type" enum field.
@@ -279,6 +286,11 @@ func ByExternalID(opts ...sql.OrderTermOption) OrderOption {
 // ByRecordedAt orders the results by the recorded_at field.
 func ByRecordedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRecordedAt, opts...).ToFunc()
+}
+
+// ByFlags orders the results by the flags field.
+func ByFlags(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFlags, opts...).ToFunc()
 }
 
 // BySchoolField orders the results by school field.

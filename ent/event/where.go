@@ -130,6 +130,11 @@ func RecordedAt(v time.Time) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldRecordedAt, v))
 }
 
+// Flags applies equality check predicate on the "flags" field. It's identical to FlagsEQ.
+func Flags(v int) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldFlags, v))
+}
+
 // SchoolIDEQ applies the EQ predicate on the "school_id" field.
 func SchoolIDEQ(v int) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldSchoolID, v))
@@ -803,6 +808,46 @@ func RecordedAtLT(v time.Time) predicate.Event {
 // RecordedAtLTE applies the LTE predicate on the "recorded_at" field.
 func RecordedAtLTE(v time.Time) predicate.Event {
 	return predicate.Event(sql.FieldLTE(FieldRecordedAt, v))
+}
+
+// FlagsEQ applies the EQ predicate on the "flags" field.
+func FlagsEQ(v int) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldFlags, v))
+}
+
+// FlagsNEQ applies the NEQ predicate on the "flags" field.
+func FlagsNEQ(v int) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldFlags, v))
+}
+
+// FlagsIn applies the In predicate on the "flags" field.
+func FlagsIn(vs ...int) predicate.Event {
+	return predicate.Event(sql.FieldIn(FieldFlags, vs...))
+}
+
+// FlagsNotIn applies the NotIn predicate on the "flags" field.
+func FlagsNotIn(vs ...int) predicate.Event {
+	return predicate.Event(sql.FieldNotIn(FieldFlags, vs...))
+}
+
+// FlagsGT applies the GT predicate on the "flags" field.
+func FlagsGT(v int) predicate.Event {
+	return predicate.Event(sql.FieldGT(FieldFlags, v))
+}
+
+// FlagsGTE applies the GTE predicate on the "flags" field.
+func FlagsGTE(v int) predicate.Event {
+	return predicate.Event(sql.FieldGTE(FieldFlags, v))
+}
+
+// FlagsLT applies the LT predicate on the "flags" field.
+func FlagsLT(v int) predicate.Event {
+	return predicate.Event(sql.FieldLT(FieldFlags, v))
+}
+
+// FlagsLTE applies the LTE predicate on the "flags" field.
+func FlagsLTE(v int) predicate.Event {
+	return predicate.Event(sql.FieldLTE(FieldFlags, v))
 }
 
 // HasSchool applies the HasEdge predicate on the "school" edge.

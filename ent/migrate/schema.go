@@ -59,6 +59,7 @@ var (
 		{Name: "service", Type: field.TypeString, Nullable: true, Size: 255},
 		{Name: "external_id", Type: field.TypeString, Nullable: true, Size: 255},
 		{Name: "recorded_at", Type: field.TypeTime},
+		{Name: "flags", Type: field.TypeInt, Default: 0},
 		{Name: "school_id", Type: field.TypeInt},
 		{Name: "user_id", Type: field.TypeInt, Nullable: true},
 		{Name: "sync_profile_id", Type: field.TypeInt, Nullable: true},
@@ -71,19 +72,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "events_schools_school",
-				Columns:    []*schema.Column{EventsColumns[15]},
+				Columns:    []*schema.Column{EventsColumns[16]},
 				RefColumns: []*schema.Column{SchoolsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "events_users_user",
-				Columns:    []*schema.Column{EventsColumns[16]},
+				Columns:    []*schema.Column{EventsColumns[17]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "events_sync_profiles_sync_profile",
-				Columns:    []*schema.Column{EventsColumns[17]},
+				Columns:    []*schema.Column{EventsColumns[18]},
 				RefColumns: []*schema.Column{SyncProfilesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -92,12 +93,12 @@ var (
 			{
 				Name:    "event_school_id_date_finished_id",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[15], EventsColumns[3], EventsColumns[0]},
+				Columns: []*schema.Column{EventsColumns[16], EventsColumns[3], EventsColumns[0]},
 			},
 			{
 				Name:    "event_active_sums",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[15], EventsColumns[3], EventsColumns[0]},
+				Columns: []*schema.Column{EventsColumns[16], EventsColumns[3], EventsColumns[0]},
 				Annotation: &entsql.IndexAnnotation{
 					IncludeColumns: []string{
 						EventsColumns[1].Name,
@@ -113,27 +114,29 @@ var (
 						EventsColumns[8].Name,
 
 						EventsColumns[9].Name,
+
+						EventsColumns[15].Name,
 					},
-					Where: "NOT (type IN ('ACCOUNT_SYNCHRONIZATION', 'ACCOUNT_PROVISIONING', 'USER_CSV_PROCESSED', 'GROUPS_CSV_PROCESSED') AND processed > 0 AND added = 0 AND updated = 0 AND deleted = 0 AND disabled = 0 AND errors = 0)",
+					Where: "NOT (type IN ('ACCOUNT_SYNCHRONIZATION', 'ACCOUNT_PROVISIONING', 'USER_CSV_PROCESSED', 'GROUPS_CSV_PROCESSED') AND processed > 0 AND added = 0 AND updated = 0 AND deleted = 0 AND disabled = 0 AND errors = 0 AND flags = 0)",
 				},
 			},
 			{
 				Name:    "event_active_type",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[15], EventsColumns[1], EventsColumns[3], EventsColumns[0]},
+				Columns: []*schema.Column{EventsColumns[16], EventsColumns[1], EventsColumns[3], EventsColumns[0]},
 				Annotation: &entsql.IndexAnnotation{
-					Where: "NOT (type IN ('ACCOUNT_SYNCHRONIZATION', 'ACCOUNT_PROVISIONING', 'USER_CSV_PROCESSED', 'GROUPS_CSV_PROCESSED') AND processed > 0 AND added = 0 AND updated = 0 AND deleted = 0 AND disabled = 0 AND errors = 0)",
+					Where: "NOT (type IN ('ACCOUNT_SYNCHRONIZATION', 'ACCOUNT_PROVISIONING', 'USER_CSV_PROCESSED', 'GROUPS_CSV_PROCESSED') AND processed > 0 AND added = 0 AND updated = 0 AND deleted = 0 AND disabled = 0 AND errors = 0 AND flags = 0)",
 				},
 			},
 			{
 				Name:    "event_school_id_user_id_date_finished",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[15], EventsColumns[16], EventsColumns[3]},
+				Columns: []*schema.Column{EventsColumns[16], EventsColumns[17], EventsColumns[3]},
 			},
 			{
 				Name:    "event_school_id_sync_profile_id_date_finished_id",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[15], EventsColumns[17], EventsColumns[3], EventsColumns[0]},
+				Columns: []*schema.Column{EventsColumns[16], EventsColumns[18], EventsColumns[3], EventsColumns[0]},
 				Annotation: &entsql.IndexAnnotation{
 					IncludeColumns: []string{
 						EventsColumns[1].Name,
@@ -149,18 +152,20 @@ var (
 						EventsColumns[8].Name,
 
 						EventsColumns[9].Name,
+
+						EventsColumns[15].Name,
 					},
 				},
 			},
 			{
 				Name:    "event_school_id_type_date_finished",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[15], EventsColumns[1], EventsColumns[3]},
+				Columns: []*schema.Column{EventsColumns[16], EventsColumns[1], EventsColumns[3]},
 			},
 			{
 				Name:    "event_school_id_external_id",
 				Unique:  true,
-				Columns: []*schema.Column{EventsColumns[15], EventsColumns[13]},
+				Columns: []*schema.Column{EventsColumns[16], EventsColumns[13]},
 			},
 		},
 	}
@@ -241,6 +246,10 @@ var (
 		{Name: "slug", Type: field.TypeString, Unique: true},
 		{Name: "timezone", Type: field.TypeString, Default: "UTC"},
 		{Name: "data_version", Type: field.TypeInt64, Default: 0},
+		{Name: "health_delete_percent", Type: field.TypeInt, Default: 10},
+		{Name: "health_disable_percent", Type: field.TypeInt, Default: 10},
+		{Name: "health_update_percent", Type: field.TypeInt, Default: 75},
+		{Name: "health_processed_drop_percent", Type: field.TypeInt, Default: 50},
 	}
 	// SchoolsTable holds the schema information for the "schools" table.
 	SchoolsTable = &schema.Table{

@@ -114,6 +114,12 @@ func init() {
 	eventDescRecordedAt := eventFields[15].Descriptor()
 	// event.DefaultRecordedAt holds the default value on creation for the recorded_at field.
 	event.DefaultRecordedAt = eventDescRecordedAt.Default.(func() time.Time)
+	// eventDescFlags is the schema descriptor for flags field.
+	eventDescFlags := eventFields[16].Descriptor()
+	// event.DefaultFlags holds the default value on creation for the flags field.
+	event.DefaultFlags = eventDescFlags.Default.(int)
+	// event.FlagsValidator is a validator for the "flags" field. It is called by the builders before save.
+	event.FlagsValidator = eventDescFlags.Validators[0].(func(int) error)
 	exportMixin := schema.Export{}.Mixin()
 	exportMixinHooks0 := exportMixin[0].Hooks()
 	export.Hooks[0] = exportMixinHooks0[0]
@@ -172,6 +178,30 @@ func init() {
 	schoolDescDataVersion := schoolFields[3].Descriptor()
 	// school.DefaultDataVersion holds the default value on creation for the data_version field.
 	school.DefaultDataVersion = schoolDescDataVersion.Default.(int64)
+	// schoolDescHealthDeletePercent is the schema descriptor for health_delete_percent field.
+	schoolDescHealthDeletePercent := schoolFields[4].Descriptor()
+	// school.DefaultHealthDeletePercent holds the default value on creation for the health_delete_percent field.
+	school.DefaultHealthDeletePercent = schoolDescHealthDeletePercent.Default.(int)
+	// school.HealthDeletePercentValidator is a validator for the "health_delete_percent" field. It is called by the builders before save.
+	school.HealthDeletePercentValidator = schoolDescHealthDeletePercent.Validators[0].(func(int) error)
+	// schoolDescHealthDisablePercent is the schema descriptor for health_disable_percent field.
+	schoolDescHealthDisablePercent := schoolFields[5].Descriptor()
+	// school.DefaultHealthDisablePercent holds the default value on creation for the health_disable_percent field.
+	school.DefaultHealthDisablePercent = schoolDescHealthDisablePercent.Default.(int)
+	// school.HealthDisablePercentValidator is a validator for the "health_disable_percent" field. It is called by the builders before save.
+	school.HealthDisablePercentValidator = schoolDescHealthDisablePercent.Validators[0].(func(int) error)
+	// schoolDescHealthUpdatePercent is the schema descriptor for health_update_percent field.
+	schoolDescHealthUpdatePercent := schoolFields[6].Descriptor()
+	// school.DefaultHealthUpdatePercent holds the default value on creation for the health_update_percent field.
+	school.DefaultHealthUpdatePercent = schoolDescHealthUpdatePercent.Default.(int)
+	// school.HealthUpdatePercentValidator is a validator for the "health_update_percent" field. It is called by the builders before save.
+	school.HealthUpdatePercentValidator = schoolDescHealthUpdatePercent.Validators[0].(func(int) error)
+	// schoolDescHealthProcessedDropPercent is the schema descriptor for health_processed_drop_percent field.
+	schoolDescHealthProcessedDropPercent := schoolFields[7].Descriptor()
+	// school.DefaultHealthProcessedDropPercent holds the default value on creation for the health_processed_drop_percent field.
+	school.DefaultHealthProcessedDropPercent = schoolDescHealthProcessedDropPercent.Default.(int)
+	// school.HealthProcessedDropPercentValidator is a validator for the "health_processed_drop_percent" field. It is called by the builders before save.
+	school.HealthProcessedDropPercentValidator = schoolDescHealthProcessedDropPercent.Validators[0].(func(int) error)
 	syncprofileMixin := schema.SyncProfile{}.Mixin()
 	syncprofileMixinHooks0 := syncprofileMixin[0].Hooks()
 	syncprofile.Hooks[0] = syncprofileMixinHooks0[0]

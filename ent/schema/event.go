@@ -49,6 +49,10 @@ func (Event) Fields() []ent.Field {
 			Comment("The agent's idempotency key for the event, or null when it gave none."),
 		field.Time("recorded_at").Default(time.Now).Immutable().
 			Comment("When this server recorded the event."),
+		// A bitmask of health.Flags, decided when the event is recorded against the runs
+		// of its profile before it; GraphQL shows it as a list of RunFlag values.
+		field.Int("flags").NonNegative().Default(0).Annotations(entgql.Skip(entgql.SkipAll)).
+			Comment("What went wrong with the run, as a bitmask of health.Flags; 0 when nothing did"),
 	}
 }
 
@@ -71,7 +75,7 @@ func (Event) Mixin() []ent.Mixin {
 // out because the schema cannot import package report; TestActiveIndexMatchesRule
 // fails when the two differ.
 const activeEvents = "NOT (type IN ('ACCOUNT_SYNCHRONIZATION', 'ACCOUNT_PROVISIONING', 'USER_CSV_PROCESSED', 'GROUPS_CSV_PROCESSED')" +
-	" AND processed > 0 AND added = 0 AND updated = 0 AND deleted = 0 AND disabled = 0 AND errors = 0)"
+	" AND processed > 0 AND added = 0 AND updated = 0 AND deleted = 0 AND disabled = 0 AND errors = 0 AND flags = 0)"
 
 // Indexes of the Event. Every report query is for one school over a time range, so the
 // school leads and the finish time follows; id breaks ties the same way cursors do.
@@ -90,7 +94,7 @@ func (Event) Indexes() []ent.Index {
 				entsql.IndexWhere(activeEvents),
 				// The summary's sums, so that a year's chart is an index-only scan on
 				// PostgreSQL instead of a heap visit per event (SQLite has no INCLUDE).
-				entsql.IncludeColumns("type", "processed", "added", "updated", "deleted", "disabled", "errors"),
+				entsql.IncludeColumns("type", "processed", "added", "updated", "deleted", "disabled", "errors", "flags"),
 			),
 		// A type filter over a range with the default activity rule: the active events of
 		// the school's types, in key order, so that the page's IDs come from this index
@@ -105,7 +109,7 @@ func (Event) Indexes() []ent.Index {
 		// come from this index alone (report.IDsFirst reads them first) instead of a
 		// visit to every idle run's row to find that it is idle.
 		index.Fields("school_id", "sync_profile_id", "date_finished", "id").
-			Annotations(entsql.IncludeColumns("type", "processed", "added", "updated", "deleted", "disabled", "errors")),
+			Annotations(entsql.IncludeColumns("type", "processed", "added", "updated", "deleted", "disabled", "errors", "flags")),
 		index.Fields("school_id", "type", "date_finished"),
 		index.Fields("school_id", "external_id").Unique(),
 	}

@@ -28,7 +28,22 @@ func (School) Fields() []ent.Field {
 		// cached report response is never served after the data under it changed.
 		field.Int64("data_version").Default(0).Annotations(entgql.Skip()).
 			Comment("bumped whenever the school's events, users or sync profiles change"),
+		// The thresholds of the run flags (package health), in percent of a profile's
+		// baseline; GraphQL reads and changes them as SyncHealthSettings.
+		percent("health_delete_percent", 10,
+			"A run deleting more than this percentage of its profile's baseline is flagged MASS_DELETE"),
+		percent("health_disable_percent", 10,
+			"A run disabling more than this percentage of its profile's baseline is flagged MASS_DISABLE"),
+		percent("health_update_percent", 75,
+			"A run updating more than this percentage of its profile's baseline is flagged MASS_UPDATE"),
+		percent("health_processed_drop_percent", 50,
+			"A run processing this percentage fewer records than its profile's baseline is flagged PROCESSED_DROP"),
 	}
+}
+
+// percent is a threshold in percent, hidden from entgql (SyncHealthSettings shows it).
+func percent(name string, def int, comment string) ent.Field {
+	return field.Int(name).Range(0, 100).Default(def).Annotations(entgql.Skip(entgql.SkipAll)).Comment(comment)
 }
 
 // Mixin of the School.

@@ -24,6 +24,14 @@ const (
 	FieldTimezone = "timezone"
 	// FieldDataVersion holds the string denoting the data_version field in the database.
 	FieldDataVersion = "data_version"
+	// FieldHealthDeletePercent holds the string denoting the health_delete_percent field in the database.
+	FieldHealthDeletePercent = "health_delete_percent"
+	// FieldHealthDisablePercent holds the string denoting the health_disable_percent field in the database.
+	FieldHealthDisablePercent = "health_disable_percent"
+	// FieldHealthUpdatePercent holds the string denoting the health_update_percent field in the database.
+	FieldHealthUpdatePercent = "health_update_percent"
+	// FieldHealthProcessedDropPercent holds the string denoting the health_processed_drop_percent field in the database.
+	FieldHealthProcessedDropPercent = "health_processed_drop_percent"
 	// Table holds the table name of the school in the database.
 	Table = "schools"
 )
@@ -36,6 +44,10 @@ var Columns = []string{
 	FieldSlug,
 	FieldTimezone,
 	FieldDataVersion,
+	FieldHealthDeletePercent,
+	FieldHealthDisablePercent,
+	FieldHealthUpdatePercent,
+	FieldHealthProcessedDropPercent,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -66,6 +78,22 @@ var (
 	DefaultTimezone string
 	// DefaultDataVersion holds the default value on creation for the "data_version" field.
 	DefaultDataVersion int64
+	// DefaultHealthDeletePercent holds the default value on creation for the "health_delete_percent" field.
+	DefaultHealthDeletePercent int
+	// HealthDeletePercentValidator is a validator for the "health_delete_percent" field. It is called by the builders before save.
+	HealthDeletePercentValidator func(int) error
+	// DefaultHealthDisablePercent holds the default value on creation for the "health_disable_percent" field.
+	DefaultHealthDisablePercent int
+	// HealthDisablePercentValidator is a validator for the "health_disable_percent" field. It is called by the builders before save.
+	HealthDisablePercentValidator func(int) error
+	// DefaultHealthUpdatePercent holds the default value on creation for the "health_update_percent" field.
+	DefaultHealthUpdatePercent int
+	// HealthUpdatePercentValidator is a validator for the "health_update_percent" field. It is called by the builders before save.
+	HealthUpdatePercentValidator func(int) error
+	// DefaultHealthProcessedDropPercent holds the default value on creation for the "health_processed_drop_percent" field.
+	DefaultHealthProcessedDropPercent int
+	// HealthProcessedDropPercentValidator is a validator for the "health_processed_drop_percent" field. It is called by the builders before save.
+	HealthProcessedDropPercentValidator func(int) error
 )
 
 // OrderOption defines the ordering options for the School queries.
@@ -99,4 +127,24 @@ func ByTimezone(opts ...sql.OrderTermOption) OrderOption {
 // ByDataVersion orders the results by the data_version field.
 func ByDataVersion(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDataVersion, opts...).ToFunc()
+}
+
+// ByHealthDeletePercent orders the results by the health_delete_percent field.
+func ByHealthDeletePercent(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldHealthDeletePercent, opts...).ToFunc()
+}
+
+// ByHealthDisablePercent orders the results by the health_disable_percent field.
+func ByHealthDisablePercent(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldHealthDisablePercent, opts...).ToFunc()
+}
+
+// ByHealthUpdatePercent orders the results by the health_update_percent field.
+func ByHealthUpdatePercent(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldHealthUpdatePercent, opts...).ToFunc()
+}
+
+// ByHealthProcessedDropPercent orders the results by the health_processed_drop_percent field.
+func ByHealthProcessedDropPercent(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldHealthProcessedDropPercent, opts...).ToFunc()
 }

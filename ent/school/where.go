@@ -79,6 +79,26 @@ func DataVersion(v int64) predicate.School {
 	return predicate.School(sql.FieldEQ(FieldDataVersion, v))
 }
 
+// HealthDeletePercent applies equality check predicate on the "health_delete_percent" field. It's identical to HealthDeletePercentEQ.
+func HealthDeletePercent(v int) predicate.School {
+	return predicate.School(sql.FieldEQ(FieldHealthDeletePercent, v))
+}
+
+// HealthDisablePercent applies equality check predicate on the "health_disable_percent" field. It's identical to HealthDisablePercentEQ.
+func HealthDisablePercent(v int) predicate.School {
+	return predicate.School(sql.FieldEQ(FieldHealthDisablePercent, v))
+}
+
+// HealthUpdatePercent applies equality check predicate on the "health_update_percent" field. It's identical to HealthUpdatePercentEQ.
+func HealthUpdatePercent(v int) predicate.School {
+	return predicate.School(sql.FieldEQ(FieldHealthUpdatePercent, v))
+}
+
+// HealthProcessedDropPercent applies equality check predicate on the "health_processed_drop_percent" field. It's identical to HealthProcessedDropPercentEQ.
+func HealthProcessedDropPercent(v int) predicate.School {
+	return predicate.School(sql.FieldEQ(FieldHealthProcessedDropPercent, v))
+}
+
 // CreateTimeEQ applies the EQ predicate on the "create_time" field.
 func CreateTimeEQ(v time.Time) predicate.School {
 	return predicate.School(sql.FieldEQ(FieldCreateTime, v))
@@ -352,6 +372,166 @@ func DataVersionLT(v int64) predicate.School {
 // DataVersionLTE applies the LTE predicate on the "data_version" field.
 func DataVersionLTE(v int64) predicate.School {
 	return predicate.School(sql.FieldLTE(FieldDataVersion, v))
+}
+
+// HealthDeletePercentEQ applies the EQ predicate on the "health_delete_percent" field.
+func HealthDeletePercentEQ(v int) predicate.School {
+	return predicate.School(sql.FieldEQ(FieldHealthDeletePercent, v))
+}
+
+// HealthDeletePercentNEQ applies the NEQ predicate on the "health_delete_percent" field.
+func HealthDeletePercentNEQ(v int) predicate.School {
+	return predicate.School(sql.FieldNEQ(FieldHealthDeletePercent, v))
+}
+
+// HealthDeletePercentIn applies the In predicate on the "health_delete_percent" field.
+func HealthDeletePercentIn(vs ...int) predicate.School {
+	return predicate.School(sql.FieldIn(FieldHealthDeletePercent, vs...))
+}
+
+// HealthDeletePercentNotIn applies the NotIn predicate on the "health_delete_percent" field.
+func HealthDeletePercentNotIn(vs ...int) predicate.School {
+	return predicate.School(sql.FieldNotIn(FieldHealthDeletePercent, vs...))
+}
+
+// HealthDeletePercentGT applies the GT predicate on the "health_delete_percent" field.
+func HealthDeletePercentGT(v int) predicate.School {
+	return predicate.School(sql.FieldGT(FieldHealthDeletePercent, v))
+}
+
+// HealthDeletePercentGTE applies the GTE predicate on the "health_delete_percent" field.
+func HealthDeletePercentGTE(v int) predicate.School {
+	return predicate.School(sql.FieldGTE(FieldHealthDeletePercent, v))
+}
+
+// HealthDeletePercentLT applies the LT predicate on the "health_delete_percent" field.
+func HealthDeletePercentLT(v int) predicate.School {
+	return predicate.School(sql.FieldLT(FieldHealthDeletePercent, v))
+}
+
+// HealthDeletePercentLTE applies the LTE predicate on the "health_delete_percent" field.
+func HealthDeletePercentLTE(v int) predicate.School {
+	return predicate.School(sql.FieldLTE(FieldHealthDeletePercent, v))
+}
+
+// HealthDisablePercentEQ applies the EQ predicate on the "health_disable_percent" field.
+func HealthDisablePercentEQ(v int) predicate.School {
+	return predicate.School(sql.FieldEQ(FieldHealthDisablePercent, v))
+}
+
+// HealthDisablePercentNEQ applies the NEQ predicate on the "health_disable_percent" field.
+func HealthDisablePercentNEQ(v int) predicate.School {
+	return predicate.School(sql.FieldNEQ(FieldHealthDisablePercent, v))
+}
+
+// HealthDisablePercentIn applies the In predicate on the "health_disable_percent" field.
+func HealthDisablePercentIn(vs ...int) predicate.School {
+	return predicate.School(sql.FieldIn(FieldHealthDisablePercent, vs...))
+}
+
+// HealthDisablePercentNotIn applies the NotIn predicate on the "health_disable_percent" field.
+func HealthDisablePercentNotIn(vs ...int) predicate.School {
+	return predicate.School(sql.FieldNotIn(FieldHealthDisablePercent, vs...))
+}
+
+// HealthDisablePercentGT applies the GT predicate on the "health_disable_percent" field.
+func HealthDisablePercentGT(v int) predicate.School {
+	return predicate.School(sql.FieldGT(FieldHealthDisablePercent, v))
+}
+
+// HealthDisablePercentGTE applies the GTE predicate on the "health_disable_percent" field.
+func HealthDisablePercentGTE(v int) predicate.School {
+	return predicate.School(sql.FieldGTE(FieldHealthDisablePercent, v))
+}
+
+// HealthDisablePercentLT applies the LT predicate on the "health_disable_percent" field.
+func HealthDisablePercentLT(v int) predicate.School {
+	return predicate.School(sql.FieldLT(FieldHealthDisablePercent, v))
+}
+
+// HealthDisablePercentLTE applies the LTE predicate on the "health_disable_percent" field.
+func HealthDisablePercentLTE(v int) predicate.School {
+	return predicate.School(sql.FieldLTE(FieldHealthDisablePercent, v))
+}
+
+// HealthUpdatePercentEQ applies the EQ predicate on the "health_update_percent" field.
+func HealthUpdatePercentEQ(v int) predicate.School {
+	return predicate.School(sql.FieldEQ(FieldHealthUpdatePercent, v))
+}
+
+// HealthUpdatePercentNEQ applies the NEQ predicate on the "health_update_percent" field.
+func HealthUpdatePercentNEQ(v int) predicate.School {
+	return predicate.School(sql.FieldNEQ(FieldHealthUpdatePercent, v))
+}
+
+// HealthUpdatePercentIn applies the In predicate on the "health_update_percent" field.
+func HealthUpdatePercentIn(vs ...int) predicate.School {
+	return predicate.School(sql.FieldIn(FieldHealthUpdatePercent, vs...))
+}
+
+// HealthUpdatePercentNotIn applies the NotIn predicate on the "health_update_percent" field.
+func HealthUpdatePercentNotIn(vs ...int) predicate.School {
+	return predicate.School(sql.FieldNotIn(FieldHealthUpdatePercent, vs...))
+}
+
+// HealthUpdatePercentGT applies the GT predicate on the "health_update_percent" field.
+func HealthUpdatePercentGT(v int) predicate.School {
+	return predicate.School(sql.FieldGT(FieldHealthUpdatePercent, v))
+}
+
+// HealthUpdatePercentGTE applies the GTE predicate on the "health_update_percent" field.
+func HealthUpdatePercentGTE(v int) predicate.School {
+	return predicate.School(sql.FieldGTE(FieldHealthUpdatePercent, v))
+}
+
+// HealthUpdatePercentLT applies the LT predicate on the "health_update_percent" field.
+func HealthUpdatePercentLT(v int) predicate.School {
+	return predicate.School(sql.FieldLT(FieldHealthUpdatePercent, v))
+}
+
+// HealthUpdatePercentLTE applies the LTE predicate on the "health_update_percent" field.
+func HealthUpdatePercentLTE(v int) predicate.School {
+	return predicate.School(sql.FieldLTE(FieldHealthUpdatePercent, v))
+}
+
+// HealthProcessedDropPercentEQ applies the EQ predicate on the "health_processed_drop_percent" field.
+func HealthProcessedDropPercentEQ(v int) predicate.School {
+	return predicate.School(sql.FieldEQ(FieldHealthProcessedDropPercent, v))
+}
+
+// HealthProcessedDropPercentNEQ applies the NEQ predicate on the "health_processed_drop_percent" field.
+func HealthProcessedDropPercentNEQ(v int) predicate.School {
+	return predicate.School(sql.FieldNEQ(FieldHealthProcessedDropPercent, v))
+}
+
+// HealthProcessedDropPercentIn applies the In predicate on the "health_processed_drop_percent" field.
+func HealthProcessedDropPercentIn(vs ...int) predicate.School {
+	return predicate.School(sql.FieldIn(FieldHealthProcessedDropPercent, vs...))
+}
+
+// HealthProcessedDropPercentNotIn applies the NotIn predicate on the "health_processed_drop_percent" field.
+func HealthProcessedDropPercentNotIn(vs ...int) predicate.School {
+	return predicate.School(sql.FieldNotIn(FieldHealthProcessedDropPercent, vs...))
+}
+
+// HealthProcessedDropPercentGT applies the GT predicate on the "health_processed_drop_percent" field.
+func HealthProcessedDropPercentGT(v int) predicate.School {
+	return predicate.School(sql.FieldGT(FieldHealthProcessedDropPercent, v))
+}
+
+// HealthProcessedDropPercentGTE applies the GTE predicate on the "health_processed_drop_percent" field.
+func HealthProcessedDropPercentGTE(v int) predicate.School {
+	return predicate.School(sql.FieldGTE(FieldHealthProcessedDropPercent, v))
+}
+
+// HealthProcessedDropPercentLT applies the LT predicate on the "health_processed_drop_percent" field.
+func HealthProcessedDropPercentLT(v int) predicate.School {
+	return predicate.School(sql.FieldLT(FieldHealthProcessedDropPercent, v))
+}
+
+// HealthProcessedDropPercentLTE applies the LTE predicate on the "health_processed_drop_percent" field.
+func HealthProcessedDropPercentLTE(v int) predicate.School {
+	return predicate.School(sql.FieldLTE(FieldHealthProcessedDropPercent, v))
 }
 
 // And groups predicates with the AND operator between them.

@@ -3,6 +3,11 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+
 	"github.com/provreport/provreport/ent"
 )
 
@@ -22,4 +27,103 @@ type RecordEventsPayload struct {
 
 // Live updates over graphql-ws (a websocket) or graphql-sse (server-sent events).
 type Subscription struct {
+}
+
+// The school's thresholds for flagging sync runs, in percent of a profile's baseline (see RunFlag).
+type SyncHealthSettings struct {
+	// A run deleting more than this percentage of the baseline is flagged MASS_DELETE. Default 10.
+	DeletePercent int `json:"deletePercent"`
+	// A run disabling more than this percentage of the baseline is flagged MASS_DISABLE. Default 10.
+	DisablePercent int `json:"disablePercent"`
+	// A run updating more than this percentage of the baseline is flagged MASS_UPDATE. Default 75.
+	UpdatePercent int `json:"updatePercent"`
+	// A run processing this percentage fewer records than the baseline, or more fewer, is flagged PROCESSED_DROP. Default 50.
+	ProcessedDropPercent int `json:"processedDropPercent"`
+}
+
+// New thresholds for flagging sync runs; a field left out keeps its current value. Each is a whole percentage from 0 to 100.
+type SyncHealthSettingsInput struct {
+	// See SyncHealthSettings.deletePercent.
+	DeletePercent *int `json:"deletePercent,omitempty"`
+	// See SyncHealthSettings.disablePercent.
+	DisablePercent *int `json:"disablePercent,omitempty"`
+	// See SyncHealthSettings.updatePercent.
+	UpdatePercent *int `json:"updatePercent,omitempty"`
+	// See SyncHealthSettings.processedDropPercent.
+	ProcessedDropPercent *int `json:"processedDropPercent,omitempty"`
+}
+
+// Something that went wrong with a sync run, decided once when the run is recorded, against the
+// runs of the same sync profile that finished before it. The baseline is the median `processed`
+// of the profile's last 10 earlier runs that processed more than 0 and are not SYNC_ERROR,
+// USER_CSV_FAILED or GROUP_CSV_FAILED; with fewer than 3 such runs only NOTHING_PROCESSED can
+// be raised. The percentages are the school's SyncHealthSettings. Runs recorded later do not
+// change the flags of runs already stored.
+type RunFlag string
+
+const (
+	// An ACCOUNT_SYNCHRONIZATION, ACCOUNT_PROVISIONING, USER_CSV_PROCESSED or GROUPS_CSV_PROCESSED run that processed 0 records, which is how a sync that could not reach its source looks.
+	RunFlagNothingProcessed RunFlag = "NOTHING_PROCESSED"
+	// The run processed more than 0 but fewer than baseline × (1 − processedDropPercent/100) records.
+	RunFlagProcessedDrop RunFlag = "PROCESSED_DROP"
+	// The run deleted at least 5 records and more than baseline × deletePercent/100.
+	RunFlagMassDelete RunFlag = "MASS_DELETE"
+	// The run disabled at least 5 records and more than baseline × disablePercent/100.
+	RunFlagMassDisable RunFlag = "MASS_DISABLE"
+	// The run updated at least 5 records and more than baseline × updatePercent/100.
+	RunFlagMassUpdate RunFlag = "MASS_UPDATE"
+	// The run had at least 5 errors and more than 3 × the median errors of the baseline runs (a median of 0 counts as 1).
+	RunFlagErrorSpike RunFlag = "ERROR_SPIKE"
+)
+
+var AllRunFlag = []RunFlag{
+	RunFlagNothingProcessed,
+	RunFlagProcessedDrop,
+	RunFlagMassDelete,
+	RunFlagMassDisable,
+	RunFlagMassUpdate,
+	RunFlagErrorSpike,
+}
+
+func (e RunFlag) IsValid() bool {
+	switch e {
+	case RunFlagNothingProcessed, RunFlagProcessedDrop, RunFlagMassDelete, RunFlagMassDisable, RunFlagMassUpdate, RunFlagErrorSpike:
+		return true
+	}
+	return false
+}
+
+func (e RunFlag) String() string {
+	return string(e)
+}
+
+func (e *RunFlag) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RunFlag(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RunFlag", str)
+	}
+	return nil
+}
+
+func (e RunFlag) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RunFlag) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RunFlag) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

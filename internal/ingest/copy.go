@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -39,7 +41,7 @@ import (
 // copyColumns names the columns copyEvents writes, in the order of its rows.
 var copyColumns = []string{"id", "type", "date_started", "date_finished", "processed", "added", "updated", "deleted",
 	"disabled", "errors", "details", "problems", "service", "external_id", "user_id", "sync_profile_id",
-	"recorded_at", "school_id"}
+	"recorded_at", "school_id", "flags"}
 
 // copyIDs takes n IDs from the events' sequence.
 const copyIDs = `SELECT nextval((SELECT pg_get_serial_sequence('events', 'id'))::regclass) FROM generate_series(1, $1)`
@@ -91,7 +93,14 @@ func (r *Recorder) recordCopy(ctx context.Context, in []*Input) (out, created []
 		if _, err = pgCreateUsers(ctx, tx, schoolID, now, in, existing, users); err != nil {
 			return nil, nil, err
 		}
-		if created, err = copyEvents(ctx, conn, tx, schoolID, now, in, slots, profiles, users); err != nil {
+		// The flags' history is read in this transaction, through ent on the same
+		// connection, so that it sees the profiles created above.
+		c := ent.NewClient(ent.Driver(entsql.NewDriver(dialect.Postgres, entsql.Conn{ExecQuerier: tx})))
+		var flags []int
+		if flags, err = runFlags(ctx, c, in, slots, func(name string) int { return int(profiles[name]) }); err != nil {
+			return nil, nil, err
+		}
+		if created, err = copyEvents(ctx, conn, tx, schoolID, now, in, slots, profiles, users, flags); err != nil {
 			return nil, nil, err
 		}
 		for k, ev := range created {
@@ -112,8 +121,8 @@ func (r *Recorder) recordCopy(ctx context.Context, in []*Input) (out, created []
 // copyEvents numbers the inputs at slots and writes them into events with COPY,
 // returning the created events in slot order.
 func copyEvents(ctx context.Context, conn *sql.Conn, tx *sql.Tx, schoolID int, now time.Time, in []*Input, slots []int,
-	profiles, users map[string]int64) ([]*ent.Event, error) {
-	cols, err := newColumns(in, slots, profiles, users)
+	profiles, users map[string]int64, flags []int) ([]*ent.Event, error) {
+	cols, err := newColumns(in, slots, profiles, users, flags)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +144,7 @@ func copyEvents(ctx context.Context, conn *sql.Conn, tx *sql.Tx, schoolID int, n
 		row[4], row[5], row[6], row[7] = cols.processed[k], cols.added[k], cols.updated[k], cols.deleted[k]
 		row[8], row[9], row[10], row[11] = cols.disabled[k], cols.errs[k], cols.details[k], json.RawMessage(cols.probs[k])
 		row[12], row[13], row[14], row[15] = nullString(cols.service[k]), nullString(cols.external[k]), nullID(cols.userIDs[k]), nullID(cols.profileIDs[k])
-		row[16], row[17] = now, school
+		row[16], row[17], row[18] = now, school, cols.flags[k]
 		return row, nil
 	})
 	// The transaction began on this connection's pgx.Conn, so COPY runs inside it.

@@ -291,8 +291,12 @@ func (r *Recorder) recordEnt(ctx context.Context, in []*Input) (out, created []*
 
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	out, slots, seen := plan(in, existing)
+	flags, err := runFlags(ctx, c, in, slots, func(name string) int { return profiles[name] })
+	if err != nil {
+		return nil, nil, err
+	}
 	builders := make([]*ent.EventCreate, 0, len(slots))
-	for _, i := range slots {
+	for k, i := range slots {
 		e := in[i]
 		b := c.Event.Create().
 			SetType(e.Type).
@@ -307,7 +311,8 @@ func (r *Recorder) recordEnt(ctx context.Context, in []*Input) (out, created []*
 			SetRecordedAt(now).
 			SetProblems(problems(e.Problems)).
 			SetNillableService(nonEmpty(e.Service)).
-			SetNillableExternalID(e.ExternalID)
+			SetNillableExternalID(e.ExternalID).
+			SetFlags(flags[k])
 		if e.Details != nil {
 			b.SetDetails(*e.Details)
 		}

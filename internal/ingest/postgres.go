@@ -42,16 +42,17 @@ import (
 const pgInsertEvents = `WITH u AS MATERIALIZED (
 SELECT nextval((SELECT pg_get_serial_sequence('events', 'id'))::regclass) AS id, u.*
 FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[],
-	$8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[], $14::bigint[], $15::bigint[])
+	$8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[], $14::bigint[], $15::bigint[],
+	$18::bigint[])
 	WITH ORDINALITY AS u(type, date_started, date_finished, processed, added, updated, deleted, disabled, errors,
-	details, problems, service, external_id, user_id, sync_profile_id, n)
+	details, problems, service, external_id, user_id, sync_profile_id, flags, n)
 ORDER BY u.n
 ), ins AS (
 INSERT INTO events (id, type, date_started, date_finished, processed, added, updated, deleted, disabled, errors,
-	details, problems, service, external_id, user_id, sync_profile_id, recorded_at, school_id)
+	details, problems, service, external_id, user_id, sync_profile_id, recorded_at, school_id, flags)
 SELECT u.id, u.type, u.date_started, u.date_finished, u.processed, u.added, u.updated, u.deleted, u.disabled, u.errors,
 	u.details, u.problems::jsonb, NULLIF(u.service, ''), NULLIF(u.external_id, ''), NULLIF(u.user_id, 0),
-	NULLIF(u.sync_profile_id, 0), $16::timestamptz, $17::bigint
+	NULLIF(u.sync_profile_id, 0), $16::timestamptz, $17::bigint, u.flags
 FROM u ORDER BY u.external_id, u.n
 ON CONFLICT (school_id, external_id) DO NOTHING
 RETURNING id, school_id, external_id)`
@@ -141,8 +142,12 @@ func (r *Recorder) recordPostgres(ctx context.Context, in []*Input) (out, create
 		if newUsers, err = pgCreateUsers(ctx, c, schoolID, now, in, existing, users); err != nil {
 			return nil, nil, err
 		}
+		var flags []int
+		if flags, err = runFlags(ctx, c, in, slots, func(name string) int { return int(profiles[name]) }); err != nil {
+			return nil, nil, err
+		}
 		var at, skipped []int
-		created, at, skipped, err = pgInsert(ctx, c, schoolID, now, in, slots, profiles, users)
+		created, at, skipped, err = pgInsert(ctx, c, schoolID, now, in, slots, profiles, users, flags)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -384,14 +389,14 @@ func missingNames(names []string, ids map[string]int64) []string {
 // for, in input order, and the indexes of the inputs ON CONFLICT skipped because a
 // concurrent batch stored their external IDs first.
 func pgInsert(ctx context.Context, c *ent.Client, schoolID int, now time.Time, in []*Input, slots []int,
-	profiles, users map[string]int64) (created []*ent.Event, at, skipped []int, err error) {
-	cols, err := newColumns(in, slots, profiles, users)
+	profiles, users map[string]int64, flags []int) (created []*ent.Event, at, skipped []int, err error) {
+	cols, err := newColumns(in, slots, profiles, users, flags)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	args := []any{cols.types, cols.started, cols.finished, cols.processed, cols.added, cols.updated, cols.deleted,
 		cols.disabled, cols.errs, cols.details, cols.probs, cols.service, cols.external, cols.userIDs, cols.profileIDs,
-		now, int64(schoolID)}
+		now, int64(schoolID), cols.flags}
 	q := c.Event.Query()
 	// Only the ID (and the external ID, to pair rows with inputs) come back: the other
 	// fields are the batch's own values, which fill sets, as ent's CreateBulk does.
@@ -425,13 +430,13 @@ type columns struct {
 	types, details, probs, service, external           []string
 	started, finished                                  []time.Time
 	processed, added, updated, deleted, disabled, errs []int64
-	userIDs, profileIDs                                []int64
+	userIDs, profileIDs, flags                         []int64
 	probVals                                           [][]eventtype.Problem
 }
 
 // newColumns lays out the inputs at slots as columns, with the IDs of the users and
 // sync profiles they name.
-func newColumns(in []*Input, slots []int, profiles, users map[string]int64) (*columns, error) {
+func newColumns(in []*Input, slots []int, profiles, users map[string]int64, flags []int) (*columns, error) {
 	n := len(slots)
 	c := &columns{in: in, slots: slots,
 		types: make([]string, n), details: make([]string, n), probs: make([]string, n),
@@ -439,9 +444,11 @@ func newColumns(in []*Input, slots []int, profiles, users map[string]int64) (*co
 		started: make([]time.Time, n), finished: make([]time.Time, n),
 		processed: make([]int64, n), added: make([]int64, n), updated: make([]int64, n),
 		deleted: make([]int64, n), disabled: make([]int64, n), errs: make([]int64, n),
-		userIDs: make([]int64, n), profileIDs: make([]int64, n), probVals: make([][]eventtype.Problem, n)}
+		userIDs: make([]int64, n), profileIDs: make([]int64, n), flags: make([]int64, n),
+		probVals: make([][]eventtype.Problem, n)}
 	for k, i := range slots {
 		e := in[i]
+		c.flags[k] = int64(flags[k])
 		c.types[k] = string(e.Type)
 		c.started[k] = e.DateStarted.UTC().Truncate(time.Microsecond)
 		c.finished[k] = e.DateFinished.UTC().Truncate(time.Microsecond)
@@ -501,6 +508,7 @@ func (c *columns) fill(ev *ent.Event, k, schoolID int, now time.Time) {
 	ev.UserID = nullInt(c.userIDs[k])
 	ev.SyncProfileID = nullInt(c.profileIDs[k])
 	ev.RecordedAt = now
+	ev.Flags = int(c.flags[k])
 }
 
 // pair matches the inserted events (only ID and external ID read back) with their

@@ -18,11 +18,13 @@ import (
 // added, updated, deleted, disabled and errors are all zero while processed is above
 // zero. "Filter Events for Activity" hides idle events. A run that processed nothing is
 // never idle, because that is how a sync that silently failed looks (a wrong LDAP filter,
-// an unreadable file); logins, failures and errors are never idle either.
+// an unreadable file); logins, failures and errors are never idle either. Nor is a
+// run with flags (package health): a sync that dropped from 1,350 to 600 processed
+// records changed nothing, and is exactly what an admin must see.
 
 // IsIdle reports whether e is an idle event.
 func IsIdle(e *ent.Event) bool {
-	return idle(string(e.Type), e.Processed, e.Added, e.Updated, e.Deleted, e.Disabled, e.Errors)
+	return idle(string(e.Type), e.Processed, e.Added, e.Updated, e.Deleted, e.Disabled, e.Errors, e.Flags)
 }
 
 // IdleCandidates are the types of routine runs that can be idle: a run of one of these
@@ -32,8 +34,9 @@ func IdleCandidates() []string {
 		eventtype.UserCSVProcessed, eventtype.GroupsCSVProcessed}
 }
 
-func idle(typ string, processed, added, updated, deleted, disabled, errors int) bool {
-	return slices.Contains(IdleCandidates(), typ) && processed > 0 && added+updated+deleted+disabled+errors == 0
+func idle(typ string, processed, added, updated, deleted, disabled, errors, flags int) bool {
+	return slices.Contains(IdleCandidates(), typ) && processed > 0 && added+updated+deleted+disabled+errors == 0 &&
+		flags == 0
 }
 
 // NotIdle is the SQL form of !IsIdle. It is written with literal values rather than
@@ -56,7 +59,7 @@ func notIdleSQL(col func(string) string) string {
 		col("processed") + " > 0 AND " +
 		col("added") + " = 0 AND " + col("updated") + " = 0 AND " +
 		col("deleted") + " = 0 AND " + col("disabled") + " = 0 AND " +
-		col("errors") + " = 0)"
+		col("errors") + " = 0 AND " + col("flags") + " = 0)"
 }
 
 // ActiveIndexPredicate is the WHERE clause of the partial indexes that serve the default

@@ -10,6 +10,7 @@ import (
 	"github.com/provreport/provreport/ent/event"
 	"github.com/provreport/provreport/ent/migrate"
 	"github.com/provreport/provreport/internal/eventtype"
+	"github.com/provreport/provreport/internal/health"
 	"github.com/provreport/provreport/internal/report"
 )
 
@@ -44,6 +45,9 @@ func TestIsIdle(t *testing.T) {
 				e := &ent.Event{Type: event.Type(typ), Processed: s.counts[0], Added: s.counts[1], Updated: s.counts[2],
 					Deleted: s.counts[3], Disabled: s.counts[4], Errors: s.counts[5]}
 				require.Equal(t, candidates[typ] && s.idle, report.IsIdle(e))
+				// A flagged run is never idle, whatever its counts.
+				e.Flags = int(health.ProcessedDrop)
+				require.False(t, report.IsIdle(e))
 			})
 		}
 	}

@@ -43,6 +43,9 @@ type Filter struct {
 	// Search keeps events whose details or one of whose problems' messages contain this
 	// text, ignoring case; nil or empty keeps every event.
 	Search *string `json:"search,omitempty"`
+	// Flagged keeps, when true, the runs with at least one flag (package health); when
+	// false, the events without; nil keeps both.
+	Flagged *bool `json:"flagged,omitempty"`
 }
 
 // MaxSearch is the longest search text a filter takes, in characters.
@@ -155,6 +158,13 @@ func (f Filter) Predicates() []predicate.Event {
 	if f.needle() != "" {
 		ps = append(ps, searchPredicate(f.needle()))
 	}
+	if f.Flagged != nil {
+		if *f.Flagged {
+			ps = append(ps, event.FlagsNEQ(0))
+		} else {
+			ps = append(ps, event.Flags(0))
+		}
+	}
 	return ps
 }
 
@@ -237,6 +247,9 @@ func (f Filter) Matches(e *ent.Event) bool {
 		return false
 	}
 	if f.needle() != "" && !matchesSearch(e, f.needle()) {
+		return false
+	}
+	if f.Flagged != nil && *f.Flagged != (e.Flags != 0) {
 		return false
 	}
 	return true

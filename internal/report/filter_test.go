@@ -131,7 +131,8 @@ func TestMatchesAgreesWithPredicates(t *testing.T) {
 		require.Len(t, stored, len(f.events))
 
 		rng := rand.New(rand.NewPCG(3, 4))
-		filters := []report.Filter{{}, {ActiveOnly: ptr(false)}, {ActiveOnly: ptr(true)}}
+		filters := []report.Filter{{}, {ActiveOnly: ptr(false)}, {ActiveOnly: ptr(true)}, {Flagged: ptr(true)},
+			{Flagged: ptr(false), ActiveOnly: ptr(false)}}
 		for range 200 {
 			filters = append(filters, f.randomFilter(rng))
 		}

@@ -49,7 +49,7 @@ func (d *DB) Pending(ctx context.Context) (int, error) {
 
 func (d *DB) migrator() (*goose.Provider, error) {
 	dir, gd := "migrations/sqlite", goose.DialectSQLite3
-	var opts []goose.ProviderOption
+	opts := []goose.ProviderOption{goose.WithGoMigrations(flagsBackfill(d.Dialect))}
 	if d.Dialect == dialect.Postgres {
 		dir, gd = "migrations/postgres", goose.DialectPostgres
 		// Replicas starting together must not both run the same migration.

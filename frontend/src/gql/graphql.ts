@@ -91,8 +91,11 @@ export type ReportFilter = {
    * ACCOUNT_SYNCHRONIZATION, ACCOUNT_PROVISIONING, USER_CSV_PROCESSED or GROUPS_CSV_PROCESSED
    * that processed records but added, updated, deleted, disabled and failed none.
    * A run that processed nothing is never idle: it is how a silently failing sync looks.
+   * A run with flags (see RunFlag) is never idle either.
    */
   activeOnly?: boolean | null | undefined;
+  /** true: only runs with at least one flag (see Event.flags); false: only events without flags; null: both. */
+  flagged?: boolean | null | undefined;
   /** Inclusive lower bound, compared with the event's finishedAt. */
   from?: string | null | undefined;
   /**
