@@ -137,6 +137,14 @@ func (r *queryResolver) ExportLinkLifetime(ctx context.Context) (int, error) {
 	return int(r.ExportService.LinkLifetime() / time.Second), nil
 }
 
+// DownloadNowMaxRows is the resolver for the downloadNowMaxRows field.
+func (r *queryResolver) DownloadNowMaxRows(ctx context.Context) (int, error) {
+	if _, err := auth.Require(ctx, auth.ScopeReportsRead); err != nil {
+		return 0, err
+	}
+	return r.ExportService.NowMaxRows(), nil
+}
+
 // ExportFilter returns ExportFilterResolver implementation.
 func (r *Resolver) ExportFilter() ExportFilterResolver { return &exportFilterResolver{r} }
 

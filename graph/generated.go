@@ -187,6 +187,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		APITokens          func(childComplexity int) int
+		DownloadNowMaxRows func(childComplexity int) int
 		EventSummary       func(childComplexity int, filter *report.Filter) int
 		Events             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, filter *report.Filter, orderBy *ent.EventOrder) int
 		Export             func(childComplexity int, id int) int
@@ -309,6 +310,7 @@ type QueryResolver interface {
 	Exports(ctx context.Context, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int], orderBy *ent.ExportOrder) (*ent.ExportConnection, error)
 	Export(ctx context.Context, id int) (*ent.Export, error)
 	ExportLinkLifetime(ctx context.Context) (int, error)
+	DownloadNowMaxRows(ctx context.Context) (int, error)
 	SyncHealthSettings(ctx context.Context) (*model.SyncHealthSettings, error)
 	Events(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, filter *report.Filter, orderBy *ent.EventOrder) (*ent.EventConnection, error)
 	Users(ctx context.Context, search *string, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) (*ent.UserConnection, error)
@@ -953,6 +955,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.APITokens(childComplexity), true
+	case "Query.downloadNowMaxRows":
+		if e.ComplexityRoot.Query.DownloadNowMaxRows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.DownloadNowMaxRows(childComplexity), true
 	case "Query.eventSummary":
 		if e.ComplexityRoot.Query.EventSummary == nil {
 			break
@@ -5120,6 +5128,29 @@ func (ec *executionContext) fieldContext_Query_exportLinkLifetime(_ context.Cont
 	return graphql.NewScalarFieldContext("Query", field, true, true, "Int")
 }
 
+func (ec *executionContext) _Query_downloadNowMaxRows(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_downloadNowMaxRows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().DownloadNowMaxRows(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_downloadNowMaxRows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Query", field, true, true, "Int")
+}
+
 func (ec *executionContext) _Query_syncHealthSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8977,6 +9008,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_exportLinkLifetime(ctx, field)
+				})
+		case "downloadNowMaxRows":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_downloadNowMaxRows(ctx, field)
 				})
 		case "syncHealthSettings":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,

@@ -2,13 +2,17 @@
 // path: the server builds the CSV in the background and emails a link (the Exports page also
 // has it). A small result can also be downloaded at once, without the email round trip.
 import { useEffect, useRef, useState } from 'react'
-import { useMutation } from 'urql'
-import { RequestExportDocument, type ExportColumn, type ReportFilter } from '../gql/graphql'
+import { useMutation, useQuery } from 'urql'
+import { DownloadLimitDocument, RequestExportDocument, type ExportColumn, type ReportFilter } from '../gql/graphql'
 import { describeError, describeGraphQLError } from '../lib/errors'
 import { formatInt, plural } from '../lib/format'
 import { Link } from '../lib/router'
 
-/** DOWNLOAD_NOW_MAX_ROWS is the most events "Download now" serves; the server enforces it too (413 TOO_MANY_ROWS). */
+/**
+ * DOWNLOAD_NOW_MAX_ROWS is the most events "Download now" serves by default. The server says its own
+ * limit (Query.downloadNowMaxRows, which an operator may lower) and enforces it (413 TOO_MANY_ROWS);
+ * the dialog follows what the server says so that it never offers a download the server refuses.
+ */
 export const DOWNLOAD_NOW_MAX_ROWS = 10_000
 
 /** DETAIL_COLUMNS are the columns "Include user and problem details" appends after details. */
@@ -54,7 +58,9 @@ export function DownloadButton({ filter, count, disabled, onOutcome }: Props) {
   const [problem, setProblem] = useState('')
   const primary = useRef<HTMLButtonElement>(null)
   const empty = count === 0
-  const tooMany = count !== undefined && count > DOWNLOAD_NOW_MAX_ROWS
+  const [limit] = useQuery({ query: DownloadLimitDocument })
+  const maxRows = limit.data?.downloadNowMaxRows ?? DOWNLOAD_NOW_MAX_ROWS
+  const tooMany = count !== undefined && count > maxRows
   const columns = details ? DETAIL_COLUMNS : []
 
   useEffect(() => {
@@ -161,7 +167,7 @@ export function DownloadButton({ filter, count, disabled, onOutcome }: Props) {
           )}
           {tooMany && !problem && (
             <p className="hint">
-              Over {formatInt(DOWNLOAD_NOW_MAX_ROWS)} events: too many to download at once, so the file goes by the emailed link.
+              Over {formatInt(maxRows)} events: too many to download at once, so the file goes by the emailed link.
             </p>
           )}
           <span className="download-confirm-actions">
