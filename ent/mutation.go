@@ -5117,6 +5117,8 @@ type SchoolMutation struct {
 	addhealth_update_percent         *int
 	health_processed_drop_percent    *int
 	addhealth_processed_drop_percent *int
+	health_quiet_after_minimum       *int
+	addhealth_quiet_after_minimum    *int
 	clearedFields                    map[string]struct{}
 	done                             bool
 	oldValue                         func(context.Context) (*School, error)
@@ -5645,6 +5647,62 @@ func (m *SchoolMutation) ResetHealthProcessedDropPercent() {
 	m.addhealth_processed_drop_percent = nil
 }
 
+// SetHealthQuietAfterMinimum sets the "health_quiet_after_minimum" field.
+func (m *SchoolMutation) SetHealthQuietAfterMinimum(i int) {
+	m.health_quiet_after_minimum = &i
+	m.addhealth_quiet_after_minimum = nil
+}
+
+// HealthQuietAfterMinimum returns the value of the "health_quiet_after_minimum" field in the mutation.
+func (m *SchoolMutation) HealthQuietAfterMinimum() (r int, exists bool) {
+	v := m.health_quiet_after_minimum
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHealthQuietAfterMinimum returns the old "health_quiet_after_minimum" field's value of the School entity.
+// If the School object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SchoolMutation) OldHealthQuietAfterMinimum(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHealthQuietAfterMinimum is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHealthQuietAfterMinimum requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHealthQuietAfterMinimum: %w", err)
+	}
+	return oldValue.HealthQuietAfterMinimum, nil
+}
+
+// AddHealthQuietAfterMinimum adds i to the "health_quiet_after_minimum" field.
+func (m *SchoolMutation) AddHealthQuietAfterMinimum(i int) {
+	if m.addhealth_quiet_after_minimum != nil {
+		*m.addhealth_quiet_after_minimum += i
+	} else {
+		m.addhealth_quiet_after_minimum = &i
+	}
+}
+
+// AddedHealthQuietAfterMinimum returns the value that was added to the "health_quiet_after_minimum" field in this mutation.
+func (m *SchoolMutation) AddedHealthQuietAfterMinimum() (r int, exists bool) {
+	v := m.addhealth_quiet_after_minimum
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetHealthQuietAfterMinimum resets all changes to the "health_quiet_after_minimum" field.
+func (m *SchoolMutation) ResetHealthQuietAfterMinimum() {
+	m.health_quiet_after_minimum = nil
+	m.addhealth_quiet_after_minimum = nil
+}
+
 // Where appends a list predicates to the SchoolMutation builder.
 func (m *SchoolMutation) Where(ps ...predicate.School) {
 	m.predicates = append(m.predicates, ps...)
@@ -5679,7 +5737,7 @@ func (m *SchoolMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SchoolMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.create_time != nil {
 		fields = append(fields, school.FieldCreateTime)
 	}
@@ -5707,6 +5765,9 @@ func (m *SchoolMutation) Fields() []string {
 	if m.health_processed_drop_percent != nil {
 		fields = append(fields, school.FieldHealthProcessedDropPercent)
 	}
+	if m.health_quiet_after_minimum != nil {
+		fields = append(fields, school.FieldHealthQuietAfterMinimum)
+	}
 	return fields
 }
 
@@ -5733,6 +5794,8 @@ func (m *SchoolMutation) Field(name string) (ent.Value, bool) {
 		return m.HealthUpdatePercent()
 	case school.FieldHealthProcessedDropPercent:
 		return m.HealthProcessedDropPercent()
+	case school.FieldHealthQuietAfterMinimum:
+		return m.HealthQuietAfterMinimum()
 	}
 	return nil, false
 }
@@ -5760,6 +5823,8 @@ func (m *SchoolMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldHealthUpdatePercent(ctx)
 	case school.FieldHealthProcessedDropPercent:
 		return m.OldHealthProcessedDropPercent(ctx)
+	case school.FieldHealthQuietAfterMinimum:
+		return m.OldHealthQuietAfterMinimum(ctx)
 	}
 	return nil, fmt.Errorf("unknown School field %s", name)
 }
@@ -5832,6 +5897,13 @@ func (m *SchoolMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetHealthProcessedDropPercent(v)
 		return nil
+	case school.FieldHealthQuietAfterMinimum:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHealthQuietAfterMinimum(v)
+		return nil
 	}
 	return fmt.Errorf("unknown School field %s", name)
 }
@@ -5855,6 +5927,9 @@ func (m *SchoolMutation) AddedFields() []string {
 	if m.addhealth_processed_drop_percent != nil {
 		fields = append(fields, school.FieldHealthProcessedDropPercent)
 	}
+	if m.addhealth_quiet_after_minimum != nil {
+		fields = append(fields, school.FieldHealthQuietAfterMinimum)
+	}
 	return fields
 }
 
@@ -5873,6 +5948,8 @@ func (m *SchoolMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedHealthUpdatePercent()
 	case school.FieldHealthProcessedDropPercent:
 		return m.AddedHealthProcessedDropPercent()
+	case school.FieldHealthQuietAfterMinimum:
+		return m.AddedHealthQuietAfterMinimum()
 	}
 	return nil, false
 }
@@ -5916,6 +5993,13 @@ func (m *SchoolMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddHealthProcessedDropPercent(v)
+		return nil
+	case school.FieldHealthQuietAfterMinimum:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddHealthQuietAfterMinimum(v)
 		return nil
 	}
 	return fmt.Errorf("unknown School numeric field %s", name)
@@ -5970,6 +6054,9 @@ func (m *SchoolMutation) ResetField(name string) error {
 		return nil
 	case school.FieldHealthProcessedDropPercent:
 		m.ResetHealthProcessedDropPercent()
+		return nil
+	case school.FieldHealthQuietAfterMinimum:
+		m.ResetHealthQuietAfterMinimum()
 		return nil
 	}
 	return fmt.Errorf("unknown School field %s", name)
@@ -6460,18 +6547,20 @@ func (m *SessionMutation) ResetEdge(name string) error {
 // SyncProfileMutation represents an operation that mutates the SyncProfile nodes in the graph.
 type SyncProfileMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *int
-	create_time   *time.Time
-	name          *string
-	kind          *syncprofile.Kind
-	clearedFields map[string]struct{}
-	school        *int
-	clearedschool bool
-	done          bool
-	oldValue      func(context.Context) (*SyncProfile, error)
-	predicates    []predicate.SyncProfile
+	op                Op
+	typ               string
+	id                *int
+	create_time       *time.Time
+	name              *string
+	kind              *syncprofile.Kind
+	expected_every    *int
+	addexpected_every *int
+	clearedFields     map[string]struct{}
+	school            *int
+	clearedschool     bool
+	done              bool
+	oldValue          func(context.Context) (*SyncProfile, error)
+	predicates        []predicate.SyncProfile
 }
 
 var _ ent.Mutation = (*SyncProfileMutation)(nil)
@@ -6716,6 +6805,76 @@ func (m *SyncProfileMutation) ResetKind() {
 	m.kind = nil
 }
 
+// SetExpectedEvery sets the "expected_every" field.
+func (m *SyncProfileMutation) SetExpectedEvery(i int) {
+	m.expected_every = &i
+	m.addexpected_every = nil
+}
+
+// ExpectedEvery returns the value of the "expected_every" field in the mutation.
+func (m *SyncProfileMutation) ExpectedEvery() (r int, exists bool) {
+	v := m.expected_every
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpectedEvery returns the old "expected_every" field's value of the SyncProfile entity.
+// If the SyncProfile object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncProfileMutation) OldExpectedEvery(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpectedEvery is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpectedEvery requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpectedEvery: %w", err)
+	}
+	return oldValue.ExpectedEvery, nil
+}
+
+// AddExpectedEvery adds i to the "expected_every" field.
+func (m *SyncProfileMutation) AddExpectedEvery(i int) {
+	if m.addexpected_every != nil {
+		*m.addexpected_every += i
+	} else {
+		m.addexpected_every = &i
+	}
+}
+
+// AddedExpectedEvery returns the value that was added to the "expected_every" field in this mutation.
+func (m *SyncProfileMutation) AddedExpectedEvery() (r int, exists bool) {
+	v := m.addexpected_every
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearExpectedEvery clears the value of the "expected_every" field.
+func (m *SyncProfileMutation) ClearExpectedEvery() {
+	m.expected_every = nil
+	m.addexpected_every = nil
+	m.clearedFields[syncprofile.FieldExpectedEvery] = struct{}{}
+}
+
+// ExpectedEveryCleared returns if the "expected_every" field was cleared in this mutation.
+func (m *SyncProfileMutation) ExpectedEveryCleared() bool {
+	_, ok := m.clearedFields[syncprofile.FieldExpectedEvery]
+	return ok
+}
+
+// ResetExpectedEvery resets all changes to the "expected_every" field.
+func (m *SyncProfileMutation) ResetExpectedEvery() {
+	m.expected_every = nil
+	m.addexpected_every = nil
+	delete(m.clearedFields, syncprofile.FieldExpectedEvery)
+}
+
 // ClearSchool clears the "school" edge to the School entity.
 func (m *SyncProfileMutation) ClearSchool() {
 	m.clearedschool = true
@@ -6777,7 +6936,7 @@ func (m *SyncProfileMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SyncProfileMutation) Fields() []string {
-	fields := make([]string, 0, 4)
+	fields := make([]string, 0, 5)
 	if m.school != nil {
 		fields = append(fields, syncprofile.FieldSchoolID)
 	}
@@ -6789,6 +6948,9 @@ func (m *SyncProfileMutation) Fields() []string {
 	}
 	if m.kind != nil {
 		fields = append(fields, syncprofile.FieldKind)
+	}
+	if m.expected_every != nil {
+		fields = append(fields, syncprofile.FieldExpectedEvery)
 	}
 	return fields
 }
@@ -6806,6 +6968,8 @@ func (m *SyncProfileMutation) Field(name string) (ent.Value, bool) {
 		return m.Name()
 	case syncprofile.FieldKind:
 		return m.Kind()
+	case syncprofile.FieldExpectedEvery:
+		return m.ExpectedEvery()
 	}
 	return nil, false
 }
@@ -6823,6 +6987,8 @@ func (m *SyncProfileMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldName(ctx)
 	case syncprofile.FieldKind:
 		return m.OldKind(ctx)
+	case syncprofile.FieldExpectedEvery:
+		return m.OldExpectedEvery(ctx)
 	}
 	return nil, fmt.Errorf("unknown SyncProfile field %s", name)
 }
@@ -6860,6 +7026,13 @@ func (m *SyncProfileMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetKind(v)
 		return nil
+	case syncprofile.FieldExpectedEvery:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpectedEvery(v)
+		return nil
 	}
 	return fmt.Errorf("unknown SyncProfile field %s", name)
 }
@@ -6868,6 +7041,9 @@ func (m *SyncProfileMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *SyncProfileMutation) AddedFields() []string {
 	var fields []string
+	if m.addexpected_every != nil {
+		fields = append(fields, syncprofile.FieldExpectedEvery)
+	}
 	return fields
 }
 
@@ -6876,6 +7052,8 @@ func (m *SyncProfileMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *SyncProfileMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case syncprofile.FieldExpectedEvery:
+		return m.AddedExpectedEvery()
 	}
 	return nil, false
 }
@@ -6885,6 +7063,13 @@ func (m *SyncProfileMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *SyncProfileMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case syncprofile.FieldExpectedEvery:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddExpectedEvery(v)
+		return nil
 	}
 	return fmt.Errorf("unknown SyncProfile numeric field %s", name)
 }
@@ -6892,7 +7077,11 @@ func (m *SyncProfileMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *SyncProfileMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(syncprofile.FieldExpectedEvery) {
+		fields = append(fields, syncprofile.FieldExpectedEvery)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -6905,6 +7094,11 @@ func (m *SyncProfileMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *SyncProfileMutation) ClearField(name string) error {
+	switch name {
+	case syncprofile.FieldExpectedEvery:
+		m.ClearExpectedEvery()
+		return nil
+	}
 	return fmt.Errorf("unknown SyncProfile nullable field %s", name)
 }
 
@@ -6923,6 +7117,9 @@ func (m *SyncProfileMutation) ResetField(name string) error {
 		return nil
 	case syncprofile.FieldKind:
 		m.ResetKind()
+		return nil
+	case syncprofile.FieldExpectedEvery:
+		m.ResetExpectedEvery()
 		return nil
 	}
 	return fmt.Errorf("unknown SyncProfile field %s", name)

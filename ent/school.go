@@ -35,7 +35,9 @@ type School struct {
 	HealthUpdatePercent int `json:"health_update_percent,omitempty"`
 	// A run processing this percentage fewer records than its profile's baseline is flagged PROCESSED_DROP
 	HealthProcessedDropPercent int `json:"health_processed_drop_percent,omitempty"`
-	selectValues               sql.SelectValues
+	// The shortest silence, in seconds, after which a sync profile counts as quiet
+	HealthQuietAfterMinimum int `json:"health_quiet_after_minimum,omitempty"`
+	selectValues            sql.SelectValues
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -43,7 +45,7 @@ func (*School) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case school.FieldID, school.FieldDataVersion, school.FieldHealthDeletePercent, school.FieldHealthDisablePercent, school.FieldHealthUpdatePercent, school.FieldHealthProcessedDropPercent:
+		case school.FieldID, school.FieldDataVersion, school.FieldHealthDeletePercent, school.FieldHealthDisablePercent, school.FieldHealthUpdatePercent, school.FieldHealthProcessedDropPercent, school.FieldHealthQuietAfterMinimum:
 			values[i] = new(sql.NullInt64)
 		case school.FieldName, school.FieldSlug, school.FieldTimezone:
 			values[i] = new(sql.NullString)
@@ -124,6 +126,12 @@ func (_m *School) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.HealthProcessedDropPercent = int(value.Int64)
 			}
+		case school.FieldHealthQuietAfterMinimum:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field health_quiet_after_minimum", values[i])
+			} else if value.Valid {
+				_m.HealthQuietAfterMinimum = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -186,6 +194,9 @@ func (_m *School) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("health_processed_drop_percent=")
 	builder.WriteString(fmt.Sprintf("%v", _m.HealthProcessedDropPercent))
+	builder.WriteString(", ")
+	builder.WriteString("health_quiet_after_minimum=")
+	builder.WriteString(fmt.Sprintf("%v", _m.HealthQuietAfterMinimum))
 	builder.WriteByte(')')
 	return builder.String()
 }

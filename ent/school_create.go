@@ -132,6 +132,20 @@ func (_c *SchoolCreate) SetNillableHealthProcessedDropPercent(v *int) *SchoolCre
 	return _c
 }
 
+// SetHealthQuietAfterMinimum sets the "health_quiet_after_minimum" field.
+func (_c *SchoolCreate) SetHealthQuietAfterMinimum(v int) *SchoolCreate {
+	_c.mutation.SetHealthQuietAfterMinimum(v)
+	return _c
+}
+
+// SetNillableHealthQuietAfterMinimum sets the "health_quiet_after_minimum" field if the given value is not nil.
+func (_c *SchoolCreate) SetNillableHealthQuietAfterMinimum(v *int) *SchoolCreate {
+	if v != nil {
+		_c.SetHealthQuietAfterMinimum(*v)
+	}
+	return _c
+}
+
 // Mutation returns the SchoolMutation object of the builder.
 func (_c *SchoolCreate) Mutation() *SchoolMutation {
 	return _c.mutation
@@ -200,6 +214,10 @@ func (_c *SchoolCreate) defaults() error {
 		v := school.DefaultHealthProcessedDropPercent
 		_c.mutation.SetHealthProcessedDropPercent(v)
 	}
+	if _, ok := _c.mutation.HealthQuietAfterMinimum(); !ok {
+		v := school.DefaultHealthQuietAfterMinimum
+		_c.mutation.SetHealthQuietAfterMinimum(v)
+	}
 	return nil
 }
 
@@ -260,6 +278,14 @@ func (_c *SchoolCreate) check() error {
 	if v, ok := _c.mutation.HealthProcessedDropPercent(); ok {
 		if err := school.HealthProcessedDropPercentValidator(v); err != nil {
 			return &ValidationError{Name: "health_processed_drop_percent", err: fmt.Errorf(`ent: validator failed for field "School.health_processed_drop_percent": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.HealthQuietAfterMinimum(); !ok {
+		return &ValidationError{Name: "health_quiet_after_minimum", err: errors.New(`ent: missing required field "School.health_quiet_after_minimum"`)}
+	}
+	if v, ok := _c.mutation.HealthQuietAfterMinimum(); ok {
+		if err := school.HealthQuietAfterMinimumValidator(v); err != nil {
+			return &ValidationError{Name: "health_quiet_after_minimum", err: fmt.Errorf(`ent: validator failed for field "School.health_quiet_after_minimum": %w`, err)}
 		}
 	}
 	return nil
@@ -324,6 +350,10 @@ func (_c *SchoolCreate) createSpec() (*School, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.HealthProcessedDropPercent(); ok {
 		_spec.SetField(school.FieldHealthProcessedDropPercent, field.TypeInt, value)
 		_node.HealthProcessedDropPercent = value
+	}
+	if value, ok := _c.mutation.HealthQuietAfterMinimum(); ok {
+		_spec.SetField(school.FieldHealthQuietAfterMinimum, field.TypeInt, value)
+		_node.HealthQuietAfterMinimum = value
 	}
 	return _node, _spec
 }
@@ -488,6 +518,24 @@ func (u *SchoolUpsert) UpdateHealthProcessedDropPercent() *SchoolUpsert {
 // AddHealthProcessedDropPercent adds v to the "health_processed_drop_percent" field.
 func (u *SchoolUpsert) AddHealthProcessedDropPercent(v int) *SchoolUpsert {
 	u.Add(school.FieldHealthProcessedDropPercent, v)
+	return u
+}
+
+// SetHealthQuietAfterMinimum sets the "health_quiet_after_minimum" field.
+func (u *SchoolUpsert) SetHealthQuietAfterMinimum(v int) *SchoolUpsert {
+	u.Set(school.FieldHealthQuietAfterMinimum, v)
+	return u
+}
+
+// UpdateHealthQuietAfterMinimum sets the "health_quiet_after_minimum" field to the value that was provided on create.
+func (u *SchoolUpsert) UpdateHealthQuietAfterMinimum() *SchoolUpsert {
+	u.SetExcluded(school.FieldHealthQuietAfterMinimum)
+	return u
+}
+
+// AddHealthQuietAfterMinimum adds v to the "health_quiet_after_minimum" field.
+func (u *SchoolUpsert) AddHealthQuietAfterMinimum(v int) *SchoolUpsert {
+	u.Add(school.FieldHealthQuietAfterMinimum, v)
 	return u
 }
 
@@ -669,6 +717,27 @@ func (u *SchoolUpsertOne) AddHealthProcessedDropPercent(v int) *SchoolUpsertOne 
 func (u *SchoolUpsertOne) UpdateHealthProcessedDropPercent() *SchoolUpsertOne {
 	return u.Update(func(s *SchoolUpsert) {
 		s.UpdateHealthProcessedDropPercent()
+	})
+}
+
+// SetHealthQuietAfterMinimum sets the "health_quiet_after_minimum" field.
+func (u *SchoolUpsertOne) SetHealthQuietAfterMinimum(v int) *SchoolUpsertOne {
+	return u.Update(func(s *SchoolUpsert) {
+		s.SetHealthQuietAfterMinimum(v)
+	})
+}
+
+// AddHealthQuietAfterMinimum adds v to the "health_quiet_after_minimum" field.
+func (u *SchoolUpsertOne) AddHealthQuietAfterMinimum(v int) *SchoolUpsertOne {
+	return u.Update(func(s *SchoolUpsert) {
+		s.AddHealthQuietAfterMinimum(v)
+	})
+}
+
+// UpdateHealthQuietAfterMinimum sets the "health_quiet_after_minimum" field to the value that was provided on create.
+func (u *SchoolUpsertOne) UpdateHealthQuietAfterMinimum() *SchoolUpsertOne {
+	return u.Update(func(s *SchoolUpsert) {
+		s.UpdateHealthQuietAfterMinimum()
 	})
 }
 
@@ -1016,6 +1085,27 @@ func (u *SchoolUpsertBulk) AddHealthProcessedDropPercent(v int) *SchoolUpsertBul
 func (u *SchoolUpsertBulk) UpdateHealthProcessedDropPercent() *SchoolUpsertBulk {
 	return u.Update(func(s *SchoolUpsert) {
 		s.UpdateHealthProcessedDropPercent()
+	})
+}
+
+// SetHealthQuietAfterMinimum sets the "health_quiet_after_minimum" field.
+func (u *SchoolUpsertBulk) SetHealthQuietAfterMinimum(v int) *SchoolUpsertBulk {
+	return u.Update(func(s *SchoolUpsert) {
+		s.SetHealthQuietAfterMinimum(v)
+	})
+}
+
+// AddHealthQuietAfterMinimum adds v to the "health_quiet_after_minimum" field.
+func (u *SchoolUpsertBulk) AddHealthQuietAfterMinimum(v int) *SchoolUpsertBulk {
+	return u.Update(func(s *SchoolUpsert) {
+		s.AddHealthQuietAfterMinimum(v)
+	})
+}
+
+// UpdateHealthQuietAfterMinimum sets the "health_quiet_after_minimum" field to the value that was provided on create.
+func (u *SchoolUpsertBulk) UpdateHealthQuietAfterMinimum() *SchoolUpsertBulk {
+	return u.Update(func(s *SchoolUpsert) {
+		s.UpdateHealthQuietAfterMinimum()
 	})
 }
 

@@ -161,6 +161,27 @@ func (_u *SchoolUpdate) AddHealthProcessedDropPercent(v int) *SchoolUpdate {
 	return _u
 }
 
+// SetHealthQuietAfterMinimum sets the "health_quiet_after_minimum" field.
+func (_u *SchoolUpdate) SetHealthQuietAfterMinimum(v int) *SchoolUpdate {
+	_u.mutation.ResetHealthQuietAfterMinimum()
+	_u.mutation.SetHealthQuietAfterMinimum(v)
+	return _u
+}
+
+// SetNillableHealthQuietAfterMinimum sets the "health_quiet_after_minimum" field if the given value is not nil.
+func (_u *SchoolUpdate) SetNillableHealthQuietAfterMinimum(v *int) *SchoolUpdate {
+	if v != nil {
+		_u.SetHealthQuietAfterMinimum(*v)
+	}
+	return _u
+}
+
+// AddHealthQuietAfterMinimum adds value to the "health_quiet_after_minimum" field.
+func (_u *SchoolUpdate) AddHealthQuietAfterMinimum(v int) *SchoolUpdate {
+	_u.mutation.AddHealthQuietAfterMinimum(v)
+	return _u
+}
+
 // Mutation returns the SchoolMutation object of the builder.
 func (_u *SchoolUpdate) Mutation() *SchoolMutation {
 	return _u.mutation
@@ -220,6 +241,11 @@ func (_u *SchoolUpdate) check() error {
 			return &ValidationError{Name: "health_processed_drop_percent", err: fmt.Errorf(`ent: validator failed for field "School.health_processed_drop_percent": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.HealthQuietAfterMinimum(); ok {
+		if err := school.HealthQuietAfterMinimumValidator(v); err != nil {
+			return &ValidationError{Name: "health_quiet_after_minimum", err: fmt.Errorf(`ent: validator failed for field "School.health_quiet_after_minimum": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -276,6 +302,12 @@ func (_u *SchoolUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedHealthProcessedDropPercent(); ok {
 		_spec.AddField(school.FieldHealthProcessedDropPercent, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.HealthQuietAfterMinimum(); ok {
+		_spec.SetField(school.FieldHealthQuietAfterMinimum, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedHealthQuietAfterMinimum(); ok {
+		_spec.AddField(school.FieldHealthQuietAfterMinimum, field.TypeInt, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -432,6 +464,27 @@ func (_u *SchoolUpdateOne) AddHealthProcessedDropPercent(v int) *SchoolUpdateOne
 	return _u
 }
 
+// SetHealthQuietAfterMinimum sets the "health_quiet_after_minimum" field.
+func (_u *SchoolUpdateOne) SetHealthQuietAfterMinimum(v int) *SchoolUpdateOne {
+	_u.mutation.ResetHealthQuietAfterMinimum()
+	_u.mutation.SetHealthQuietAfterMinimum(v)
+	return _u
+}
+
+// SetNillableHealthQuietAfterMinimum sets the "health_quiet_after_minimum" field if the given value is not nil.
+func (_u *SchoolUpdateOne) SetNillableHealthQuietAfterMinimum(v *int) *SchoolUpdateOne {
+	if v != nil {
+		_u.SetHealthQuietAfterMinimum(*v)
+	}
+	return _u
+}
+
+// AddHealthQuietAfterMinimum adds value to the "health_quiet_after_minimum" field.
+func (_u *SchoolUpdateOne) AddHealthQuietAfterMinimum(v int) *SchoolUpdateOne {
+	_u.mutation.AddHealthQuietAfterMinimum(v)
+	return _u
+}
+
 // Mutation returns the SchoolMutation object of the builder.
 func (_u *SchoolUpdateOne) Mutation() *SchoolMutation {
 	return _u.mutation
@@ -502,6 +555,11 @@ func (_u *SchoolUpdateOne) check() error {
 	if v, ok := _u.mutation.HealthProcessedDropPercent(); ok {
 		if err := school.HealthProcessedDropPercentValidator(v); err != nil {
 			return &ValidationError{Name: "health_processed_drop_percent", err: fmt.Errorf(`ent: validator failed for field "School.health_processed_drop_percent": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.HealthQuietAfterMinimum(); ok {
+		if err := school.HealthQuietAfterMinimumValidator(v); err != nil {
+			return &ValidationError{Name: "health_quiet_after_minimum", err: fmt.Errorf(`ent: validator failed for field "School.health_quiet_after_minimum": %w`, err)}
 		}
 	}
 	return nil
@@ -577,6 +635,12 @@ func (_u *SchoolUpdateOne) sqlSave(ctx context.Context) (_node *School, err erro
 	}
 	if value, ok := _u.mutation.AddedHealthProcessedDropPercent(); ok {
 		_spec.AddField(school.FieldHealthProcessedDropPercent, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.HealthQuietAfterMinimum(); ok {
+		_spec.SetField(school.FieldHealthQuietAfterMinimum, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedHealthQuietAfterMinimum(); ok {
+		_spec.AddField(school.FieldHealthQuietAfterMinimum, field.TypeInt, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &School{config: _u.config}

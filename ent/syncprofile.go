@@ -26,6 +26,8 @@ type SyncProfile struct {
 	Name string `json:"name,omitempty"`
 	// What kind of source it is.
 	Kind syncprofile.Kind `json:"kind,omitempty"`
+	// The seconds an admin expects between the profile's runs; null when none was set
+	ExpectedEvery *int `json:"expected_every,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the SyncProfileQuery when eager-loading is set.
 	Edges        SyncProfileEdges `json:"edges"`
@@ -57,7 +59,7 @@ func (*SyncProfile) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case syncprofile.FieldID, syncprofile.FieldSchoolID:
+		case syncprofile.FieldID, syncprofile.FieldSchoolID, syncprofile.FieldExpectedEvery:
 			values[i] = new(sql.NullInt64)
 		case syncprofile.FieldName, syncprofile.FieldKind:
 			values[i] = new(sql.NullString)
@@ -107,6 +109,13 @@ func (_m *SyncProfile) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field kind", values[i])
 			} else if value.Valid {
 				_m.Kind = syncprofile.Kind(value.String)
+			}
+		case syncprofile.FieldExpectedEvery:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field expected_every", values[i])
+			} else if value.Valid {
+				_m.ExpectedEvery = new(int)
+				*_m.ExpectedEvery = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -160,6 +169,11 @@ func (_m *SyncProfile) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("kind=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Kind))
+	builder.WriteString(", ")
+	if v := _m.ExpectedEvery; v != nil {
+		builder.WriteString("expected_every=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

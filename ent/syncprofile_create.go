@@ -55,6 +55,20 @@ func (_c *SyncProfileCreate) SetKind(v syncprofile.Kind) *SyncProfileCreate {
 	return _c
 }
 
+// SetExpectedEvery sets the "expected_every" field.
+func (_c *SyncProfileCreate) SetExpectedEvery(v int) *SyncProfileCreate {
+	_c.mutation.SetExpectedEvery(v)
+	return _c
+}
+
+// SetNillableExpectedEvery sets the "expected_every" field if the given value is not nil.
+func (_c *SyncProfileCreate) SetNillableExpectedEvery(v *int) *SyncProfileCreate {
+	if v != nil {
+		_c.SetExpectedEvery(*v)
+	}
+	return _c
+}
+
 // SetSchool sets the "school" edge to the School entity.
 func (_c *SyncProfileCreate) SetSchool(v *School) *SyncProfileCreate {
 	return _c.SetSchoolID(v.ID)
@@ -131,6 +145,11 @@ func (_c *SyncProfileCreate) check() error {
 			return &ValidationError{Name: "kind", err: fmt.Errorf(`ent: validator failed for field "SyncProfile.kind": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.ExpectedEvery(); ok {
+		if err := syncprofile.ExpectedEveryValidator(v); err != nil {
+			return &ValidationError{Name: "expected_every", err: fmt.Errorf(`ent: validator failed for field "SyncProfile.expected_every": %w`, err)}
+		}
+	}
 	if len(_c.mutation.SchoolIDs()) == 0 {
 		return &ValidationError{Name: "school", err: errors.New(`ent: missing required edge "SyncProfile.school"`)}
 	}
@@ -172,6 +191,10 @@ func (_c *SyncProfileCreate) createSpec() (*SyncProfile, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Kind(); ok {
 		_spec.SetField(syncprofile.FieldKind, field.TypeEnum, value)
 		_node.Kind = value
+	}
+	if value, ok := _c.mutation.ExpectedEvery(); ok {
+		_spec.SetField(syncprofile.FieldExpectedEvery, field.TypeInt, value)
+		_node.ExpectedEvery = &value
 	}
 	if nodes := _c.mutation.SchoolIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -266,6 +289,30 @@ func (u *SyncProfileUpsert) UpdateKind() *SyncProfileUpsert {
 	return u
 }
 
+// SetExpectedEvery sets the "expected_every" field.
+func (u *SyncProfileUpsert) SetExpectedEvery(v int) *SyncProfileUpsert {
+	u.Set(syncprofile.FieldExpectedEvery, v)
+	return u
+}
+
+// UpdateExpectedEvery sets the "expected_every" field to the value that was provided on create.
+func (u *SyncProfileUpsert) UpdateExpectedEvery() *SyncProfileUpsert {
+	u.SetExcluded(syncprofile.FieldExpectedEvery)
+	return u
+}
+
+// AddExpectedEvery adds v to the "expected_every" field.
+func (u *SyncProfileUpsert) AddExpectedEvery(v int) *SyncProfileUpsert {
+	u.Add(syncprofile.FieldExpectedEvery, v)
+	return u
+}
+
+// ClearExpectedEvery clears the value of the "expected_every" field.
+func (u *SyncProfileUpsert) ClearExpectedEvery() *SyncProfileUpsert {
+	u.SetNull(syncprofile.FieldExpectedEvery)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -339,6 +386,34 @@ func (u *SyncProfileUpsertOne) SetKind(v syncprofile.Kind) *SyncProfileUpsertOne
 func (u *SyncProfileUpsertOne) UpdateKind() *SyncProfileUpsertOne {
 	return u.Update(func(s *SyncProfileUpsert) {
 		s.UpdateKind()
+	})
+}
+
+// SetExpectedEvery sets the "expected_every" field.
+func (u *SyncProfileUpsertOne) SetExpectedEvery(v int) *SyncProfileUpsertOne {
+	return u.Update(func(s *SyncProfileUpsert) {
+		s.SetExpectedEvery(v)
+	})
+}
+
+// AddExpectedEvery adds v to the "expected_every" field.
+func (u *SyncProfileUpsertOne) AddExpectedEvery(v int) *SyncProfileUpsertOne {
+	return u.Update(func(s *SyncProfileUpsert) {
+		s.AddExpectedEvery(v)
+	})
+}
+
+// UpdateExpectedEvery sets the "expected_every" field to the value that was provided on create.
+func (u *SyncProfileUpsertOne) UpdateExpectedEvery() *SyncProfileUpsertOne {
+	return u.Update(func(s *SyncProfileUpsert) {
+		s.UpdateExpectedEvery()
+	})
+}
+
+// ClearExpectedEvery clears the value of the "expected_every" field.
+func (u *SyncProfileUpsertOne) ClearExpectedEvery() *SyncProfileUpsertOne {
+	return u.Update(func(s *SyncProfileUpsert) {
+		s.ClearExpectedEvery()
 	})
 }
 
@@ -581,6 +656,34 @@ func (u *SyncProfileUpsertBulk) SetKind(v syncprofile.Kind) *SyncProfileUpsertBu
 func (u *SyncProfileUpsertBulk) UpdateKind() *SyncProfileUpsertBulk {
 	return u.Update(func(s *SyncProfileUpsert) {
 		s.UpdateKind()
+	})
+}
+
+// SetExpectedEvery sets the "expected_every" field.
+func (u *SyncProfileUpsertBulk) SetExpectedEvery(v int) *SyncProfileUpsertBulk {
+	return u.Update(func(s *SyncProfileUpsert) {
+		s.SetExpectedEvery(v)
+	})
+}
+
+// AddExpectedEvery adds v to the "expected_every" field.
+func (u *SyncProfileUpsertBulk) AddExpectedEvery(v int) *SyncProfileUpsertBulk {
+	return u.Update(func(s *SyncProfileUpsert) {
+		s.AddExpectedEvery(v)
+	})
+}
+
+// UpdateExpectedEvery sets the "expected_every" field to the value that was provided on create.
+func (u *SyncProfileUpsertBulk) UpdateExpectedEvery() *SyncProfileUpsertBulk {
+	return u.Update(func(s *SyncProfileUpsert) {
+		s.UpdateExpectedEvery()
+	})
+}
+
+// ClearExpectedEvery clears the value of the "expected_every" field.
+func (u *SyncProfileUpsertBulk) ClearExpectedEvery() *SyncProfileUpsertBulk {
+	return u.Update(func(s *SyncProfileUpsert) {
+		s.ClearExpectedEvery()
 	})
 }
 

@@ -56,6 +56,33 @@ func (_u *SyncProfileUpdate) SetNillableKind(v *syncprofile.Kind) *SyncProfileUp
 	return _u
 }
 
+// SetExpectedEvery sets the "expected_every" field.
+func (_u *SyncProfileUpdate) SetExpectedEvery(v int) *SyncProfileUpdate {
+	_u.mutation.ResetExpectedEvery()
+	_u.mutation.SetExpectedEvery(v)
+	return _u
+}
+
+// SetNillableExpectedEvery sets the "expected_every" field if the given value is not nil.
+func (_u *SyncProfileUpdate) SetNillableExpectedEvery(v *int) *SyncProfileUpdate {
+	if v != nil {
+		_u.SetExpectedEvery(*v)
+	}
+	return _u
+}
+
+// AddExpectedEvery adds value to the "expected_every" field.
+func (_u *SyncProfileUpdate) AddExpectedEvery(v int) *SyncProfileUpdate {
+	_u.mutation.AddExpectedEvery(v)
+	return _u
+}
+
+// ClearExpectedEvery clears the value of the "expected_every" field.
+func (_u *SyncProfileUpdate) ClearExpectedEvery() *SyncProfileUpdate {
+	_u.mutation.ClearExpectedEvery()
+	return _u
+}
+
 // Mutation returns the SyncProfileMutation object of the builder.
 func (_u *SyncProfileUpdate) Mutation() *SyncProfileMutation {
 	return _u.mutation
@@ -100,6 +127,11 @@ func (_u *SyncProfileUpdate) check() error {
 			return &ValidationError{Name: "kind", err: fmt.Errorf(`ent: validator failed for field "SyncProfile.kind": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ExpectedEvery(); ok {
+		if err := syncprofile.ExpectedEveryValidator(v); err != nil {
+			return &ValidationError{Name: "expected_every", err: fmt.Errorf(`ent: validator failed for field "SyncProfile.expected_every": %w`, err)}
+		}
+	}
 	if _u.mutation.SchoolCleared() && len(_u.mutation.SchoolIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "SyncProfile.school"`)
 	}
@@ -129,6 +161,15 @@ func (_u *SyncProfileUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	}
 	if value, ok := _u.mutation.Kind(); ok {
 		_spec.SetField(syncprofile.FieldKind, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.ExpectedEvery(); ok {
+		_spec.SetField(syncprofile.FieldExpectedEvery, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedExpectedEvery(); ok {
+		_spec.AddField(syncprofile.FieldExpectedEvery, field.TypeInt, value)
+	}
+	if _u.mutation.ExpectedEveryCleared() {
+		_spec.ClearField(syncprofile.FieldExpectedEvery, field.TypeInt)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -177,6 +218,33 @@ func (_u *SyncProfileUpdateOne) SetNillableKind(v *syncprofile.Kind) *SyncProfil
 	if v != nil {
 		_u.SetKind(*v)
 	}
+	return _u
+}
+
+// SetExpectedEvery sets the "expected_every" field.
+func (_u *SyncProfileUpdateOne) SetExpectedEvery(v int) *SyncProfileUpdateOne {
+	_u.mutation.ResetExpectedEvery()
+	_u.mutation.SetExpectedEvery(v)
+	return _u
+}
+
+// SetNillableExpectedEvery sets the "expected_every" field if the given value is not nil.
+func (_u *SyncProfileUpdateOne) SetNillableExpectedEvery(v *int) *SyncProfileUpdateOne {
+	if v != nil {
+		_u.SetExpectedEvery(*v)
+	}
+	return _u
+}
+
+// AddExpectedEvery adds value to the "expected_every" field.
+func (_u *SyncProfileUpdateOne) AddExpectedEvery(v int) *SyncProfileUpdateOne {
+	_u.mutation.AddExpectedEvery(v)
+	return _u
+}
+
+// ClearExpectedEvery clears the value of the "expected_every" field.
+func (_u *SyncProfileUpdateOne) ClearExpectedEvery() *SyncProfileUpdateOne {
+	_u.mutation.ClearExpectedEvery()
 	return _u
 }
 
@@ -237,6 +305,11 @@ func (_u *SyncProfileUpdateOne) check() error {
 			return &ValidationError{Name: "kind", err: fmt.Errorf(`ent: validator failed for field "SyncProfile.kind": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ExpectedEvery(); ok {
+		if err := syncprofile.ExpectedEveryValidator(v); err != nil {
+			return &ValidationError{Name: "expected_every", err: fmt.Errorf(`ent: validator failed for field "SyncProfile.expected_every": %w`, err)}
+		}
+	}
 	if _u.mutation.SchoolCleared() && len(_u.mutation.SchoolIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "SyncProfile.school"`)
 	}
@@ -283,6 +356,15 @@ func (_u *SyncProfileUpdateOne) sqlSave(ctx context.Context) (_node *SyncProfile
 	}
 	if value, ok := _u.mutation.Kind(); ok {
 		_spec.SetField(syncprofile.FieldKind, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.ExpectedEvery(); ok {
+		_spec.SetField(syncprofile.FieldExpectedEvery, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedExpectedEvery(); ok {
+		_spec.AddField(syncprofile.FieldExpectedEvery, field.TypeInt, value)
+	}
+	if _u.mutation.ExpectedEveryCleared() {
+		_spec.ClearField(syncprofile.FieldExpectedEvery, field.TypeInt)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &SyncProfile{config: _u.config}

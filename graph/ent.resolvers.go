@@ -54,13 +54,17 @@ func (r *Resolver) Export() ExportResolver { return &exportResolver{r} }
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+// SyncProfile returns SyncProfileResolver implementation.
+func (r *Resolver) SyncProfile() SyncProfileResolver { return &syncProfileResolver{r} }
+
 // User returns UserResolver implementation.
 func (r *Resolver) User() UserResolver { return &userResolver{r} }
 
 type (
-	aPITokenResolver struct{ *Resolver }
-	eventResolver    struct{ *Resolver }
-	exportResolver   struct{ *Resolver }
-	queryResolver    struct{ *Resolver }
-	userResolver     struct{ *Resolver }
+	aPITokenResolver    struct{ *Resolver }
+	eventResolver       struct{ *Resolver }
+	exportResolver      struct{ *Resolver }
+	queryResolver       struct{ *Resolver }
+	syncProfileResolver struct{ *Resolver }
+	userResolver        struct{ *Resolver }
 )

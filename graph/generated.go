@@ -47,6 +47,7 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	Query() QueryResolver
 	Subscription() SubscriptionResolver
+	SyncProfile() SyncProfileResolver
 	User() UserResolver
 }
 
@@ -166,6 +167,7 @@ type ComplexityRoot struct {
 		RequestExport            func(childComplexity int, filter *report.Filter, columns []export.Column) int
 		RetryExport              func(childComplexity int, id int) int
 		RevokeAPIToken           func(childComplexity int, id int) int
+		SetSyncProfileSchedule   func(childComplexity int, id int, expectedEvery *int) int
 		SetUserRole              func(childComplexity int, userID int, role user.Role) int
 		SignIn                   func(childComplexity int, school string, username string, password string) int
 		SignOut                  func(childComplexity int) int
@@ -231,15 +233,26 @@ type ComplexityRoot struct {
 		Updated      func(childComplexity int) int
 	}
 
+	SyncHealth struct {
+		ExpectedEvery func(childComplexity int) int
+		LastFlags     func(childComplexity int) int
+		LastRunAt     func(childComplexity int) int
+		LastSuccessAt func(childComplexity int) int
+		OverdueSince  func(childComplexity int) int
+		Status        func(childComplexity int) int
+	}
+
 	SyncHealthSettings struct {
 		DeletePercent        func(childComplexity int) int
 		DisablePercent       func(childComplexity int) int
 		ProcessedDropPercent func(childComplexity int) int
+		QuietAfterMinimum    func(childComplexity int) int
 		UpdatePercent        func(childComplexity int) int
 	}
 
 	SyncProfile struct {
 		CreateTime func(childComplexity int) int
+		Health     func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Kind       func(childComplexity int) int
 		Name       func(childComplexity int) int
@@ -301,6 +314,7 @@ type MutationResolver interface {
 	RequestExport(ctx context.Context, filter *report.Filter, columns []export.Column) (*ent.Export, error)
 	RetryExport(ctx context.Context, id int) (*ent.Export, error)
 	UpdateSyncHealthSettings(ctx context.Context, input model.SyncHealthSettingsInput) (*model.SyncHealthSettings, error)
+	SetSyncProfileSchedule(ctx context.Context, id int, expectedEvery *int) (*ent.SyncProfile, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -321,6 +335,9 @@ type QueryResolver interface {
 type SubscriptionResolver interface {
 	EventRecorded(ctx context.Context, filter *report.Filter) (<-chan *ent.Event, error)
 	ExportUpdated(ctx context.Context, id int) (<-chan *ent.Export, error)
+}
+type SyncProfileResolver interface {
+	Health(ctx context.Context, obj *ent.SyncProfile) (*model.SyncHealth, error)
 }
 type UserResolver interface {
 	School(ctx context.Context, obj *ent.User) (*ent.School, error)
@@ -865,6 +882,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAPIToken(childComplexity, args["id"].(int)), true
+	case "Mutation.setSyncProfileSchedule":
+		if e.ComplexityRoot.Mutation.SetSyncProfileSchedule == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setSyncProfileSchedule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetSyncProfileSchedule(childComplexity, args["id"].(int), args["expectedEvery"].(*int)), true
 	case "Mutation.setUserRole":
 		if e.ComplexityRoot.Mutation.SetUserRole == nil {
 			break
@@ -1186,6 +1214,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SummaryBucket.Updated(childComplexity), true
 
+	case "SyncHealth.expectedEvery":
+		if e.ComplexityRoot.SyncHealth.ExpectedEvery == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncHealth.ExpectedEvery(childComplexity), true
+	case "SyncHealth.lastFlags":
+		if e.ComplexityRoot.SyncHealth.LastFlags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncHealth.LastFlags(childComplexity), true
+	case "SyncHealth.lastRunAt":
+		if e.ComplexityRoot.SyncHealth.LastRunAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncHealth.LastRunAt(childComplexity), true
+	case "SyncHealth.lastSuccessAt":
+		if e.ComplexityRoot.SyncHealth.LastSuccessAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncHealth.LastSuccessAt(childComplexity), true
+	case "SyncHealth.overdueSince":
+		if e.ComplexityRoot.SyncHealth.OverdueSince == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncHealth.OverdueSince(childComplexity), true
+	case "SyncHealth.status":
+		if e.ComplexityRoot.SyncHealth.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncHealth.Status(childComplexity), true
+
 	case "SyncHealthSettings.deletePercent":
 		if e.ComplexityRoot.SyncHealthSettings.DeletePercent == nil {
 			break
@@ -1204,6 +1269,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SyncHealthSettings.ProcessedDropPercent(childComplexity), true
+	case "SyncHealthSettings.quietAfterMinimum":
+		if e.ComplexityRoot.SyncHealthSettings.QuietAfterMinimum == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncHealthSettings.QuietAfterMinimum(childComplexity), true
 	case "SyncHealthSettings.updatePercent":
 		if e.ComplexityRoot.SyncHealthSettings.UpdatePercent == nil {
 			break
@@ -1217,6 +1288,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SyncProfile.CreateTime(childComplexity), true
+	case "SyncProfile.health":
+		if e.ComplexityRoot.SyncProfile.Health == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncProfile.Health(childComplexity), true
 	case "SyncProfile.id":
 		if e.ComplexityRoot.SyncProfile.ID == nil {
 			break
@@ -1737,6 +1814,24 @@ func (ec *executionContext) childFields_SummaryBucket(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type SummaryBucket", field.Name)
 }
 
+func (ec *executionContext) childFields_SyncHealth(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_SyncHealth_status(ctx, field)
+	case "lastRunAt":
+		return ec.fieldContext_SyncHealth_lastRunAt(ctx, field)
+	case "lastSuccessAt":
+		return ec.fieldContext_SyncHealth_lastSuccessAt(ctx, field)
+	case "expectedEvery":
+		return ec.fieldContext_SyncHealth_expectedEvery(ctx, field)
+	case "overdueSince":
+		return ec.fieldContext_SyncHealth_overdueSince(ctx, field)
+	case "lastFlags":
+		return ec.fieldContext_SyncHealth_lastFlags(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SyncHealth", field.Name)
+}
+
 func (ec *executionContext) childFields_SyncHealthSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "deletePercent":
@@ -1747,6 +1842,8 @@ func (ec *executionContext) childFields_SyncHealthSettings(ctx context.Context, 
 		return ec.fieldContext_SyncHealthSettings_updatePercent(ctx, field)
 	case "processedDropPercent":
 		return ec.fieldContext_SyncHealthSettings_processedDropPercent(ctx, field)
+	case "quietAfterMinimum":
+		return ec.fieldContext_SyncHealthSettings_quietAfterMinimum(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SyncHealthSettings", field.Name)
 }
@@ -1763,6 +1860,8 @@ func (ec *executionContext) childFields_SyncProfile(ctx context.Context, field g
 		return ec.fieldContext_SyncProfile_kind(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_SyncProfile_createdAt(ctx, field)
+	case "health":
+		return ec.fieldContext_SyncProfile_health(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SyncProfile", field.Name)
 }
@@ -2018,6 +2117,28 @@ func (ec *executionContext) field_Mutation_revokeAPIToken_args(ctx context.Conte
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setSyncProfileSchedule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "expectedEvery",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedEvery"] = arg1
 	return args, nil
 }
 
@@ -4704,6 +4825,50 @@ func (ec *executionContext) fieldContext_Mutation_updateSyncHealthSettings(ctx c
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setSyncProfileSchedule(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setSyncProfileSchedule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetSyncProfileSchedule(ctx, fc.Args["id"].(int), fc.Args["expectedEvery"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SyncProfile) graphql.Marshaler {
+			return ec.marshalNSyncProfile2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋentᚐSyncProfile(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setSyncProfileSchedule(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncProfile(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setSyncProfileSchedule_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5943,6 +6108,144 @@ func (ec *executionContext) fieldContext_SummaryBucket_failedLogins(_ context.Co
 	return graphql.NewScalarFieldContext("SummaryBucket", field, false, false, "Int")
 }
 
+func (ec *executionContext) _SyncHealth_status(ctx context.Context, field graphql.CollectedField, obj *model.SyncHealth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncHealth_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SyncHealthStatus) graphql.Marshaler {
+			return ec.marshalNSyncHealthStatus2githubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSyncHealthStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncHealth_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncHealth", field, false, false, "SyncHealthStatus")
+}
+
+func (ec *executionContext) _SyncHealth_lastRunAt(ctx context.Context, field graphql.CollectedField, obj *model.SyncHealth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncHealth_lastRunAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastRunAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncHealth_lastRunAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncHealth", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SyncHealth_lastSuccessAt(ctx context.Context, field graphql.CollectedField, obj *model.SyncHealth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncHealth_lastSuccessAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSuccessAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncHealth_lastSuccessAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncHealth", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SyncHealth_expectedEvery(ctx context.Context, field graphql.CollectedField, obj *model.SyncHealth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncHealth_expectedEvery(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpectedEvery, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncHealth_expectedEvery(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncHealth", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SyncHealth_overdueSince(ctx context.Context, field graphql.CollectedField, obj *model.SyncHealth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncHealth_overdueSince(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OverdueSince, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncHealth_overdueSince(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncHealth", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SyncHealth_lastFlags(ctx context.Context, field graphql.CollectedField, obj *model.SyncHealth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncHealth_lastFlags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastFlags, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.RunFlag) graphql.Marshaler {
+			return ec.marshalNRunFlag2ᚕgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐRunFlagᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncHealth_lastFlags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncHealth", field, false, false, "RunFlag")
+}
+
 func (ec *executionContext) _SyncHealthSettings_deletePercent(ctx context.Context, field graphql.CollectedField, obj *model.SyncHealthSettings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6032,6 +6335,29 @@ func (ec *executionContext) _SyncHealthSettings_processedDropPercent(ctx context
 	)
 }
 func (ec *executionContext) fieldContext_SyncHealthSettings_processedDropPercent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncHealthSettings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SyncHealthSettings_quietAfterMinimum(ctx context.Context, field graphql.CollectedField, obj *model.SyncHealthSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncHealthSettings_quietAfterMinimum(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QuietAfterMinimum, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncHealthSettings_quietAfterMinimum(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SyncHealthSettings", field, false, false, "Int")
 }
 
@@ -6148,6 +6474,38 @@ func (ec *executionContext) _SyncProfile_createdAt(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_SyncProfile_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SyncProfile", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SyncProfile_health(ctx context.Context, field graphql.CollectedField, obj *ent.SyncProfile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncProfile_health(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SyncProfile().Health(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SyncHealth) graphql.Marshaler {
+			return ec.marshalNSyncHealth2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSyncHealth(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncProfile_health(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncProfile",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncHealth(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
@@ -7985,7 +8343,7 @@ func (ec *executionContext) unmarshalInputSyncHealthSettingsInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"deletePercent", "disablePercent", "updatePercent", "processedDropPercent"}
+	fieldsInOrder := [...]string{"deletePercent", "disablePercent", "updatePercent", "processedDropPercent", "quietAfterMinimum"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -8020,6 +8378,13 @@ func (ec *executionContext) unmarshalInputSyncHealthSettingsInput(ctx context.Co
 				return it, err
 			}
 			it.ProcessedDropPercent = data
+		case "quietAfterMinimum":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quietAfterMinimum"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.QuietAfterMinimum = data
 		}
 	}
 	return it, nil
@@ -8840,6 +9205,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setSyncProfileSchedule":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setSyncProfileSchedule(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9273,6 +9645,64 @@ func (ec *executionContext) _SummaryBucket(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var syncHealthImplementors = []string{"SyncHealth"}
+
+func (ec *executionContext) _SyncHealth(ctx context.Context, sel ast.SelectionSet, obj *model.SyncHealth) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncHealthImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncHealth")
+		case "status":
+			out.Values[i] = ec._SyncHealth_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastRunAt":
+			out.Values[i] = ec._SyncHealth_lastRunAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastSuccessAt":
+			out.Values[i] = ec._SyncHealth_lastSuccessAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "expectedEvery":
+			out.Values[i] = ec._SyncHealth_expectedEvery(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "overdueSince":
+			out.Values[i] = ec._SyncHealth_overdueSince(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastFlags":
+			out.Values[i] = ec._SyncHealth_lastFlags(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var syncHealthSettingsImplementors = []string{"SyncHealthSettings"}
 
 func (ec *executionContext) _SyncHealthSettings(ctx context.Context, sel ast.SelectionSet, obj *model.SyncHealthSettings) graphql.Marshaler {
@@ -9301,6 +9731,11 @@ func (ec *executionContext) _SyncHealthSettings(ctx context.Context, sel ast.Sel
 			}
 		case "processedDropPercent":
 			out.Values[i] = ec._SyncHealthSettings_processedDropPercent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quietAfterMinimum":
+			out.Values[i] = ec._SyncHealthSettings_quietAfterMinimum(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -9354,6 +9789,11 @@ func (ec *executionContext) _SyncProfile(ctx context.Context, sel ast.SelectionS
 			}
 		case "createdAt":
 			out.Values[i] = ec._SyncProfile_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "health":
+			out.Values[i] = ec._SyncProfile_health(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -10391,6 +10831,14 @@ func (ec *executionContext) marshalNSummaryStep2githubᚗcomᚋprovreportᚋprov
 	return v
 }
 
+func (ec *executionContext) marshalNSyncHealth2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSyncHealth(ctx context.Context, sel ast.SelectionSet, v *model.SyncHealth) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SyncHealth!")
+		return graphql.Null
+	}
+	return ec._SyncHealth(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSyncHealthSettings2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSyncHealthSettings(ctx context.Context, sel ast.SelectionSet, v *model.SyncHealthSettings) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SyncHealthSettings!")
@@ -10402,6 +10850,16 @@ func (ec *executionContext) marshalNSyncHealthSettings2ᚖgithubᚗcomᚋprovrep
 func (ec *executionContext) unmarshalNSyncHealthSettingsInput2githubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSyncHealthSettingsInput(ctx context.Context, v any) (model.SyncHealthSettingsInput, error) {
 	res, err := ec.unmarshalInputSyncHealthSettingsInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSyncHealthStatus2githubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSyncHealthStatus(ctx context.Context, v any) (model.SyncHealthStatus, error) {
+	var res model.SyncHealthStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSyncHealthStatus2githubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSyncHealthStatus(ctx context.Context, sel ast.SelectionSet, v model.SyncHealthStatus) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNSyncProfile2ᚕᚖgithubᚗcomᚋprovreportᚋprovreportᚋentᚐSyncProfileᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.SyncProfile) graphql.Marshaler {

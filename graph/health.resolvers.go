@@ -45,6 +45,9 @@ func (r *mutationResolver) UpdateSyncHealthSettings(ctx context.Context, input m
 			return nil, usererr.BadInput("input."+p.name, "is %d; a percentage from 0 to 100 is required", *p.v)
 		}
 	}
+	if v := input.QuietAfterMinimum; v != nil && (*v < 60 || *v > 30*24*3600) {
+		return nil, usererr.BadInput("input.quietAfterMinimum", "is %d; whole seconds from 60 to 2592000 are required", *v)
+	}
 	// Schools are written from a system scope only (see the School schema's hook); the
 	// caller is an admin of this very school, checked above.
 	sc, err := r.Client.School.UpdateOneID(id).
@@ -52,11 +55,33 @@ func (r *mutationResolver) UpdateSyncHealthSettings(ctx context.Context, input m
 		SetNillableHealthDisablePercent(input.DisablePercent).
 		SetNillableHealthUpdatePercent(input.UpdatePercent).
 		SetNillableHealthProcessedDropPercent(input.ProcessedDropPercent).
+		SetNillableHealthQuietAfterMinimum(input.QuietAfterMinimum).
 		Save(tenant.Unscoped(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("update sync health settings: %w", err)
 	}
 	return settingsModel(health.SettingsOf(sc)), nil
+}
+
+// SetSyncProfileSchedule is the resolver for the setSyncProfileSchedule field.
+func (r *mutationResolver) SetSyncProfileSchedule(ctx context.Context, id int, expectedEvery *int) (*ent.SyncProfile, error) {
+	if _, err := auth.RequireAdmin(ctx); err != nil {
+		return nil, err
+	}
+	if expectedEvery != nil && *expectedEvery < 60 {
+		return nil, usererr.BadInput("expectedEvery", "is %d; at least 60 seconds is required", *expectedEvery)
+	}
+	u := r.Client.SyncProfile.UpdateOneID(id)
+	if expectedEvery == nil {
+		u.ClearExpectedEvery()
+	} else {
+		u.SetExpectedEvery(*expectedEvery)
+	}
+	p, err := u.Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("set sync profile schedule: %w", err)
+	}
+	return p, nil
 }
 
 // SyncHealthSettings is the resolver for the syncHealthSettings field.
@@ -69,4 +94,9 @@ func (r *queryResolver) SyncHealthSettings(ctx context.Context) (*model.SyncHeal
 		return nil, fmt.Errorf("read sync health settings: %w", err)
 	}
 	return settingsModel(health.SettingsOf(sc)), nil
+}
+
+// Health is the resolver for the health field.
+func (r *syncProfileResolver) Health(ctx context.Context, obj *ent.SyncProfile) (*model.SyncHealth, error) {
+	return r.profileHealth(ctx, obj)
 }

@@ -250,6 +250,7 @@ var (
 		{Name: "health_disable_percent", Type: field.TypeInt, Default: 10},
 		{Name: "health_update_percent", Type: field.TypeInt, Default: 75},
 		{Name: "health_processed_drop_percent", Type: field.TypeInt, Default: 50},
+		{Name: "health_quiet_after_minimum", Type: field.TypeInt, Default: 3600},
 	}
 	// SchoolsTable holds the schema information for the "schools" table.
 	SchoolsTable = &schema.Table{
@@ -283,6 +284,7 @@ var (
 		{Name: "create_time", Type: field.TypeTime},
 		{Name: "name", Type: field.TypeString, Size: 255},
 		{Name: "kind", Type: field.TypeEnum, Enums: []string{"LDAP", "USER_CSV", "GROUP_CSV", "SCRIPT"}},
+		{Name: "expected_every", Type: field.TypeInt, Nullable: true},
 		{Name: "school_id", Type: field.TypeInt},
 	}
 	// SyncProfilesTable holds the schema information for the "sync_profiles" table.
@@ -293,7 +295,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "sync_profiles_schools_school",
-				Columns:    []*schema.Column{SyncProfilesColumns[4]},
+				Columns:    []*schema.Column{SyncProfilesColumns[5]},
 				RefColumns: []*schema.Column{SchoolsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -302,7 +304,7 @@ var (
 			{
 				Name:    "syncprofile_school_id_name",
 				Unique:  true,
-				Columns: []*schema.Column{SyncProfilesColumns[4], SyncProfilesColumns[2]},
+				Columns: []*schema.Column{SyncProfilesColumns[5], SyncProfilesColumns[2]},
 			},
 		},
 	}

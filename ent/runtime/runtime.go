@@ -202,6 +202,12 @@ func init() {
 	school.DefaultHealthProcessedDropPercent = schoolDescHealthProcessedDropPercent.Default.(int)
 	// school.HealthProcessedDropPercentValidator is a validator for the "health_processed_drop_percent" field. It is called by the builders before save.
 	school.HealthProcessedDropPercentValidator = schoolDescHealthProcessedDropPercent.Validators[0].(func(int) error)
+	// schoolDescHealthQuietAfterMinimum is the schema descriptor for health_quiet_after_minimum field.
+	schoolDescHealthQuietAfterMinimum := schoolFields[8].Descriptor()
+	// school.DefaultHealthQuietAfterMinimum holds the default value on creation for the health_quiet_after_minimum field.
+	school.DefaultHealthQuietAfterMinimum = schoolDescHealthQuietAfterMinimum.Default.(int)
+	// school.HealthQuietAfterMinimumValidator is a validator for the "health_quiet_after_minimum" field. It is called by the builders before save.
+	school.HealthQuietAfterMinimumValidator = schoolDescHealthQuietAfterMinimum.Validators[0].(func(int) error)
 	syncprofileMixin := schema.SyncProfile{}.Mixin()
 	syncprofileMixinHooks0 := syncprofileMixin[0].Hooks()
 	syncprofile.Hooks[0] = syncprofileMixinHooks0[0]
@@ -233,6 +239,10 @@ func init() {
 			return nil
 		}
 	}()
+	// syncprofileDescExpectedEvery is the schema descriptor for expected_every field.
+	syncprofileDescExpectedEvery := syncprofileFields[2].Descriptor()
+	// syncprofile.ExpectedEveryValidator is a validator for the "expected_every" field. It is called by the builders before save.
+	syncprofile.ExpectedEveryValidator = syncprofileDescExpectedEvery.Validators[0].(func(int) error)
 	userMixin := schema.User{}.Mixin()
 	userMixinHooks0 := userMixin[0].Hooks()
 	user.Hooks[0] = userMixinHooks0[0]

@@ -38,6 +38,10 @@ func (School) Fields() []ent.Field {
 			"A run updating more than this percentage of its profile's baseline is flagged MASS_UPDATE"),
 		percent("health_processed_drop_percent", 50,
 			"A run processing this percentage fewer records than its profile's baseline is flagged PROCESSED_DROP"),
+		// A profile that runs every few minutes is not quiet after three missed runs: a
+		// restart of its agent does that; the silence must also last this long.
+		field.Int("health_quiet_after_minimum").Range(60, 30*24*3600).Default(3600).Annotations(entgql.Skip(entgql.SkipAll)).
+			Comment("The shortest silence, in seconds, after which a sync profile counts as quiet"),
 	}
 }
 

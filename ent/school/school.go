@@ -32,6 +32,8 @@ const (
 	FieldHealthUpdatePercent = "health_update_percent"
 	// FieldHealthProcessedDropPercent holds the string denoting the health_processed_drop_percent field in the database.
 	FieldHealthProcessedDropPercent = "health_processed_drop_percent"
+	// FieldHealthQuietAfterMinimum holds the string denoting the health_quiet_after_minimum field in the database.
+	FieldHealthQuietAfterMinimum = "health_quiet_after_minimum"
 	// Table holds the table name of the school in the database.
 	Table = "schools"
 )
@@ -48,6 +50,7 @@ var Columns = []string{
 	FieldHealthDisablePercent,
 	FieldHealthUpdatePercent,
 	FieldHealthProcessedDropPercent,
+	FieldHealthQuietAfterMinimum,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -94,6 +97,10 @@ var (
 	DefaultHealthProcessedDropPercent int
 	// HealthProcessedDropPercentValidator is a validator for the "health_processed_drop_percent" field. It is called by the builders before save.
 	HealthProcessedDropPercentValidator func(int) error
+	// DefaultHealthQuietAfterMinimum holds the default value on creation for the "health_quiet_after_minimum" field.
+	DefaultHealthQuietAfterMinimum int
+	// HealthQuietAfterMinimumValidator is a validator for the "health_quiet_after_minimum" field. It is called by the builders before save.
+	HealthQuietAfterMinimumValidator func(int) error
 )
 
 // OrderOption defines the ordering options for the School queries.
@@ -147,4 +154,9 @@ func ByHealthUpdatePercent(opts ...sql.OrderTermOption) OrderOption {
 // ByHealthProcessedDropPercent orders the results by the health_processed_drop_percent field.
 func ByHealthProcessedDropPercent(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldHealthProcessedDropPercent, opts...).ToFunc()
+}
+
+// ByHealthQuietAfterMinimum orders the results by the health_quiet_after_minimum field.
+func ByHealthQuietAfterMinimum(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldHealthQuietAfterMinimum, opts...).ToFunc()
 }

@@ -99,6 +99,11 @@ func HealthProcessedDropPercent(v int) predicate.School {
 	return predicate.School(sql.FieldEQ(FieldHealthProcessedDropPercent, v))
 }
 
+// HealthQuietAfterMinimum applies equality check predicate on the "health_quiet_after_minimum" field. It's identical to HealthQuietAfterMinimumEQ.
+func HealthQuietAfterMinimum(v int) predicate.School {
+	return predicate.School(sql.FieldEQ(FieldHealthQuietAfterMinimum, v))
+}
+
 // CreateTimeEQ applies the EQ predicate on the "create_time" field.
 func CreateTimeEQ(v time.Time) predicate.School {
 	return predicate.School(sql.FieldEQ(FieldCreateTime, v))
@@ -532,6 +537,46 @@ func HealthProcessedDropPercentLT(v int) predicate.School {
 // HealthProcessedDropPercentLTE applies the LTE predicate on the "health_processed_drop_percent" field.
 func HealthProcessedDropPercentLTE(v int) predicate.School {
 	return predicate.School(sql.FieldLTE(FieldHealthProcessedDropPercent, v))
+}
+
+// HealthQuietAfterMinimumEQ applies the EQ predicate on the "health_quiet_after_minimum" field.
+func HealthQuietAfterMinimumEQ(v int) predicate.School {
+	return predicate.School(sql.FieldEQ(FieldHealthQuietAfterMinimum, v))
+}
+
+// HealthQuietAfterMinimumNEQ applies the NEQ predicate on the "health_quiet_after_minimum" field.
+func HealthQuietAfterMinimumNEQ(v int) predicate.School {
+	return predicate.School(sql.FieldNEQ(FieldHealthQuietAfterMinimum, v))
+}
+
+// HealthQuietAfterMinimumIn applies the In predicate on the "health_quiet_after_minimum" field.
+func HealthQuietAfterMinimumIn(vs ...int) predicate.School {
+	return predicate.School(sql.FieldIn(FieldHealthQuietAfterMinimum, vs...))
+}
+
+// HealthQuietAfterMinimumNotIn applies the NotIn predicate on the "health_quiet_after_minimum" field.
+func HealthQuietAfterMinimumNotIn(vs ...int) predicate.School {
+	return predicate.School(sql.FieldNotIn(FieldHealthQuietAfterMinimum, vs...))
+}
+
+// HealthQuietAfterMinimumGT applies the GT predicate on the "health_quiet_after_minimum" field.
+func HealthQuietAfterMinimumGT(v int) predicate.School {
+	return predicate.School(sql.FieldGT(FieldHealthQuietAfterMinimum, v))
+}
+
+// HealthQuietAfterMinimumGTE applies the GTE predicate on the "health_quiet_after_minimum" field.
+func HealthQuietAfterMinimumGTE(v int) predicate.School {
+	return predicate.School(sql.FieldGTE(FieldHealthQuietAfterMinimum, v))
+}
+
+// HealthQuietAfterMinimumLT applies the LT predicate on the "health_quiet_after_minimum" field.
+func HealthQuietAfterMinimumLT(v int) predicate.School {
+	return predicate.School(sql.FieldLT(FieldHealthQuietAfterMinimum, v))
+}
+
+// HealthQuietAfterMinimumLTE applies the LTE predicate on the "health_quiet_after_minimum" field.
+func HealthQuietAfterMinimumLTE(v int) predicate.School {
+	return predicate.School(sql.FieldLTE(FieldHealthQuietAfterMinimum, v))
 }
 
 // And groups predicates with the AND operator between them.

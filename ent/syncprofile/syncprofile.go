@@ -26,6 +26,8 @@ const (
 	FieldName = "name"
 	// FieldKind holds the string denoting the kind field in the database.
 	FieldKind = "kind"
+	// FieldExpectedEvery holds the string denoting the expected_every field in the database.
+	FieldExpectedEvery = "expected_every"
 	// EdgeSchool holds the string denoting the school edge name in mutations.
 	EdgeSchool = "school"
 	// Table holds the table name of the syncprofile in the database.
@@ -46,6 +48,7 @@ var Columns = []string{
 	FieldCreateTime,
 	FieldName,
 	FieldKind,
+	FieldExpectedEvery,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -70,6 +73,8 @@ var (
 	DefaultCreateTime func() time.Time
 	// NameValidator is a validator for the "name" field. It is called by the builders before save.
 	NameValidator func(string) error
+	// ExpectedEveryValidator is a validator for the "expected_every" field. It is called by the builders before save.
+	ExpectedEveryValidator func(int) error
 )
 
 // Kind defines the type for the "kind" enum field.
@@ -123,6 +128,11 @@ func ByName(opts ...sql.OrderTermOption) OrderOption {
 // ByKind orders the results by the kind field.
 func ByKind(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldKind, opts...).ToFunc()
+}
+
+// ByExpectedEvery orders the results by the expected_every field.
+func ByExpectedEvery(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldExpectedEvery, opts...).ToFunc()
 }
 
 // BySchoolField orders the results by school field.

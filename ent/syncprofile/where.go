@@ -70,6 +70,11 @@ func Name(v string) predicate.SyncProfile {
 	return predicate.SyncProfile(sql.FieldEQ(FieldName, v))
 }
 
+// ExpectedEvery applies equality check predicate on the "expected_every" field. It's identical to ExpectedEveryEQ.
+func ExpectedEvery(v int) predicate.SyncProfile {
+	return predicate.SyncProfile(sql.FieldEQ(FieldExpectedEvery, v))
+}
+
 // SchoolIDEQ applies the EQ predicate on the "school_id" field.
 func SchoolIDEQ(v int) predicate.SyncProfile {
 	return predicate.SyncProfile(sql.FieldEQ(FieldSchoolID, v))
@@ -213,6 +218,56 @@ func KindIn(vs ...Kind) predicate.SyncProfile {
 // KindNotIn applies the NotIn predicate on the "kind" field.
 func KindNotIn(vs ...Kind) predicate.SyncProfile {
 	return predicate.SyncProfile(sql.FieldNotIn(FieldKind, vs...))
+}
+
+// ExpectedEveryEQ applies the EQ predicate on the "expected_every" field.
+func ExpectedEveryEQ(v int) predicate.SyncProfile {
+	return predicate.SyncProfile(sql.FieldEQ(FieldExpectedEvery, v))
+}
+
+// ExpectedEveryNEQ applies the NEQ predicate on the "expected_every" field.
+func ExpectedEveryNEQ(v int) predicate.SyncProfile {
+	return predicate.SyncProfile(sql.FieldNEQ(FieldExpectedEvery, v))
+}
+
+// ExpectedEveryIn applies the In predicate on the "expected_every" field.
+func ExpectedEveryIn(vs ...int) predicate.SyncProfile {
+	return predicate.SyncProfile(sql.FieldIn(FieldExpectedEvery, vs...))
+}
+
+// ExpectedEveryNotIn applies the NotIn predicate on the "expected_every" field.
+func ExpectedEveryNotIn(vs ...int) predicate.SyncProfile {
+	return predicate.SyncProfile(sql.FieldNotIn(FieldExpectedEvery, vs...))
+}
+
+// ExpectedEveryGT applies the GT predicate on the "expected_every" field.
+func ExpectedEveryGT(v int) predicate.SyncProfile {
+	return predicate.SyncProfile(sql.FieldGT(FieldExpectedEvery, v))
+}
+
+// ExpectedEveryGTE applies the GTE predicate on the "expected_every" field.
+func ExpectedEveryGTE(v int) predicate.SyncProfile {
+	return predicate.SyncProfile(sql.FieldGTE(FieldExpectedEvery, v))
+}
+
+// ExpectedEveryLT applies the LT predicate on the "expected_every" field.
+func ExpectedEveryLT(v int) predicate.SyncProfile {
+	return predicate.SyncProfile(sql.FieldLT(FieldExpectedEvery, v))
+}
+
+// ExpectedEveryLTE applies the LTE predicate on the "expected_every" field.
+func ExpectedEveryLTE(v int) predicate.SyncProfile {
+	return predicate.SyncProfile(sql.FieldLTE(FieldExpectedEvery, v))
+}
+
+// ExpectedEveryIsNil applies the IsNil predicate on the "expected_every" field.
+func ExpectedEveryIsNil() predicate.SyncProfile {
+	return predicate.SyncProfile(sql.FieldIsNull(FieldExpectedEvery))
+}
+
+// ExpectedEveryNotNil applies the NotNil predicate on the "expected_every" field.
+func ExpectedEveryNotNil() predicate.SyncProfile {
+	return predicate.SyncProfile(sql.FieldNotNull(FieldExpectedEvery))
 }
 
 // HasSchool applies the HasEdge predicate on the "school" edge.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/provreport/provreport/ent"
 )
@@ -29,6 +30,22 @@ type RecordEventsPayload struct {
 type Subscription struct {
 }
 
+// A sync profile's health, computed from its latest 10 runs when it is read.
+type SyncHealth struct {
+	// The profile's status; see SyncHealthStatus for the rule.
+	Status SyncHealthStatus `json:"status"`
+	// When the profile's last run finished; null when it has no run.
+	LastRunAt *time.Time `json:"lastRunAt,omitempty"`
+	// When the last run that neither failed outright nor processed nothing (see RunFlag.NOTHING_PROCESSED) finished, among the latest 10; null when there is none.
+	LastSuccessAt *time.Time `json:"lastSuccessAt,omitempty"`
+	// The seconds expected between runs: the schedule an admin set (setSyncProfileSchedule), otherwise the median gap between the latest 10 runs; null with fewer than 3 runs and no schedule.
+	ExpectedEvery *int `json:"expectedEvery,omitempty"`
+	// When the profile became overdue (lastRunAt plus the silence that makes it quiet); null unless status is QUIET.
+	OverdueSince *time.Time `json:"overdueSince,omitempty"`
+	// The flags of the last run; empty when it has none or there is no run.
+	LastFlags []RunFlag `json:"lastFlags"`
+}
+
 // The school's thresholds for flagging sync runs, in percent of a profile's baseline (see RunFlag).
 type SyncHealthSettings struct {
 	// A run deleting more than this percentage of the baseline is flagged MASS_DELETE. Default 10.
@@ -39,9 +56,11 @@ type SyncHealthSettings struct {
 	UpdatePercent int `json:"updatePercent"`
 	// A run processing this percentage fewer records than the baseline, or more fewer, is flagged PROCESSED_DROP. Default 50.
 	ProcessedDropPercent int `json:"processedDropPercent"`
+	// The shortest silence, in seconds, after which a sync profile with a known interval counts as QUIET (see SyncHealth.status). Default 3600 (one hour).
+	QuietAfterMinimum int `json:"quietAfterMinimum"`
 }
 
-// New thresholds for flagging sync runs; a field left out keeps its current value. Each is a whole percentage from 0 to 100.
+// New thresholds for flagging sync runs; a field left out keeps its current value. Each percentage is a whole number from 0 to 100.
 type SyncHealthSettingsInput struct {
 	// See SyncHealthSettings.deletePercent.
 	DeletePercent *int `json:"deletePercent,omitempty"`
@@ -51,6 +70,8 @@ type SyncHealthSettingsInput struct {
 	UpdatePercent *int `json:"updatePercent,omitempty"`
 	// See SyncHealthSettings.processedDropPercent.
 	ProcessedDropPercent *int `json:"processedDropPercent,omitempty"`
+	// See SyncHealthSettings.quietAfterMinimum; whole seconds from 60 to 2592000 (30 days).
+	QuietAfterMinimum *int `json:"quietAfterMinimum,omitempty"`
 }
 
 // Something that went wrong with a sync run, decided once when the run is recorded, against the
@@ -123,6 +144,73 @@ func (e *RunFlag) UnmarshalJSON(b []byte) error {
 }
 
 func (e RunFlag) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How a sync profile is doing, judged from its latest runs when asked; the first status that applies, in the order listed, is the profile's.
+type SyncHealthStatus string
+
+const (
+	// The profile's runs stopped: expectedEvery is known and more than max(3 × expectedEvery, SyncHealthSettings.quietAfterMinimum) has passed since lastRunAt. Profiles whose last run is a CSV upload are quiet only when an admin set their schedule.
+	SyncHealthStatusQuiet SyncHealthStatus = "QUIET"
+	// The last run failed outright (SYNC_ERROR, USER_CSV_FAILED, GROUP_CSV_FAILED) or is flagged NOTHING_PROCESSED.
+	SyncHealthStatusFailing SyncHealthStatus = "FAILING"
+	// The last run has another flag (see RunFlag) or errors > 0.
+	SyncHealthStatusWarning SyncHealthStatus = "WARNING"
+	// The profile has fewer than 3 runs, too few to tell.
+	SyncHealthStatusUnknown SyncHealthStatus = "UNKNOWN"
+	// None of the above.
+	SyncHealthStatusHealthy SyncHealthStatus = "HEALTHY"
+)
+
+var AllSyncHealthStatus = []SyncHealthStatus{
+	SyncHealthStatusQuiet,
+	SyncHealthStatusFailing,
+	SyncHealthStatusWarning,
+	SyncHealthStatusUnknown,
+	SyncHealthStatusHealthy,
+}
+
+func (e SyncHealthStatus) IsValid() bool {
+	switch e {
+	case SyncHealthStatusQuiet, SyncHealthStatusFailing, SyncHealthStatusWarning, SyncHealthStatusUnknown, SyncHealthStatusHealthy:
+		return true
+	}
+	return false
+}
+
+func (e SyncHealthStatus) String() string {
+	return string(e)
+}
+
+func (e *SyncHealthStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SyncHealthStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SyncHealthStatus", str)
+	}
+	return nil
+}
+
+func (e SyncHealthStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SyncHealthStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SyncHealthStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

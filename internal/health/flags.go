@@ -72,13 +72,15 @@ type Settings struct {
 	DisablePercent       int
 	UpdatePercent        int
 	ProcessedDropPercent int
+	// QuietAfterMinimum is the shortest silence that makes a profile QUIET.
+	QuietAfterMinimum time.Duration
 }
 
 // DefaultSettings are the thresholds of a school whose admins changed none: those of
 // the sync products schools already know (hold a sync that deletes more than a tenth
 // of the records or updates more than three quarters of them).
 func DefaultSettings() Settings {
-	return Settings{DeletePercent: 10, DisablePercent: 10, UpdatePercent: 75, ProcessedDropPercent: 50}
+	return Settings{DeletePercent: 10, DisablePercent: 10, UpdatePercent: 75, ProcessedDropPercent: 50, QuietAfterMinimum: DefaultQuietAfterMinimum}
 }
 
 // BaselineRuns is how many earlier runs the baseline is the median of, and MinBaseline

@@ -1,6 +1,10 @@
 package health
 
-import "github.com/provreport/provreport/ent"
+import (
+	"time"
+
+	"github.com/provreport/provreport/ent"
+)
 
 // SettingsOf returns the thresholds a school's admins chose (the columns' defaults are
 // DefaultSettings).
@@ -10,5 +14,6 @@ func SettingsOf(s *ent.School) Settings {
 		DisablePercent:       s.HealthDisablePercent,
 		UpdatePercent:        s.HealthUpdatePercent,
 		ProcessedDropPercent: s.HealthProcessedDropPercent,
+		QuietAfterMinimum:    time.Duration(s.HealthQuietAfterMinimum) * time.Second,
 	}
 }
