@@ -59,7 +59,11 @@ export function describeError(error: CombinedError | Error | null | undefined): 
   if (combined.networkError) {
     const status = (combined.response as Response | undefined)?.status
     if (status === 429) return 'Too many requests. Please wait a moment and try again.'
-    if (status && status >= 500) return `The server had a problem (HTTP ${status}). Please try again shortly.`
+    if (status && status >= 500) {
+      // A failure outside GraphQL (a proxy, a crash) still carries the server's request ID header.
+      const id = (combined.response as Response | undefined)?.headers?.get?.('X-Request-ID')
+      return `The server had a problem (HTTP ${status}). Please try again shortly.${id ? ` If it keeps happening, quote request ID ${id}.` : ''}`
+    }
     return "Can't reach the server. Check your connection and try again."
   }
   return error.message || 'Something went wrong.'

@@ -22,7 +22,9 @@ export default function ExportPage({ id }: { id: string }) {
   const [{ fetching: retrying }, retry] = useMutation(RetryExportDocument)
   const [retryError, setRetryError] = useState('')
 
-  const notFound = (res.data && !res.data.export) || errorCode(res.error) === 'NOT_FOUND'
+  // A null export beside an error is a server failure, not a missing export: the error (with its
+  // request ID) is shown instead.
+  const notFound = (res.data && !res.data.export && !res.error) || errorCode(res.error) === 'NOT_FOUND'
 
   return (
     <section className="page narrow" aria-labelledby="export-title">

@@ -224,18 +224,17 @@ export function ReportPage() {
               <Loading label="Loading events…" />
             ) : rows.length === 0 ? (
               <Empty title={hasFilter(view) ? 'No events match these filters' : 'No events yet'}>
-                {view.activeOnly ? (
+                {/* Each sentence names something to change: the filters first, then the hidden idle runs. */}
+                {hasFilter(view) && <p>Try a wider date range, fewer filters or a different search.</p>}
+                {view.activeOnly && (
                   <p>
                     Sync runs that changed nothing are hidden.{' '}
                     <button type="button" className="link-button" onClick={() => setView({ activeOnly: false })}>
                       Show all events
                     </button>
                   </p>
-                ) : hasFilter(view) ? (
-                  <p>Try a wider date range or fewer filters.</p>
-                ) : (
-                  <p>Events appear here as provisioning runs and users sign in.</p>
                 )}
+                {!hasFilter(view) && !view.activeOnly && <p>Events appear here as provisioning runs and users sign in.</p>}
               </Empty>
             ) : (
               <EventTable
