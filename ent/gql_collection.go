@@ -492,6 +492,11 @@ func (_q *SchoolQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				selectedFields = append(selectedFields, school.FieldSlug)
 				fieldSeen[school.FieldSlug] = struct{}{}
 			}
+		case "locale":
+			if _, ok := fieldSeen[school.FieldLocale]; !ok {
+				selectedFields = append(selectedFields, school.FieldLocale)
+				fieldSeen[school.FieldLocale] = struct{}{}
+			}
 		case "timezone":
 			if _, ok := fieldSeen[school.FieldTimezone]; !ok {
 				selectedFields = append(selectedFields, school.FieldTimezone)

@@ -5106,6 +5106,7 @@ type SchoolMutation struct {
 	create_time                      *time.Time
 	name                             *string
 	slug                             *string
+	locale                           *string
 	timezone                         *string
 	data_version                     *int64
 	adddata_version                  *int64
@@ -5329,6 +5330,42 @@ func (m *SchoolMutation) OldSlug(ctx context.Context) (v string, err error) {
 // ResetSlug resets all changes to the "slug" field.
 func (m *SchoolMutation) ResetSlug() {
 	m.slug = nil
+}
+
+// SetLocale sets the "locale" field.
+func (m *SchoolMutation) SetLocale(s string) {
+	m.locale = &s
+}
+
+// Locale returns the value of the "locale" field in the mutation.
+func (m *SchoolMutation) Locale() (r string, exists bool) {
+	v := m.locale
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLocale returns the old "locale" field's value of the School entity.
+// If the School object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SchoolMutation) OldLocale(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLocale is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLocale requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLocale: %w", err)
+	}
+	return oldValue.Locale, nil
+}
+
+// ResetLocale resets all changes to the "locale" field.
+func (m *SchoolMutation) ResetLocale() {
+	m.locale = nil
 }
 
 // SetTimezone sets the "timezone" field.
@@ -5737,7 +5774,7 @@ func (m *SchoolMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SchoolMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.create_time != nil {
 		fields = append(fields, school.FieldCreateTime)
 	}
@@ -5746,6 +5783,9 @@ func (m *SchoolMutation) Fields() []string {
 	}
 	if m.slug != nil {
 		fields = append(fields, school.FieldSlug)
+	}
+	if m.locale != nil {
+		fields = append(fields, school.FieldLocale)
 	}
 	if m.timezone != nil {
 		fields = append(fields, school.FieldTimezone)
@@ -5782,6 +5822,8 @@ func (m *SchoolMutation) Field(name string) (ent.Value, bool) {
 		return m.Name()
 	case school.FieldSlug:
 		return m.Slug()
+	case school.FieldLocale:
+		return m.Locale()
 	case school.FieldTimezone:
 		return m.Timezone()
 	case school.FieldDataVersion:
@@ -5811,6 +5853,8 @@ func (m *SchoolMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldName(ctx)
 	case school.FieldSlug:
 		return m.OldSlug(ctx)
+	case school.FieldLocale:
+		return m.OldLocale(ctx)
 	case school.FieldTimezone:
 		return m.OldTimezone(ctx)
 	case school.FieldDataVersion:
@@ -5854,6 +5898,13 @@ func (m *SchoolMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetSlug(v)
+		return nil
+	case school.FieldLocale:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLocale(v)
 		return nil
 	case school.FieldTimezone:
 		v, ok := value.(string)
@@ -6036,6 +6087,9 @@ func (m *SchoolMutation) ResetField(name string) error {
 		return nil
 	case school.FieldSlug:
 		m.ResetSlug()
+		return nil
+	case school.FieldLocale:
+		m.ResetLocale()
 		return nil
 	case school.FieldTimezone:
 		m.ResetTimezone()

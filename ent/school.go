@@ -23,6 +23,8 @@ type School struct {
 	Name string `json:"name,omitempty"`
 	// The short name that identifies the school at sign-in.
 	Slug string `json:"slug,omitempty"`
+	// The BCP 47 language tag, e.g. "en-AU" or "de-DE", whose conventions numbers are written in (thousands separators) on the dashboard and in emails.
+	Locale string `json:"locale,omitempty"`
 	// The IANA time zone name, e.g. "Australia/Sydney": dates are shown, bucketed and exported in it.
 	Timezone string `json:"timezone,omitempty"`
 	// bumped whenever the school's events, users or sync profiles change
@@ -47,7 +49,7 @@ func (*School) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case school.FieldID, school.FieldDataVersion, school.FieldHealthDeletePercent, school.FieldHealthDisablePercent, school.FieldHealthUpdatePercent, school.FieldHealthProcessedDropPercent, school.FieldHealthQuietAfterMinimum:
 			values[i] = new(sql.NullInt64)
-		case school.FieldName, school.FieldSlug, school.FieldTimezone:
+		case school.FieldName, school.FieldSlug, school.FieldLocale, school.FieldTimezone:
 			values[i] = new(sql.NullString)
 		case school.FieldCreateTime:
 			values[i] = new(sql.NullTime)
@@ -89,6 +91,12 @@ func (_m *School) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field slug", values[i])
 			} else if value.Valid {
 				_m.Slug = value.String
+			}
+		case school.FieldLocale:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field locale", values[i])
+			} else if value.Valid {
+				_m.Locale = value.String
 			}
 		case school.FieldTimezone:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -176,6 +184,9 @@ func (_m *School) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("slug=")
 	builder.WriteString(_m.Slug)
+	builder.WriteString(", ")
+	builder.WriteString("locale=")
+	builder.WriteString(_m.Locale)
 	builder.WriteString(", ")
 	builder.WriteString("timezone=")
 	builder.WriteString(_m.Timezone)

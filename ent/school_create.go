@@ -48,6 +48,20 @@ func (_c *SchoolCreate) SetSlug(v string) *SchoolCreate {
 	return _c
 }
 
+// SetLocale sets the "locale" field.
+func (_c *SchoolCreate) SetLocale(v string) *SchoolCreate {
+	_c.mutation.SetLocale(v)
+	return _c
+}
+
+// SetNillableLocale sets the "locale" field if the given value is not nil.
+func (_c *SchoolCreate) SetNillableLocale(v *string) *SchoolCreate {
+	if v != nil {
+		_c.SetLocale(*v)
+	}
+	return _c
+}
+
 // SetTimezone sets the "timezone" field.
 func (_c *SchoolCreate) SetTimezone(v string) *SchoolCreate {
 	_c.mutation.SetTimezone(v)
@@ -190,6 +204,10 @@ func (_c *SchoolCreate) defaults() error {
 		v := school.DefaultCreateTime()
 		_c.mutation.SetCreateTime(v)
 	}
+	if _, ok := _c.mutation.Locale(); !ok {
+		v := school.DefaultLocale
+		_c.mutation.SetLocale(v)
+	}
 	if _, ok := _c.mutation.Timezone(); !ok {
 		v := school.DefaultTimezone
 		_c.mutation.SetTimezone(v)
@@ -240,6 +258,14 @@ func (_c *SchoolCreate) check() error {
 	if v, ok := _c.mutation.Slug(); ok {
 		if err := school.SlugValidator(v); err != nil {
 			return &ValidationError{Name: "slug", err: fmt.Errorf(`ent: validator failed for field "School.slug": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Locale(); !ok {
+		return &ValidationError{Name: "locale", err: errors.New(`ent: missing required field "School.locale"`)}
+	}
+	if v, ok := _c.mutation.Locale(); ok {
+		if err := school.LocaleValidator(v); err != nil {
+			return &ValidationError{Name: "locale", err: fmt.Errorf(`ent: validator failed for field "School.locale": %w`, err)}
 		}
 	}
 	if _, ok := _c.mutation.Timezone(); !ok {
@@ -326,6 +352,10 @@ func (_c *SchoolCreate) createSpec() (*School, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Slug(); ok {
 		_spec.SetField(school.FieldSlug, field.TypeString, value)
 		_node.Slug = value
+	}
+	if value, ok := _c.mutation.Locale(); ok {
+		_spec.SetField(school.FieldLocale, field.TypeString, value)
+		_node.Locale = value
 	}
 	if value, ok := _c.mutation.Timezone(); ok {
 		_spec.SetField(school.FieldTimezone, field.TypeString, value)
@@ -416,6 +446,18 @@ func (u *SchoolUpsert) SetName(v string) *SchoolUpsert {
 // UpdateName sets the "name" field to the value that was provided on create.
 func (u *SchoolUpsert) UpdateName() *SchoolUpsert {
 	u.SetExcluded(school.FieldName)
+	return u
+}
+
+// SetLocale sets the "locale" field.
+func (u *SchoolUpsert) SetLocale(v string) *SchoolUpsert {
+	u.Set(school.FieldLocale, v)
+	return u
+}
+
+// UpdateLocale sets the "locale" field to the value that was provided on create.
+func (u *SchoolUpsert) UpdateLocale() *SchoolUpsert {
+	u.SetExcluded(school.FieldLocale)
 	return u
 }
 
@@ -598,6 +640,20 @@ func (u *SchoolUpsertOne) SetName(v string) *SchoolUpsertOne {
 func (u *SchoolUpsertOne) UpdateName() *SchoolUpsertOne {
 	return u.Update(func(s *SchoolUpsert) {
 		s.UpdateName()
+	})
+}
+
+// SetLocale sets the "locale" field.
+func (u *SchoolUpsertOne) SetLocale(v string) *SchoolUpsertOne {
+	return u.Update(func(s *SchoolUpsert) {
+		s.SetLocale(v)
+	})
+}
+
+// UpdateLocale sets the "locale" field to the value that was provided on create.
+func (u *SchoolUpsertOne) UpdateLocale() *SchoolUpsertOne {
+	return u.Update(func(s *SchoolUpsert) {
+		s.UpdateLocale()
 	})
 }
 
@@ -966,6 +1022,20 @@ func (u *SchoolUpsertBulk) SetName(v string) *SchoolUpsertBulk {
 func (u *SchoolUpsertBulk) UpdateName() *SchoolUpsertBulk {
 	return u.Update(func(s *SchoolUpsert) {
 		s.UpdateName()
+	})
+}
+
+// SetLocale sets the "locale" field.
+func (u *SchoolUpsertBulk) SetLocale(v string) *SchoolUpsertBulk {
+	return u.Update(func(s *SchoolUpsert) {
+		s.SetLocale(v)
+	})
+}
+
+// UpdateLocale sets the "locale" field to the value that was provided on create.
+func (u *SchoolUpsertBulk) UpdateLocale() *SchoolUpsertBulk {
+	return u.Update(func(s *SchoolUpsert) {
+		s.UpdateLocale()
 	})
 }
 

@@ -42,6 +42,20 @@ func (_u *SchoolUpdate) SetNillableName(v *string) *SchoolUpdate {
 	return _u
 }
 
+// SetLocale sets the "locale" field.
+func (_u *SchoolUpdate) SetLocale(v string) *SchoolUpdate {
+	_u.mutation.SetLocale(v)
+	return _u
+}
+
+// SetNillableLocale sets the "locale" field if the given value is not nil.
+func (_u *SchoolUpdate) SetNillableLocale(v *string) *SchoolUpdate {
+	if v != nil {
+		_u.SetLocale(*v)
+	}
+	return _u
+}
+
 // SetTimezone sets the "timezone" field.
 func (_u *SchoolUpdate) SetTimezone(v string) *SchoolUpdate {
 	_u.mutation.SetTimezone(v)
@@ -221,6 +235,11 @@ func (_u *SchoolUpdate) check() error {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "School.name": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Locale(); ok {
+		if err := school.LocaleValidator(v); err != nil {
+			return &ValidationError{Name: "locale", err: fmt.Errorf(`ent: validator failed for field "School.locale": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.HealthDeletePercent(); ok {
 		if err := school.HealthDeletePercentValidator(v); err != nil {
 			return &ValidationError{Name: "health_delete_percent", err: fmt.Errorf(`ent: validator failed for field "School.health_delete_percent": %w`, err)}
@@ -269,6 +288,9 @@ func (_u *SchoolUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(school.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Locale(); ok {
+		_spec.SetField(school.FieldLocale, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Timezone(); ok {
 		_spec.SetField(school.FieldTimezone, field.TypeString, value)
@@ -341,6 +363,20 @@ func (_u *SchoolUpdateOne) SetName(v string) *SchoolUpdateOne {
 func (_u *SchoolUpdateOne) SetNillableName(v *string) *SchoolUpdateOne {
 	if v != nil {
 		_u.SetName(*v)
+	}
+	return _u
+}
+
+// SetLocale sets the "locale" field.
+func (_u *SchoolUpdateOne) SetLocale(v string) *SchoolUpdateOne {
+	_u.mutation.SetLocale(v)
+	return _u
+}
+
+// SetNillableLocale sets the "locale" field if the given value is not nil.
+func (_u *SchoolUpdateOne) SetNillableLocale(v *string) *SchoolUpdateOne {
+	if v != nil {
+		_u.SetLocale(*v)
 	}
 	return _u
 }
@@ -537,6 +573,11 @@ func (_u *SchoolUpdateOne) check() error {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "School.name": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Locale(); ok {
+		if err := school.LocaleValidator(v); err != nil {
+			return &ValidationError{Name: "locale", err: fmt.Errorf(`ent: validator failed for field "School.locale": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.HealthDeletePercent(); ok {
 		if err := school.HealthDeletePercentValidator(v); err != nil {
 			return &ValidationError{Name: "health_delete_percent", err: fmt.Errorf(`ent: validator failed for field "School.health_delete_percent": %w`, err)}
@@ -602,6 +643,9 @@ func (_u *SchoolUpdateOne) sqlSave(ctx context.Context) (_node *School, err erro
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(school.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Locale(); ok {
+		_spec.SetField(school.FieldLocale, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Timezone(); ok {
 		_spec.SetField(school.FieldTimezone, field.TypeString, value)

@@ -211,6 +211,7 @@ type ComplexityRoot struct {
 	School struct {
 		CreateTime func(childComplexity int) int
 		ID         func(childComplexity int) int
+		Locale     func(childComplexity int) int
 		Name       func(childComplexity int) int
 		Slug       func(childComplexity int) int
 		Timezone   func(childComplexity int) int
@@ -1117,6 +1118,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.School.ID(childComplexity), true
+	case "School.locale":
+		if e.ComplexityRoot.School.Locale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.School.Locale(childComplexity), true
 	case "School.name":
 		if e.ComplexityRoot.School.Name == nil {
 			break
@@ -1780,6 +1787,8 @@ func (ec *executionContext) childFields_School(ctx context.Context, field graphq
 		return ec.fieldContext_School_name(ctx, field)
 	case "slug":
 		return ec.fieldContext_School_slug(ctx, field)
+	case "locale":
+		return ec.fieldContext_School_locale(ctx, field)
 	case "timezone":
 		return ec.fieldContext_School_timezone(ctx, field)
 	case "createdAt":
@@ -5744,6 +5753,29 @@ func (ec *executionContext) fieldContext_School_slug(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("School", field, false, false, "String")
 }
 
+func (ec *executionContext) _School_locale(ctx context.Context, field graphql.CollectedField, obj *ent.School) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_School_locale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Locale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_School_locale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("School", field, false, false, "String")
+}
+
 func (ec *executionContext) _School_timezone(ctx context.Context, field graphql.CollectedField, obj *ent.School) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9515,6 +9547,11 @@ func (ec *executionContext) _School(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "slug":
 			out.Values[i] = ec._School_slug(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "locale":
+			out.Values[i] = ec._School_locale(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

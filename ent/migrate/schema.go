@@ -244,6 +244,7 @@ var (
 		{Name: "create_time", Type: field.TypeTime},
 		{Name: "name", Type: field.TypeString},
 		{Name: "slug", Type: field.TypeString, Unique: true},
+		{Name: "locale", Type: field.TypeString, Size: 35, Default: "en-AU"},
 		{Name: "timezone", Type: field.TypeString, Default: "UTC"},
 		{Name: "data_version", Type: field.TypeInt64, Default: 0},
 		{Name: "health_delete_percent", Type: field.TypeInt, Default: 10},

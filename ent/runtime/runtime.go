@@ -170,40 +170,46 @@ func init() {
 	schoolDescSlug := schoolFields[1].Descriptor()
 	// school.SlugValidator is a validator for the "slug" field. It is called by the builders before save.
 	school.SlugValidator = schoolDescSlug.Validators[0].(func(string) error)
+	// schoolDescLocale is the schema descriptor for locale field.
+	schoolDescLocale := schoolFields[2].Descriptor()
+	// school.DefaultLocale holds the default value on creation for the locale field.
+	school.DefaultLocale = schoolDescLocale.Default.(string)
+	// school.LocaleValidator is a validator for the "locale" field. It is called by the builders before save.
+	school.LocaleValidator = schoolDescLocale.Validators[0].(func(string) error)
 	// schoolDescTimezone is the schema descriptor for timezone field.
-	schoolDescTimezone := schoolFields[2].Descriptor()
+	schoolDescTimezone := schoolFields[3].Descriptor()
 	// school.DefaultTimezone holds the default value on creation for the timezone field.
 	school.DefaultTimezone = schoolDescTimezone.Default.(string)
 	// schoolDescDataVersion is the schema descriptor for data_version field.
-	schoolDescDataVersion := schoolFields[3].Descriptor()
+	schoolDescDataVersion := schoolFields[4].Descriptor()
 	// school.DefaultDataVersion holds the default value on creation for the data_version field.
 	school.DefaultDataVersion = schoolDescDataVersion.Default.(int64)
 	// schoolDescHealthDeletePercent is the schema descriptor for health_delete_percent field.
-	schoolDescHealthDeletePercent := schoolFields[4].Descriptor()
+	schoolDescHealthDeletePercent := schoolFields[5].Descriptor()
 	// school.DefaultHealthDeletePercent holds the default value on creation for the health_delete_percent field.
 	school.DefaultHealthDeletePercent = schoolDescHealthDeletePercent.Default.(int)
 	// school.HealthDeletePercentValidator is a validator for the "health_delete_percent" field. It is called by the builders before save.
 	school.HealthDeletePercentValidator = schoolDescHealthDeletePercent.Validators[0].(func(int) error)
 	// schoolDescHealthDisablePercent is the schema descriptor for health_disable_percent field.
-	schoolDescHealthDisablePercent := schoolFields[5].Descriptor()
+	schoolDescHealthDisablePercent := schoolFields[6].Descriptor()
 	// school.DefaultHealthDisablePercent holds the default value on creation for the health_disable_percent field.
 	school.DefaultHealthDisablePercent = schoolDescHealthDisablePercent.Default.(int)
 	// school.HealthDisablePercentValidator is a validator for the "health_disable_percent" field. It is called by the builders before save.
 	school.HealthDisablePercentValidator = schoolDescHealthDisablePercent.Validators[0].(func(int) error)
 	// schoolDescHealthUpdatePercent is the schema descriptor for health_update_percent field.
-	schoolDescHealthUpdatePercent := schoolFields[6].Descriptor()
+	schoolDescHealthUpdatePercent := schoolFields[7].Descriptor()
 	// school.DefaultHealthUpdatePercent holds the default value on creation for the health_update_percent field.
 	school.DefaultHealthUpdatePercent = schoolDescHealthUpdatePercent.Default.(int)
 	// school.HealthUpdatePercentValidator is a validator for the "health_update_percent" field. It is called by the builders before save.
 	school.HealthUpdatePercentValidator = schoolDescHealthUpdatePercent.Validators[0].(func(int) error)
 	// schoolDescHealthProcessedDropPercent is the schema descriptor for health_processed_drop_percent field.
-	schoolDescHealthProcessedDropPercent := schoolFields[7].Descriptor()
+	schoolDescHealthProcessedDropPercent := schoolFields[8].Descriptor()
 	// school.DefaultHealthProcessedDropPercent holds the default value on creation for the health_processed_drop_percent field.
 	school.DefaultHealthProcessedDropPercent = schoolDescHealthProcessedDropPercent.Default.(int)
 	// school.HealthProcessedDropPercentValidator is a validator for the "health_processed_drop_percent" field. It is called by the builders before save.
 	school.HealthProcessedDropPercentValidator = schoolDescHealthProcessedDropPercent.Validators[0].(func(int) error)
 	// schoolDescHealthQuietAfterMinimum is the schema descriptor for health_quiet_after_minimum field.
-	schoolDescHealthQuietAfterMinimum := schoolFields[8].Descriptor()
+	schoolDescHealthQuietAfterMinimum := schoolFields[9].Descriptor()
 	// school.DefaultHealthQuietAfterMinimum holds the default value on creation for the health_quiet_after_minimum field.
 	school.DefaultHealthQuietAfterMinimum = schoolDescHealthQuietAfterMinimum.Default.(int)
 	// school.HealthQuietAfterMinimumValidator is a validator for the "health_quiet_after_minimum" field. It is called by the builders before save.

@@ -23,6 +23,8 @@ func (School) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("name").NotEmpty().Comment("The school's name."),
 		field.String("slug").NotEmpty().Unique().Immutable().Comment("The short name that identifies the school at sign-in."),
+		field.String("locale").Default("en-AU").MaxLen(35).
+			Comment("The BCP 47 language tag, e.g. \"en-AU\" or \"de-DE\", whose conventions numbers are written in (thousands separators) on the dashboard and in emails."),
 		field.String("timezone").Default("UTC").Comment("The IANA time zone name, e.g. \"Australia/Sydney\": dates are shown, bucketed and exported in it."),
 		// Bumped by database triggers on every write of what the report shows, so a
 		// cached report response is never served after the data under it changed.

@@ -5,6 +5,7 @@ import { Provider, useQuery } from 'urql'
 import { MeDocument, SchoolDocument, type MeQuery, type SchoolQuery } from './gql/graphql'
 import { createSession, type LiveConnection, type Session } from './graphql/client'
 import { navigate } from './lib/router'
+import { setNumberLocale } from './lib/format'
 
 /** Me is the signed-in user. */
 export type Me = NonNullable<MeQuery['me']>
@@ -88,13 +89,17 @@ function SessionLoader({ live, restart, onSignedIn, children }: LoaderProps) {
   const [schoolResult] = useQuery({ query: SchoolDocument, pause: !me })
   const unauthenticated = meResult.error?.graphQLErrors.some((e) => e.extensions?.code === 'UNAUTHENTICATED')
   const value = useMemo<SessionValue>(
-    () => ({
+    () => {
+      // Numbers are formatted in the school's locale before any page renders with them.
+      setNumberLocale(schoolResult.data?.school?.locale)
+      return {
       me: unauthenticated ? null : me,
       school: schoolResult.data?.school,
       error: unauthenticated ? undefined : (meResult.error ?? schoolResult.error),
       live,
       restart,
-    }),
+      }
+    },
     [me, unauthenticated, schoolResult.data, meResult.error, schoolResult.error, live, restart],
   )
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>

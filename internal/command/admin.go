@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/language"
+
 	"github.com/provreport/provreport/ent/school"
 	"github.com/provreport/provreport/internal/auth"
 	"github.com/provreport/provreport/internal/demo"
@@ -52,13 +54,14 @@ func demoCmd(ctx context.Context, c *cli, args []string) error {
 
 func schoolCmd(ctx context.Context, c *cli, args []string) error {
 	if len(args) == 0 || args[0] != "create" {
-		return errors.New("usage: provreport school create --slug SLUG --name NAME [--timezone TZ]")
+		return errors.New("usage: provreport school create --slug SLUG --name NAME [--timezone TZ] [--locale TAG]")
 	}
 	fs := newFlags(c, "school create")
 	dbURL := databaseFlag(fs)
 	slug := fs.String("slug", "", "short unique name, used to sign in and in file names")
 	name := fs.String("name", "", "the school's name")
 	tz := fs.String("timezone", "Australia/Sydney", "IANA time zone")
+	locale := fs.String("locale", "en-AU", "BCP 47 language tag whose thousands separators numbers use, e.g. en-US or de-DE")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -68,12 +71,15 @@ func schoolCmd(ctx context.Context, c *cli, args []string) error {
 	if _, err := time.LoadLocation(*tz); err != nil {
 		return fmt.Errorf("--timezone %q is not an IANA time zone", *tz)
 	}
+	if _, err := language.Parse(*locale); err != nil {
+		return fmt.Errorf("--locale %q is not a BCP 47 language tag (e.g. en-AU)", *locale)
+	}
 	db, err := openMigrated(ctx, *dbURL)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	s, err := db.Client.School.Create().SetSlug(*slug).SetName(*name).SetTimezone(*tz).Save(tenant.System(ctx))
+	s, err := db.Client.School.Create().SetSlug(*slug).SetName(*name).SetTimezone(*tz).SetLocale(*locale).Save(tenant.System(ctx))
 	if err != nil {
 		return fmt.Errorf("create school %q: %w", *slug, err)
 	}

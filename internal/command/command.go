@@ -38,7 +38,7 @@ var commands = []cmd{
 	{"serve", "serve [--addr 127.0.0.1:8080] [--database-url URL] [--demo]   serve the dashboard and API", serve},
 	{"migrate", "migrate [--database-url URL]                            apply database migrations", migrateCmd},
 	{"demo", "demo [--database-url URL] [--days 90]                   seed the demo school", demoCmd},
-	{"school", "school create --slug SLUG --name NAME [--timezone TZ]   create a school", schoolCmd},
+	{"school", "school create --slug SLUG --name NAME [--timezone TZ] [--locale TAG]   create a school", schoolCmd},
 	{"user", "user create --school SLUG --username U --email E --role ADMIN|VIEWER   add a dashboard user\n  provreport user set-password --school SLUG --username U                   (password: PROVREPORT_PASSWORD or prompt)", userCmd},
 	{"record", "record --school SLUG [FILE|-]                        record an NDJSON file of events (as POST /api/v1/events takes them)", recordCmd},
 	{"token", "token create --school SLUG --name NAME [--scope S,S]   create an API token; prints it alone", tokenCmd},

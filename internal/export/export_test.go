@@ -130,7 +130,7 @@ func TestExportEndToEnd(t *testing.T) {
 		link := srv.URL + "/exports/" + id
 		require.Contains(t, msg.Text, link)
 		require.Contains(t, msg.HTML, `href="`+link+`"`)
-		require.Regexp(t, regexp.MustCompile(`ready: \d+ events`), msg.Text)
+		require.Regexp(t, regexp.MustCompile(`ready: [\d,]+ events`), msg.Text)
 
 		// The link's page is the dashboard's; the API behind it gives the download.
 		out = amy.gql(`query($id: ID!) { export(id: $id) { status rowCount byteSize downloadURL fileName expiresAt error } }`, map[string]any{"id": id})

@@ -276,11 +276,12 @@ func (s *Service) message(ctx context.Context, e *ent.Export) (mail.Message, err
 		expires = e.ExpiresAt.In(loc).Format("Mon 2 Jan 2006 15:04 MST")
 	}
 	link := s.PageURL(e)
-	text := fmt.Sprintf("Hello,\n\nThe provisioning report you asked for is ready: %d events for %s, %s.\n\n"+
+	count := FormatCount(sc.Locale, rows)
+	text := fmt.Sprintf("Hello,\n\nThe provisioning report you asked for is ready: %s events for %s, %s.\n\n"+
 		"Open it in the dashboard and download the CSV file:\n%s\n\nFilter: %s\n\n"+
-		"The file can be downloaded until %s. You may need to sign in first.\n", rows, sc.Name, rng, link, summary, expires)
+		"The file can be downloaded until %s. You may need to sign in first.\n", count, sc.Name, rng, link, summary, expires)
 	var html strings.Builder
-	if err := htmlBody.Execute(&html, map[string]any{"Rows": rows, "School": sc.Name, "Range": rng, "Link": link,
+	if err := htmlBody.Execute(&html, map[string]any{"Rows": count, "School": sc.Name, "Range": rng, "Link": link,
 		"Filter": summary, "Expires": expires}); err != nil {
 		return mail.Message{}, err
 	}

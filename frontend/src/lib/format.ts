@@ -1,8 +1,25 @@
 // Number and size formatting shared by the report, exports and tokens pages.
 
-const intFormat = new Intl.NumberFormat('en-AU')
+/** DEFAULT_LOCALE is a school's locale until the server says otherwise (School.locale's default). */
+export const DEFAULT_LOCALE = 'en-AU'
 
-/** formatInt groups thousands: 12345 → "12,345". */
+let intFormat = new Intl.NumberFormat(DEFAULT_LOCALE)
+
+/**
+ * setNumberLocale makes every number on the page follow the school's locale (a BCP 47 tag from
+ * School.locale): "12,345" in en-AU, "12.345" in de-DE. A tag the browser does not know keeps the
+ * current format rather than breaking the page over a setting.
+ */
+export function setNumberLocale(locale: string | null | undefined): void {
+  try {
+    const f = new Intl.NumberFormat(locale || DEFAULT_LOCALE)
+    if (f.resolvedOptions().locale !== intFormat.resolvedOptions().locale) intFormat = f
+  } catch {
+    // RangeError: not a well-formed language tag.
+  }
+}
+
+/** formatInt groups thousands in the school's locale: 12345 → "12,345" (en-AU). */
 export function formatInt(n: number | null | undefined): string {
   return n == null ? '—' : intFormat.format(n)
 }
