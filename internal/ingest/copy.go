@@ -46,10 +46,6 @@ var copyColumns = []string{"id", "type", "date_started", "date_finished", "proce
 // copyIDs takes n IDs from the events' sequence.
 const copyIDs = `SELECT nextval((SELECT pg_get_serial_sequence('events', 'id'))::regclass) FROM generate_series(1, $1)`
 
-// errCopyConflict reports that COPY met an external ID a concurrent request stored
-// after the look-up; Record tries the batch again.
-var errCopyConflict = errors.New("record events: a concurrent request stored one of the external IDs")
-
 // recordCopy is recordPostgres for bulk requests, writing the new events with COPY. It
 // answers repeated external IDs with the stored event's ID only (a bulk request answers
 // IDs).
@@ -161,7 +157,9 @@ func copyEvents(ctx context.Context, conn *sql.Conn, tx *sql.Tx, schoolID int, n
 	})
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "event_school_id_external_id" {
-		return nil, fmt.Errorf("%w: %w", errCopyConflict, err)
+		// COPY has no ON CONFLICT: a concurrent request stored one of the external IDs
+		// after the look-up, the same race recordPostgres meets, and Record retries it.
+		return nil, fmt.Errorf("record events: copy met an external ID stored meanwhile: %w: %w", errRaced, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("record events: copy %d: %w", len(slots), err)

@@ -566,7 +566,7 @@ func equalPtr(a, b *string) bool {
 // transaction as a deadlock or serialization victim (batches lock external IDs and
 // names in sorted order, but other writers of those tables need not).
 func retryable(err error) bool {
-	if ent.IsConstraintError(err) || errors.Is(err, errRaced) || errors.Is(err, errCopyConflict) {
+	if ent.IsConstraintError(err) || errors.Is(err, errRaced) {
 		return true
 	}
 	var pe *pgconn.PgError
