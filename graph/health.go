@@ -46,13 +46,21 @@ func (r *Resolver) profileHealth(ctx context.Context, p *ent.SyncProfile) (*mode
 	}
 	h := health.Judge(runs, time.Now(), s)
 	out := &model.SyncHealth{Status: model.SyncHealthStatus(h.Status), LastRunAt: h.LastRunAt,
-		LastSuccessAt: h.LastSuccessAt, OverdueSince: h.OverdueSince, LastFlags: []model.RunFlag{}}
+		LastSuccessAt: h.LastSuccessAt, OverdueSince: h.OverdueSince, LastFlags: runFlags(h.LastFlags)}
 	if h.ExpectedEvery != nil {
 		secs := int(*h.ExpectedEvery / time.Second)
 		out.ExpectedEvery = &secs
 	}
-	for _, n := range h.LastFlags.Names() {
-		out.LastFlags = append(out.LastFlags, model.RunFlag(n))
-	}
 	return out, nil
+}
+
+// runFlags lists a run's flags as RunFlag values, in health's display order; never nil,
+// since the fields are non-null lists.
+func runFlags(f health.Flags) []model.RunFlag {
+	names := f.Names()
+	out := make([]model.RunFlag, len(names))
+	for i, n := range names {
+		out[i] = model.RunFlag(n)
+	}
+	return out
 }

@@ -19,12 +19,7 @@ import (
 
 // Flags is the resolver for the flags field.
 func (r *eventResolver) Flags(ctx context.Context, obj *ent.Event) ([]model.RunFlag, error) {
-	names := health.Flags(obj.Flags).Names()
-	out := make([]model.RunFlag, len(names))
-	for i, n := range names {
-		out[i] = model.RunFlag(n)
-	}
-	return out, nil
+	return runFlags(health.Flags(obj.Flags)), nil
 }
 
 // UpdateSyncHealthSettings is the resolver for the updateSyncHealthSettings field.
