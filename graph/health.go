@@ -3,12 +3,13 @@ package graph
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
-	entsql "entgo.io/ent/dialect/sql"
+	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/provreport/provreport/ent"
-	"github.com/provreport/provreport/ent/event"
+	"github.com/provreport/provreport/ent/school"
 	"github.com/provreport/provreport/graph/model"
 	"github.com/provreport/provreport/internal/health"
 )
@@ -19,39 +20,135 @@ func settingsModel(s health.Settings) *model.SyncHealthSettings {
 		UpdatePercent: s.UpdatePercent, ProcessedDropPercent: s.ProcessedDropPercent, QuietAfterMinimum: int(s.QuietAfterMinimum / time.Second)}
 }
 
-// profileHealth judges one profile from its latest runs, read through the index on
-// (school, profile, date finished).
+// HealthLoads lets the SyncProfile.health fields of one list of profiles share one read:
+// the first profile of the list to be resolved judges every profile of the list, with
+// one query for their latest runs (health.LatestRuns) and one read of the school's
+// settings, and the others take their verdict from it. Each response gets its own
+// loads, so a subscription's every message judges the profiles afresh.
+type HealthLoads struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.ResponseInterceptor
+} = HealthLoads{}
+
+// ExtensionName implements graphql.HandlerExtension.
+func (HealthLoads) ExtensionName() string { return "HealthLoads" }
+
+// Validate implements graphql.HandlerExtension.
+func (HealthLoads) Validate(graphql.ExecutableSchema) error { return nil }
+
+// InterceptResponse implements graphql.ResponseInterceptor.
+func (HealthLoads) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	return next(context.WithValue(ctx, healthLoadsKey{}, &healthLoads{batches: map[*graphql.FieldContext]*healthBatch{}}))
+}
+
+type healthLoadsKey struct{}
+
+// healthLoads are one response's batches, one per list of profiles (the list field's
+// context identifies it).
+type healthLoads struct {
+	mu      sync.Mutex
+	batches map[*graphql.FieldContext]*healthBatch
+}
+
+// healthBatch is the verdict on every profile of one list, computed once.
+type healthBatch struct {
+	once sync.Once
+	byID map[int]*model.SyncHealth
+	err  error
+}
+
+// batch returns the batch of the list whose field context is fc.
+func (l *healthLoads) batch(fc *graphql.FieldContext) *healthBatch {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.batches[fc]
+	if !ok {
+		b = &healthBatch{}
+		l.batches[fc] = b
+	}
+	return b
+}
+
+// profileList finds the list of profiles that p's health is asked for in: the nearest
+// enclosing field whose result is a list of sync profiles (syncProfiles), or nil when
+// p was reached alone (a mutation's result, an event's profile, node).
+func profileList(ctx context.Context) (*graphql.FieldContext, []*ent.SyncProfile) {
+	for fc := graphql.GetFieldContext(ctx); fc != nil; fc = fc.Parent {
+		if list, ok := fc.Result.([]*ent.SyncProfile); ok {
+			return fc, list
+		}
+	}
+	return nil, nil
+}
+
+// profileHealth judges p from its latest runs: with the rest of its list when it is
+// part of one (see HealthLoads), alone otherwise.
 func (r *Resolver) profileHealth(ctx context.Context, p *ent.SyncProfile) (*model.SyncHealth, error) {
-	sc, err := r.Client.School.Query().Only(ctx)
+	loads, _ := ctx.Value(healthLoadsKey{}).(*healthLoads)
+	fc, list := profileList(ctx)
+	if loads == nil || fc == nil {
+		byID, err := r.judgeProfiles(ctx, []*ent.SyncProfile{p})
+		if err != nil {
+			return nil, err
+		}
+		return byID[p.ID], nil
+	}
+	b := loads.batch(fc)
+	b.once.Do(func() { b.byID, b.err = r.judgeProfiles(ctx, list) })
+	if b.err != nil {
+		return nil, b.err
+	}
+	if h, ok := b.byID[p.ID]; ok {
+		return h, nil
+	}
+	// Not in the list it was found under (which the walk above rules out); judge it alone.
+	byID, err := r.judgeProfiles(ctx, []*ent.SyncProfile{p})
+	if err != nil {
+		return nil, err
+	}
+	return byID[p.ID], nil
+}
+
+// judgeProfiles returns the health of each profile by ID, reading the school's settings
+// once and the profiles' latest runs in one query.
+func (r *Resolver) judgeProfiles(ctx context.Context, ps []*ent.SyncProfile) (map[int]*model.SyncHealth, error) {
+	sc, err := r.Client.School.Query().Select(school.FieldHealthQuietAfterMinimum).Only(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read sync health settings: %w", err)
 	}
-	evs, err := r.Client.Event.Query().
-		Where(event.SyncProfileID(p.ID)).
-		Order(event.ByDateFinished(entsql.OrderDesc()), event.ByID(entsql.OrderDesc())).
-		Limit(health.StatusRuns).
-		Select(event.FieldType, event.FieldDateFinished, event.FieldErrors, event.FieldFlags).
-		All(ctx)
+	ids := make([]int, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+	}
+	runs, err := health.LatestRuns(ctx, r.Client, ids)
 	if err != nil {
-		return nil, fmt.Errorf("read runs of sync profile %d: %w", p.ID, err)
+		return nil, err
 	}
-	runs := make([]health.ProfileRun, len(evs))
-	for i, e := range evs {
-		runs[i] = health.ProfileRun{Type: string(e.Type), DateFinished: e.DateFinished, Errors: e.Errors, Flags: health.Flags(e.Flags)}
+	now := time.Now()
+	out := make(map[int]*model.SyncHealth, len(ps))
+	for _, p := range ps {
+		out[p.ID] = judgeProfile(p, runs[p.ID], now, time.Duration(sc.HealthQuietAfterMinimum)*time.Second)
 	}
-	s := health.ProfileSettings{QuietAfterMinimum: time.Duration(sc.HealthQuietAfterMinimum) * time.Second}
+	return out, nil
+}
+
+// judgeProfile is p's health given its latest runs, newest first.
+func judgeProfile(p *ent.SyncProfile, runs []health.ProfileRun, now time.Time, quietAfterMinimum time.Duration) *model.SyncHealth {
+	s := health.ProfileSettings{QuietAfterMinimum: quietAfterMinimum}
 	if p.ExpectedEvery != nil {
 		d := time.Duration(*p.ExpectedEvery) * time.Second
 		s.Schedule = &d
 	}
-	h := health.Judge(runs, time.Now(), s)
+	h := health.Judge(runs, now, s)
 	out := &model.SyncHealth{Status: model.SyncHealthStatus(h.Status), LastRunAt: h.LastRunAt,
 		LastSuccessAt: h.LastSuccessAt, OverdueSince: h.OverdueSince, LastFlags: runFlags(h.LastFlags)}
 	if h.ExpectedEvery != nil {
 		secs := int(*h.ExpectedEvery / time.Second)
 		out.ExpectedEvery = &secs
 	}
-	return out, nil
+	return out
 }
 
 // runFlags lists a run's flags as RunFlag values, in health's display order; never nil,

@@ -356,7 +356,21 @@ func Seed(ctx context.Context, client *ent.Client, o Options) (*Result, error) {
 			return nil, err
 		}
 	}
+	hrs, n, err := healthProfiles(ctx, client, end)
+	if err != nil {
+		return nil, err
+	}
+	res.Profiles += n
+	for _, b := range hrs {
+		if err := add(b); err != nil {
+			return nil, err
+		}
+	}
 	if err := flush(); err != nil {
+		return nil, err
+	}
+	// Written in bulk, the runs have no flags yet: decide them as recording would.
+	if err := flagRuns(ctx, client); err != nil {
 		return nil, err
 	}
 

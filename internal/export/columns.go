@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/provreport/provreport/internal/eventtype"
+	"github.com/provreport/provreport/internal/health"
 	"github.com/provreport/provreport/internal/usererr"
 )
 
@@ -18,10 +19,11 @@ const (
 	ColumnUsername Column = "USERNAME"
 	ColumnService  Column = "SERVICE"
 	ColumnProblems Column = "PROBLEMS"
+	ColumnFlags    Column = "FLAGS"
 )
 
 // AllColumns lists the optional columns in file order.
-var AllColumns = []Column{ColumnUsername, ColumnService, ColumnProblems}
+var AllColumns = []Column{ColumnUsername, ColumnService, ColumnProblems, ColumnFlags}
 
 // header is the column's name in the CSV header.
 func (c Column) header() string { return strings.ToLower(string(c)) }
@@ -63,7 +65,7 @@ func NormaliseColumns(cols []Column) ([]Column, error) {
 	want := map[Column]bool{}
 	for _, c := range cols {
 		if !c.IsValid() {
-			return nil, usererr.BadInput("columns", "%q is not an export column; use USERNAME, SERVICE or PROBLEMS", string(c))
+			return nil, usererr.BadInput("columns", "%q is not an export column; use USERNAME, SERVICE, PROBLEMS or FLAGS", string(c))
 		}
 		want[c] = true
 	}
@@ -84,6 +86,10 @@ func HeaderWith(cols []Column) []string {
 	}
 	return h
 }
+
+// FormatFlags renders a run's flags for the flags column: their names in health's
+// display order joined by ";" (MASS_DELETE;PROCESSED_DROP), empty for an unflagged run.
+func FormatFlags(f health.Flags) string { return strings.Join(f.Names(), ";") }
 
 // FormatProblems renders an event's problem rows for the problems column:
 // "line N, field: message" joined by "; ".

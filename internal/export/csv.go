@@ -17,6 +17,7 @@ import (
 	"github.com/provreport/provreport/ent/syncprofile"
 	entuser "github.com/provreport/provreport/ent/user"
 	"github.com/provreport/provreport/internal/eventtype"
+	"github.com/provreport/provreport/internal/health"
 	"github.com/provreport/provreport/internal/report"
 )
 
@@ -73,6 +74,9 @@ func (r Rows) query(dialectName string) (string, []any) {
 	}
 	if r.has(ColumnProblems) {
 		sel.AppendSelect(e.C(event.FieldProblems))
+	}
+	if r.has(ColumnFlags) {
+		sel.AppendSelect(e.C(event.FieldFlags))
 	}
 	// Tenant scoping is explicit here because this query bypasses ent's interceptors.
 	sel.Where(entsql.And(entsql.EQ(e.C(event.FieldSchoolID), r.SchoolID), entsql.LTE(e.C(event.FieldID), r.MaxEventID)))
@@ -133,6 +137,7 @@ func WriteCSV(ctx context.Context, db *sql.DB, dialectName string, r Rows, w io.
 		started, finished                                  time.Time
 		username, service                                  sql.NullString
 		problems                                           []byte
+		flags                                              int64
 		rec                                                = make([]string, len(header))
 		dest                                               = []any{&updated, &added, &deleted, &disabled, &typ, &profile, &errs, &finished, &processed, &started, &details}
 	)
@@ -144,6 +149,8 @@ func WriteCSV(ctx context.Context, db *sql.DB, dialectName string, r Rows, w io.
 			dest = append(dest, &service)
 		case ColumnProblems:
 			dest = append(dest, &problems)
+		case ColumnFlags:
+			dest = append(dest, &flags)
 		}
 	}
 	for rows.Next() {
@@ -175,6 +182,9 @@ func WriteCSV(ctx context.Context, db *sql.DB, dialectName string, r Rows, w io.
 					}
 				}
 				rec[11+i] = Neutralise(FormatProblems(ps))
+			case ColumnFlags:
+				// Flag names are fixed upper-case words, never a formula.
+				rec[11+i] = FormatFlags(health.Flags(flags))
 			}
 		}
 		if err := out.Write(rec); err != nil {

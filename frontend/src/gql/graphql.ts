@@ -52,6 +52,11 @@ export type EventType =
  */
 export type ExportColumn =
   /**
+   * `flags`: what went wrong with the run (see RunFlag), the flag names joined by `;` in RunFlag's
+   * order, such as `MASS_DELETE;PROCESSED_DROP`; empty for a run without flags and for logins.
+   */
+  | 'FLAGS'
+  /**
    * `problems`: the event's row-level problems, each as `line N, field: message`, joined by `; `;
    * empty when it has none.
    */
