@@ -89,7 +89,8 @@ func (c *ReportCache) InterceptResponse(ctx context.Context, next graphql.Respon
 		return next(ctx)
 	}
 	oc := graphql.GetOperationContext(ctx)
-	if oc.Operation == nil || oc.Operation.Operation != ast.Query || !cacheable(oc.Operation.SelectionSet) {
+	if oc.Operation == nil || oc.Operation.Operation != ast.Query || !cacheable(oc.Operation.SelectionSet) ||
+		selectsHealth(oc.Operation.SelectionSet) {
 		return next(ctx)
 	}
 	v, ok := auth.FromContext(ctx)
@@ -132,6 +133,30 @@ func (c *ReportCache) InterceptResponse(ctx context.Context, next graphql.Respon
 }
 
 // cacheable reports whether every top-level field of a query is a cacheable one.
+// selectsHealth reports whether set asks for a sync profile's health anywhere in it. A
+// profile's health depends on the time (a profile goes QUIET as time passes) and on
+// the school's settings, neither of which the data version follows, so such an answer
+// is never kept.
+func selectsHealth(set ast.SelectionSet) bool {
+	for _, s := range set {
+		switch s := s.(type) {
+		case *ast.Field:
+			if (s.Definition != nil && s.Definition.Type.Name() == "SyncHealth") || selectsHealth(s.SelectionSet) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if s.Definition != nil && selectsHealth(s.Definition.SelectionSet) {
+				return true
+			}
+		case *ast.InlineFragment:
+			if selectsHealth(s.SelectionSet) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func cacheable(set ast.SelectionSet) bool {
 	if len(set) == 0 {
 		return false

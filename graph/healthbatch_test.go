@@ -17,6 +17,7 @@ import (
 	"github.com/provreport/provreport/internal/apitest"
 	"github.com/provreport/provreport/internal/auth"
 	"github.com/provreport/provreport/internal/health"
+	"github.com/provreport/provreport/internal/queue"
 	"github.com/provreport/provreport/internal/server"
 	"github.com/provreport/provreport/internal/store"
 	"github.com/provreport/provreport/internal/telemetry"
@@ -41,6 +42,7 @@ func TestSyncProfilesHealthOneLoad(t *testing.T) {
 			require.NoError(t, err)
 			t.Cleanup(func() { db.Close() })
 			require.NoError(t, db.Migrate(ctx))
+			require.NoError(t, queue.Migrate(ctx, db))
 			srv := apitest.NewWithConfig(t, db, server.Config{Tracing: &telemetry.Tracing{Provider: tp}, ReportCacheBytes: -1})
 			sc := srv.CreateSchool(t, "batch", "UTC")
 			token := srv.Token(t, sc.ID, auth.Scopes()...)

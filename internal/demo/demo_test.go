@@ -15,6 +15,7 @@ import (
 	"github.com/provreport/provreport/internal/auth"
 	"github.com/provreport/provreport/internal/demo"
 	"github.com/provreport/provreport/internal/eventtype"
+	"github.com/provreport/provreport/internal/health"
 	"github.com/provreport/provreport/internal/report"
 	"github.com/provreport/provreport/internal/store"
 	"github.com/provreport/provreport/internal/tenant"
@@ -50,13 +51,18 @@ func TestSeed(t *testing.T) {
 
 		profiles, err := db.Client.SyncProfile.Query().All(ctx)
 		require.NoError(t, err)
-		require.Len(t, profiles, 5)
+		require.Len(t, profiles, 10)
 		kinds := map[syncprofile.Kind]int{}
 		for _, p := range profiles {
 			kinds[p.Kind]++
 		}
-		require.Equal(t, map[syncprofile.Kind]int{syncprofile.KindLDAP: 2, syncprofile.KindUSER_CSV: 1,
-			syncprofile.KindGROUP_CSV: 1, syncprofile.KindSCRIPT: 1}, kinds)
+		require.Equal(t, map[syncprofile.Kind]int{syncprofile.KindLDAP: 4, syncprofile.KindUSER_CSV: 1,
+			syncprofile.KindGROUP_CSV: 1, syncprofile.KindSCRIPT: 4}, kinds)
+		requireEveryStatus(t, db, res.SchoolID, now, demo.Slug)
+		profileID := map[string]int{}
+		for _, p := range profiles {
+			profileID[p.Name] = p.ID
+		}
 
 		all, err := db.Client.Event.Query().All(ctx)
 		require.NoError(t, err)
@@ -71,7 +77,14 @@ func TestSeed(t *testing.T) {
 
 		// LDAP: two profiles every 15 minutes; most runs idle.
 		ldap := append(append([]*ent.Event{}, byType[event.TypeACCOUNT_SYNCHRONIZATION]...), byType[event.TypeSYNC_ERROR]...)
-		require.InDelta(t, 2*days*24*4+7, len(ldap), 2, "every 15 minutes, and the recent week's seven")
+		// The health profiles' runs (see internal/demo/health.go) are counted apart.
+		var ldapOnly []*ent.Event
+		for _, e := range ldap {
+			if *e.SyncProfileID == profileID["LDAP Staff"] || *e.SyncProfileID == profileID["LDAP Students"] {
+				ldapOnly = append(ldapOnly, e)
+			}
+		}
+		require.InDelta(t, 2*days*24*4+7, len(ldapOnly), 2, "every 15 minutes, and the recent week's seven")
 		idle := 0
 		for _, e := range byType[event.TypeACCOUNT_SYNCHRONIZATION] {
 			if report.IsIdle(e) {
@@ -191,5 +204,41 @@ func TestRecentWeekAnyDay(t *testing.T) {
 		require.Positive(t, nothing, "%s at %s: a run that processed nothing", slug, now)
 		require.Positive(t, idle, "%s at %s: idle runs", slug, now)
 		require.GreaterOrEqual(t, len(loggedIn), 3, "%s at %s: logins of several people", slug, now)
+		requireEveryStatus(t, db, res.SchoolID, now, slug)
+	}
+}
+
+// requireEveryStatus checks that the Sync health page of the school seeded at now shows
+// every status, each on the profile that tells its story, and that the runs behind
+// them carry the flags the recording paths would have given them.
+func requireEveryStatus(t *testing.T, db *store.DB, schoolID int, now time.Time, slug string) {
+	t.Helper()
+	ctx := tenant.WithSchool(context.Background(), schoolID)
+	profiles, err := db.Client.SyncProfile.Query().All(ctx)
+	require.NoError(t, err)
+	ids := make([]int, len(profiles))
+	for i, p := range profiles {
+		ids[i] = p.ID
+	}
+	runs, err := health.LatestRuns(ctx, db.Client, ids)
+	require.NoError(t, err)
+	got := map[string]health.Status{}
+	seen := map[health.Status]bool{}
+	for _, p := range profiles {
+		h := health.Judge(runs[p.ID], now, health.ProfileSettings{QuietAfterMinimum: health.DefaultQuietAfterMinimum})
+		got[p.Name] = h.Status
+		seen[h.Status] = true
+	}
+	for name, want := range map[string]health.Status{"LDAP Alumni": health.Quiet, "Google Workspace Sync": health.Failing,
+		"Library System Sync": health.Warning, "Timetable Sync": health.Healthy, "Canvas Roster Sync": health.Unknown} {
+		require.Equal(t, want, got[name], "%s at %s: %s", slug, now, name)
+	}
+	for _, st := range []health.Status{health.Quiet, health.Failing, health.Warning, health.Unknown, health.Healthy} {
+		require.True(t, seen[st], "%s at %s: a profile %s", slug, now, st)
+	}
+	for _, f := range []health.Flags{health.MassDelete, health.NothingProcessed} {
+		n, err := db.Client.Event.Query().Where(event.FlagsEQ(int(f))).Count(ctx)
+		require.NoError(t, err)
+		require.Positive(t, n, "%s at %s: a run flagged %s", slug, now, f)
 	}
 }

@@ -26,17 +26,22 @@ func LatestRuns(ctx context.Context, c *ent.Client, profileIDs []int) (map[int][
 	var scanned []latestRun
 	err := c.Event.Query().Where(event.SyncProfileIDIn(profileIDs...)).Modify(func(s *entsql.Selector) {
 		d := entsql.Dialect(s.Dialect())
-		cols := []string{event.FieldSyncProfileID, event.FieldType, event.FieldDateFinished, event.FieldErrors, event.FieldFlags}
-		// The school predicate and the profiles are already in s's WHERE; number the rows
-		// inside it, then keep the first of each profile outside.
-		inner := s.Select(s.C(event.FieldSyncProfileID), s.C(event.FieldType), s.C(event.FieldDateFinished),
-			s.C(event.FieldErrors), s.C(event.FieldFlags)).
-			AppendSelectExprAs(entsql.RowNumber().PartitionBy(s.C(event.FieldSyncProfileID)).
-				OrderExpr(entsql.Expr(s.C(event.FieldDateFinished)+" DESC, "+s.C(event.FieldID)+" DESC")), "run_rank").
-			Clone().As("ranked")
-		*s = *d.Select(append(cols, "run_rank")...).From(inner).
-			Where(entsql.LTE("run_rank", StatusRuns)).
-			OrderBy(event.FieldSyncProfileID, "run_rank")
+		cols := []string{event.FieldSchoolID, event.FieldSyncProfileID, event.FieldType, event.FieldDateFinished,
+			event.FieldErrors, event.FieldFlags}
+		// The school predicate and the profiles are in s's WHERE: number the rows inside
+		// it, then keep the first of each profile outside, under the table's own name so
+		// that anything ent renders against "events" still finds its columns (ent's
+		// per-edge limit does the same).
+		inner := s.Clone()
+		inner.Select(inner.Columns(cols...)...).
+			AppendSelectExprAs(entsql.RowNumber().PartitionBy(inner.C(event.FieldSyncProfileID)).
+				OrderExpr(entsql.Expr(inner.C(event.FieldDateFinished)+" DESC, "+inner.C(event.FieldID)+" DESC")), "run_rank")
+		t := d.Table("ranked").As(s.TableName())
+		*s = *d.Select(t.Columns(append(cols, "run_rank")...)...).
+			From(t).
+			Where(entsql.LTE(t.C("run_rank"), StatusRuns)).
+			OrderBy(t.C(event.FieldSyncProfileID), t.C("run_rank")).
+			Prefix(d.With("ranked").As(inner))
 	}).Scan(ctx, &scanned)
 	if err != nil {
 		return nil, fmt.Errorf("read the latest runs of %d sync profiles: %w", len(profileIDs), err)
@@ -50,6 +55,7 @@ func LatestRuns(ctx context.Context, c *ent.Client, profileIDs []int) (map[int][
 
 // latestRun is a row of LatestRuns' query.
 type latestRun struct {
+	SchoolID     int       `sql:"school_id"`
 	ProfileID    int       `sql:"sync_profile_id"`
 	Type         string    `sql:"type"`
 	DateFinished time.Time `sql:"date_finished"`
