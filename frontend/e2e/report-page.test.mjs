@@ -73,16 +73,17 @@ describe('the report page at three sizes', () => {
         await to.fill(`${addDays(today, -3)}T09:00`)
         await to.press('Enter')
         await page.waitForURL((u) => u.searchParams.has('to'))
-        // From edited last, later than To: the error is under From, without leaving the field.
+        // From edited last, later than To: the error is under From, without leaving the field
+        // (the wait is generous so that a busy machine cannot fail it; no blur ever happens).
         await from.fill(`${addDays(today, -1)}T09:00`)
         const err = page.locator('.field-error', { hasText: 'From must be earlier than To' })
-        await err.waitFor({ timeout: 650 })
+        await err.waitFor({ timeout: 5000 })
         // Filled one after the other without a pause: To's blur commits it while From is typed.
         await page.goto(`${server.url}/`)
         await rows().first().waitFor()
         await to.fill(`${addDays(today, -3)}T09:00`)
         await from.fill(`${addDays(today, -1)}T09:00`)
-        await err.waitFor({ timeout: 650 })
+        await err.waitFor({ timeout: 5000 })
         assert.equal(await from.getAttribute('aria-invalid'), 'true')
         assert.equal(await to.getAttribute('aria-invalid'), 'true')
         await page.getByText('Nothing is shown for this range').waitFor()
