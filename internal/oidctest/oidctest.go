@@ -275,7 +275,7 @@ func (c *client) GetID() string {
 	return c.Client.GetID()
 }
 
-func (c *client) LoginURL(id string) string           { return "/login?authRequestID=" + url.QueryEscape(id) }
+func (c *client) LoginURL(id string) string            { return "/login?authRequestID=" + url.QueryEscape(id) }
 func (c *client) IDTokenUserinfoClaimsAssertion() bool { return true }
 func (c *client) IDTokenLifetime() time.Duration {
 	if c.lifetime != 0 {

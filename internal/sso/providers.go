@@ -65,9 +65,9 @@ type Input struct {
 // Patch changes some of a provider's settings; nil fields keep their value.
 type Patch struct {
 	Name, Issuer, ClientID, ClientSecret, AdminGroup, ViewerGroup *string
-	AllowedDomains                                              []string
-	SetAllowedDomains                                           bool
-	DefaultRole                                                 *ssoprovider.DefaultRole
+	AllowedDomains                                                []string
+	SetAllowedDomains                                             bool
+	DefaultRole                                                   *ssoprovider.DefaultRole
 }
 
 func (s *Service) logger() *slog.Logger {
