@@ -83,6 +83,8 @@ func Start(addr string) (*Provider, error) {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/login", p.login(provider.AuthorizationEndpoint().Relative()+"/callback?id="))
+	// Browsers ask every site for its icon; an empty answer keeps their consoles clean.
+	mux.HandleFunc("/favicon.ico", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	mux.Handle("/", provider)
 	p.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = p.srv.Serve(ln) }()
