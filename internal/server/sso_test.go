@@ -389,3 +389,31 @@ func TestSSOAdminAPI(t *testing.T) {
 		require.Empty(t, r2.Errors)
 	})
 }
+
+// TestSSOLockout: failed single sign-ons count against the same throttle as passwords,
+// so repeated refusals lock the provider out for the address, and a good answer from the
+// provider is then refused too until the lock ends.
+func TestSSOLockout(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, "sqlite")
+	b := newSSO(t, db)
+	sc := b.srv.CreateSchool(t, "locked", "UTC")
+	addUser(t, db, sc.ID, "lou", user.RoleVIEWER, "")
+	p := b.provider(t, b.op, sc.ID, sso.Input{Name: "Idp"})
+	b.op.AddUser(oidctest.User{Username: "lou", Password: "pw", Subject: "s-lou", Email: "lou@school.test", EmailVerified: true})
+	b.op.SetTamper(oidctest.Tamper{Nonce: "replayed-token"})
+	codes := map[string]int{}
+	for range 9 {
+		at, err := b.op.SignIn(oidctest.NewBrowser(), startURL(b.srv, "locked", p), "lou", "pw")
+		require.NoError(t, err)
+		codes[refusal(t, at)]++
+	}
+	require.Equal(t, map[string]int{sso.RefusedInvalid: 8, sso.RefusedLocked: 1}, codes)
+	b.op.SetTamper(oidctest.Tamper{})
+	br := oidctest.NewBrowser()
+	at, err := b.op.SignIn(br, startURL(b.srv, "locked", p), "lou", "pw")
+	require.NoError(t, err)
+	require.Equal(t, sso.RefusedLocked, refusal(t, at))
+	name, _ := me(t, b.srv, br)
+	require.Empty(t, name)
+}
