@@ -32,7 +32,8 @@ run: build ## Build everything and serve the dashboard with demo data on SQLite.
 test: build ## Run every test: Go (SQLite, and PostgreSQL when PROVREPORT_TEST_POSTGRES is set), Vitest, browser end-to-end.
 	PROVREPORT_BIN=$(CURDIR)/$(BIN) $(GO) test ./... -count=1 -timeout 20m
 	npm test
-	PROVREPORT_BIN=$(CURDIR)/$(BIN) npm run e2e
+	$(GO) build -o bin/oidc-test-provider ./internal/oidctest/cmd
+	PROVREPORT_BIN=$(CURDIR)/$(BIN) PROVREPORT_OIDC_TEST_PROVIDER=$(CURDIR)/bin/oidc-test-provider npm run e2e
 
 .PHONY: test-go
 test-go: ## Run the Go tests only.

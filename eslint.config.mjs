@@ -28,7 +28,7 @@ export default [
         {
           exceptions: {
             suffixes: ['Connection', 'Edge', 'Payload'],
-            types: ['PageInfo', 'EventSummary', 'SummaryBucket', 'ExportFilter', 'Problem', 'SyncHealthSettings', 'SyncHealth'],
+            types: ['PageInfo', 'EventSummary', 'SummaryBucket', 'ExportFilter', 'Problem', 'SyncHealthSettings', 'SyncHealth', 'SignInOptions'],
           },
         },
       ],

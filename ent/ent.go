@@ -18,6 +18,7 @@ import (
 	"github.com/provreport/provreport/ent/loginthrottle"
 	"github.com/provreport/provreport/ent/school"
 	"github.com/provreport/provreport/ent/session"
+	"github.com/provreport/provreport/ent/ssoprovider"
 	"github.com/provreport/provreport/ent/syncprofile"
 	"github.com/provreport/provreport/ent/user"
 )
@@ -84,6 +85,7 @@ func checkColumn(t, c string) error {
 			event.Table:         event.ValidColumn,
 			export.Table:        export.ValidColumn,
 			loginthrottle.Table: loginthrottle.ValidColumn,
+			ssoprovider.Table:   ssoprovider.ValidColumn,
 			school.Table:        school.ValidColumn,
 			session.Table:       session.ValidColumn,
 			syncprofile.Table:   syncprofile.ValidColumn,

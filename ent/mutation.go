@@ -19,6 +19,7 @@ import (
 	"github.com/provreport/provreport/ent/predicate"
 	"github.com/provreport/provreport/ent/school"
 	"github.com/provreport/provreport/ent/session"
+	"github.com/provreport/provreport/ent/ssoprovider"
 	"github.com/provreport/provreport/ent/syncprofile"
 	"github.com/provreport/provreport/ent/user"
 	"github.com/provreport/provreport/internal/eventtype"
@@ -37,6 +38,7 @@ const (
 	TypeEvent         = "Event"
 	TypeExport        = "Export"
 	TypeLoginThrottle = "LoginThrottle"
+	TypeSSOProvider   = "SSOProvider"
 	TypeSchool        = "School"
 	TypeSession       = "Session"
 	TypeSyncProfile   = "SyncProfile"
@@ -5097,6 +5099,914 @@ func (m *LoginThrottleMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown LoginThrottle edge %s", name)
 }
 
+// SSOProviderMutation represents an operation that mutates the SSOProvider nodes in the graph.
+type SSOProviderMutation struct {
+	config
+	op                    Op
+	typ                   string
+	id                    *int
+	create_time           *time.Time
+	name                  *string
+	issuer                *string
+	client_id             *string
+	client_secret_sealed  *string
+	allowed_domains       *[]string
+	appendallowed_domains []string
+	admin_group           *string
+	viewer_group          *string
+	default_role          *ssoprovider.DefaultRole
+	clearedFields         map[string]struct{}
+	school                *int
+	clearedschool         bool
+	done                  bool
+	oldValue              func(context.Context) (*SSOProvider, error)
+	predicates            []predicate.SSOProvider
+}
+
+var _ ent.Mutation = (*SSOProviderMutation)(nil)
+
+// ssoproviderOption allows management of the mutation configuration using functional options.
+type ssoproviderOption func(*SSOProviderMutation)
+
+// newSSOProviderMutation creates new mutation for the SSOProvider entity.
+func newSSOProviderMutation(c config, op Op, opts ...ssoproviderOption) *SSOProviderMutation {
+	m := &SSOProviderMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSSOProvider,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSSOProviderID sets the ID field of the mutation.
+func withSSOProviderID(id int) ssoproviderOption {
+	return func(m *SSOProviderMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SSOProvider
+		)
+		m.oldValue = func(ctx context.Context) (*SSOProvider, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SSOProvider.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSSOProvider sets the old SSOProvider of the mutation.
+func withSSOProvider(node *SSOProvider) ssoproviderOption {
+	return func(m *SSOProviderMutation) {
+		m.oldValue = func(context.Context) (*SSOProvider, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SSOProviderMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SSOProviderMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SSOProviderMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SSOProviderMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SSOProvider.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetSchoolID sets the "school_id" field.
+func (m *SSOProviderMutation) SetSchoolID(i int) {
+	m.school = &i
+}
+
+// SchoolID returns the value of the "school_id" field in the mutation.
+func (m *SSOProviderMutation) SchoolID() (r int, exists bool) {
+	v := m.school
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSchoolID returns the old "school_id" field's value of the SSOProvider entity.
+// If the SSOProvider object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SSOProviderMutation) OldSchoolID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSchoolID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSchoolID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSchoolID: %w", err)
+	}
+	return oldValue.SchoolID, nil
+}
+
+// ResetSchoolID resets all changes to the "school_id" field.
+func (m *SSOProviderMutation) ResetSchoolID() {
+	m.school = nil
+}
+
+// SetCreateTime sets the "create_time" field.
+func (m *SSOProviderMutation) SetCreateTime(t time.Time) {
+	m.create_time = &t
+}
+
+// CreateTime returns the value of the "create_time" field in the mutation.
+func (m *SSOProviderMutation) CreateTime() (r time.Time, exists bool) {
+	v := m.create_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreateTime returns the old "create_time" field's value of the SSOProvider entity.
+// If the SSOProvider object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SSOProviderMutation) OldCreateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreateTime: %w", err)
+	}
+	return oldValue.CreateTime, nil
+}
+
+// ResetCreateTime resets all changes to the "create_time" field.
+func (m *SSOProviderMutation) ResetCreateTime() {
+	m.create_time = nil
+}
+
+// SetName sets the "name" field.
+func (m *SSOProviderMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *SSOProviderMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the SSOProvider entity.
+// If the SSOProvider object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SSOProviderMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *SSOProviderMutation) ResetName() {
+	m.name = nil
+}
+
+// SetIssuer sets the "issuer" field.
+func (m *SSOProviderMutation) SetIssuer(s string) {
+	m.issuer = &s
+}
+
+// Issuer returns the value of the "issuer" field in the mutation.
+func (m *SSOProviderMutation) Issuer() (r string, exists bool) {
+	v := m.issuer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIssuer returns the old "issuer" field's value of the SSOProvider entity.
+// If the SSOProvider object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SSOProviderMutation) OldIssuer(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIssuer is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIssuer requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIssuer: %w", err)
+	}
+	return oldValue.Issuer, nil
+}
+
+// ResetIssuer resets all changes to the "issuer" field.
+func (m *SSOProviderMutation) ResetIssuer() {
+	m.issuer = nil
+}
+
+// SetClientID sets the "client_id" field.
+func (m *SSOProviderMutation) SetClientID(s string) {
+	m.client_id = &s
+}
+
+// ClientID returns the value of the "client_id" field in the mutation.
+func (m *SSOProviderMutation) ClientID() (r string, exists bool) {
+	v := m.client_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientID returns the old "client_id" field's value of the SSOProvider entity.
+// If the SSOProvider object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SSOProviderMutation) OldClientID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientID: %w", err)
+	}
+	return oldValue.ClientID, nil
+}
+
+// ResetClientID resets all changes to the "client_id" field.
+func (m *SSOProviderMutation) ResetClientID() {
+	m.client_id = nil
+}
+
+// SetClientSecretSealed sets the "client_secret_sealed" field.
+func (m *SSOProviderMutation) SetClientSecretSealed(s string) {
+	m.client_secret_sealed = &s
+}
+
+// ClientSecretSealed returns the value of the "client_secret_sealed" field in the mutation.
+func (m *SSOProviderMutation) ClientSecretSealed() (r string, exists bool) {
+	v := m.client_secret_sealed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientSecretSealed returns the old "client_secret_sealed" field's value of the SSOProvider entity.
+// If the SSOProvider object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SSOProviderMutation) OldClientSecretSealed(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientSecretSealed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientSecretSealed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientSecretSealed: %w", err)
+	}
+	return oldValue.ClientSecretSealed, nil
+}
+
+// ResetClientSecretSealed resets all changes to the "client_secret_sealed" field.
+func (m *SSOProviderMutation) ResetClientSecretSealed() {
+	m.client_secret_sealed = nil
+}
+
+// SetAllowedDomains sets the "allowed_domains" field.
+func (m *SSOProviderMutation) SetAllowedDomains(s []string) {
+	m.allowed_domains = &s
+	m.appendallowed_domains = nil
+}
+
+// AllowedDomains returns the value of the "allowed_domains" field in the mutation.
+func (m *SSOProviderMutation) AllowedDomains() (r []string, exists bool) {
+	v := m.allowed_domains
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAllowedDomains returns the old "allowed_domains" field's value of the SSOProvider entity.
+// If the SSOProvider object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SSOProviderMutation) OldAllowedDomains(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAllowedDomains is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAllowedDomains requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAllowedDomains: %w", err)
+	}
+	return oldValue.AllowedDomains, nil
+}
+
+// AppendAllowedDomains adds s to the "allowed_domains" field.
+func (m *SSOProviderMutation) AppendAllowedDomains(s []string) {
+	m.appendallowed_domains = append(m.appendallowed_domains, s...)
+}
+
+// AppendedAllowedDomains returns the list of values that were appended to the "allowed_domains" field in this mutation.
+func (m *SSOProviderMutation) AppendedAllowedDomains() ([]string, bool) {
+	if len(m.appendallowed_domains) == 0 {
+		return nil, false
+	}
+	return m.appendallowed_domains, true
+}
+
+// ClearAllowedDomains clears the value of the "allowed_domains" field.
+func (m *SSOProviderMutation) ClearAllowedDomains() {
+	m.allowed_domains = nil
+	m.appendallowed_domains = nil
+	m.clearedFields[ssoprovider.FieldAllowedDomains] = struct{}{}
+}
+
+// AllowedDomainsCleared returns if the "allowed_domains" field was cleared in this mutation.
+func (m *SSOProviderMutation) AllowedDomainsCleared() bool {
+	_, ok := m.clearedFields[ssoprovider.FieldAllowedDomains]
+	return ok
+}
+
+// ResetAllowedDomains resets all changes to the "allowed_domains" field.
+func (m *SSOProviderMutation) ResetAllowedDomains() {
+	m.allowed_domains = nil
+	m.appendallowed_domains = nil
+	delete(m.clearedFields, ssoprovider.FieldAllowedDomains)
+}
+
+// SetAdminGroup sets the "admin_group" field.
+func (m *SSOProviderMutation) SetAdminGroup(s string) {
+	m.admin_group = &s
+}
+
+// AdminGroup returns the value of the "admin_group" field in the mutation.
+func (m *SSOProviderMutation) AdminGroup() (r string, exists bool) {
+	v := m.admin_group
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAdminGroup returns the old "admin_group" field's value of the SSOProvider entity.
+// If the SSOProvider object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SSOProviderMutation) OldAdminGroup(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAdminGroup is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAdminGroup requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAdminGroup: %w", err)
+	}
+	return oldValue.AdminGroup, nil
+}
+
+// ResetAdminGroup resets all changes to the "admin_group" field.
+func (m *SSOProviderMutation) ResetAdminGroup() {
+	m.admin_group = nil
+}
+
+// SetViewerGroup sets the "viewer_group" field.
+func (m *SSOProviderMutation) SetViewerGroup(s string) {
+	m.viewer_group = &s
+}
+
+// ViewerGroup returns the value of the "viewer_group" field in the mutation.
+func (m *SSOProviderMutation) ViewerGroup() (r string, exists bool) {
+	v := m.viewer_group
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldViewerGroup returns the old "viewer_group" field's value of the SSOProvider entity.
+// If the SSOProvider object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SSOProviderMutation) OldViewerGroup(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldViewerGroup is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldViewerGroup requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldViewerGroup: %w", err)
+	}
+	return oldValue.ViewerGroup, nil
+}
+
+// ResetViewerGroup resets all changes to the "viewer_group" field.
+func (m *SSOProviderMutation) ResetViewerGroup() {
+	m.viewer_group = nil
+}
+
+// SetDefaultRole sets the "default_role" field.
+func (m *SSOProviderMutation) SetDefaultRole(sr ssoprovider.DefaultRole) {
+	m.default_role = &sr
+}
+
+// DefaultRole returns the value of the "default_role" field in the mutation.
+func (m *SSOProviderMutation) DefaultRole() (r ssoprovider.DefaultRole, exists bool) {
+	v := m.default_role
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDefaultRole returns the old "default_role" field's value of the SSOProvider entity.
+// If the SSOProvider object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SSOProviderMutation) OldDefaultRole(ctx context.Context) (v ssoprovider.DefaultRole, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDefaultRole is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDefaultRole requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDefaultRole: %w", err)
+	}
+	return oldValue.DefaultRole, nil
+}
+
+// ResetDefaultRole resets all changes to the "default_role" field.
+func (m *SSOProviderMutation) ResetDefaultRole() {
+	m.default_role = nil
+}
+
+// ClearSchool clears the "school" edge to the School entity.
+func (m *SSOProviderMutation) ClearSchool() {
+	m.clearedschool = true
+	m.clearedFields[ssoprovider.FieldSchoolID] = struct{}{}
+}
+
+// SchoolCleared reports if the "school" edge to the School entity was cleared.
+func (m *SSOProviderMutation) SchoolCleared() bool {
+	return m.clearedschool
+}
+
+// SchoolIDs returns the "school" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// SchoolID instead. It exists only for internal usage by the builders.
+func (m *SSOProviderMutation) SchoolIDs() (ids []int) {
+	if id := m.school; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetSchool resets all changes to the "school" edge.
+func (m *SSOProviderMutation) ResetSchool() {
+	m.school = nil
+	m.clearedschool = false
+}
+
+// Where appends a list predicates to the SSOProviderMutation builder.
+func (m *SSOProviderMutation) Where(ps ...predicate.SSOProvider) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SSOProviderMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SSOProviderMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SSOProvider, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SSOProviderMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SSOProviderMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SSOProvider).
+func (m *SSOProviderMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SSOProviderMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.school != nil {
+		fields = append(fields, ssoprovider.FieldSchoolID)
+	}
+	if m.create_time != nil {
+		fields = append(fields, ssoprovider.FieldCreateTime)
+	}
+	if m.name != nil {
+		fields = append(fields, ssoprovider.FieldName)
+	}
+	if m.issuer != nil {
+		fields = append(fields, ssoprovider.FieldIssuer)
+	}
+	if m.client_id != nil {
+		fields = append(fields, ssoprovider.FieldClientID)
+	}
+	if m.client_secret_sealed != nil {
+		fields = append(fields, ssoprovider.FieldClientSecretSealed)
+	}
+	if m.allowed_domains != nil {
+		fields = append(fields, ssoprovider.FieldAllowedDomains)
+	}
+	if m.admin_group != nil {
+		fields = append(fields, ssoprovider.FieldAdminGroup)
+	}
+	if m.viewer_group != nil {
+		fields = append(fields, ssoprovider.FieldViewerGroup)
+	}
+	if m.default_role != nil {
+		fields = append(fields, ssoprovider.FieldDefaultRole)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SSOProviderMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case ssoprovider.FieldSchoolID:
+		return m.SchoolID()
+	case ssoprovider.FieldCreateTime:
+		return m.CreateTime()
+	case ssoprovider.FieldName:
+		return m.Name()
+	case ssoprovider.FieldIssuer:
+		return m.Issuer()
+	case ssoprovider.FieldClientID:
+		return m.ClientID()
+	case ssoprovider.FieldClientSecretSealed:
+		return m.ClientSecretSealed()
+	case ssoprovider.FieldAllowedDomains:
+		return m.AllowedDomains()
+	case ssoprovider.FieldAdminGroup:
+		return m.AdminGroup()
+	case ssoprovider.FieldViewerGroup:
+		return m.ViewerGroup()
+	case ssoprovider.FieldDefaultRole:
+		return m.DefaultRole()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SSOProviderMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case ssoprovider.FieldSchoolID:
+		return m.OldSchoolID(ctx)
+	case ssoprovider.FieldCreateTime:
+		return m.OldCreateTime(ctx)
+	case ssoprovider.FieldName:
+		return m.OldName(ctx)
+	case ssoprovider.FieldIssuer:
+		return m.OldIssuer(ctx)
+	case ssoprovider.FieldClientID:
+		return m.OldClientID(ctx)
+	case ssoprovider.FieldClientSecretSealed:
+		return m.OldClientSecretSealed(ctx)
+	case ssoprovider.FieldAllowedDomains:
+		return m.OldAllowedDomains(ctx)
+	case ssoprovider.FieldAdminGroup:
+		return m.OldAdminGroup(ctx)
+	case ssoprovider.FieldViewerGroup:
+		return m.OldViewerGroup(ctx)
+	case ssoprovider.FieldDefaultRole:
+		return m.OldDefaultRole(ctx)
+	}
+	return nil, fmt.Errorf("unknown SSOProvider field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SSOProviderMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case ssoprovider.FieldSchoolID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSchoolID(v)
+		return nil
+	case ssoprovider.FieldCreateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreateTime(v)
+		return nil
+	case ssoprovider.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case ssoprovider.FieldIssuer:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIssuer(v)
+		return nil
+	case ssoprovider.FieldClientID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientID(v)
+		return nil
+	case ssoprovider.FieldClientSecretSealed:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientSecretSealed(v)
+		return nil
+	case ssoprovider.FieldAllowedDomains:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAllowedDomains(v)
+		return nil
+	case ssoprovider.FieldAdminGroup:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAdminGroup(v)
+		return nil
+	case ssoprovider.FieldViewerGroup:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetViewerGroup(v)
+		return nil
+	case ssoprovider.FieldDefaultRole:
+		v, ok := value.(ssoprovider.DefaultRole)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDefaultRole(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SSOProvider field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SSOProviderMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SSOProviderMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SSOProviderMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown SSOProvider numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SSOProviderMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(ssoprovider.FieldAllowedDomains) {
+		fields = append(fields, ssoprovider.FieldAllowedDomains)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SSOProviderMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SSOProviderMutation) ClearField(name string) error {
+	switch name {
+	case ssoprovider.FieldAllowedDomains:
+		m.ClearAllowedDomains()
+		return nil
+	}
+	return fmt.Errorf("unknown SSOProvider nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SSOProviderMutation) ResetField(name string) error {
+	switch name {
+	case ssoprovider.FieldSchoolID:
+		m.ResetSchoolID()
+		return nil
+	case ssoprovider.FieldCreateTime:
+		m.ResetCreateTime()
+		return nil
+	case ssoprovider.FieldName:
+		m.ResetName()
+		return nil
+	case ssoprovider.FieldIssuer:
+		m.ResetIssuer()
+		return nil
+	case ssoprovider.FieldClientID:
+		m.ResetClientID()
+		return nil
+	case ssoprovider.FieldClientSecretSealed:
+		m.ResetClientSecretSealed()
+		return nil
+	case ssoprovider.FieldAllowedDomains:
+		m.ResetAllowedDomains()
+		return nil
+	case ssoprovider.FieldAdminGroup:
+		m.ResetAdminGroup()
+		return nil
+	case ssoprovider.FieldViewerGroup:
+		m.ResetViewerGroup()
+		return nil
+	case ssoprovider.FieldDefaultRole:
+		m.ResetDefaultRole()
+		return nil
+	}
+	return fmt.Errorf("unknown SSOProvider field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SSOProviderMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.school != nil {
+		edges = append(edges, ssoprovider.EdgeSchool)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SSOProviderMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case ssoprovider.EdgeSchool:
+		if id := m.school; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SSOProviderMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SSOProviderMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SSOProviderMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedschool {
+		edges = append(edges, ssoprovider.EdgeSchool)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SSOProviderMutation) EdgeCleared(name string) bool {
+	switch name {
+	case ssoprovider.EdgeSchool:
+		return m.clearedschool
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SSOProviderMutation) ClearEdge(name string) error {
+	switch name {
+	case ssoprovider.EdgeSchool:
+		m.ClearSchool()
+		return nil
+	}
+	return fmt.Errorf("unknown SSOProvider unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SSOProviderMutation) ResetEdge(name string) error {
+	switch name {
+	case ssoprovider.EdgeSchool:
+		m.ResetSchool()
+		return nil
+	}
+	return fmt.Errorf("unknown SSOProvider edge %s", name)
+}
+
 // SchoolMutation represents an operation that mutates the School nodes in the graph.
 type SchoolMutation struct {
 	config
@@ -5108,6 +6018,7 @@ type SchoolMutation struct {
 	slug                             *string
 	locale                           *string
 	timezone                         *string
+	password_sign_in                 *bool
 	data_version                     *int64
 	adddata_version                  *int64
 	health_delete_percent            *int
@@ -5402,6 +6313,42 @@ func (m *SchoolMutation) OldTimezone(ctx context.Context) (v string, err error) 
 // ResetTimezone resets all changes to the "timezone" field.
 func (m *SchoolMutation) ResetTimezone() {
 	m.timezone = nil
+}
+
+// SetPasswordSignIn sets the "password_sign_in" field.
+func (m *SchoolMutation) SetPasswordSignIn(b bool) {
+	m.password_sign_in = &b
+}
+
+// PasswordSignIn returns the value of the "password_sign_in" field in the mutation.
+func (m *SchoolMutation) PasswordSignIn() (r bool, exists bool) {
+	v := m.password_sign_in
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPasswordSignIn returns the old "password_sign_in" field's value of the School entity.
+// If the School object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SchoolMutation) OldPasswordSignIn(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPasswordSignIn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPasswordSignIn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPasswordSignIn: %w", err)
+	}
+	return oldValue.PasswordSignIn, nil
+}
+
+// ResetPasswordSignIn resets all changes to the "password_sign_in" field.
+func (m *SchoolMutation) ResetPasswordSignIn() {
+	m.password_sign_in = nil
 }
 
 // SetDataVersion sets the "data_version" field.
@@ -5774,7 +6721,7 @@ func (m *SchoolMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SchoolMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.create_time != nil {
 		fields = append(fields, school.FieldCreateTime)
 	}
@@ -5789,6 +6736,9 @@ func (m *SchoolMutation) Fields() []string {
 	}
 	if m.timezone != nil {
 		fields = append(fields, school.FieldTimezone)
+	}
+	if m.password_sign_in != nil {
+		fields = append(fields, school.FieldPasswordSignIn)
 	}
 	if m.data_version != nil {
 		fields = append(fields, school.FieldDataVersion)
@@ -5826,6 +6776,8 @@ func (m *SchoolMutation) Field(name string) (ent.Value, bool) {
 		return m.Locale()
 	case school.FieldTimezone:
 		return m.Timezone()
+	case school.FieldPasswordSignIn:
+		return m.PasswordSignIn()
 	case school.FieldDataVersion:
 		return m.DataVersion()
 	case school.FieldHealthDeletePercent:
@@ -5857,6 +6809,8 @@ func (m *SchoolMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldLocale(ctx)
 	case school.FieldTimezone:
 		return m.OldTimezone(ctx)
+	case school.FieldPasswordSignIn:
+		return m.OldPasswordSignIn(ctx)
 	case school.FieldDataVersion:
 		return m.OldDataVersion(ctx)
 	case school.FieldHealthDeletePercent:
@@ -5912,6 +6866,13 @@ func (m *SchoolMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetTimezone(v)
+		return nil
+	case school.FieldPasswordSignIn:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPasswordSignIn(v)
 		return nil
 	case school.FieldDataVersion:
 		v, ok := value.(int64)
@@ -6093,6 +7054,9 @@ func (m *SchoolMutation) ResetField(name string) error {
 		return nil
 	case school.FieldTimezone:
 		m.ResetTimezone()
+		return nil
+	case school.FieldPasswordSignIn:
+		m.ResetPasswordSignIn()
 		return nil
 	case school.FieldDataVersion:
 		m.ResetDataVersion()
@@ -7265,6 +8229,8 @@ type UserMutation struct {
 	email         *string
 	role          *user.Role
 	password_hash *string
+	sso_issuer    *string
+	sso_subject   *string
 	clearedFields map[string]struct{}
 	school        *int
 	clearedschool bool
@@ -7636,6 +8602,104 @@ func (m *UserMutation) ResetPasswordHash() {
 	delete(m.clearedFields, user.FieldPasswordHash)
 }
 
+// SetSSOIssuer sets the "sso_issuer" field.
+func (m *UserMutation) SetSSOIssuer(s string) {
+	m.sso_issuer = &s
+}
+
+// SSOIssuer returns the value of the "sso_issuer" field in the mutation.
+func (m *UserMutation) SSOIssuer() (r string, exists bool) {
+	v := m.sso_issuer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSSOIssuer returns the old "sso_issuer" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldSSOIssuer(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSSOIssuer is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSSOIssuer requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSSOIssuer: %w", err)
+	}
+	return oldValue.SSOIssuer, nil
+}
+
+// ClearSSOIssuer clears the value of the "sso_issuer" field.
+func (m *UserMutation) ClearSSOIssuer() {
+	m.sso_issuer = nil
+	m.clearedFields[user.FieldSSOIssuer] = struct{}{}
+}
+
+// SSOIssuerCleared returns if the "sso_issuer" field was cleared in this mutation.
+func (m *UserMutation) SSOIssuerCleared() bool {
+	_, ok := m.clearedFields[user.FieldSSOIssuer]
+	return ok
+}
+
+// ResetSSOIssuer resets all changes to the "sso_issuer" field.
+func (m *UserMutation) ResetSSOIssuer() {
+	m.sso_issuer = nil
+	delete(m.clearedFields, user.FieldSSOIssuer)
+}
+
+// SetSSOSubject sets the "sso_subject" field.
+func (m *UserMutation) SetSSOSubject(s string) {
+	m.sso_subject = &s
+}
+
+// SSOSubject returns the value of the "sso_subject" field in the mutation.
+func (m *UserMutation) SSOSubject() (r string, exists bool) {
+	v := m.sso_subject
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSSOSubject returns the old "sso_subject" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldSSOSubject(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSSOSubject is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSSOSubject requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSSOSubject: %w", err)
+	}
+	return oldValue.SSOSubject, nil
+}
+
+// ClearSSOSubject clears the value of the "sso_subject" field.
+func (m *UserMutation) ClearSSOSubject() {
+	m.sso_subject = nil
+	m.clearedFields[user.FieldSSOSubject] = struct{}{}
+}
+
+// SSOSubjectCleared returns if the "sso_subject" field was cleared in this mutation.
+func (m *UserMutation) SSOSubjectCleared() bool {
+	_, ok := m.clearedFields[user.FieldSSOSubject]
+	return ok
+}
+
+// ResetSSOSubject resets all changes to the "sso_subject" field.
+func (m *UserMutation) ResetSSOSubject() {
+	m.sso_subject = nil
+	delete(m.clearedFields, user.FieldSSOSubject)
+}
+
 // ClearSchool clears the "school" edge to the School entity.
 func (m *UserMutation) ClearSchool() {
 	m.clearedschool = true
@@ -7697,7 +8761,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 9)
 	if m.school != nil {
 		fields = append(fields, user.FieldSchoolID)
 	}
@@ -7718,6 +8782,12 @@ func (m *UserMutation) Fields() []string {
 	}
 	if m.password_hash != nil {
 		fields = append(fields, user.FieldPasswordHash)
+	}
+	if m.sso_issuer != nil {
+		fields = append(fields, user.FieldSSOIssuer)
+	}
+	if m.sso_subject != nil {
+		fields = append(fields, user.FieldSSOSubject)
 	}
 	return fields
 }
@@ -7741,6 +8811,10 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.Role()
 	case user.FieldPasswordHash:
 		return m.PasswordHash()
+	case user.FieldSSOIssuer:
+		return m.SSOIssuer()
+	case user.FieldSSOSubject:
+		return m.SSOSubject()
 	}
 	return nil, false
 }
@@ -7764,6 +8838,10 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldRole(ctx)
 	case user.FieldPasswordHash:
 		return m.OldPasswordHash(ctx)
+	case user.FieldSSOIssuer:
+		return m.OldSSOIssuer(ctx)
+	case user.FieldSSOSubject:
+		return m.OldSSOSubject(ctx)
 	}
 	return nil, fmt.Errorf("unknown User field %s", name)
 }
@@ -7822,6 +8900,20 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPasswordHash(v)
 		return nil
+	case user.FieldSSOIssuer:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSSOIssuer(v)
+		return nil
+	case user.FieldSSOSubject:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSSOSubject(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
@@ -7858,6 +8950,12 @@ func (m *UserMutation) ClearedFields() []string {
 	if m.FieldCleared(user.FieldPasswordHash) {
 		fields = append(fields, user.FieldPasswordHash)
 	}
+	if m.FieldCleared(user.FieldSSOIssuer) {
+		fields = append(fields, user.FieldSSOIssuer)
+	}
+	if m.FieldCleared(user.FieldSSOSubject) {
+		fields = append(fields, user.FieldSSOSubject)
+	}
 	return fields
 }
 
@@ -7874,6 +8972,12 @@ func (m *UserMutation) ClearField(name string) error {
 	switch name {
 	case user.FieldPasswordHash:
 		m.ClearPasswordHash()
+		return nil
+	case user.FieldSSOIssuer:
+		m.ClearSSOIssuer()
+		return nil
+	case user.FieldSSOSubject:
+		m.ClearSSOSubject()
 		return nil
 	}
 	return fmt.Errorf("unknown User nullable field %s", name)
@@ -7903,6 +9007,12 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldPasswordHash:
 		m.ResetPasswordHash()
+		return nil
+	case user.FieldSSOIssuer:
+		m.ResetSSOIssuer()
+		return nil
+	case user.FieldSSOSubject:
+		m.ResetSSOSubject()
 		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)

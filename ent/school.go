@@ -27,6 +27,8 @@ type School struct {
 	Locale string `json:"locale,omitempty"`
 	// The IANA time zone name, e.g. "Australia/Sydney": dates are shown, bucketed and exported in it.
 	Timezone string `json:"timezone,omitempty"`
+	// Whether the school's users may sign in with a password; false leaves only single sign-on
+	PasswordSignIn bool `json:"password_sign_in,omitempty"`
 	// bumped whenever the school's events, users or sync profiles change
 	DataVersion int64 `json:"data_version,omitempty"`
 	// A run deleting more than this percentage of its profile's baseline is flagged MASS_DELETE
@@ -47,6 +49,8 @@ func (*School) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case school.FieldPasswordSignIn:
+			values[i] = new(sql.NullBool)
 		case school.FieldID, school.FieldDataVersion, school.FieldHealthDeletePercent, school.FieldHealthDisablePercent, school.FieldHealthUpdatePercent, school.FieldHealthProcessedDropPercent, school.FieldHealthQuietAfterMinimum:
 			values[i] = new(sql.NullInt64)
 		case school.FieldName, school.FieldSlug, school.FieldLocale, school.FieldTimezone:
@@ -103,6 +107,12 @@ func (_m *School) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field timezone", values[i])
 			} else if value.Valid {
 				_m.Timezone = value.String
+			}
+		case school.FieldPasswordSignIn:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field password_sign_in", values[i])
+			} else if value.Valid {
+				_m.PasswordSignIn = value.Bool
 			}
 		case school.FieldDataVersion:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -190,6 +200,9 @@ func (_m *School) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("timezone=")
 	builder.WriteString(_m.Timezone)
+	builder.WriteString(", ")
+	builder.WriteString("password_sign_in=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PasswordSignIn))
 	builder.WriteString(", ")
 	builder.WriteString("data_version=")
 	builder.WriteString(fmt.Sprintf("%v", _m.DataVersion))

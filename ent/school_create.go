@@ -76,6 +76,20 @@ func (_c *SchoolCreate) SetNillableTimezone(v *string) *SchoolCreate {
 	return _c
 }
 
+// SetPasswordSignIn sets the "password_sign_in" field.
+func (_c *SchoolCreate) SetPasswordSignIn(v bool) *SchoolCreate {
+	_c.mutation.SetPasswordSignIn(v)
+	return _c
+}
+
+// SetNillablePasswordSignIn sets the "password_sign_in" field if the given value is not nil.
+func (_c *SchoolCreate) SetNillablePasswordSignIn(v *bool) *SchoolCreate {
+	if v != nil {
+		_c.SetPasswordSignIn(*v)
+	}
+	return _c
+}
+
 // SetDataVersion sets the "data_version" field.
 func (_c *SchoolCreate) SetDataVersion(v int64) *SchoolCreate {
 	_c.mutation.SetDataVersion(v)
@@ -212,6 +226,10 @@ func (_c *SchoolCreate) defaults() error {
 		v := school.DefaultTimezone
 		_c.mutation.SetTimezone(v)
 	}
+	if _, ok := _c.mutation.PasswordSignIn(); !ok {
+		v := school.DefaultPasswordSignIn
+		_c.mutation.SetPasswordSignIn(v)
+	}
 	if _, ok := _c.mutation.DataVersion(); !ok {
 		v := school.DefaultDataVersion
 		_c.mutation.SetDataVersion(v)
@@ -270,6 +288,9 @@ func (_c *SchoolCreate) check() error {
 	}
 	if _, ok := _c.mutation.Timezone(); !ok {
 		return &ValidationError{Name: "timezone", err: errors.New(`ent: missing required field "School.timezone"`)}
+	}
+	if _, ok := _c.mutation.PasswordSignIn(); !ok {
+		return &ValidationError{Name: "password_sign_in", err: errors.New(`ent: missing required field "School.password_sign_in"`)}
 	}
 	if _, ok := _c.mutation.DataVersion(); !ok {
 		return &ValidationError{Name: "data_version", err: errors.New(`ent: missing required field "School.data_version"`)}
@@ -360,6 +381,10 @@ func (_c *SchoolCreate) createSpec() (*School, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Timezone(); ok {
 		_spec.SetField(school.FieldTimezone, field.TypeString, value)
 		_node.Timezone = value
+	}
+	if value, ok := _c.mutation.PasswordSignIn(); ok {
+		_spec.SetField(school.FieldPasswordSignIn, field.TypeBool, value)
+		_node.PasswordSignIn = value
 	}
 	if value, ok := _c.mutation.DataVersion(); ok {
 		_spec.SetField(school.FieldDataVersion, field.TypeInt64, value)
@@ -470,6 +495,18 @@ func (u *SchoolUpsert) SetTimezone(v string) *SchoolUpsert {
 // UpdateTimezone sets the "timezone" field to the value that was provided on create.
 func (u *SchoolUpsert) UpdateTimezone() *SchoolUpsert {
 	u.SetExcluded(school.FieldTimezone)
+	return u
+}
+
+// SetPasswordSignIn sets the "password_sign_in" field.
+func (u *SchoolUpsert) SetPasswordSignIn(v bool) *SchoolUpsert {
+	u.Set(school.FieldPasswordSignIn, v)
+	return u
+}
+
+// UpdatePasswordSignIn sets the "password_sign_in" field to the value that was provided on create.
+func (u *SchoolUpsert) UpdatePasswordSignIn() *SchoolUpsert {
+	u.SetExcluded(school.FieldPasswordSignIn)
 	return u
 }
 
@@ -668,6 +705,20 @@ func (u *SchoolUpsertOne) SetTimezone(v string) *SchoolUpsertOne {
 func (u *SchoolUpsertOne) UpdateTimezone() *SchoolUpsertOne {
 	return u.Update(func(s *SchoolUpsert) {
 		s.UpdateTimezone()
+	})
+}
+
+// SetPasswordSignIn sets the "password_sign_in" field.
+func (u *SchoolUpsertOne) SetPasswordSignIn(v bool) *SchoolUpsertOne {
+	return u.Update(func(s *SchoolUpsert) {
+		s.SetPasswordSignIn(v)
+	})
+}
+
+// UpdatePasswordSignIn sets the "password_sign_in" field to the value that was provided on create.
+func (u *SchoolUpsertOne) UpdatePasswordSignIn() *SchoolUpsertOne {
+	return u.Update(func(s *SchoolUpsert) {
+		s.UpdatePasswordSignIn()
 	})
 }
 
@@ -1050,6 +1101,20 @@ func (u *SchoolUpsertBulk) SetTimezone(v string) *SchoolUpsertBulk {
 func (u *SchoolUpsertBulk) UpdateTimezone() *SchoolUpsertBulk {
 	return u.Update(func(s *SchoolUpsert) {
 		s.UpdateTimezone()
+	})
+}
+
+// SetPasswordSignIn sets the "password_sign_in" field.
+func (u *SchoolUpsertBulk) SetPasswordSignIn(v bool) *SchoolUpsertBulk {
+	return u.Update(func(s *SchoolUpsert) {
+		s.SetPasswordSignIn(v)
+	})
+}
+
+// UpdatePasswordSignIn sets the "password_sign_in" field to the value that was provided on create.
+func (u *SchoolUpsertBulk) UpdatePasswordSignIn() *SchoolUpsertBulk {
+	return u.Update(func(s *SchoolUpsert) {
+		s.UpdatePasswordSignIn()
 	})
 }
 

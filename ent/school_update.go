@@ -70,6 +70,20 @@ func (_u *SchoolUpdate) SetNillableTimezone(v *string) *SchoolUpdate {
 	return _u
 }
 
+// SetPasswordSignIn sets the "password_sign_in" field.
+func (_u *SchoolUpdate) SetPasswordSignIn(v bool) *SchoolUpdate {
+	_u.mutation.SetPasswordSignIn(v)
+	return _u
+}
+
+// SetNillablePasswordSignIn sets the "password_sign_in" field if the given value is not nil.
+func (_u *SchoolUpdate) SetNillablePasswordSignIn(v *bool) *SchoolUpdate {
+	if v != nil {
+		_u.SetPasswordSignIn(*v)
+	}
+	return _u
+}
+
 // SetDataVersion sets the "data_version" field.
 func (_u *SchoolUpdate) SetDataVersion(v int64) *SchoolUpdate {
 	_u.mutation.ResetDataVersion()
@@ -295,6 +309,9 @@ func (_u *SchoolUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Timezone(); ok {
 		_spec.SetField(school.FieldTimezone, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.PasswordSignIn(); ok {
+		_spec.SetField(school.FieldPasswordSignIn, field.TypeBool, value)
+	}
 	if value, ok := _u.mutation.DataVersion(); ok {
 		_spec.SetField(school.FieldDataVersion, field.TypeInt64, value)
 	}
@@ -391,6 +408,20 @@ func (_u *SchoolUpdateOne) SetTimezone(v string) *SchoolUpdateOne {
 func (_u *SchoolUpdateOne) SetNillableTimezone(v *string) *SchoolUpdateOne {
 	if v != nil {
 		_u.SetTimezone(*v)
+	}
+	return _u
+}
+
+// SetPasswordSignIn sets the "password_sign_in" field.
+func (_u *SchoolUpdateOne) SetPasswordSignIn(v bool) *SchoolUpdateOne {
+	_u.mutation.SetPasswordSignIn(v)
+	return _u
+}
+
+// SetNillablePasswordSignIn sets the "password_sign_in" field if the given value is not nil.
+func (_u *SchoolUpdateOne) SetNillablePasswordSignIn(v *bool) *SchoolUpdateOne {
+	if v != nil {
+		_u.SetPasswordSignIn(*v)
 	}
 	return _u
 }
@@ -649,6 +680,9 @@ func (_u *SchoolUpdateOne) sqlSave(ctx context.Context) (_node *School, err erro
 	}
 	if value, ok := _u.mutation.Timezone(); ok {
 		_spec.SetField(school.FieldTimezone, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.PasswordSignIn(); ok {
+		_spec.SetField(school.FieldPasswordSignIn, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.DataVersion(); ok {
 		_spec.SetField(school.FieldDataVersion, field.TypeInt64, value)

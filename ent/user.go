@@ -32,6 +32,10 @@ type User struct {
 	Role user.Role `json:"role,omitempty"`
 	// PasswordHash holds the value of the "password_hash" field.
 	PasswordHash string `json:"-"`
+	// SSOIssuer holds the value of the "sso_issuer" field.
+	SSOIssuer *string `json:"sso_issuer,omitempty"`
+	// SSOSubject holds the value of the "sso_subject" field.
+	SSOSubject *string `json:"sso_subject,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -65,7 +69,7 @@ func (*User) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case user.FieldID, user.FieldSchoolID:
 			values[i] = new(sql.NullInt64)
-		case user.FieldUsername, user.FieldDisplayName, user.FieldEmail, user.FieldRole, user.FieldPasswordHash:
+		case user.FieldUsername, user.FieldDisplayName, user.FieldEmail, user.FieldRole, user.FieldPasswordHash, user.FieldSSOIssuer, user.FieldSSOSubject:
 			values[i] = new(sql.NullString)
 		case user.FieldCreateTime:
 			values[i] = new(sql.NullTime)
@@ -132,6 +136,20 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.PasswordHash = value.String
 			}
+		case user.FieldSSOIssuer:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field sso_issuer", values[i])
+			} else if value.Valid {
+				_m.SSOIssuer = new(string)
+				*_m.SSOIssuer = value.String
+			}
+		case user.FieldSSOSubject:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field sso_subject", values[i])
+			} else if value.Valid {
+				_m.SSOSubject = new(string)
+				*_m.SSOSubject = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -192,6 +210,16 @@ func (_m *User) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.Role))
 	builder.WriteString(", ")
 	builder.WriteString("password_hash=<sensitive>")
+	builder.WriteString(", ")
+	if v := _m.SSOIssuer; v != nil {
+		builder.WriteString("sso_issuer=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.SSOSubject; v != nil {
+		builder.WriteString("sso_subject=")
+		builder.WriteString(*v)
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -105,6 +105,34 @@ func (_c *UserCreate) SetNillablePasswordHash(v *string) *UserCreate {
 	return _c
 }
 
+// SetSSOIssuer sets the "sso_issuer" field.
+func (_c *UserCreate) SetSSOIssuer(v string) *UserCreate {
+	_c.mutation.SetSSOIssuer(v)
+	return _c
+}
+
+// SetNillableSSOIssuer sets the "sso_issuer" field if the given value is not nil.
+func (_c *UserCreate) SetNillableSSOIssuer(v *string) *UserCreate {
+	if v != nil {
+		_c.SetSSOIssuer(*v)
+	}
+	return _c
+}
+
+// SetSSOSubject sets the "sso_subject" field.
+func (_c *UserCreate) SetSSOSubject(v string) *UserCreate {
+	_c.mutation.SetSSOSubject(v)
+	return _c
+}
+
+// SetNillableSSOSubject sets the "sso_subject" field if the given value is not nil.
+func (_c *UserCreate) SetNillableSSOSubject(v *string) *UserCreate {
+	if v != nil {
+		_c.SetSSOSubject(*v)
+	}
+	return _c
+}
+
 // SetSchool sets the "school" edge to the School entity.
 func (_c *UserCreate) SetSchool(v *School) *UserCreate {
 	return _c.SetSchoolID(v.ID)
@@ -209,6 +237,16 @@ func (_c *UserCreate) check() error {
 			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "User.role": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.SSOIssuer(); ok {
+		if err := user.SSOIssuerValidator(v); err != nil {
+			return &ValidationError{Name: "sso_issuer", err: fmt.Errorf(`ent: validator failed for field "User.sso_issuer": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.SSOSubject(); ok {
+		if err := user.SSOSubjectValidator(v); err != nil {
+			return &ValidationError{Name: "sso_subject", err: fmt.Errorf(`ent: validator failed for field "User.sso_subject": %w`, err)}
+		}
+	}
 	if len(_c.mutation.SchoolIDs()) == 0 {
 		return &ValidationError{Name: "school", err: errors.New(`ent: missing required edge "User.school"`)}
 	}
@@ -262,6 +300,14 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.PasswordHash(); ok {
 		_spec.SetField(user.FieldPasswordHash, field.TypeString, value)
 		_node.PasswordHash = value
+	}
+	if value, ok := _c.mutation.SSOIssuer(); ok {
+		_spec.SetField(user.FieldSSOIssuer, field.TypeString, value)
+		_node.SSOIssuer = &value
+	}
+	if value, ok := _c.mutation.SSOSubject(); ok {
+		_spec.SetField(user.FieldSSOSubject, field.TypeString, value)
+		_node.SSOSubject = &value
 	}
 	if nodes := _c.mutation.SchoolIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -398,6 +444,42 @@ func (u *UserUpsert) ClearPasswordHash() *UserUpsert {
 	return u
 }
 
+// SetSSOIssuer sets the "sso_issuer" field.
+func (u *UserUpsert) SetSSOIssuer(v string) *UserUpsert {
+	u.Set(user.FieldSSOIssuer, v)
+	return u
+}
+
+// UpdateSSOIssuer sets the "sso_issuer" field to the value that was provided on create.
+func (u *UserUpsert) UpdateSSOIssuer() *UserUpsert {
+	u.SetExcluded(user.FieldSSOIssuer)
+	return u
+}
+
+// ClearSSOIssuer clears the value of the "sso_issuer" field.
+func (u *UserUpsert) ClearSSOIssuer() *UserUpsert {
+	u.SetNull(user.FieldSSOIssuer)
+	return u
+}
+
+// SetSSOSubject sets the "sso_subject" field.
+func (u *UserUpsert) SetSSOSubject(v string) *UserUpsert {
+	u.Set(user.FieldSSOSubject, v)
+	return u
+}
+
+// UpdateSSOSubject sets the "sso_subject" field to the value that was provided on create.
+func (u *UserUpsert) UpdateSSOSubject() *UserUpsert {
+	u.SetExcluded(user.FieldSSOSubject)
+	return u
+}
+
+// ClearSSOSubject clears the value of the "sso_subject" field.
+func (u *UserUpsert) ClearSSOSubject() *UserUpsert {
+	u.SetNull(user.FieldSSOSubject)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -520,6 +602,48 @@ func (u *UserUpsertOne) UpdatePasswordHash() *UserUpsertOne {
 func (u *UserUpsertOne) ClearPasswordHash() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearPasswordHash()
+	})
+}
+
+// SetSSOIssuer sets the "sso_issuer" field.
+func (u *UserUpsertOne) SetSSOIssuer(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetSSOIssuer(v)
+	})
+}
+
+// UpdateSSOIssuer sets the "sso_issuer" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateSSOIssuer() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateSSOIssuer()
+	})
+}
+
+// ClearSSOIssuer clears the value of the "sso_issuer" field.
+func (u *UserUpsertOne) ClearSSOIssuer() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearSSOIssuer()
+	})
+}
+
+// SetSSOSubject sets the "sso_subject" field.
+func (u *UserUpsertOne) SetSSOSubject(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetSSOSubject(v)
+	})
+}
+
+// UpdateSSOSubject sets the "sso_subject" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateSSOSubject() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateSSOSubject()
+	})
+}
+
+// ClearSSOSubject clears the value of the "sso_subject" field.
+func (u *UserUpsertOne) ClearSSOSubject() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearSSOSubject()
 	})
 }
 
@@ -811,6 +935,48 @@ func (u *UserUpsertBulk) UpdatePasswordHash() *UserUpsertBulk {
 func (u *UserUpsertBulk) ClearPasswordHash() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearPasswordHash()
+	})
+}
+
+// SetSSOIssuer sets the "sso_issuer" field.
+func (u *UserUpsertBulk) SetSSOIssuer(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetSSOIssuer(v)
+	})
+}
+
+// UpdateSSOIssuer sets the "sso_issuer" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateSSOIssuer() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateSSOIssuer()
+	})
+}
+
+// ClearSSOIssuer clears the value of the "sso_issuer" field.
+func (u *UserUpsertBulk) ClearSSOIssuer() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearSSOIssuer()
+	})
+}
+
+// SetSSOSubject sets the "sso_subject" field.
+func (u *UserUpsertBulk) SetSSOSubject(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetSSOSubject(v)
+	})
+}
+
+// UpdateSSOSubject sets the "sso_subject" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateSSOSubject() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateSSOSubject()
+	})
+}
+
+// ClearSSOSubject clears the value of the "sso_subject" field.
+func (u *UserUpsertBulk) ClearSSOSubject() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearSSOSubject()
 	})
 }
 

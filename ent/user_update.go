@@ -104,6 +104,46 @@ func (_u *UserUpdate) ClearPasswordHash() *UserUpdate {
 	return _u
 }
 
+// SetSSOIssuer sets the "sso_issuer" field.
+func (_u *UserUpdate) SetSSOIssuer(v string) *UserUpdate {
+	_u.mutation.SetSSOIssuer(v)
+	return _u
+}
+
+// SetNillableSSOIssuer sets the "sso_issuer" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableSSOIssuer(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetSSOIssuer(*v)
+	}
+	return _u
+}
+
+// ClearSSOIssuer clears the value of the "sso_issuer" field.
+func (_u *UserUpdate) ClearSSOIssuer() *UserUpdate {
+	_u.mutation.ClearSSOIssuer()
+	return _u
+}
+
+// SetSSOSubject sets the "sso_subject" field.
+func (_u *UserUpdate) SetSSOSubject(v string) *UserUpdate {
+	_u.mutation.SetSSOSubject(v)
+	return _u
+}
+
+// SetNillableSSOSubject sets the "sso_subject" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableSSOSubject(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetSSOSubject(*v)
+	}
+	return _u
+}
+
+// ClearSSOSubject clears the value of the "sso_subject" field.
+func (_u *UserUpdate) ClearSSOSubject() *UserUpdate {
+	_u.mutation.ClearSSOSubject()
+	return _u
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdate) Mutation() *UserMutation {
 	return _u.mutation
@@ -158,6 +198,16 @@ func (_u *UserUpdate) check() error {
 			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "User.role": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.SSOIssuer(); ok {
+		if err := user.SSOIssuerValidator(v); err != nil {
+			return &ValidationError{Name: "sso_issuer", err: fmt.Errorf(`ent: validator failed for field "User.sso_issuer": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.SSOSubject(); ok {
+		if err := user.SSOSubjectValidator(v); err != nil {
+			return &ValidationError{Name: "sso_subject", err: fmt.Errorf(`ent: validator failed for field "User.sso_subject": %w`, err)}
+		}
+	}
 	if _u.mutation.SchoolCleared() && len(_u.mutation.SchoolIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "User.school"`)
 	}
@@ -199,6 +249,18 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.PasswordHashCleared() {
 		_spec.ClearField(user.FieldPasswordHash, field.TypeString)
+	}
+	if value, ok := _u.mutation.SSOIssuer(); ok {
+		_spec.SetField(user.FieldSSOIssuer, field.TypeString, value)
+	}
+	if _u.mutation.SSOIssuerCleared() {
+		_spec.ClearField(user.FieldSSOIssuer, field.TypeString)
+	}
+	if value, ok := _u.mutation.SSOSubject(); ok {
+		_spec.SetField(user.FieldSSOSubject, field.TypeString, value)
+	}
+	if _u.mutation.SSOSubjectCleared() {
+		_spec.ClearField(user.FieldSSOSubject, field.TypeString)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -298,6 +360,46 @@ func (_u *UserUpdateOne) ClearPasswordHash() *UserUpdateOne {
 	return _u
 }
 
+// SetSSOIssuer sets the "sso_issuer" field.
+func (_u *UserUpdateOne) SetSSOIssuer(v string) *UserUpdateOne {
+	_u.mutation.SetSSOIssuer(v)
+	return _u
+}
+
+// SetNillableSSOIssuer sets the "sso_issuer" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableSSOIssuer(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetSSOIssuer(*v)
+	}
+	return _u
+}
+
+// ClearSSOIssuer clears the value of the "sso_issuer" field.
+func (_u *UserUpdateOne) ClearSSOIssuer() *UserUpdateOne {
+	_u.mutation.ClearSSOIssuer()
+	return _u
+}
+
+// SetSSOSubject sets the "sso_subject" field.
+func (_u *UserUpdateOne) SetSSOSubject(v string) *UserUpdateOne {
+	_u.mutation.SetSSOSubject(v)
+	return _u
+}
+
+// SetNillableSSOSubject sets the "sso_subject" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableSSOSubject(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetSSOSubject(*v)
+	}
+	return _u
+}
+
+// ClearSSOSubject clears the value of the "sso_subject" field.
+func (_u *UserUpdateOne) ClearSSOSubject() *UserUpdateOne {
+	_u.mutation.ClearSSOSubject()
+	return _u
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdateOne) Mutation() *UserMutation {
 	return _u.mutation
@@ -365,6 +467,16 @@ func (_u *UserUpdateOne) check() error {
 			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "User.role": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.SSOIssuer(); ok {
+		if err := user.SSOIssuerValidator(v); err != nil {
+			return &ValidationError{Name: "sso_issuer", err: fmt.Errorf(`ent: validator failed for field "User.sso_issuer": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.SSOSubject(); ok {
+		if err := user.SSOSubjectValidator(v); err != nil {
+			return &ValidationError{Name: "sso_subject", err: fmt.Errorf(`ent: validator failed for field "User.sso_subject": %w`, err)}
+		}
+	}
 	if _u.mutation.SchoolCleared() && len(_u.mutation.SchoolIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "User.school"`)
 	}
@@ -423,6 +535,18 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if _u.mutation.PasswordHashCleared() {
 		_spec.ClearField(user.FieldPasswordHash, field.TypeString)
+	}
+	if value, ok := _u.mutation.SSOIssuer(); ok {
+		_spec.SetField(user.FieldSSOIssuer, field.TypeString, value)
+	}
+	if _u.mutation.SSOIssuerCleared() {
+		_spec.ClearField(user.FieldSSOIssuer, field.TypeString)
+	}
+	if value, ok := _u.mutation.SSOSubject(); ok {
+		_spec.SetField(user.FieldSSOSubject, field.TypeString, value)
+	}
+	if _u.mutation.SSOSubjectCleared() {
+		_spec.ClearField(user.FieldSSOSubject, field.TypeString)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &User{config: _u.config}

@@ -162,15 +162,19 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		AddSignInProvider        func(childComplexity int, input model.SignInProviderInput) int
 		CreateAPIToken           func(childComplexity int, name string, scopes []string, expiresAt *time.Time) int
 		RecordEvents             func(childComplexity int, input []*ingest.Input) int
+		RemoveSignInProvider     func(childComplexity int, id int) int
 		RequestExport            func(childComplexity int, filter *report.Filter, columns []export.Column) int
 		RetryExport              func(childComplexity int, id int) int
 		RevokeAPIToken           func(childComplexity int, id int) int
+		SetPasswordSignIn        func(childComplexity int, enabled bool) int
 		SetSyncProfileSchedule   func(childComplexity int, id int, expectedEvery *int) int
 		SetUserRole              func(childComplexity int, userID int, role user.Role) int
 		SignIn                   func(childComplexity int, school string, username string, password string) int
 		SignOut                  func(childComplexity int) int
+		UpdateSignInProvider     func(childComplexity int, id int, input model.UpdateSignInProviderInput) int
 		UpdateSyncHealthSettings func(childComplexity int, input model.SyncHealthSettingsInput) int
 	}
 
@@ -199,6 +203,8 @@ type ComplexityRoot struct {
 		Node               func(childComplexity int, id int) int
 		Nodes              func(childComplexity int, ids []int) int
 		School             func(childComplexity int) int
+		SignInOptions      func(childComplexity int, school string) int
+		SignInProviders    func(childComplexity int) int
 		SyncHealthSettings func(childComplexity int) int
 		SyncProfiles       func(childComplexity int) int
 		Users              func(childComplexity int, search *string, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) int
@@ -215,6 +221,28 @@ type ComplexityRoot struct {
 		Name       func(childComplexity int) int
 		Slug       func(childComplexity int) int
 		Timezone   func(childComplexity int) int
+	}
+
+	SignInOption struct {
+		ID   func(childComplexity int) int
+		Name func(childComplexity int) int
+	}
+
+	SignInOptions struct {
+		PasswordSignIn func(childComplexity int) int
+		Providers      func(childComplexity int) int
+	}
+
+	SignInProvider struct {
+		AdminGroup      func(childComplexity int) int
+		AllowedDomains  func(childComplexity int) int
+		ClientID        func(childComplexity int) int
+		DefaultRole     func(childComplexity int) int
+		HasClientSecret func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Issuer          func(childComplexity int) int
+		Name            func(childComplexity int) int
+		ViewerGroup     func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -316,6 +344,10 @@ type MutationResolver interface {
 	RetryExport(ctx context.Context, id int) (*ent.Export, error)
 	UpdateSyncHealthSettings(ctx context.Context, input model.SyncHealthSettingsInput) (*model.SyncHealthSettings, error)
 	SetSyncProfileSchedule(ctx context.Context, id int, expectedEvery *int) (*ent.SyncProfile, error)
+	AddSignInProvider(ctx context.Context, input model.SignInProviderInput) (*model.SignInProvider, error)
+	UpdateSignInProvider(ctx context.Context, id int, input model.UpdateSignInProviderInput) (*model.SignInProvider, error)
+	RemoveSignInProvider(ctx context.Context, id int) (bool, error)
+	SetPasswordSignIn(ctx context.Context, enabled bool) (*model.SignInOptions, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -332,6 +364,8 @@ type QueryResolver interface {
 	SyncProfiles(ctx context.Context) ([]*ent.SyncProfile, error)
 	EventSummary(ctx context.Context, filter *report.Filter) (*report.Summary, error)
 	School(ctx context.Context) (*ent.School, error)
+	SignInOptions(ctx context.Context, school string) (*model.SignInOptions, error)
+	SignInProviders(ctx context.Context) ([]*model.SignInProvider, error)
 }
 type SubscriptionResolver interface {
 	EventRecorded(ctx context.Context, filter *report.Filter) (<-chan *ent.Event, error)
@@ -828,6 +862,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ExportFilter.User(childComplexity), true
 
+	case "Mutation.addSignInProvider":
+		if e.ComplexityRoot.Mutation.AddSignInProvider == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addSignInProvider_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddSignInProvider(childComplexity, args["input"].(model.SignInProviderInput)), true
 	case "Mutation.createAPIToken":
 		if e.ComplexityRoot.Mutation.CreateAPIToken == nil {
 			break
@@ -850,6 +895,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordEvents(childComplexity, args["input"].([]*ingest.Input)), true
+	case "Mutation.removeSignInProvider":
+		if e.ComplexityRoot.Mutation.RemoveSignInProvider == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeSignInProvider_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveSignInProvider(childComplexity, args["id"].(int)), true
 	case "Mutation.requestExport":
 		if e.ComplexityRoot.Mutation.RequestExport == nil {
 			break
@@ -883,6 +939,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAPIToken(childComplexity, args["id"].(int)), true
+	case "Mutation.setPasswordSignIn":
+		if e.ComplexityRoot.Mutation.SetPasswordSignIn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setPasswordSignIn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetPasswordSignIn(childComplexity, args["enabled"].(bool)), true
 	case "Mutation.setSyncProfileSchedule":
 		if e.ComplexityRoot.Mutation.SetSyncProfileSchedule == nil {
 			break
@@ -922,6 +989,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignOut(childComplexity), true
+	case "Mutation.updateSignInProvider":
+		if e.ComplexityRoot.Mutation.UpdateSignInProvider == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateSignInProvider_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateSignInProvider(childComplexity, args["id"].(int), args["input"].(model.UpdateSignInProviderInput)), true
 	case "Mutation.updateSyncHealthSettings":
 		if e.ComplexityRoot.Mutation.UpdateSyncHealthSettings == nil {
 			break
@@ -1075,6 +1153,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.School(childComplexity), true
+	case "Query.signInOptions":
+		if e.ComplexityRoot.Query.SignInOptions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_signInOptions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SignInOptions(childComplexity, args["school"].(string)), true
+	case "Query.signInProviders":
+		if e.ComplexityRoot.Query.SignInProviders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.SignInProviders(childComplexity), true
 	case "Query.syncHealthSettings":
 		if e.ComplexityRoot.Query.SyncHealthSettings == nil {
 			break
@@ -1142,6 +1237,87 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.School.Timezone(childComplexity), true
+
+	case "SignInOption.id":
+		if e.ComplexityRoot.SignInOption.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInOption.ID(childComplexity), true
+	case "SignInOption.name":
+		if e.ComplexityRoot.SignInOption.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInOption.Name(childComplexity), true
+
+	case "SignInOptions.passwordSignIn":
+		if e.ComplexityRoot.SignInOptions.PasswordSignIn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInOptions.PasswordSignIn(childComplexity), true
+	case "SignInOptions.providers":
+		if e.ComplexityRoot.SignInOptions.Providers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInOptions.Providers(childComplexity), true
+
+	case "SignInProvider.adminGroup":
+		if e.ComplexityRoot.SignInProvider.AdminGroup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInProvider.AdminGroup(childComplexity), true
+	case "SignInProvider.allowedDomains":
+		if e.ComplexityRoot.SignInProvider.AllowedDomains == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInProvider.AllowedDomains(childComplexity), true
+	case "SignInProvider.clientId":
+		if e.ComplexityRoot.SignInProvider.ClientID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInProvider.ClientID(childComplexity), true
+	case "SignInProvider.defaultRole":
+		if e.ComplexityRoot.SignInProvider.DefaultRole == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInProvider.DefaultRole(childComplexity), true
+	case "SignInProvider.hasClientSecret":
+		if e.ComplexityRoot.SignInProvider.HasClientSecret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInProvider.HasClientSecret(childComplexity), true
+	case "SignInProvider.id":
+		if e.ComplexityRoot.SignInProvider.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInProvider.ID(childComplexity), true
+	case "SignInProvider.issuer":
+		if e.ComplexityRoot.SignInProvider.Issuer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInProvider.Issuer(childComplexity), true
+	case "SignInProvider.name":
+		if e.ComplexityRoot.SignInProvider.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInProvider.Name(childComplexity), true
+	case "SignInProvider.viewerGroup":
+		if e.ComplexityRoot.SignInProvider.ViewerGroup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInProvider.ViewerGroup(childComplexity), true
 
 	case "Subscription.eventRecorded":
 		if e.ComplexityRoot.Subscription.EventRecorded == nil {
@@ -1409,7 +1585,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ProblemInput", ec.unmarshalInputProblemInput),
 			graphql.NewInputUnmarshaler("RecordEventInput", ec.unmarshalInputRecordEventInput),
 			graphql.NewInputUnmarshaler("ReportFilter", ec.unmarshalInputReportFilter),
+			graphql.NewInputUnmarshaler("SignInProviderInput", ec.unmarshalInputSignInProviderInput),
 			graphql.NewInputUnmarshaler("SyncHealthSettingsInput", ec.unmarshalInputSyncHealthSettingsInput),
+			graphql.NewInputUnmarshaler("UpdateSignInProviderInput", ec.unmarshalInputUpdateSignInProviderInput),
 		)
 	}
 	first := true
@@ -1502,7 +1680,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "auth.graphqls" "ent.graphqls" "export.graphqls" "health.graphqls" "live.graphqls" "report.graphqls"
+//go:embed "auth.graphqls" "ent.graphqls" "export.graphqls" "health.graphqls" "live.graphqls" "report.graphqls" "sso.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1520,6 +1698,7 @@ var sources = []*ast.Source{
 	{Name: "health.graphqls", Input: sourceData("health.graphqls"), BuiltIn: false},
 	{Name: "live.graphqls", Input: sourceData("live.graphqls"), BuiltIn: false},
 	{Name: "report.graphqls", Input: sourceData("report.graphqls"), BuiltIn: false},
+	{Name: "sso.graphqls", Input: sourceData("sso.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -1797,6 +1976,50 @@ func (ec *executionContext) childFields_School(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type School", field.Name)
 }
 
+func (ec *executionContext) childFields_SignInOption(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SignInOption_id(ctx, field)
+	case "name":
+		return ec.fieldContext_SignInOption_name(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SignInOption", field.Name)
+}
+
+func (ec *executionContext) childFields_SignInOptions(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "passwordSignIn":
+		return ec.fieldContext_SignInOptions_passwordSignIn(ctx, field)
+	case "providers":
+		return ec.fieldContext_SignInOptions_providers(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SignInOptions", field.Name)
+}
+
+func (ec *executionContext) childFields_SignInProvider(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SignInProvider_id(ctx, field)
+	case "name":
+		return ec.fieldContext_SignInProvider_name(ctx, field)
+	case "issuer":
+		return ec.fieldContext_SignInProvider_issuer(ctx, field)
+	case "clientId":
+		return ec.fieldContext_SignInProvider_clientId(ctx, field)
+	case "hasClientSecret":
+		return ec.fieldContext_SignInProvider_hasClientSecret(ctx, field)
+	case "allowedDomains":
+		return ec.fieldContext_SignInProvider_allowedDomains(ctx, field)
+	case "adminGroup":
+		return ec.fieldContext_SignInProvider_adminGroup(ctx, field)
+	case "viewerGroup":
+		return ec.fieldContext_SignInProvider_viewerGroup(ctx, field)
+	case "defaultRole":
+		return ec.fieldContext_SignInProvider_defaultRole(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SignInProvider", field.Name)
+}
+
 func (ec *executionContext) childFields_SummaryBucket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "startsAt":
@@ -2035,6 +2258,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Mutation_addSignInProvider_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SignInProviderInput, error) {
+			return ec.unmarshalNSignInProviderInput2githubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSignInProviderInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createAPIToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2076,6 +2313,20 @@ func (ec *executionContext) field_Mutation_recordEvents_args(ctx context.Context
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removeSignInProvider_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -2126,6 +2377,20 @@ func (ec *executionContext) field_Mutation_revokeAPIToken_args(ctx context.Conte
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setPasswordSignIn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "enabled",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["enabled"] = arg0
 	return args, nil
 }
 
@@ -2200,6 +2465,28 @@ func (ec *executionContext) field_Mutation_signIn_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["password"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateSignInProvider_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateSignInProviderInput, error) {
+			return ec.unmarshalNUpdateSignInProviderInput2githubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐUpdateSignInProviderInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -2384,6 +2671,20 @@ func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["ids"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_signInOptions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "school",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["school"] = arg0
 	return args, nil
 }
 
@@ -4878,6 +5179,182 @@ func (ec *executionContext) fieldContext_Mutation_setSyncProfileSchedule(ctx con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_addSignInProvider(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addSignInProvider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddSignInProvider(ctx, fc.Args["input"].(model.SignInProviderInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SignInProvider) graphql.Marshaler {
+			return ec.marshalNSignInProvider2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSignInProvider(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addSignInProvider(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SignInProvider(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addSignInProvider_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateSignInProvider(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateSignInProvider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateSignInProvider(ctx, fc.Args["id"].(int), fc.Args["input"].(model.UpdateSignInProviderInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SignInProvider) graphql.Marshaler {
+			return ec.marshalNSignInProvider2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSignInProvider(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateSignInProvider(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SignInProvider(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateSignInProvider_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeSignInProvider(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeSignInProvider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveSignInProvider(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeSignInProvider(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeSignInProvider_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setPasswordSignIn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setPasswordSignIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetPasswordSignIn(ctx, fc.Args["enabled"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SignInOptions) graphql.Marshaler {
+			return ec.marshalNSignInOptions2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSignInOptions(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setPasswordSignIn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SignInOptions(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setPasswordSignIn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5553,6 +6030,82 @@ func (ec *executionContext) fieldContext_Query_school(_ context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_signInOptions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_signInOptions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SignInOptions(ctx, fc.Args["school"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SignInOptions) graphql.Marshaler {
+			return ec.marshalNSignInOptions2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSignInOptions(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_signInOptions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SignInOptions(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_signInOptions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_signInProviders(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_signInProviders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().SignInProviders(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SignInProvider) graphql.Marshaler {
+			return ec.marshalNSignInProvider2ᚕᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSignInProviderᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_signInProviders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SignInProvider(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5820,6 +6373,314 @@ func (ec *executionContext) _School_createdAt(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_School_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("School", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SignInOption_id(ctx context.Context, field graphql.CollectedField, obj *model.SignInOption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignInOption_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignInOption_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignInOption", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SignInOption_name(ctx context.Context, field graphql.CollectedField, obj *model.SignInOption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignInOption_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignInOption_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignInOption", field, false, false, "String")
+}
+
+func (ec *executionContext) _SignInOptions_passwordSignIn(ctx context.Context, field graphql.CollectedField, obj *model.SignInOptions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignInOptions_passwordSignIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PasswordSignIn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignInOptions_passwordSignIn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignInOptions", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SignInOptions_providers(ctx context.Context, field graphql.CollectedField, obj *model.SignInOptions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignInOptions_providers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Providers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SignInOption) graphql.Marshaler {
+			return ec.marshalNSignInOption2ᚕᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSignInOptionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignInOptions_providers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SignInOptions",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SignInOption(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SignInProvider_id(ctx context.Context, field graphql.CollectedField, obj *model.SignInProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignInProvider_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignInProvider_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignInProvider", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SignInProvider_name(ctx context.Context, field graphql.CollectedField, obj *model.SignInProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignInProvider_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignInProvider_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignInProvider", field, false, false, "String")
+}
+
+func (ec *executionContext) _SignInProvider_issuer(ctx context.Context, field graphql.CollectedField, obj *model.SignInProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignInProvider_issuer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Issuer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignInProvider_issuer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignInProvider", field, false, false, "String")
+}
+
+func (ec *executionContext) _SignInProvider_clientId(ctx context.Context, field graphql.CollectedField, obj *model.SignInProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignInProvider_clientId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignInProvider_clientId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignInProvider", field, false, false, "String")
+}
+
+func (ec *executionContext) _SignInProvider_hasClientSecret(ctx context.Context, field graphql.CollectedField, obj *model.SignInProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignInProvider_hasClientSecret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasClientSecret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignInProvider_hasClientSecret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignInProvider", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SignInProvider_allowedDomains(ctx context.Context, field graphql.CollectedField, obj *model.SignInProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignInProvider_allowedDomains(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AllowedDomains, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignInProvider_allowedDomains(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignInProvider", field, false, false, "String")
+}
+
+func (ec *executionContext) _SignInProvider_adminGroup(ctx context.Context, field graphql.CollectedField, obj *model.SignInProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignInProvider_adminGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AdminGroup, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignInProvider_adminGroup(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignInProvider", field, false, false, "String")
+}
+
+func (ec *executionContext) _SignInProvider_viewerGroup(ctx context.Context, field graphql.CollectedField, obj *model.SignInProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignInProvider_viewerGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ViewerGroup, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignInProvider_viewerGroup(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignInProvider", field, false, false, "String")
+}
+
+func (ec *executionContext) _SignInProvider_defaultRole(ctx context.Context, field graphql.CollectedField, obj *model.SignInProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignInProvider_defaultRole(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DefaultRole, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v user.Role) graphql.Marshaler {
+			return ec.marshalNRole2githubᚗcomᚋprovreportᚋprovreportᚋentᚋuserᚐRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignInProvider_defaultRole(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignInProvider", field, false, false, "Role")
 }
 
 func (ec *executionContext) _Subscription_eventRecorded(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
@@ -8364,6 +9225,97 @@ func UnmarshalReportFilter(ctx context.Context, raw any) (report.Filter, error) 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSignInProviderInput(ctx context.Context, obj any) (model.SignInProviderInput, error) {
+	var it model.SignInProviderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "issuer", "clientId", "clientSecret", "allowedDomains", "adminGroup", "viewerGroup", "defaultRole"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "issuer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuer"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Issuer = data
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "clientSecret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientSecret"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientSecret = data
+		case "allowedDomains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allowedDomains"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllowedDomains = data
+		case "adminGroup":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("adminGroup"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AdminGroup = data
+		case "viewerGroup":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("viewerGroup"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ViewerGroup = data
+		case "defaultRole":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultRole"))
+			data, err := ec.unmarshalORole2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋentᚋuserᚐRole(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefaultRole = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSignInProviderInput unmarshals raw into the SignInProviderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSignInProviderInput(ctx context.Context, raw any) (model.SignInProviderInput, error) {
+	var out model.SignInProviderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SignInProviderInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSyncHealthSettingsInput(ctx context.Context, obj any) (model.SyncHealthSettingsInput, error) {
 	var it model.SyncHealthSettingsInput
 	if obj == nil {
@@ -8431,6 +9383,97 @@ func (ec *executionContext) unmarshalInputSyncHealthSettingsInput(ctx context.Co
 func UnmarshalSyncHealthSettingsInput(ctx context.Context, raw any) (model.SyncHealthSettingsInput, error) {
 	var out model.SyncHealthSettingsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SyncHealthSettingsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateSignInProviderInput(ctx context.Context, obj any) (model.UpdateSignInProviderInput, error) {
+	var it model.UpdateSignInProviderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "issuer", "clientId", "clientSecret", "allowedDomains", "adminGroup", "viewerGroup", "defaultRole"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "issuer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuer"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Issuer = data
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "clientSecret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientSecret"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientSecret = data
+		case "allowedDomains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allowedDomains"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllowedDomains = data
+		case "adminGroup":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("adminGroup"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AdminGroup = data
+		case "viewerGroup":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("viewerGroup"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ViewerGroup = data
+		case "defaultRole":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultRole"))
+			data, err := ec.unmarshalORole2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋentᚋuserᚐRole(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefaultRole = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateSignInProviderInput unmarshals raw into the UpdateSignInProviderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateSignInProviderInput(ctx context.Context, raw any) (model.UpdateSignInProviderInput, error) {
+	var out model.UpdateSignInProviderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateSignInProviderInput", raw, &out)
 	return out, err
 }
 
@@ -9244,6 +10287,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "addSignInProvider":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addSignInProvider(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateSignInProvider":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateSignInProvider(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeSignInProvider":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeSignInProvider(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setPasswordSignIn":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setPasswordSignIn(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9455,6 +10526,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_school(ctx, field)
 				})
+		case "signInOptions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_signInOptions(ctx, field)
+				})
+		case "signInProviders":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_signInProviders(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -9562,6 +10645,155 @@ func (ec *executionContext) _School(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "createdAt":
 			out.Values[i] = ec._School_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var signInOptionImplementors = []string{"SignInOption"}
+
+func (ec *executionContext) _SignInOption(ctx context.Context, sel ast.SelectionSet, obj *model.SignInOption) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, signInOptionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SignInOption")
+		case "id":
+			out.Values[i] = ec._SignInOption_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._SignInOption_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var signInOptionsImplementors = []string{"SignInOptions"}
+
+func (ec *executionContext) _SignInOptions(ctx context.Context, sel ast.SelectionSet, obj *model.SignInOptions) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, signInOptionsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SignInOptions")
+		case "passwordSignIn":
+			out.Values[i] = ec._SignInOptions_passwordSignIn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "providers":
+			out.Values[i] = ec._SignInOptions_providers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var signInProviderImplementors = []string{"SignInProvider"}
+
+func (ec *executionContext) _SignInProvider(ctx context.Context, sel ast.SelectionSet, obj *model.SignInProvider) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, signInProviderImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SignInProvider")
+		case "id":
+			out.Values[i] = ec._SignInProvider_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._SignInProvider_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "issuer":
+			out.Values[i] = ec._SignInProvider_issuer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientId":
+			out.Values[i] = ec._SignInProvider_clientId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hasClientSecret":
+			out.Values[i] = ec._SignInProvider_hasClientSecret(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "allowedDomains":
+			out.Values[i] = ec._SignInProvider_allowedDomains(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "adminGroup":
+			out.Values[i] = ec._SignInProvider_adminGroup(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "viewerGroup":
+			out.Values[i] = ec._SignInProvider_viewerGroup(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "defaultRole":
+			out.Values[i] = ec._SignInProvider_defaultRole(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -10791,6 +12023,67 @@ func (ec *executionContext) marshalNSchool2ᚖgithubᚗcomᚋprovreportᚋprovre
 	return ec._School(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNSignInOption2ᚕᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSignInOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SignInOption) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSignInOption2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSignInOption(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSignInOption2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSignInOption(ctx context.Context, sel ast.SelectionSet, v *model.SignInOption) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SignInOption!")
+		return graphql.Null
+	}
+	return ec._SignInOption(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSignInOptions2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSignInOptions(ctx context.Context, sel ast.SelectionSet, v *model.SignInOptions) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SignInOptions!")
+		return graphql.Null
+	}
+	return ec._SignInOptions(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSignInProvider2ᚕᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSignInProviderᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SignInProvider) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSignInProvider2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSignInProvider(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSignInProvider2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSignInProvider(ctx context.Context, sel ast.SelectionSet, v *model.SignInProvider) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SignInProvider!")
+		return graphql.Null
+	}
+	return ec._SignInProvider(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSignInProviderInput2githubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSignInProviderInput(ctx context.Context, v any) (model.SignInProviderInput, error) {
+	res, err := ec.unmarshalInputSignInProviderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -10963,6 +12256,11 @@ func (ec *executionContext) marshalNTime2ᚖtimeᚐTime(ctx context.Context, sel
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNUpdateSignInProviderInput2githubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐUpdateSignInProviderInput(ctx context.Context, v any) (model.UpdateSignInProviderInput, error) {
+	res, err := ec.unmarshalInputUpdateSignInProviderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋentᚐUser(ctx context.Context, sel ast.SelectionSet, v *ent.User) graphql.Marshaler {
@@ -11395,6 +12693,22 @@ func (ec *executionContext) unmarshalOReportFilter2ᚖgithubᚗcomᚋprovreport�
 	}
 	res, err := ec.unmarshalInputReportFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋentᚋuserᚐRole(ctx context.Context, v any) (*user.Role, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(user.Role)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORole2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋentᚋuserᚐRole(ctx context.Context, sel ast.SelectionSet, v *user.Role) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

@@ -12,6 +12,7 @@ import (
 	"github.com/provreport/provreport/internal/export"
 	"github.com/provreport/provreport/internal/ingest"
 	"github.com/provreport/provreport/internal/live"
+	"github.com/provreport/provreport/internal/sso"
 )
 
 // Resolver is the root resolver; it holds the services the resolvers hand off to.
@@ -28,6 +29,8 @@ type Resolver struct {
 	ExportService *export.Service
 	// Broker delivers recorded events to subscribers.
 	Broker live.Broker
+	// SSO manages the schools' single sign-on providers.
+	SSO *sso.Service
 	// ExportPoll is how often exportUpdated looks for changes made on other replicas.
 	ExportPoll time.Duration
 

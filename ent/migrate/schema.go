@@ -238,6 +238,41 @@ var (
 		Columns:    LoginThrottlesColumns,
 		PrimaryKey: []*schema.Column{LoginThrottlesColumns[0]},
 	}
+	// SSOProvidersColumns holds the columns for the "sso_providers" table.
+	SSOProvidersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "create_time", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 100},
+		{Name: "issuer", Type: field.TypeString, Size: 2048},
+		{Name: "client_id", Type: field.TypeString, Size: 512},
+		{Name: "client_secret_sealed", Type: field.TypeString, Default: ""},
+		{Name: "allowed_domains", Type: field.TypeJSON, Nullable: true},
+		{Name: "admin_group", Type: field.TypeString, Size: 512, Default: ""},
+		{Name: "viewer_group", Type: field.TypeString, Size: 512, Default: ""},
+		{Name: "default_role", Type: field.TypeEnum, Enums: []string{"VIEWER", "NONE"}, Default: "NONE"},
+		{Name: "school_id", Type: field.TypeInt},
+	}
+	// SSOProvidersTable holds the schema information for the "sso_providers" table.
+	SSOProvidersTable = &schema.Table{
+		Name:       "sso_providers",
+		Columns:    SSOProvidersColumns,
+		PrimaryKey: []*schema.Column{SSOProvidersColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "sso_providers_schools_school",
+				Columns:    []*schema.Column{SSOProvidersColumns[10]},
+				RefColumns: []*schema.Column{SchoolsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "ssoprovider_school_id_name",
+				Unique:  true,
+				Columns: []*schema.Column{SSOProvidersColumns[10], SSOProvidersColumns[2]},
+			},
+		},
+	}
 	// SchoolsColumns holds the columns for the "schools" table.
 	SchoolsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -246,6 +281,7 @@ var (
 		{Name: "slug", Type: field.TypeString, Unique: true},
 		{Name: "locale", Type: field.TypeString, Size: 35, Default: "en-AU"},
 		{Name: "timezone", Type: field.TypeString, Default: "UTC"},
+		{Name: "password_sign_in", Type: field.TypeBool, Default: true},
 		{Name: "data_version", Type: field.TypeInt64, Default: 0},
 		{Name: "health_delete_percent", Type: field.TypeInt, Default: 10},
 		{Name: "health_disable_percent", Type: field.TypeInt, Default: 10},
@@ -318,6 +354,8 @@ var (
 		{Name: "email", Type: field.TypeString, Size: 320, Default: ""},
 		{Name: "role", Type: field.TypeEnum, Enums: []string{"ADMIN", "VIEWER", "NONE"}, Default: "NONE"},
 		{Name: "password_hash", Type: field.TypeString, Nullable: true},
+		{Name: "sso_issuer", Type: field.TypeString, Nullable: true, Size: 2048},
+		{Name: "sso_subject", Type: field.TypeString, Nullable: true, Size: 255},
 		{Name: "school_id", Type: field.TypeInt},
 	}
 	// UsersTable holds the schema information for the "users" table.
@@ -328,7 +366,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "users_schools_school",
-				Columns:    []*schema.Column{UsersColumns[7]},
+				Columns:    []*schema.Column{UsersColumns[9]},
 				RefColumns: []*schema.Column{SchoolsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -337,7 +375,12 @@ var (
 			{
 				Name:    "user_school_id_username",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[7], UsersColumns[2]},
+				Columns: []*schema.Column{UsersColumns[9], UsersColumns[2]},
+			},
+			{
+				Name:    "user_school_id_sso_issuer_sso_subject",
+				Unique:  true,
+				Columns: []*schema.Column{UsersColumns[9], UsersColumns[7], UsersColumns[8]},
 			},
 		},
 	}
@@ -347,6 +390,7 @@ var (
 		EventsTable,
 		ExportsTable,
 		LoginThrottlesTable,
+		SSOProvidersTable,
 		SchoolsTable,
 		SessionsTable,
 		SyncProfilesTable,
@@ -373,6 +417,10 @@ func init() {
 	}
 	LoginThrottlesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(21474836480),
+	}
+	SSOProvidersTable.ForeignKeys[0].RefTable = SchoolsTable
+	SSOProvidersTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(34359738368),
 	}
 	SchoolsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(8589934592),

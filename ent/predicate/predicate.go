@@ -18,6 +18,9 @@ type Export func(*sql.Selector)
 // LoginThrottle is the predicate function for loginthrottle builders.
 type LoginThrottle func(*sql.Selector)
 
+// SSOProvider is the predicate function for ssoprovider builders.
+type SSOProvider func(*sql.Selector)
+
 // School is the predicate function for school builders.
 type School func(*sql.Selector)
 

@@ -11,6 +11,7 @@ import (
 	"github.com/provreport/provreport/ent/loginthrottle"
 	"github.com/provreport/provreport/ent/schema"
 	"github.com/provreport/provreport/ent/school"
+	"github.com/provreport/provreport/ent/ssoprovider"
 	"github.com/provreport/provreport/ent/syncprofile"
 	"github.com/provreport/provreport/ent/user"
 	"github.com/provreport/provreport/internal/eventtype"
@@ -149,6 +150,89 @@ func init() {
 	loginthrottleDescFailures := loginthrottleFields[1].Descriptor()
 	// loginthrottle.DefaultFailures holds the default value on creation for the failures field.
 	loginthrottle.DefaultFailures = loginthrottleDescFailures.Default.(int)
+	ssoproviderMixin := schema.SSOProvider{}.Mixin()
+	ssoproviderMixinHooks0 := ssoproviderMixin[0].Hooks()
+	ssoprovider.Hooks[0] = ssoproviderMixinHooks0[0]
+	ssoproviderMixinInters0 := ssoproviderMixin[0].Interceptors()
+	ssoprovider.Interceptors[0] = ssoproviderMixinInters0[0]
+	ssoproviderMixinFields1 := ssoproviderMixin[1].Fields()
+	_ = ssoproviderMixinFields1
+	ssoproviderFields := schema.SSOProvider{}.Fields()
+	_ = ssoproviderFields
+	// ssoproviderDescCreateTime is the schema descriptor for create_time field.
+	ssoproviderDescCreateTime := ssoproviderMixinFields1[0].Descriptor()
+	// ssoprovider.DefaultCreateTime holds the default value on creation for the create_time field.
+	ssoprovider.DefaultCreateTime = ssoproviderDescCreateTime.Default.(func() time.Time)
+	// ssoproviderDescName is the schema descriptor for name field.
+	ssoproviderDescName := ssoproviderFields[0].Descriptor()
+	// ssoprovider.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	ssoprovider.NameValidator = func() func(string) error {
+		validators := ssoproviderDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// ssoproviderDescIssuer is the schema descriptor for issuer field.
+	ssoproviderDescIssuer := ssoproviderFields[1].Descriptor()
+	// ssoprovider.IssuerValidator is a validator for the "issuer" field. It is called by the builders before save.
+	ssoprovider.IssuerValidator = func() func(string) error {
+		validators := ssoproviderDescIssuer.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(issuer string) error {
+			for _, fn := range fns {
+				if err := fn(issuer); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// ssoproviderDescClientID is the schema descriptor for client_id field.
+	ssoproviderDescClientID := ssoproviderFields[2].Descriptor()
+	// ssoprovider.ClientIDValidator is a validator for the "client_id" field. It is called by the builders before save.
+	ssoprovider.ClientIDValidator = func() func(string) error {
+		validators := ssoproviderDescClientID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(client_id string) error {
+			for _, fn := range fns {
+				if err := fn(client_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// ssoproviderDescClientSecretSealed is the schema descriptor for client_secret_sealed field.
+	ssoproviderDescClientSecretSealed := ssoproviderFields[3].Descriptor()
+	// ssoprovider.DefaultClientSecretSealed holds the default value on creation for the client_secret_sealed field.
+	ssoprovider.DefaultClientSecretSealed = ssoproviderDescClientSecretSealed.Default.(string)
+	// ssoproviderDescAdminGroup is the schema descriptor for admin_group field.
+	ssoproviderDescAdminGroup := ssoproviderFields[5].Descriptor()
+	// ssoprovider.DefaultAdminGroup holds the default value on creation for the admin_group field.
+	ssoprovider.DefaultAdminGroup = ssoproviderDescAdminGroup.Default.(string)
+	// ssoprovider.AdminGroupValidator is a validator for the "admin_group" field. It is called by the builders before save.
+	ssoprovider.AdminGroupValidator = ssoproviderDescAdminGroup.Validators[0].(func(string) error)
+	// ssoproviderDescViewerGroup is the schema descriptor for viewer_group field.
+	ssoproviderDescViewerGroup := ssoproviderFields[6].Descriptor()
+	// ssoprovider.DefaultViewerGroup holds the default value on creation for the viewer_group field.
+	ssoprovider.DefaultViewerGroup = ssoproviderDescViewerGroup.Default.(string)
+	// ssoprovider.ViewerGroupValidator is a validator for the "viewer_group" field. It is called by the builders before save.
+	ssoprovider.ViewerGroupValidator = ssoproviderDescViewerGroup.Validators[0].(func(string) error)
 	schoolMixin := schema.School{}.Mixin()
 	schoolHooks := schema.School{}.Hooks()
 	school.Hooks[0] = schoolHooks[0]
@@ -180,36 +264,40 @@ func init() {
 	schoolDescTimezone := schoolFields[3].Descriptor()
 	// school.DefaultTimezone holds the default value on creation for the timezone field.
 	school.DefaultTimezone = schoolDescTimezone.Default.(string)
+	// schoolDescPasswordSignIn is the schema descriptor for password_sign_in field.
+	schoolDescPasswordSignIn := schoolFields[4].Descriptor()
+	// school.DefaultPasswordSignIn holds the default value on creation for the password_sign_in field.
+	school.DefaultPasswordSignIn = schoolDescPasswordSignIn.Default.(bool)
 	// schoolDescDataVersion is the schema descriptor for data_version field.
-	schoolDescDataVersion := schoolFields[4].Descriptor()
+	schoolDescDataVersion := schoolFields[5].Descriptor()
 	// school.DefaultDataVersion holds the default value on creation for the data_version field.
 	school.DefaultDataVersion = schoolDescDataVersion.Default.(int64)
 	// schoolDescHealthDeletePercent is the schema descriptor for health_delete_percent field.
-	schoolDescHealthDeletePercent := schoolFields[5].Descriptor()
+	schoolDescHealthDeletePercent := schoolFields[6].Descriptor()
 	// school.DefaultHealthDeletePercent holds the default value on creation for the health_delete_percent field.
 	school.DefaultHealthDeletePercent = schoolDescHealthDeletePercent.Default.(int)
 	// school.HealthDeletePercentValidator is a validator for the "health_delete_percent" field. It is called by the builders before save.
 	school.HealthDeletePercentValidator = schoolDescHealthDeletePercent.Validators[0].(func(int) error)
 	// schoolDescHealthDisablePercent is the schema descriptor for health_disable_percent field.
-	schoolDescHealthDisablePercent := schoolFields[6].Descriptor()
+	schoolDescHealthDisablePercent := schoolFields[7].Descriptor()
 	// school.DefaultHealthDisablePercent holds the default value on creation for the health_disable_percent field.
 	school.DefaultHealthDisablePercent = schoolDescHealthDisablePercent.Default.(int)
 	// school.HealthDisablePercentValidator is a validator for the "health_disable_percent" field. It is called by the builders before save.
 	school.HealthDisablePercentValidator = schoolDescHealthDisablePercent.Validators[0].(func(int) error)
 	// schoolDescHealthUpdatePercent is the schema descriptor for health_update_percent field.
-	schoolDescHealthUpdatePercent := schoolFields[7].Descriptor()
+	schoolDescHealthUpdatePercent := schoolFields[8].Descriptor()
 	// school.DefaultHealthUpdatePercent holds the default value on creation for the health_update_percent field.
 	school.DefaultHealthUpdatePercent = schoolDescHealthUpdatePercent.Default.(int)
 	// school.HealthUpdatePercentValidator is a validator for the "health_update_percent" field. It is called by the builders before save.
 	school.HealthUpdatePercentValidator = schoolDescHealthUpdatePercent.Validators[0].(func(int) error)
 	// schoolDescHealthProcessedDropPercent is the schema descriptor for health_processed_drop_percent field.
-	schoolDescHealthProcessedDropPercent := schoolFields[8].Descriptor()
+	schoolDescHealthProcessedDropPercent := schoolFields[9].Descriptor()
 	// school.DefaultHealthProcessedDropPercent holds the default value on creation for the health_processed_drop_percent field.
 	school.DefaultHealthProcessedDropPercent = schoolDescHealthProcessedDropPercent.Default.(int)
 	// school.HealthProcessedDropPercentValidator is a validator for the "health_processed_drop_percent" field. It is called by the builders before save.
 	school.HealthProcessedDropPercentValidator = schoolDescHealthProcessedDropPercent.Validators[0].(func(int) error)
 	// schoolDescHealthQuietAfterMinimum is the schema descriptor for health_quiet_after_minimum field.
-	schoolDescHealthQuietAfterMinimum := schoolFields[9].Descriptor()
+	schoolDescHealthQuietAfterMinimum := schoolFields[10].Descriptor()
 	// school.DefaultHealthQuietAfterMinimum holds the default value on creation for the health_quiet_after_minimum field.
 	school.DefaultHealthQuietAfterMinimum = schoolDescHealthQuietAfterMinimum.Default.(int)
 	// school.HealthQuietAfterMinimumValidator is a validator for the "health_quiet_after_minimum" field. It is called by the builders before save.
@@ -292,6 +380,14 @@ func init() {
 	user.DefaultEmail = userDescEmail.Default.(string)
 	// user.EmailValidator is a validator for the "email" field. It is called by the builders before save.
 	user.EmailValidator = userDescEmail.Validators[0].(func(string) error)
+	// userDescSSOIssuer is the schema descriptor for sso_issuer field.
+	userDescSSOIssuer := userFields[5].Descriptor()
+	// user.SSOIssuerValidator is a validator for the "sso_issuer" field. It is called by the builders before save.
+	user.SSOIssuerValidator = userDescSSOIssuer.Validators[0].(func(string) error)
+	// userDescSSOSubject is the schema descriptor for sso_subject field.
+	userDescSSOSubject := userFields[6].Descriptor()
+	// user.SSOSubjectValidator is a validator for the "sso_subject" field. It is called by the builders before save.
+	user.SSOSubjectValidator = userDescSSOSubject.Validators[0].(func(string) error)
 }
 
 const (

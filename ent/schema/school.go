@@ -26,6 +26,8 @@ func (School) Fields() []ent.Field {
 		field.String("locale").Default("en-AU").MaxLen(35).
 			Comment("The BCP 47 language tag, e.g. \"en-AU\" or \"de-DE\", whose conventions numbers are written in (thousands separators) on the dashboard and in emails."),
 		field.String("timezone").Default("UTC").Comment("The IANA time zone name, e.g. \"Australia/Sydney\": dates are shown, bucketed and exported in it."),
+		field.Bool("password_sign_in").Default(true).Annotations(entgql.Skip(entgql.SkipAll)).
+			Comment("Whether the school's users may sign in with a password; false leaves only single sign-on"),
 		// Bumped by database triggers on every write of what the report shows, so a
 		// cached report response is never served after the data under it changed.
 		field.Int64("data_version").Default(0).Annotations(entgql.Skip()).

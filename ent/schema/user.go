@@ -25,6 +25,10 @@ func (User) Fields() []ent.Field {
 			Annotations(entgql.Type("Role")).
 			Comment("What the user may do on the dashboard."),
 		field.String("password_hash").Optional().Sensitive().Annotations(entgql.Skip(entgql.SkipAll)),
+		// The OpenID Connect identity the user signed in with: the provider's issuer and
+		// its subject. A user is found by it before their email is tried.
+		field.String("sso_issuer").Optional().Nillable().MaxLen(2048).Annotations(entgql.Skip(entgql.SkipAll)),
+		field.String("sso_subject").Optional().Nillable().MaxLen(255).Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 
@@ -37,6 +41,7 @@ func (User) Mixin() []ent.Mixin {
 func (User) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("school_id", "username").Unique(),
+		index.Fields("school_id", "sso_issuer", "sso_subject").Unique(),
 	}
 }
 

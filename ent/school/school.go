@@ -24,6 +24,8 @@ const (
 	FieldLocale = "locale"
 	// FieldTimezone holds the string denoting the timezone field in the database.
 	FieldTimezone = "timezone"
+	// FieldPasswordSignIn holds the string denoting the password_sign_in field in the database.
+	FieldPasswordSignIn = "password_sign_in"
 	// FieldDataVersion holds the string denoting the data_version field in the database.
 	FieldDataVersion = "data_version"
 	// FieldHealthDeletePercent holds the string denoting the health_delete_percent field in the database.
@@ -48,6 +50,7 @@ var Columns = []string{
 	FieldSlug,
 	FieldLocale,
 	FieldTimezone,
+	FieldPasswordSignIn,
 	FieldDataVersion,
 	FieldHealthDeletePercent,
 	FieldHealthDisablePercent,
@@ -86,6 +89,8 @@ var (
 	LocaleValidator func(string) error
 	// DefaultTimezone holds the default value on creation for the "timezone" field.
 	DefaultTimezone string
+	// DefaultPasswordSignIn holds the default value on creation for the "password_sign_in" field.
+	DefaultPasswordSignIn bool
 	// DefaultDataVersion holds the default value on creation for the "data_version" field.
 	DefaultDataVersion int64
 	// DefaultHealthDeletePercent holds the default value on creation for the "health_delete_percent" field.
@@ -141,6 +146,11 @@ func ByLocale(opts ...sql.OrderTermOption) OrderOption {
 // ByTimezone orders the results by the timezone field.
 func ByTimezone(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTimezone, opts...).ToFunc()
+}
+
+// ByPasswordSignIn orders the results by the password_sign_in field.
+func ByPasswordSignIn(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPasswordSignIn, opts...).ToFunc()
 }
 
 // ByDataVersion orders the results by the data_version field.

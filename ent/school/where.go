@@ -79,6 +79,11 @@ func Timezone(v string) predicate.School {
 	return predicate.School(sql.FieldEQ(FieldTimezone, v))
 }
 
+// PasswordSignIn applies equality check predicate on the "password_sign_in" field. It's identical to PasswordSignInEQ.
+func PasswordSignIn(v bool) predicate.School {
+	return predicate.School(sql.FieldEQ(FieldPasswordSignIn, v))
+}
+
 // DataVersion applies equality check predicate on the "data_version" field. It's identical to DataVersionEQ.
 func DataVersion(v int64) predicate.School {
 	return predicate.School(sql.FieldEQ(FieldDataVersion, v))
@@ -407,6 +412,16 @@ func TimezoneEqualFold(v string) predicate.School {
 // TimezoneContainsFold applies the ContainsFold predicate on the "timezone" field.
 func TimezoneContainsFold(v string) predicate.School {
 	return predicate.School(sql.FieldContainsFold(FieldTimezone, v))
+}
+
+// PasswordSignInEQ applies the EQ predicate on the "password_sign_in" field.
+func PasswordSignInEQ(v bool) predicate.School {
+	return predicate.School(sql.FieldEQ(FieldPasswordSignIn, v))
+}
+
+// PasswordSignInNEQ applies the NEQ predicate on the "password_sign_in" field.
+func PasswordSignInNEQ(v bool) predicate.School {
+	return predicate.School(sql.FieldNEQ(FieldPasswordSignIn, v))
 }
 
 // DataVersionEQ applies the EQ predicate on the "data_version" field.

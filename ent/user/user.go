@@ -32,6 +32,10 @@ const (
 	FieldRole = "role"
 	// FieldPasswordHash holds the string denoting the password_hash field in the database.
 	FieldPasswordHash = "password_hash"
+	// FieldSSOIssuer holds the string denoting the sso_issuer field in the database.
+	FieldSSOIssuer = "sso_issuer"
+	// FieldSSOSubject holds the string denoting the sso_subject field in the database.
+	FieldSSOSubject = "sso_subject"
 	// EdgeSchool holds the string denoting the school edge name in mutations.
 	EdgeSchool = "school"
 	// Table holds the table name of the user in the database.
@@ -55,6 +59,8 @@ var Columns = []string{
 	FieldEmail,
 	FieldRole,
 	FieldPasswordHash,
+	FieldSSOIssuer,
+	FieldSSOSubject,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -87,6 +93,10 @@ var (
 	DefaultEmail string
 	// EmailValidator is a validator for the "email" field. It is called by the builders before save.
 	EmailValidator func(string) error
+	// SSOIssuerValidator is a validator for the "sso_issuer" field. It is called by the builders before save.
+	SSOIssuerValidator func(string) error
+	// SSOSubjectValidator is a validator for the "sso_subject" field. It is called by the builders before save.
+	SSOSubjectValidator func(string) error
 )
 
 // Role defines the type for the "role" enum field.
@@ -157,6 +167,16 @@ func ByRole(opts ...sql.OrderTermOption) OrderOption {
 // ByPasswordHash orders the results by the password_hash field.
 func ByPasswordHash(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPasswordHash, opts...).ToFunc()
+}
+
+// BySSOIssuer orders the results by the sso_issuer field.
+func BySSOIssuer(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSSOIssuer, opts...).ToFunc()
+}
+
+// BySSOSubject orders the results by the sso_subject field.
+func BySSOSubject(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSSOSubject, opts...).ToFunc()
 }
 
 // BySchoolField orders the results by school field.

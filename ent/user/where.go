@@ -85,6 +85,16 @@ func PasswordHash(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldPasswordHash, v))
 }
 
+// SSOIssuer applies equality check predicate on the "sso_issuer" field. It's identical to SSOIssuerEQ.
+func SSOIssuer(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldSSOIssuer, v))
+}
+
+// SSOSubject applies equality check predicate on the "sso_subject" field. It's identical to SSOSubjectEQ.
+func SSOSubject(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldSSOSubject, v))
+}
+
 // SchoolIDEQ applies the EQ predicate on the "school_id" field.
 func SchoolIDEQ(v int) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldSchoolID, v))
@@ -433,6 +443,156 @@ func PasswordHashEqualFold(v string) predicate.User {
 // PasswordHashContainsFold applies the ContainsFold predicate on the "password_hash" field.
 func PasswordHashContainsFold(v string) predicate.User {
 	return predicate.User(sql.FieldContainsFold(FieldPasswordHash, v))
+}
+
+// SSOIssuerEQ applies the EQ predicate on the "sso_issuer" field.
+func SSOIssuerEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldSSOIssuer, v))
+}
+
+// SSOIssuerNEQ applies the NEQ predicate on the "sso_issuer" field.
+func SSOIssuerNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldSSOIssuer, v))
+}
+
+// SSOIssuerIn applies the In predicate on the "sso_issuer" field.
+func SSOIssuerIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldSSOIssuer, vs...))
+}
+
+// SSOIssuerNotIn applies the NotIn predicate on the "sso_issuer" field.
+func SSOIssuerNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldSSOIssuer, vs...))
+}
+
+// SSOIssuerGT applies the GT predicate on the "sso_issuer" field.
+func SSOIssuerGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldSSOIssuer, v))
+}
+
+// SSOIssuerGTE applies the GTE predicate on the "sso_issuer" field.
+func SSOIssuerGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldSSOIssuer, v))
+}
+
+// SSOIssuerLT applies the LT predicate on the "sso_issuer" field.
+func SSOIssuerLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldSSOIssuer, v))
+}
+
+// SSOIssuerLTE applies the LTE predicate on the "sso_issuer" field.
+func SSOIssuerLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldSSOIssuer, v))
+}
+
+// SSOIssuerContains applies the Contains predicate on the "sso_issuer" field.
+func SSOIssuerContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldSSOIssuer, v))
+}
+
+// SSOIssuerHasPrefix applies the HasPrefix predicate on the "sso_issuer" field.
+func SSOIssuerHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldSSOIssuer, v))
+}
+
+// SSOIssuerHasSuffix applies the HasSuffix predicate on the "sso_issuer" field.
+func SSOIssuerHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldSSOIssuer, v))
+}
+
+// SSOIssuerIsNil applies the IsNil predicate on the "sso_issuer" field.
+func SSOIssuerIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldSSOIssuer))
+}
+
+// SSOIssuerNotNil applies the NotNil predicate on the "sso_issuer" field.
+func SSOIssuerNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldSSOIssuer))
+}
+
+// SSOIssuerEqualFold applies the EqualFold predicate on the "sso_issuer" field.
+func SSOIssuerEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldSSOIssuer, v))
+}
+
+// SSOIssuerContainsFold applies the ContainsFold predicate on the "sso_issuer" field.
+func SSOIssuerContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldSSOIssuer, v))
+}
+
+// SSOSubjectEQ applies the EQ predicate on the "sso_subject" field.
+func SSOSubjectEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldSSOSubject, v))
+}
+
+// SSOSubjectNEQ applies the NEQ predicate on the "sso_subject" field.
+func SSOSubjectNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldSSOSubject, v))
+}
+
+// SSOSubjectIn applies the In predicate on the "sso_subject" field.
+func SSOSubjectIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldSSOSubject, vs...))
+}
+
+// SSOSubjectNotIn applies the NotIn predicate on the "sso_subject" field.
+func SSOSubjectNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldSSOSubject, vs...))
+}
+
+// SSOSubjectGT applies the GT predicate on the "sso_subject" field.
+func SSOSubjectGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldSSOSubject, v))
+}
+
+// SSOSubjectGTE applies the GTE predicate on the "sso_subject" field.
+func SSOSubjectGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldSSOSubject, v))
+}
+
+// SSOSubjectLT applies the LT predicate on the "sso_subject" field.
+func SSOSubjectLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldSSOSubject, v))
+}
+
+// SSOSubjectLTE applies the LTE predicate on the "sso_subject" field.
+func SSOSubjectLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldSSOSubject, v))
+}
+
+// SSOSubjectContains applies the Contains predicate on the "sso_subject" field.
+func SSOSubjectContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldSSOSubject, v))
+}
+
+// SSOSubjectHasPrefix applies the HasPrefix predicate on the "sso_subject" field.
+func SSOSubjectHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldSSOSubject, v))
+}
+
+// SSOSubjectHasSuffix applies the HasSuffix predicate on the "sso_subject" field.
+func SSOSubjectHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldSSOSubject, v))
+}
+
+// SSOSubjectIsNil applies the IsNil predicate on the "sso_subject" field.
+func SSOSubjectIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldSSOSubject))
+}
+
+// SSOSubjectNotNil applies the NotNil predicate on the "sso_subject" field.
+func SSOSubjectNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldSSOSubject))
+}
+
+// SSOSubjectEqualFold applies the EqualFold predicate on the "sso_subject" field.
+func SSOSubjectEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldSSOSubject, v))
+}
+
+// SSOSubjectContainsFold applies the ContainsFold predicate on the "sso_subject" field.
+func SSOSubjectContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldSSOSubject, v))
 }
 
 // HasSchool applies the HasEdge predicate on the "school" edge.

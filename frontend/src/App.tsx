@@ -11,6 +11,7 @@ import { signInPath, useSession } from './session'
 const ExportsPage = lazy(() => import('./pages/ExportsPage'))
 const ExportPage = lazy(() => import('./pages/ExportPage'))
 const TokensPage = lazy(() => import('./pages/TokensPage'))
+const SignInSettingsPage = lazy(() => import('./pages/SignInSettingsPage'))
 
 interface Route {
   path: string
@@ -24,6 +25,7 @@ const routes: Route[] = [
   { path: '/exports', title: 'Exports', render: () => <ExportsPage /> },
   { path: '/exports/:id', title: 'Export', render: (p) => <ExportPage id={p.id} /> },
   { path: '/tokens', title: 'API tokens', render: () => <TokensPage />, adminOnly: true },
+  { path: '/sign-in-settings', title: 'Sign-in settings', render: () => <SignInSettingsPage />, adminOnly: true },
   // The server serves the playground itself to admins; the dashboard sees this address only when
   // the server refused it (a viewer, 403) or after an in-app navigation, which must load the real page.
   { path: '/playground', title: 'Playground', render: () => <FullPageLoad />, adminOnly: true },

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/provreport/provreport/ent"
+	"github.com/provreport/provreport/ent/user"
 )
 
 // A new API token and its secret, which is shown this once and never again.
@@ -24,6 +25,64 @@ type CreateAPITokenPayload struct {
 type RecordEventsPayload struct {
 	// The recorded (or already existing) events, in input order.
 	Events []*ent.Event `json:"events"`
+}
+
+// A sign-in button the sign-in page shows.
+type SignInOption struct {
+	// The provider's ID, for /auth/oidc/start?school=SLUG&provider=ID.
+	ID int `json:"id"`
+	// The provider's name: the button reads "Sign in with <name>".
+	Name string `json:"name"`
+}
+
+// How a school's users sign in, as the public sign-in page sees it.
+type SignInOptions struct {
+	// Whether the password form is offered.
+	PasswordSignIn bool `json:"passwordSignIn"`
+	// The school's single sign-on providers, by name.
+	Providers []*SignInOption `json:"providers"`
+}
+
+// A single sign-on (OpenID Connect) provider of the school, as its admins see it. The client secret is write-only: it is never returned.
+type SignInProvider struct {
+	// The provider's ID, which the sign-in link names.
+	ID int `json:"id"`
+	// The label of the sign-in button: "Sign in with <name>".
+	Name string `json:"name"`
+	// The provider's issuer URL, e.g. https://accounts.google.com.
+	Issuer string `json:"issuer"`
+	// The client ID the provider gave this application.
+	ClientID string `json:"clientId"`
+	// Whether a client secret is stored; the secret itself is never shown.
+	HasClientSecret bool `json:"hasClientSecret"`
+	// The email domains that may sign in; empty allows every domain.
+	AllowedDomains []string `json:"allowedDomains"`
+	// The groups-claim value that makes a user ADMIN at each sign-in; empty when groups are not used.
+	AdminGroup string `json:"adminGroup"`
+	// The groups-claim value that makes a user VIEWER at each sign-in; empty when groups are not used.
+	ViewerGroup string `json:"viewerGroup"`
+	// The role of a user in neither group: VIEWER or NONE (NONE refuses them).
+	DefaultRole user.Role `json:"defaultRole"`
+}
+
+// A new single sign-on provider.
+type SignInProviderInput struct {
+	// The label of the sign-in button; unique in the school.
+	Name string `json:"name"`
+	// The provider's issuer URL (https, or http on loopback).
+	Issuer string `json:"issuer"`
+	// The client ID the provider gave this application.
+	ClientID string `json:"clientId"`
+	// The client secret; stored encrypted and never returned.
+	ClientSecret *string `json:"clientSecret,omitempty"`
+	// The email domains that may sign in; empty or null allows every domain.
+	AllowedDomains []string `json:"allowedDomains,omitempty"`
+	// The groups-claim value that makes a user ADMIN.
+	AdminGroup *string `json:"adminGroup,omitempty"`
+	// The groups-claim value that makes a user VIEWER.
+	ViewerGroup *string `json:"viewerGroup,omitempty"`
+	// The role of a user in neither group: VIEWER or NONE (the default).
+	DefaultRole *user.Role `json:"defaultRole,omitempty"`
 }
 
 // Live updates over graphql-ws (a websocket) or graphql-sse (server-sent events).
@@ -72,6 +131,26 @@ type SyncHealthSettingsInput struct {
 	ProcessedDropPercent *int `json:"processedDropPercent,omitempty"`
 	// See SyncHealthSettings.quietAfterMinimum; whole seconds from 60 to 2592000 (30 days).
 	QuietAfterMinimum *int `json:"quietAfterMinimum,omitempty"`
+}
+
+// Changes to a single sign-on provider; a null field keeps its value.
+type UpdateSignInProviderInput struct {
+	// The label of the sign-in button.
+	Name *string `json:"name,omitempty"`
+	// The provider's issuer URL.
+	Issuer *string `json:"issuer,omitempty"`
+	// The client ID.
+	ClientID *string `json:"clientId,omitempty"`
+	// A new client secret; an empty string removes it.
+	ClientSecret *string `json:"clientSecret,omitempty"`
+	// The email domains that may sign in; an empty list allows every domain.
+	AllowedDomains []string `json:"allowedDomains,omitempty"`
+	// The groups-claim value that makes a user ADMIN; empty stops using it.
+	AdminGroup *string `json:"adminGroup,omitempty"`
+	// The groups-claim value that makes a user VIEWER; empty stops using it.
+	ViewerGroup *string `json:"viewerGroup,omitempty"`
+	// The role of a user in neither group: VIEWER or NONE.
+	DefaultRole *user.Role `json:"defaultRole,omitempty"`
 }
 
 // Something that went wrong with a sync run, decided once when the run is recorded, against the

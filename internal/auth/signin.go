@@ -84,6 +84,11 @@ func (s *Sessions) SignIn(ctx context.Context, schoolSlug, username, password, a
 		// The attempt was counted as a failure when it was reserved.
 		return nil, errBadCredentials()
 	}
+	if !sc.PasswordSignIn {
+		// Checked after the password, so that only someone who knows it learns that the
+		// school signs in through its own accounts instead.
+		return nil, usererr.Unauthenticatedf("this school signs in with its own accounts: use a \"Sign in with\" button")
+	}
 	s.throttle.succeed(ctx, res)
 	// A new token on sign-in defeats session fixation.
 	if err := s.Manager.RenewToken(ctx); err != nil {
@@ -144,4 +149,36 @@ func SetPassword(ctx context.Context, client *ent.Client, userID int, password s
 		return fmt.Errorf("set password of user %d: %w", userID, err)
 	}
 	return nil
+}
+
+// SignInWith signs a user in on an identity another party vouched for (a single sign-on
+// provider): the attempt is throttled and counted under key like a password attempt,
+// find decides who the user is (or refuses), and the session is started exactly as
+// SignIn starts it.
+func (s *Sessions) SignInWith(ctx context.Context, schoolSlug, key, addr string, find func(context.Context) (*ent.User, error)) (*ent.User, error) {
+	schoolSlug = strings.TrimSpace(strings.ToLower(schoolSlug))
+	res, until, err := s.throttle.reserve(ctx, throttleKeys(schoolSlug, key, addr))
+	if err != nil {
+		return nil, err
+	}
+	if res == nil {
+		return nil, &usererr.Error{Code: usererr.TooManyRequests,
+			Message: fmt.Sprintf("too many failed sign-ins; try again after %s", until.UTC().Format(time.RFC3339))}
+	}
+	if res.delay > 0 {
+		s.throttle.sleep(ctx, res.delay)
+	}
+	u, err := find(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if u == nil || u.Role == user.RoleNONE {
+		return nil, errBadCredentials()
+	}
+	s.throttle.succeed(ctx, res)
+	if err := s.Manager.RenewToken(ctx); err != nil {
+		return nil, fmt.Errorf("sign in: renew session: %w", err)
+	}
+	s.Manager.Put(ctx, sessionUserKey, u.ID)
+	return u, nil
 }

@@ -42,6 +42,7 @@ var commands = []cmd{
 	{"user", "user create --school SLUG --username U --email E --role ADMIN|VIEWER   add a dashboard user\n  provreport user set-password --school SLUG --username U                   (password: PROVREPORT_PASSWORD or prompt)", userCmd},
 	{"record", "record --school SLUG [FILE|-]                        record an NDJSON file of events (as POST /api/v1/events takes them)", recordCmd},
 	{"token", "token create --school SLUG --name NAME [--scope S,S]   create an API token; prints it alone", tokenCmd},
+	{"sso", "sso add|list|remove|rotate-key --school SLUG …             single sign-on providers (OpenID Connect) of a school", ssoCmd},
 	{"schema", "schema                                                  print the GraphQL schema as clients see it", schemaCmd},
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/provreport/provreport/internal/auth"
 	"github.com/provreport/provreport/internal/demo"
 	"github.com/provreport/provreport/internal/queue"
+	"github.com/provreport/provreport/internal/secretkey"
 	"github.com/provreport/provreport/internal/server"
 	"github.com/provreport/provreport/internal/store"
 	"github.com/provreport/provreport/internal/telemetry"
@@ -100,7 +101,12 @@ func serve(ctx context.Context, c *cli, args []string) error {
 			return err
 		}
 	}
+	keys, err := secretkey.Load(os.Getenv)
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(ctx, db, server.Config{
+		SecretKeys:         keys,
 		PublicURL:          *publicURL,
 		DataDir:            *dataDir,
 		BlobURL:            *blobURL,

@@ -39,6 +39,8 @@ import (
 	"github.com/provreport/provreport/internal/queue"
 	"github.com/provreport/provreport/internal/requestid"
 	"github.com/provreport/provreport/internal/retention"
+	"github.com/provreport/provreport/internal/secretkey"
+	"github.com/provreport/provreport/internal/sso"
 	"github.com/provreport/provreport/internal/store"
 	"github.com/provreport/provreport/internal/telemetry"
 	"github.com/provreport/provreport/internal/tenant"
@@ -111,6 +113,11 @@ type Config struct {
 	MaxSubscriptionsPerCredential int
 	// MaxSubscriptions caps the subscriptions open on a replica; zero means 10,000.
 	MaxSubscriptions int
+	// SecretKeys seal and open the client secrets of single sign-on providers
+	// (PROVREPORT_SECRET_KEY); nil or empty keys turn single sign-on off.
+	SecretKeys *secretkey.Keys
+	// OIDCHTTPClient talks to single sign-on providers; nil uses one with a 10 s timeout.
+	OIDCHTTPClient *http.Client
 	// Tracing, when enabled, makes a span per HTTP request and per GraphQL operation
 	// (the database's spans are wired where it is opened: store.WithTracing); nil traces
 	// nothing.
@@ -174,6 +181,8 @@ type Server struct {
 	Queue *queue.Queue
 	// Broker delivers recorded events to live subscribers on every replica.
 	Broker live.Broker
+	// SSO signs users in through their school's OpenID Connect providers.
+	SSO *sso.Service
 	// ReportCache answers repeated report queries; nil when turned off.
 	ReportCache *graph.ReportCache
 
@@ -260,8 +269,10 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	s.Exports.OnBuilt = s.metrics.ExportBuilt
 	s.metrics.ExportQueue(s.exportQueue)
 
+	s.SSO = &sso.Service{Client: db.Client, Keys: cfg.SecretKeys, Sessions: s.Sessions, PublicURL: cfg.PublicURL,
+		HTTPClient: cfg.OIDCHTTPClient, Logger: logger}
 	s.resolver = &graph.Resolver{Client: db.Client, Dialect: db.Dialect, Recorder: s.Recorder, Sessions: s.Sessions,
-		ExportService: s.Exports, Broker: s.Broker}
+		ExportService: s.Exports, Broker: s.Broker, SSO: s.SSO}
 	gql := handler.New(graph.NewExecutableSchema(graph.Config{Schema: graph.PublishedSchema(), Resolvers: s.resolver, Complexity: graph.Complexity()}))
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(getQuery{})
@@ -346,6 +357,8 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	mux.HandleFunc("GET /exports/{id}/download", s.download)
 	mux.Handle("GET "+reportCSVPath, s.timeout(http.HandlerFunc(s.reportCSV)))
 	mux.Handle("POST "+bulkPath, s.timeout(http.HandlerFunc(s.bulk)))
+	mux.HandleFunc("GET "+sso.StartPath, s.SSO.Start)
+	mux.HandleFunc("GET "+sso.CallbackPath, s.SSO.Callback)
 	mux.Handle("/", spa(dist))
 
 	var h http.Handler = mux

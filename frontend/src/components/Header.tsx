@@ -49,6 +49,9 @@ export function Header() {
               <Link to="/tokens" aria-current={current('/tokens')}>
                 API tokens
               </Link>
+              <Link to="/sign-in-settings" aria-current={current('/sign-in-settings')}>
+                Sign-in settings
+              </Link>
               <a href="/playground">Playground</a>
             </>
           )}
