@@ -79,6 +79,9 @@ type Config struct {
 	// DownloadNowMaxRows is how many events GET /report.csv (the dashboard's "Download
 	// now") serves at most; zero means 10,000.
 	DownloadNowMaxRows int
+	// ExportRowPause slows every export build down by this much per row, for tests
+	// that stop a server in the middle of a build; zero in production.
+	ExportRowPause time.Duration
 	// Queue tunes the background job queue.
 	Queue queue.Options
 	// Live tunes live delivery.
@@ -213,7 +216,8 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 		return nil, err
 	}
 	s.Exports = &export.Service{DB: db, Bucket: bucket, Mail: sender, PublicURL: cfg.PublicURL,
-		TTL: cfg.ExportTTL, MaxAttempts: cfg.ExportAttempts, MaxNowRows: cfg.DownloadNowMaxRows, Logger: logger}
+		TTL: cfg.ExportTTL, MaxAttempts: cfg.ExportAttempts, MaxNowRows: cfg.DownloadNowMaxRows, Logger: logger,
+		RowPause: cfg.ExportRowPause}
 	workers := river.NewWorkers()
 	s.Exports.Register(workers)
 	qo := cfg.Queue
