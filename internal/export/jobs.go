@@ -124,6 +124,11 @@ func (w *buildWorker) Work(ctx context.Context, job *river.Job[BuildArgs]) error
 		return nil
 	}
 	if err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			// The job's own context ended (shutdown or the job time limit): the driver's
+			// error for an interrupted query says less than that.
+			err = fmt.Errorf("%w: %w", cerr, err)
+		}
 		msg := failureMessage(err)
 		upd := s.DB.Client.Export.Update().Where(mine...).SetError(msg).ClearHeartbeatAt()
 		final := job.Attempt >= job.MaxAttempts
@@ -240,6 +245,12 @@ func (e *storageError) Unwrap() error { return e.err }
 // admin can act on, with the operating system's or the bucket's reason but without
 // server paths or SQL (the full error goes to the job's log).
 func failureMessage(err error) string {
+	if errors.Is(err, context.Canceled) {
+		return "The server building the CSV file was stopped before it finished; another will build it again."
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "Building the CSV file took longer than the job time limit (PROVREPORT_JOB_TIMEOUT). Try a shorter range, or ask an administrator to raise the limit."
+	}
 	var se *storageError
 	if errors.As(err, &se) {
 		reason := "the storage refused it"
@@ -252,9 +263,6 @@ func failureMessage(err error) string {
 		}
 		return "The CSV file could not be saved to the export storage (" + reason + "). " +
 			"An administrator should check PROVREPORT_EXPORT_BUCKET or the data folder; then try again."
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return "Building the CSV file took longer than the job time limit (PROVREPORT_JOB_TIMEOUT). Try a shorter range, or ask an administrator to raise the limit."
 	}
 	return "The events could not be read from the database. Try again; if it keeps failing, an administrator will find the cause in the server log."
 }
