@@ -40,6 +40,8 @@ type Export struct {
 	RequestedAt time.Time `json:"requested_at,omitempty"`
 	// When a worker last started building the file; null while QUEUED.
 	StartedAt *time.Time `json:"started_at,omitempty"`
+	// when the worker building the file last said it is alive; another replica takes over a RUNNING export whose heartbeat stopped
+	HeartbeatAt *time.Time `json:"heartbeat_at,omitempty"`
 	// When the file was ready or building it failed; null until then.
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
 	// When the file stops being downloadable; null until it is READY.
@@ -110,7 +112,7 @@ func (*Export) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case export.FieldStatus, export.FieldEmail, export.FieldError, export.FieldBlobKey, export.FieldEmailError:
 			values[i] = new(sql.NullString)
-		case export.FieldRequestedAt, export.FieldStartedAt, export.FieldFinishedAt, export.FieldExpiresAt, export.FieldEmailSentAt:
+		case export.FieldRequestedAt, export.FieldStartedAt, export.FieldHeartbeatAt, export.FieldFinishedAt, export.FieldExpiresAt, export.FieldEmailSentAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -199,6 +201,13 @@ func (_m *Export) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.StartedAt = new(time.Time)
 				*_m.StartedAt = value.Time
+			}
+		case export.FieldHeartbeatAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field heartbeat_at", values[i])
+			} else if value.Valid {
+				_m.HeartbeatAt = new(time.Time)
+				*_m.HeartbeatAt = value.Time
 			}
 		case export.FieldFinishedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -341,6 +350,11 @@ func (_m *Export) String() string {
 	builder.WriteString(", ")
 	if v := _m.StartedAt; v != nil {
 		builder.WriteString("started_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.HeartbeatAt; v != nil {
+		builder.WriteString("heartbeat_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteString(", ")

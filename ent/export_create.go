@@ -133,6 +133,20 @@ func (_c *ExportCreate) SetNillableStartedAt(v *time.Time) *ExportCreate {
 	return _c
 }
 
+// SetHeartbeatAt sets the "heartbeat_at" field.
+func (_c *ExportCreate) SetHeartbeatAt(v time.Time) *ExportCreate {
+	_c.mutation.SetHeartbeatAt(v)
+	return _c
+}
+
+// SetNillableHeartbeatAt sets the "heartbeat_at" field if the given value is not nil.
+func (_c *ExportCreate) SetNillableHeartbeatAt(v *time.Time) *ExportCreate {
+	if v != nil {
+		_c.SetHeartbeatAt(*v)
+	}
+	return _c
+}
+
 // SetFinishedAt sets the "finished_at" field.
 func (_c *ExportCreate) SetFinishedAt(v time.Time) *ExportCreate {
 	_c.mutation.SetFinishedAt(v)
@@ -418,6 +432,10 @@ func (_c *ExportCreate) createSpec() (*Export, *sqlgraph.CreateSpec) {
 		_spec.SetField(export.FieldStartedAt, field.TypeTime, value)
 		_node.StartedAt = &value
 	}
+	if value, ok := _c.mutation.HeartbeatAt(); ok {
+		_spec.SetField(export.FieldHeartbeatAt, field.TypeTime, value)
+		_node.HeartbeatAt = &value
+	}
 	if value, ok := _c.mutation.FinishedAt(); ok {
 		_spec.SetField(export.FieldFinishedAt, field.TypeTime, value)
 		_node.FinishedAt = &value
@@ -669,6 +687,24 @@ func (u *ExportUpsert) UpdateStartedAt() *ExportUpsert {
 // ClearStartedAt clears the value of the "started_at" field.
 func (u *ExportUpsert) ClearStartedAt() *ExportUpsert {
 	u.SetNull(export.FieldStartedAt)
+	return u
+}
+
+// SetHeartbeatAt sets the "heartbeat_at" field.
+func (u *ExportUpsert) SetHeartbeatAt(v time.Time) *ExportUpsert {
+	u.Set(export.FieldHeartbeatAt, v)
+	return u
+}
+
+// UpdateHeartbeatAt sets the "heartbeat_at" field to the value that was provided on create.
+func (u *ExportUpsert) UpdateHeartbeatAt() *ExportUpsert {
+	u.SetExcluded(export.FieldHeartbeatAt)
+	return u
+}
+
+// ClearHeartbeatAt clears the value of the "heartbeat_at" field.
+func (u *ExportUpsert) ClearHeartbeatAt() *ExportUpsert {
+	u.SetNull(export.FieldHeartbeatAt)
 	return u
 }
 
@@ -1045,6 +1081,27 @@ func (u *ExportUpsertOne) UpdateStartedAt() *ExportUpsertOne {
 func (u *ExportUpsertOne) ClearStartedAt() *ExportUpsertOne {
 	return u.Update(func(s *ExportUpsert) {
 		s.ClearStartedAt()
+	})
+}
+
+// SetHeartbeatAt sets the "heartbeat_at" field.
+func (u *ExportUpsertOne) SetHeartbeatAt(v time.Time) *ExportUpsertOne {
+	return u.Update(func(s *ExportUpsert) {
+		s.SetHeartbeatAt(v)
+	})
+}
+
+// UpdateHeartbeatAt sets the "heartbeat_at" field to the value that was provided on create.
+func (u *ExportUpsertOne) UpdateHeartbeatAt() *ExportUpsertOne {
+	return u.Update(func(s *ExportUpsert) {
+		s.UpdateHeartbeatAt()
+	})
+}
+
+// ClearHeartbeatAt clears the value of the "heartbeat_at" field.
+func (u *ExportUpsertOne) ClearHeartbeatAt() *ExportUpsertOne {
+	return u.Update(func(s *ExportUpsert) {
+		s.ClearHeartbeatAt()
 	})
 }
 
@@ -1616,6 +1673,27 @@ func (u *ExportUpsertBulk) UpdateStartedAt() *ExportUpsertBulk {
 func (u *ExportUpsertBulk) ClearStartedAt() *ExportUpsertBulk {
 	return u.Update(func(s *ExportUpsert) {
 		s.ClearStartedAt()
+	})
+}
+
+// SetHeartbeatAt sets the "heartbeat_at" field.
+func (u *ExportUpsertBulk) SetHeartbeatAt(v time.Time) *ExportUpsertBulk {
+	return u.Update(func(s *ExportUpsert) {
+		s.SetHeartbeatAt(v)
+	})
+}
+
+// UpdateHeartbeatAt sets the "heartbeat_at" field to the value that was provided on create.
+func (u *ExportUpsertBulk) UpdateHeartbeatAt() *ExportUpsertBulk {
+	return u.Update(func(s *ExportUpsert) {
+		s.UpdateHeartbeatAt()
+	})
+}
+
+// ClearHeartbeatAt clears the value of the "heartbeat_at" field.
+func (u *ExportUpsertBulk) ClearHeartbeatAt() *ExportUpsertBulk {
+	return u.Update(func(s *ExportUpsert) {
+		s.ClearHeartbeatAt()
 	})
 }
 

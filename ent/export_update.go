@@ -178,6 +178,26 @@ func (_u *ExportUpdate) ClearStartedAt() *ExportUpdate {
 	return _u
 }
 
+// SetHeartbeatAt sets the "heartbeat_at" field.
+func (_u *ExportUpdate) SetHeartbeatAt(v time.Time) *ExportUpdate {
+	_u.mutation.SetHeartbeatAt(v)
+	return _u
+}
+
+// SetNillableHeartbeatAt sets the "heartbeat_at" field if the given value is not nil.
+func (_u *ExportUpdate) SetNillableHeartbeatAt(v *time.Time) *ExportUpdate {
+	if v != nil {
+		_u.SetHeartbeatAt(*v)
+	}
+	return _u
+}
+
+// ClearHeartbeatAt clears the value of the "heartbeat_at" field.
+func (_u *ExportUpdate) ClearHeartbeatAt() *ExportUpdate {
+	_u.mutation.ClearHeartbeatAt()
+	return _u
+}
+
 // SetFinishedAt sets the "finished_at" field.
 func (_u *ExportUpdate) SetFinishedAt(v time.Time) *ExportUpdate {
 	_u.mutation.SetFinishedAt(v)
@@ -493,6 +513,12 @@ func (_u *ExportUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.StartedAtCleared() {
 		_spec.ClearField(export.FieldStartedAt, field.TypeTime)
 	}
+	if value, ok := _u.mutation.HeartbeatAt(); ok {
+		_spec.SetField(export.FieldHeartbeatAt, field.TypeTime, value)
+	}
+	if _u.mutation.HeartbeatAtCleared() {
+		_spec.ClearField(export.FieldHeartbeatAt, field.TypeTime)
+	}
 	if value, ok := _u.mutation.FinishedAt(); ok {
 		_spec.SetField(export.FieldFinishedAt, field.TypeTime, value)
 	}
@@ -747,6 +773,26 @@ func (_u *ExportUpdateOne) SetNillableStartedAt(v *time.Time) *ExportUpdateOne {
 // ClearStartedAt clears the value of the "started_at" field.
 func (_u *ExportUpdateOne) ClearStartedAt() *ExportUpdateOne {
 	_u.mutation.ClearStartedAt()
+	return _u
+}
+
+// SetHeartbeatAt sets the "heartbeat_at" field.
+func (_u *ExportUpdateOne) SetHeartbeatAt(v time.Time) *ExportUpdateOne {
+	_u.mutation.SetHeartbeatAt(v)
+	return _u
+}
+
+// SetNillableHeartbeatAt sets the "heartbeat_at" field if the given value is not nil.
+func (_u *ExportUpdateOne) SetNillableHeartbeatAt(v *time.Time) *ExportUpdateOne {
+	if v != nil {
+		_u.SetHeartbeatAt(*v)
+	}
+	return _u
+}
+
+// ClearHeartbeatAt clears the value of the "heartbeat_at" field.
+func (_u *ExportUpdateOne) ClearHeartbeatAt() *ExportUpdateOne {
+	_u.mutation.ClearHeartbeatAt()
 	return _u
 }
 
@@ -1094,6 +1140,12 @@ func (_u *ExportUpdateOne) sqlSave(ctx context.Context) (_node *Export, err erro
 	}
 	if _u.mutation.StartedAtCleared() {
 		_spec.ClearField(export.FieldStartedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.HeartbeatAt(); ok {
+		_spec.SetField(export.FieldHeartbeatAt, field.TypeTime, value)
+	}
+	if _u.mutation.HeartbeatAtCleared() {
+		_spec.ClearField(export.FieldHeartbeatAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.FinishedAt(); ok {
 		_spec.SetField(export.FieldFinishedAt, field.TypeTime, value)

@@ -2738,6 +2738,7 @@ type ExportMutation struct {
 	email               *string
 	requested_at        *time.Time
 	started_at          *time.Time
+	heartbeat_at        *time.Time
 	finished_at         *time.Time
 	expires_at          *time.Time
 	row_count           *int
@@ -3342,6 +3343,55 @@ func (m *ExportMutation) ResetStartedAt() {
 	delete(m.clearedFields, export.FieldStartedAt)
 }
 
+// SetHeartbeatAt sets the "heartbeat_at" field.
+func (m *ExportMutation) SetHeartbeatAt(t time.Time) {
+	m.heartbeat_at = &t
+}
+
+// HeartbeatAt returns the value of the "heartbeat_at" field in the mutation.
+func (m *ExportMutation) HeartbeatAt() (r time.Time, exists bool) {
+	v := m.heartbeat_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHeartbeatAt returns the old "heartbeat_at" field's value of the Export entity.
+// If the Export object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExportMutation) OldHeartbeatAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHeartbeatAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHeartbeatAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHeartbeatAt: %w", err)
+	}
+	return oldValue.HeartbeatAt, nil
+}
+
+// ClearHeartbeatAt clears the value of the "heartbeat_at" field.
+func (m *ExportMutation) ClearHeartbeatAt() {
+	m.heartbeat_at = nil
+	m.clearedFields[export.FieldHeartbeatAt] = struct{}{}
+}
+
+// HeartbeatAtCleared returns if the "heartbeat_at" field was cleared in this mutation.
+func (m *ExportMutation) HeartbeatAtCleared() bool {
+	_, ok := m.clearedFields[export.FieldHeartbeatAt]
+	return ok
+}
+
+// ResetHeartbeatAt resets all changes to the "heartbeat_at" field.
+func (m *ExportMutation) ResetHeartbeatAt() {
+	m.heartbeat_at = nil
+	delete(m.clearedFields, export.FieldHeartbeatAt)
+}
+
 // SetFinishedAt sets the "finished_at" field.
 func (m *ExportMutation) SetFinishedAt(t time.Time) {
 	m.finished_at = &t
@@ -3920,7 +3970,7 @@ func (m *ExportMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ExportMutation) Fields() []string {
-	fields := make([]string, 0, 19)
+	fields := make([]string, 0, 20)
 	if m.school != nil {
 		fields = append(fields, export.FieldSchoolID)
 	}
@@ -3950,6 +4000,9 @@ func (m *ExportMutation) Fields() []string {
 	}
 	if m.started_at != nil {
 		fields = append(fields, export.FieldStartedAt)
+	}
+	if m.heartbeat_at != nil {
+		fields = append(fields, export.FieldHeartbeatAt)
 	}
 	if m.finished_at != nil {
 		fields = append(fields, export.FieldFinishedAt)
@@ -4006,6 +4059,8 @@ func (m *ExportMutation) Field(name string) (ent.Value, bool) {
 		return m.RequestedAt()
 	case export.FieldStartedAt:
 		return m.StartedAt()
+	case export.FieldHeartbeatAt:
+		return m.HeartbeatAt()
 	case export.FieldFinishedAt:
 		return m.FinishedAt()
 	case export.FieldExpiresAt:
@@ -4053,6 +4108,8 @@ func (m *ExportMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldRequestedAt(ctx)
 	case export.FieldStartedAt:
 		return m.OldStartedAt(ctx)
+	case export.FieldHeartbeatAt:
+		return m.OldHeartbeatAt(ctx)
 	case export.FieldFinishedAt:
 		return m.OldFinishedAt(ctx)
 	case export.FieldExpiresAt:
@@ -4149,6 +4206,13 @@ func (m *ExportMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetStartedAt(v)
+		return nil
+	case export.FieldHeartbeatAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHeartbeatAt(v)
 		return nil
 	case export.FieldFinishedAt:
 		v, ok := value.(time.Time)
@@ -4318,6 +4382,9 @@ func (m *ExportMutation) ClearedFields() []string {
 	if m.FieldCleared(export.FieldStartedAt) {
 		fields = append(fields, export.FieldStartedAt)
 	}
+	if m.FieldCleared(export.FieldHeartbeatAt) {
+		fields = append(fields, export.FieldHeartbeatAt)
+	}
 	if m.FieldCleared(export.FieldFinishedAt) {
 		fields = append(fields, export.FieldFinishedAt)
 	}
@@ -4367,6 +4434,9 @@ func (m *ExportMutation) ClearField(name string) error {
 		return nil
 	case export.FieldStartedAt:
 		m.ClearStartedAt()
+		return nil
+	case export.FieldHeartbeatAt:
+		m.ClearHeartbeatAt()
 		return nil
 	case export.FieldFinishedAt:
 		m.ClearFinishedAt()
@@ -4429,6 +4499,9 @@ func (m *ExportMutation) ResetField(name string) error {
 		return nil
 	case export.FieldStartedAt:
 		m.ResetStartedAt()
+		return nil
+	case export.FieldHeartbeatAt:
+		m.ResetHeartbeatAt()
 		return nil
 	case export.FieldFinishedAt:
 		m.ResetFinishedAt()

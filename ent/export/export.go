@@ -38,6 +38,8 @@ const (
 	FieldRequestedAt = "requested_at"
 	// FieldStartedAt holds the string denoting the started_at field in the database.
 	FieldStartedAt = "started_at"
+	// FieldHeartbeatAt holds the string denoting the heartbeat_at field in the database.
+	FieldHeartbeatAt = "heartbeat_at"
 	// FieldFinishedAt holds the string denoting the finished_at field in the database.
 	FieldFinishedAt = "finished_at"
 	// FieldExpiresAt holds the string denoting the expires_at field in the database.
@@ -91,6 +93,7 @@ var Columns = []string{
 	FieldEmail,
 	FieldRequestedAt,
 	FieldStartedAt,
+	FieldHeartbeatAt,
 	FieldFinishedAt,
 	FieldExpiresAt,
 	FieldRowCount,
@@ -203,6 +206,11 @@ func ByRequestedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByStartedAt orders the results by the started_at field.
 func ByStartedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStartedAt, opts...).ToFunc()
+}
+
+// ByHeartbeatAt orders the results by the heartbeat_at field.
+func ByHeartbeatAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldHeartbeatAt, opts...).ToFunc()
 }
 
 // ByFinishedAt orders the results by the finished_at field.

@@ -90,6 +90,11 @@ func StartedAt(v time.Time) predicate.Export {
 	return predicate.Export(sql.FieldEQ(FieldStartedAt, v))
 }
 
+// HeartbeatAt applies equality check predicate on the "heartbeat_at" field. It's identical to HeartbeatAtEQ.
+func HeartbeatAt(v time.Time) predicate.Export {
+	return predicate.Export(sql.FieldEQ(FieldHeartbeatAt, v))
+}
+
 // FinishedAt applies equality check predicate on the "finished_at" field. It's identical to FinishedAtEQ.
 func FinishedAt(v time.Time) predicate.Export {
 	return predicate.Export(sql.FieldEQ(FieldFinishedAt, v))
@@ -458,6 +463,56 @@ func StartedAtIsNil() predicate.Export {
 // StartedAtNotNil applies the NotNil predicate on the "started_at" field.
 func StartedAtNotNil() predicate.Export {
 	return predicate.Export(sql.FieldNotNull(FieldStartedAt))
+}
+
+// HeartbeatAtEQ applies the EQ predicate on the "heartbeat_at" field.
+func HeartbeatAtEQ(v time.Time) predicate.Export {
+	return predicate.Export(sql.FieldEQ(FieldHeartbeatAt, v))
+}
+
+// HeartbeatAtNEQ applies the NEQ predicate on the "heartbeat_at" field.
+func HeartbeatAtNEQ(v time.Time) predicate.Export {
+	return predicate.Export(sql.FieldNEQ(FieldHeartbeatAt, v))
+}
+
+// HeartbeatAtIn applies the In predicate on the "heartbeat_at" field.
+func HeartbeatAtIn(vs ...time.Time) predicate.Export {
+	return predicate.Export(sql.FieldIn(FieldHeartbeatAt, vs...))
+}
+
+// HeartbeatAtNotIn applies the NotIn predicate on the "heartbeat_at" field.
+func HeartbeatAtNotIn(vs ...time.Time) predicate.Export {
+	return predicate.Export(sql.FieldNotIn(FieldHeartbeatAt, vs...))
+}
+
+// HeartbeatAtGT applies the GT predicate on the "heartbeat_at" field.
+func HeartbeatAtGT(v time.Time) predicate.Export {
+	return predicate.Export(sql.FieldGT(FieldHeartbeatAt, v))
+}
+
+// HeartbeatAtGTE applies the GTE predicate on the "heartbeat_at" field.
+func HeartbeatAtGTE(v time.Time) predicate.Export {
+	return predicate.Export(sql.FieldGTE(FieldHeartbeatAt, v))
+}
+
+// HeartbeatAtLT applies the LT predicate on the "heartbeat_at" field.
+func HeartbeatAtLT(v time.Time) predicate.Export {
+	return predicate.Export(sql.FieldLT(FieldHeartbeatAt, v))
+}
+
+// HeartbeatAtLTE applies the LTE predicate on the "heartbeat_at" field.
+func HeartbeatAtLTE(v time.Time) predicate.Export {
+	return predicate.Export(sql.FieldLTE(FieldHeartbeatAt, v))
+}
+
+// HeartbeatAtIsNil applies the IsNil predicate on the "heartbeat_at" field.
+func HeartbeatAtIsNil() predicate.Export {
+	return predicate.Export(sql.FieldIsNull(FieldHeartbeatAt))
+}
+
+// HeartbeatAtNotNil applies the NotNil predicate on the "heartbeat_at" field.
+func HeartbeatAtNotNil() predicate.Export {
+	return predicate.Export(sql.FieldNotNull(FieldHeartbeatAt))
 }
 
 // FinishedAtEQ applies the EQ predicate on the "finished_at" field.

@@ -180,6 +180,7 @@ var (
 		{Name: "email", Type: field.TypeString, Default: ""},
 		{Name: "requested_at", Type: field.TypeTime},
 		{Name: "started_at", Type: field.TypeTime, Nullable: true},
+		{Name: "heartbeat_at", Type: field.TypeTime, Nullable: true},
 		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
 		{Name: "expires_at", Type: field.TypeTime, Nullable: true},
 		{Name: "row_count", Type: field.TypeInt, Nullable: true},
@@ -200,13 +201,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "exports_schools_school",
-				Columns:    []*schema.Column{ExportsColumns[18]},
+				Columns:    []*schema.Column{ExportsColumns[19]},
 				RefColumns: []*schema.Column{SchoolsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "exports_users_requested_by",
-				Columns:    []*schema.Column{ExportsColumns[19]},
+				Columns:    []*schema.Column{ExportsColumns[20]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -215,12 +216,12 @@ var (
 			{
 				Name:    "export_school_id_requested_by_id_requested_at",
 				Unique:  false,
-				Columns: []*schema.Column{ExportsColumns[18], ExportsColumns[19], ExportsColumns[7]},
+				Columns: []*schema.Column{ExportsColumns[19], ExportsColumns[20], ExportsColumns[7]},
 			},
 			{
 				Name:    "export_status_expires_at",
 				Unique:  false,
-				Columns: []*schema.Column{ExportsColumns[1], ExportsColumns[10]},
+				Columns: []*schema.Column{ExportsColumns[1], ExportsColumns[11]},
 			},
 		},
 	}

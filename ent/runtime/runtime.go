@@ -137,7 +137,7 @@ func init() {
 	// export.DefaultRequestedAt holds the default value on creation for the requested_at field.
 	export.DefaultRequestedAt = exportDescRequestedAt.Default.(func() time.Time)
 	// exportDescAttempts is the schema descriptor for attempts field.
-	exportDescAttempts := exportFields[14].Descriptor()
+	exportDescAttempts := exportFields[15].Descriptor()
 	// export.DefaultAttempts holds the default value on creation for the attempts field.
 	export.DefaultAttempts = exportDescAttempts.Default.(int)
 	loginthrottleFields := schema.LoginThrottle{}.Fields()

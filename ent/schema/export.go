@@ -39,6 +39,9 @@ func (Export) Fields() []ent.Field {
 		field.Time("requested_at").Default(time.Now).Immutable().Annotations(entgql.OrderField("REQUESTED_AT")).
 			Comment("When the export was requested."),
 		field.Time("started_at").Optional().Nillable().Comment("When a worker last started building the file; null while QUEUED."),
+		field.Time("heartbeat_at").Optional().Nillable().
+			Comment("when the worker building the file last said it is alive; another replica takes over a RUNNING export whose heartbeat stopped").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Time("finished_at").Optional().Nillable().Comment("When the file was ready or building it failed; null until then."),
 		field.Time("expires_at").Optional().Nillable().Comment("When the file stops being downloadable; null until it is READY."),
 		field.Int("row_count").Optional().Nillable().Comment("Events in the file, once it is READY."),

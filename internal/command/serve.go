@@ -135,6 +135,10 @@ func serve(ctx context.Context, c *cli, args []string) error {
 		MaxSubscriptionsPerCredential: *maxSubsPerCred,
 		MaxSubscriptions:              *maxSubs,
 		Tracing:                       tracing,
+
+		// For tests only: a pause per exported row, so that a test can kill a server
+		// in the middle of a build. Deliberately no flag and no mention in --help.
+		ExportRowPause: envDuration("PROVREPORT_TEST_EXPORT_ROW_PAUSE", 0),
 	}, c.logger)
 	if err != nil {
 		return err

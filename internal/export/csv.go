@@ -40,6 +40,9 @@ type Rows struct {
 	Columns []Column
 	// Limit, when positive, caps the number of rows read.
 	Limit int
+	// Pause, when positive, waits this long after each row, so that a test can stop a
+	// server in the middle of a build. Never set in production.
+	Pause time.Duration
 }
 
 // has says whether the file has the optional column c.
@@ -191,6 +194,13 @@ func WriteCSV(ctx context.Context, db *sql.DB, dialectName string, r Rows, w io.
 			return n, cw.n, fmt.Errorf("write row %d: %w", n+1, err)
 		}
 		n++
+		if r.Pause > 0 {
+			select {
+			case <-ctx.Done():
+				return n, cw.n, ctx.Err()
+			case <-time.After(r.Pause):
+			}
+		}
 		if n%10000 == 0 {
 			if err := ctx.Err(); err != nil {
 				return n, cw.n, err

@@ -50,6 +50,14 @@ type Service struct {
 	// MaxAttempts is how many times a build is tried before the export FAILS; zero
 	// means 5.
 	MaxAttempts int
+	// Heartbeat, StaleAfter and RescueEvery tune how a build's heartbeat is written
+	// and how soon another replica takes over an export whose worker died; zero means
+	// DefaultHeartbeat, DefaultStaleAfter and DefaultRescueEvery.
+	Heartbeat, StaleAfter, RescueEvery time.Duration
+	// RowPause slows every build down by this much per row. It exists for tests that
+	// must stop a server in the middle of a build (PROVREPORT_TEST_EXPORT_ROW_PAUSE);
+	// zero in production.
+	RowPause time.Duration
 	// OnBuilt, when set, is told how each build went (for metrics).
 	OnBuilt func(d time.Duration, rows int, err error)
 	// OnUpdate, when set, is told of every status change.

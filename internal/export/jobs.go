@@ -1,6 +1,7 @@
 package export
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -14,10 +15,12 @@ import (
 	"unicode"
 
 	"github.com/riverqueue/river"
+	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
 
 	"github.com/provreport/provreport/ent"
 	entexport "github.com/provreport/provreport/ent/export"
+	"github.com/provreport/provreport/ent/predicate"
 	"github.com/provreport/provreport/internal/eventtype"
 	"github.com/provreport/provreport/internal/mail"
 	"github.com/provreport/provreport/internal/report"
@@ -53,6 +56,7 @@ func (s *Service) Register(workers *river.Workers) {
 	river.AddWorker(workers, &buildWorker{s: s})
 	river.AddWorker(workers, &emailWorker{s: s})
 	river.AddWorker(workers, &expireWorker{s: s})
+	river.AddWorker(workers, &rescueWorker{s: s})
 }
 
 // Periodic returns the export's scheduled jobs.
@@ -60,6 +64,9 @@ func (s *Service) Periodic() []*river.PeriodicJob {
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(15*time.Minute),
 			func() (river.JobArgs, *river.InsertOpts) { return ExpireArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(s.rescueEvery()),
+			func() (river.JobArgs, *river.InsertOpts) { return RescueArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 }
@@ -70,7 +77,9 @@ type buildWorker struct {
 }
 
 // Work builds the file. It is idempotent: a job rescued after a crash rewrites the file
-// from the start, and a finished export is left alone.
+// from the start, and a finished export is left alone, as is one that another worker is
+// building (its heartbeat is fresh). While it builds, it writes the export's heartbeat,
+// and every later write to the row is conditional on this attempt still owning it.
 func (w *buildWorker) Work(ctx context.Context, job *river.Job[BuildArgs]) error {
 	s := w.s
 	sys := tenant.System(ctx)
@@ -85,38 +94,70 @@ func (w *buildWorker) Work(ctx context.Context, job *river.Job[BuildArgs]) error
 		return nil
 	}
 	ctx = tenant.WithSchool(ctx, e.SchoolID)
-	now := time.Now().UTC()
-	e, err = s.DB.Client.Export.UpdateOne(e).SetStatus(entexport.StatusRUNNING).SetStartedAt(now).
-		AddAttempts(1).Save(ctx)
+	id := e.ID
+	e, err = s.claim(ctx, id)
 	if err != nil {
-		return fmt.Errorf("export %d: mark running: %w", e.ID, err)
+		return fmt.Errorf("export %d: mark running: %w", id, err)
+	}
+	if e == nil {
+		// Finished meanwhile, or another worker is building it.
+		return nil
 	}
 	s.updated(ctx, e)
+	// Writes to the row from here on apply only while this attempt owns the export.
+	mine := []predicate.Export{entexport.ID(e.ID), entexport.StatusEQ(entexport.StatusRUNNING), entexport.Attempts(e.Attempts)}
 
+	bctx, stop := context.WithCancelCause(ctx)
+	beating := make(chan struct{})
+	go func() { defer close(beating); s.beat(bctx, e, stop) }()
 	began := time.Now()
-	rows, size, key, err := s.build(ctx, e)
+	rows, size, key, err := s.build(bctx, e)
 	if s.OnBuilt != nil {
 		s.OnBuilt(time.Since(began), rows, err)
 	}
 	if err != nil {
+		err = cmp.Or(context.Cause(bctx), err)
+	}
+	stop(nil)
+	<-beating
+	if errors.Is(err, errTakenOver) {
+		return nil
+	}
+	if err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			// The job's own context ended (shutdown or the job time limit): the driver's
+			// error for an interrupted query says less than that.
+			err = fmt.Errorf("%w: %w", cerr, err)
+		}
 		msg := failureMessage(err)
-		upd := s.DB.Client.Export.UpdateOneID(e.ID).SetError(msg)
+		upd := s.DB.Client.Export.Update().Where(mine...).SetError(msg).ClearHeartbeatAt()
 		final := job.Attempt >= job.MaxAttempts
 		if final {
 			upd.SetStatus(entexport.StatusFAILED).SetFinishedAt(time.Now().UTC())
 		} else {
 			upd.SetStatus(entexport.StatusQUEUED)
 		}
-		if e2, uerr := upd.Save(context.WithoutCancel(ctx)); uerr == nil {
-			s.updated(ctx, e2)
+		if k, uerr := upd.Save(context.WithoutCancel(ctx)); uerr == nil && k == 1 {
+			if e2, gerr := s.DB.Client.Export.Get(context.WithoutCancel(ctx), e.ID); gerr == nil {
+				s.updated(ctx, e2)
+			}
 		}
 		return fmt.Errorf("export %d: %w", e.ID, err)
 	}
 	fin := time.Now().UTC()
-	e, err = s.DB.Client.Export.UpdateOneID(e.ID).SetStatus(entexport.StatusREADY).SetFinishedAt(fin).
-		SetExpiresAt(fin.Add(s.ttl())).SetRowCount(rows).SetByteSize(size).SetBlobKey(key).ClearError().Save(ctx)
+	k, err := s.DB.Client.Export.Update().Where(mine...).SetStatus(entexport.StatusREADY).SetFinishedAt(fin).
+		SetExpiresAt(fin.Add(s.ttl())).SetRowCount(rows).SetByteSize(size).SetBlobKey(key).ClearError().
+		ClearHeartbeatAt().Save(ctx)
 	if err != nil {
 		return fmt.Errorf("export %d: mark ready: %w", e.ID, err)
+	}
+	if k == 0 {
+		// Another worker took the export over while this one finished: it writes the
+		// same file under the same key, marks the export and sends the email.
+		return nil
+	}
+	if e, err = s.DB.Client.Export.Get(ctx, e.ID); err != nil {
+		return fmt.Errorf("export %d: read back: %w", id, err)
 	}
 	s.updated(ctx, e)
 	if e.Email != "" {
@@ -141,6 +182,7 @@ func (s *Service) build(ctx context.Context, e *ent.Export) (int, int64, string,
 		return 0, 0, "", fmt.Errorf("school: %w", err)
 	}
 	key := "exports/" + strconv.Itoa(e.SchoolID) + "/" + strconv.Itoa(e.ID) + ".csv"
+	s.removeLeftovers(ctx, key)
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	bw, err := s.Bucket.NewWriter(wctx, key, nil)
@@ -148,7 +190,7 @@ func (s *Service) build(ctx context.Context, e *ent.Export) (int, int64, string,
 		return 0, 0, "", &storageError{fmt.Errorf("open file: %w", err)}
 	}
 	n, size, err := WriteCSV(ctx, s.DB.SQL, s.DB.Dialect, Rows{
-		SchoolID: e.SchoolID, Filter: f, MaxEventID: e.MaxEventID, Location: location(sc), Columns: Columns(e),
+		Pause: s.RowPause, SchoolID: e.SchoolID, Filter: f, MaxEventID: e.MaxEventID, Location: location(sc), Columns: Columns(e),
 	}, storageWriter{bw})
 	if err != nil {
 		// Cancelling before Close discards the partial file.
@@ -160,6 +202,24 @@ func (s *Service) build(ctx context.Context, e *ent.Export) (int, int64, string,
 		return 0, 0, "", &storageError{fmt.Errorf("save file: %w", err)}
 	}
 	return n, size, key, nil
+}
+
+// removeLeftovers deletes the partial files that an earlier build of the same key left
+// behind when its process was killed: a folder bucket writes a file as KEY.<time>.tmp
+// beside it and renames it into place only when complete, so a crash leaves the
+// temporary file. Other buckets have nothing under the prefix but the key's own
+// neighbours, which end otherwise. Failing to delete is not a reason to fail the build.
+func (s *Service) removeLeftovers(ctx context.Context, key string) {
+	it := s.Bucket.List(&blob.ListOptions{Prefix: key + "."})
+	for {
+		obj, err := it.Next(ctx)
+		if err != nil {
+			return
+		}
+		if strings.HasSuffix(obj.Key, ".tmp") {
+			_ = s.Bucket.Delete(ctx, obj.Key)
+		}
+	}
 }
 
 // storageWriter marks the errors of writing to the bucket as storage errors: a bucket
@@ -185,6 +245,12 @@ func (e *storageError) Unwrap() error { return e.err }
 // admin can act on, with the operating system's or the bucket's reason but without
 // server paths or SQL (the full error goes to the job's log).
 func failureMessage(err error) string {
+	if errors.Is(err, context.Canceled) {
+		return "The server building the CSV file was stopped before it finished; another will build it again."
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "Building the CSV file took longer than the job time limit (PROVREPORT_JOB_TIMEOUT). Try a shorter range, or ask an administrator to raise the limit."
+	}
 	var se *storageError
 	if errors.As(err, &se) {
 		reason := "the storage refused it"
@@ -197,9 +263,6 @@ func failureMessage(err error) string {
 		}
 		return "The CSV file could not be saved to the export storage (" + reason + "). " +
 			"An administrator should check PROVREPORT_EXPORT_BUCKET or the data folder; then try again."
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return "Building the CSV file took longer than the job time limit (PROVREPORT_JOB_TIMEOUT). Try a shorter range, or ask an administrator to raise the limit."
 	}
 	return "The events could not be read from the database. Try again; if it keeps failing, an administrator will find the cause in the server log."
 }

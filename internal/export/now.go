@@ -73,7 +73,7 @@ func (s *Service) BuildNow(ctx context.Context, f report.Filter, cols []Column) 
 	n, _, err := WriteCSV(ctx, s.DB.SQL, s.DB.Dialect, Rows{
 		SchoolID: schoolID, Filter: f, MaxEventID: math.MaxInt64, Location: location(sc), Columns: cols,
 		// One row more than the limit tells "exactly the limit" from "over it".
-		Limit: limit + 1,
+		Limit: limit + 1, Pause: s.RowPause,
 	}, &buf)
 	if err != nil {
 		return nil, err

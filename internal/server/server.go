@@ -81,6 +81,9 @@ type Config struct {
 	// DownloadNowMaxRows is how many events GET /report.csv (the dashboard's "Download
 	// now") serves at most; zero means 10,000.
 	DownloadNowMaxRows int
+	// ExportRowPause slows every export build down by this much per row, for tests
+	// that stop a server in the middle of a build; zero in production.
+	ExportRowPause time.Duration
 	// Queue tunes the background job queue.
 	Queue queue.Options
 	// Live tunes live delivery.
@@ -190,6 +193,8 @@ type Server struct {
 	resolver *graph.Resolver
 	ops      http.Handler
 	started  atomic.Bool
+	// draining is set when shutdown begins: /readyz answers 503 from then on.
+	draining atomic.Bool
 
 	// wsCtx is the parent of every websocket connection; cancelling it on shutdown
 	// closes them with a normal close code.
@@ -222,7 +227,8 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 		return nil, err
 	}
 	s.Exports = &export.Service{DB: db, Bucket: bucket, Mail: sender, PublicURL: cfg.PublicURL,
-		TTL: cfg.ExportTTL, MaxAttempts: cfg.ExportAttempts, MaxNowRows: cfg.DownloadNowMaxRows, Logger: logger}
+		TTL: cfg.ExportTTL, MaxAttempts: cfg.ExportAttempts, MaxNowRows: cfg.DownloadNowMaxRows, Logger: logger,
+		RowPause: cfg.ExportRowPause}
 	workers := river.NewWorkers()
 	s.Exports.Register(workers)
 	qo := cfg.Queue
@@ -461,6 +467,12 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
+	if s.draining.Load() {
+		// Said before anything else, so that a load balancer stops sending requests
+		// while the ones in flight finish.
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
 	if err := s.db.Ping(ctx); err != nil {
 		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
 		return
@@ -513,7 +525,9 @@ func (s *Server) ListenAndServe(ctx context.Context, ready func(addr string)) er
 	if err != nil {
 		return err
 	}
-	if err := s.Start(ctx); err != nil {
+	// The workers outlive ctx: a signal ends ctx, and running jobs then get the grace
+	// period to finish (Stop below) rather than being cancelled at once.
+	if err := s.Start(context.WithoutCancel(ctx)); err != nil {
 		ln.Close()
 		return fmt.Errorf("start job queue: %w", err)
 	}
@@ -544,6 +558,7 @@ func (s *Server) ListenAndServe(ctx context.Context, ready func(addr string)) er
 		return err
 	case <-ctx.Done():
 	}
+	s.draining.Store(true)
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
 	defer cancel()
 	// Subscriptions complete first (their clients learn the server is going away),

@@ -35,6 +35,7 @@ type Server struct {
 	// Fail makes the server refuse the next n messages with a temporary error.
 	mu   sync.Mutex
 	fail int
+	srv  *smtp.Server
 }
 
 // URL returns an smtp:// URL for PROVREPORT_SMTP_URL (plain SMTP: the test server has
@@ -56,14 +57,40 @@ func Start(t testing.TB) *Server {
 		t.Fatalf("mailtest: listen: %v", err)
 	}
 	s := &Server{Addr: ln.Addr().String(), Messages: make(chan Message, 100)}
+	s.serve(t, ln)
+	return s
+}
+
+func (s *Server) serve(t testing.TB, ln net.Listener) {
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
 	srv.Domain = "localhost"
 	srv.AllowInsecureAuth = true
 	srv.ReadTimeout = 10 * time.Second
 	srv.WriteTimeout = 10 * time.Second
 	go func() { _ = srv.Serve(ln) }()
+	s.mu.Lock()
+	s.srv = srv
+	s.mu.Unlock()
 	t.Cleanup(func() { _ = srv.Close() })
-	return s
+}
+
+// Stop shuts the server down, as an SMTP server that is down or unreachable: connections
+// to its address are refused until Restart.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	srv := s.srv
+	s.mu.Unlock()
+	_ = srv.Close()
+}
+
+// Restart runs the server again on the same address.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	ln, err := net.Listen("tcp", s.Addr)
+	if err != nil {
+		t.Fatalf("mailtest: listen again on %s: %v", s.Addr, err)
+	}
+	s.serve(t, ln)
 }
 
 // Wait returns the next message, failing the test after timeout.
