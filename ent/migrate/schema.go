@@ -224,6 +224,35 @@ var (
 			},
 		},
 	}
+	// HealthStatesColumns holds the columns for the "health_states" table.
+	HealthStatesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "status", Type: field.TypeString},
+		{Name: "previous_status", Type: field.TypeString, Nullable: true},
+		{Name: "changed_at", Type: field.TypeTime},
+		{Name: "school_id", Type: field.TypeInt},
+		{Name: "sync_profile_id", Type: field.TypeInt},
+	}
+	// HealthStatesTable holds the schema information for the "health_states" table.
+	HealthStatesTable = &schema.Table{
+		Name:       "health_states",
+		Columns:    HealthStatesColumns,
+		PrimaryKey: []*schema.Column{HealthStatesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "health_states_schools_school",
+				Columns:    []*schema.Column{HealthStatesColumns[4]},
+				RefColumns: []*schema.Column{SchoolsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "health_states_sync_profiles_sync_profile",
+				Columns:    []*schema.Column{HealthStatesColumns[5]},
+				RefColumns: []*schema.Column{SyncProfilesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
 	// LoginThrottlesColumns holds the columns for the "login_throttles" table.
 	LoginThrottlesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -318,6 +347,10 @@ var (
 		{Name: "email", Type: field.TypeString, Size: 320, Default: ""},
 		{Name: "role", Type: field.TypeEnum, Enums: []string{"ADMIN", "VIEWER", "NONE"}, Default: "NONE"},
 		{Name: "password_hash", Type: field.TypeString, Nullable: true},
+		{Name: "alert_flagged_runs", Type: field.TypeBool, Nullable: true},
+		{Name: "alert_failing", Type: field.TypeBool, Nullable: true},
+		{Name: "alert_quiet", Type: field.TypeBool, Nullable: true},
+		{Name: "alert_digest", Type: field.TypeBool, Nullable: true},
 		{Name: "school_id", Type: field.TypeInt},
 	}
 	// UsersTable holds the schema information for the "users" table.
@@ -328,7 +361,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "users_schools_school",
-				Columns:    []*schema.Column{UsersColumns[7]},
+				Columns:    []*schema.Column{UsersColumns[11]},
 				RefColumns: []*schema.Column{SchoolsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -337,7 +370,7 @@ var (
 			{
 				Name:    "user_school_id_username",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[7], UsersColumns[2]},
+				Columns: []*schema.Column{UsersColumns[11], UsersColumns[2]},
 			},
 		},
 	}
@@ -346,6 +379,7 @@ var (
 		APITokensTable,
 		EventsTable,
 		ExportsTable,
+		HealthStatesTable,
 		LoginThrottlesTable,
 		SchoolsTable,
 		SessionsTable,
@@ -370,6 +404,11 @@ func init() {
 	ExportsTable.ForeignKeys[1].RefTable = UsersTable
 	ExportsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(30064771072),
+	}
+	HealthStatesTable.ForeignKeys[0].RefTable = SchoolsTable
+	HealthStatesTable.ForeignKeys[1].RefTable = SyncProfilesTable
+	HealthStatesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(34359738368),
 	}
 	LoginThrottlesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(21474836480),

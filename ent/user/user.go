@@ -32,6 +32,14 @@ const (
 	FieldRole = "role"
 	// FieldPasswordHash holds the string denoting the password_hash field in the database.
 	FieldPasswordHash = "password_hash"
+	// FieldAlertFlaggedRuns holds the string denoting the alert_flagged_runs field in the database.
+	FieldAlertFlaggedRuns = "alert_flagged_runs"
+	// FieldAlertFailing holds the string denoting the alert_failing field in the database.
+	FieldAlertFailing = "alert_failing"
+	// FieldAlertQuiet holds the string denoting the alert_quiet field in the database.
+	FieldAlertQuiet = "alert_quiet"
+	// FieldAlertDigest holds the string denoting the alert_digest field in the database.
+	FieldAlertDigest = "alert_digest"
 	// EdgeSchool holds the string denoting the school edge name in mutations.
 	EdgeSchool = "school"
 	// Table holds the table name of the user in the database.
@@ -55,6 +63,10 @@ var Columns = []string{
 	FieldEmail,
 	FieldRole,
 	FieldPasswordHash,
+	FieldAlertFlaggedRuns,
+	FieldAlertFailing,
+	FieldAlertQuiet,
+	FieldAlertDigest,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -157,6 +169,26 @@ func ByRole(opts ...sql.OrderTermOption) OrderOption {
 // ByPasswordHash orders the results by the password_hash field.
 func ByPasswordHash(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPasswordHash, opts...).ToFunc()
+}
+
+// ByAlertFlaggedRuns orders the results by the alert_flagged_runs field.
+func ByAlertFlaggedRuns(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAlertFlaggedRuns, opts...).ToFunc()
+}
+
+// ByAlertFailing orders the results by the alert_failing field.
+func ByAlertFailing(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAlertFailing, opts...).ToFunc()
+}
+
+// ByAlertQuiet orders the results by the alert_quiet field.
+func ByAlertQuiet(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAlertQuiet, opts...).ToFunc()
+}
+
+// ByAlertDigest orders the results by the alert_digest field.
+func ByAlertDigest(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAlertDigest, opts...).ToFunc()
 }
 
 // BySchoolField orders the results by school field.
