@@ -252,6 +252,13 @@ var (
 				OnDelete:   schema.Cascade,
 			},
 		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "healthstate_sync_profile_id",
+				Unique:  true,
+				Columns: []*schema.Column{HealthStatesColumns[5]},
+			},
+		},
 	}
 	// LoginThrottlesColumns holds the columns for the "login_throttles" table.
 	LoginThrottlesColumns = []*schema.Column{

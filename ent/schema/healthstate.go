@@ -7,6 +7,7 @@ import (
 	entschema "entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 )
 
 // HealthState is the last health status the server noticed for one sync profile. Every
@@ -38,6 +39,12 @@ func (HealthState) Edges() []ent.Edge {
 		edge.To("sync_profile", SyncProfile.Type).Field("sync_profile_id").Unique().Required().Immutable().
 			Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
+}
+
+// Indexes of the HealthState.
+func (HealthState) Indexes() []ent.Index {
+	// The conditional insert of a profile's first status relies on this conflict.
+	return []ent.Index{index.Fields("sync_profile_id").Unique()}
 }
 
 // Annotations of the HealthState.
