@@ -437,3 +437,38 @@ func (b *browser) gql(t *testing.T, query string, vars map[string]any) string {
 	require.Empty(t, out.Errors, fmt.Sprintf("%s", out.Errors))
 	return string(out.Data)
 }
+
+// TestAlertBulkAndSMTPOutage records through POST /api/v1/events (the bulk path, COPY
+// on PostgreSQL) while the SMTP server refuses the first delivery: the flagged run's
+// email is retried and arrives once.
+func TestAlertBulkAndSMTPOutage(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		smtpd := mailtest.Start(t)
+		smtpd.FailNext(1)
+		srv := apitest.NewWithConfig(t, db, server.Config{SMTPURL: smtpd.URL(), HealthInterval: 100 * time.Millisecond})
+		sc := srv.CreateSchool(t, "north", "UTC")
+		createUser(t, db, sc.ID, "amy", "amy@north.test", user.RoleADMIN)
+		write := srv.Token(t, sc.ID, auth.ScopeEventsWrite)
+
+		now := time.Now().UTC().Truncate(time.Second)
+		in := history("LDAP Staff", 6, now.Add(-time.Hour))
+		in = append(in, run("ACCOUNT_SYNCHRONIZATION", "LDAP Staff", 1000, 412, now))
+		var body strings.Builder
+		for _, e := range in {
+			body.Write(mustJSON(e))
+			body.WriteByte('\n')
+		}
+		req, err := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/events", strings.NewReader(body.String()))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-ndjson")
+		req.Header.Set("Authorization", "Bearer "+write)
+		resp, err := srv.HTTP.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+
+		got := collect(smtpd, 8*time.Second)
+		require.Equal(t, []string{"amy@north.test: Flagged sync run: LDAP Staff (MASS_DELETE)"}, subjects(got))
+	})
+}
