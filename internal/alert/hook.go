@@ -121,3 +121,21 @@ func (w *Watch) enqueueFlagged(ctx context.Context, schoolID int, eventIDs []int
 		return nil
 	})
 }
+
+// EnqueueFlagged enqueues the flagged-run emails of events recorded outside a server
+// (the record command), whose replicas then send them; their statuses are left to
+// the servers' periodic check. It needs only DB and Queue.
+func (w *Watch) EnqueueFlagged(ctx context.Context, created []*ent.Event) error {
+	bySchool := map[int][]int{}
+	for _, e := range created {
+		if e.Flags != 0 && e.SyncProfileID != nil {
+			bySchool[e.SchoolID] = append(bySchool[e.SchoolID], e.ID)
+		}
+	}
+	for schoolID, ids := range bySchool {
+		if err := w.enqueueFlagged(ctx, schoolID, ids); err != nil {
+			return err
+		}
+	}
+	return nil
+}
