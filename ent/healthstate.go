@@ -29,6 +29,8 @@ type HealthState struct {
 	PreviousStatus *string `json:"previous_status,omitempty"`
 	// When the status last changed.
 	ChangedAt time.Time `json:"changed_at,omitempty"`
+	// The FAILING or QUIET status last alerted by email and not yet recovered from; null when none.
+	AlertedStatus *string `json:"alerted_status,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the HealthStateQuery when eager-loading is set.
 	Edges        HealthStateEdges `json:"edges"`
@@ -77,7 +79,7 @@ func (*HealthState) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case healthstate.FieldID, healthstate.FieldSchoolID, healthstate.FieldSyncProfileID:
 			values[i] = new(sql.NullInt64)
-		case healthstate.FieldStatus, healthstate.FieldPreviousStatus:
+		case healthstate.FieldStatus, healthstate.FieldPreviousStatus, healthstate.FieldAlertedStatus:
 			values[i] = new(sql.NullString)
 		case healthstate.FieldChangedAt:
 			values[i] = new(sql.NullTime)
@@ -132,6 +134,13 @@ func (_m *HealthState) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field changed_at", values[i])
 			} else if value.Valid {
 				_m.ChangedAt = value.Time
+			}
+		case healthstate.FieldAlertedStatus:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field alerted_status", values[i])
+			} else if value.Valid {
+				_m.AlertedStatus = new(string)
+				*_m.AlertedStatus = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -195,6 +204,11 @@ func (_m *HealthState) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("changed_at=")
 	builder.WriteString(_m.ChangedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	if v := _m.AlertedStatus; v != nil {
+		builder.WriteString("alerted_status=")
+		builder.WriteString(*v)
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -62,6 +62,20 @@ func (_c *HealthStateCreate) SetChangedAt(v time.Time) *HealthStateCreate {
 	return _c
 }
 
+// SetAlertedStatus sets the "alerted_status" field.
+func (_c *HealthStateCreate) SetAlertedStatus(v string) *HealthStateCreate {
+	_c.mutation.SetAlertedStatus(v)
+	return _c
+}
+
+// SetNillableAlertedStatus sets the "alerted_status" field if the given value is not nil.
+func (_c *HealthStateCreate) SetNillableAlertedStatus(v *string) *HealthStateCreate {
+	if v != nil {
+		_c.SetAlertedStatus(*v)
+	}
+	return _c
+}
+
 // SetSchool sets the "school" edge to the School entity.
 func (_c *HealthStateCreate) SetSchool(v *School) *HealthStateCreate {
 	return _c.SetSchoolID(v.ID)
@@ -162,6 +176,10 @@ func (_c *HealthStateCreate) createSpec() (*HealthState, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ChangedAt(); ok {
 		_spec.SetField(healthstate.FieldChangedAt, field.TypeTime, value)
 		_node.ChangedAt = value
+	}
+	if value, ok := _c.mutation.AlertedStatus(); ok {
+		_spec.SetField(healthstate.FieldAlertedStatus, field.TypeString, value)
+		_node.AlertedStatus = &value
 	}
 	if nodes := _c.mutation.SchoolIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -291,6 +309,24 @@ func (u *HealthStateUpsert) UpdateChangedAt() *HealthStateUpsert {
 	return u
 }
 
+// SetAlertedStatus sets the "alerted_status" field.
+func (u *HealthStateUpsert) SetAlertedStatus(v string) *HealthStateUpsert {
+	u.Set(healthstate.FieldAlertedStatus, v)
+	return u
+}
+
+// UpdateAlertedStatus sets the "alerted_status" field to the value that was provided on create.
+func (u *HealthStateUpsert) UpdateAlertedStatus() *HealthStateUpsert {
+	u.SetExcluded(healthstate.FieldAlertedStatus)
+	return u
+}
+
+// ClearAlertedStatus clears the value of the "alerted_status" field.
+func (u *HealthStateUpsert) ClearAlertedStatus() *HealthStateUpsert {
+	u.SetNull(healthstate.FieldAlertedStatus)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -385,6 +421,27 @@ func (u *HealthStateUpsertOne) SetChangedAt(v time.Time) *HealthStateUpsertOne {
 func (u *HealthStateUpsertOne) UpdateChangedAt() *HealthStateUpsertOne {
 	return u.Update(func(s *HealthStateUpsert) {
 		s.UpdateChangedAt()
+	})
+}
+
+// SetAlertedStatus sets the "alerted_status" field.
+func (u *HealthStateUpsertOne) SetAlertedStatus(v string) *HealthStateUpsertOne {
+	return u.Update(func(s *HealthStateUpsert) {
+		s.SetAlertedStatus(v)
+	})
+}
+
+// UpdateAlertedStatus sets the "alerted_status" field to the value that was provided on create.
+func (u *HealthStateUpsertOne) UpdateAlertedStatus() *HealthStateUpsertOne {
+	return u.Update(func(s *HealthStateUpsert) {
+		s.UpdateAlertedStatus()
+	})
+}
+
+// ClearAlertedStatus clears the value of the "alerted_status" field.
+func (u *HealthStateUpsertOne) ClearAlertedStatus() *HealthStateUpsertOne {
+	return u.Update(func(s *HealthStateUpsert) {
+		s.ClearAlertedStatus()
 	})
 }
 
@@ -647,6 +704,27 @@ func (u *HealthStateUpsertBulk) SetChangedAt(v time.Time) *HealthStateUpsertBulk
 func (u *HealthStateUpsertBulk) UpdateChangedAt() *HealthStateUpsertBulk {
 	return u.Update(func(s *HealthStateUpsert) {
 		s.UpdateChangedAt()
+	})
+}
+
+// SetAlertedStatus sets the "alerted_status" field.
+func (u *HealthStateUpsertBulk) SetAlertedStatus(v string) *HealthStateUpsertBulk {
+	return u.Update(func(s *HealthStateUpsert) {
+		s.SetAlertedStatus(v)
+	})
+}
+
+// UpdateAlertedStatus sets the "alerted_status" field to the value that was provided on create.
+func (u *HealthStateUpsertBulk) UpdateAlertedStatus() *HealthStateUpsertBulk {
+	return u.Update(func(s *HealthStateUpsert) {
+		s.UpdateAlertedStatus()
+	})
+}
+
+// ClearAlertedStatus clears the value of the "alerted_status" field.
+func (u *HealthStateUpsertBulk) ClearAlertedStatus() *HealthStateUpsertBulk {
+	return u.Update(func(s *HealthStateUpsert) {
+		s.ClearAlertedStatus()
 	})
 }
 

@@ -77,6 +77,26 @@ func (_u *HealthStateUpdate) SetNillableChangedAt(v *time.Time) *HealthStateUpda
 	return _u
 }
 
+// SetAlertedStatus sets the "alerted_status" field.
+func (_u *HealthStateUpdate) SetAlertedStatus(v string) *HealthStateUpdate {
+	_u.mutation.SetAlertedStatus(v)
+	return _u
+}
+
+// SetNillableAlertedStatus sets the "alerted_status" field if the given value is not nil.
+func (_u *HealthStateUpdate) SetNillableAlertedStatus(v *string) *HealthStateUpdate {
+	if v != nil {
+		_u.SetAlertedStatus(*v)
+	}
+	return _u
+}
+
+// ClearAlertedStatus clears the value of the "alerted_status" field.
+func (_u *HealthStateUpdate) ClearAlertedStatus() *HealthStateUpdate {
+	_u.mutation.ClearAlertedStatus()
+	return _u
+}
+
 // Mutation returns the HealthStateMutation object of the builder.
 func (_u *HealthStateUpdate) Mutation() *HealthStateMutation {
 	return _u.mutation
@@ -150,6 +170,12 @@ func (_u *HealthStateUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	if value, ok := _u.mutation.ChangedAt(); ok {
 		_spec.SetField(healthstate.FieldChangedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.AlertedStatus(); ok {
+		_spec.SetField(healthstate.FieldAlertedStatus, field.TypeString, value)
+	}
+	if _u.mutation.AlertedStatusCleared() {
+		_spec.ClearField(healthstate.FieldAlertedStatus, field.TypeString)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -217,6 +243,26 @@ func (_u *HealthStateUpdateOne) SetNillableChangedAt(v *time.Time) *HealthStateU
 	if v != nil {
 		_u.SetChangedAt(*v)
 	}
+	return _u
+}
+
+// SetAlertedStatus sets the "alerted_status" field.
+func (_u *HealthStateUpdateOne) SetAlertedStatus(v string) *HealthStateUpdateOne {
+	_u.mutation.SetAlertedStatus(v)
+	return _u
+}
+
+// SetNillableAlertedStatus sets the "alerted_status" field if the given value is not nil.
+func (_u *HealthStateUpdateOne) SetNillableAlertedStatus(v *string) *HealthStateUpdateOne {
+	if v != nil {
+		_u.SetAlertedStatus(*v)
+	}
+	return _u
+}
+
+// ClearAlertedStatus clears the value of the "alerted_status" field.
+func (_u *HealthStateUpdateOne) ClearAlertedStatus() *HealthStateUpdateOne {
+	_u.mutation.ClearAlertedStatus()
 	return _u
 }
 
@@ -322,6 +368,12 @@ func (_u *HealthStateUpdateOne) sqlSave(ctx context.Context) (_node *HealthState
 	}
 	if value, ok := _u.mutation.ChangedAt(); ok {
 		_spec.SetField(healthstate.FieldChangedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.AlertedStatus(); ok {
+		_spec.SetField(healthstate.FieldAlertedStatus, field.TypeString, value)
+	}
+	if _u.mutation.AlertedStatusCleared() {
+		_spec.ClearField(healthstate.FieldAlertedStatus, field.TypeString)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &HealthState{config: _u.config}

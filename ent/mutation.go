@@ -4562,6 +4562,7 @@ type HealthStateMutation struct {
 	status              *string
 	previous_status     *string
 	changed_at          *time.Time
+	alerted_status      *string
 	clearedFields       map[string]struct{}
 	school              *int
 	clearedschool       bool
@@ -4863,6 +4864,55 @@ func (m *HealthStateMutation) ResetChangedAt() {
 	m.changed_at = nil
 }
 
+// SetAlertedStatus sets the "alerted_status" field.
+func (m *HealthStateMutation) SetAlertedStatus(s string) {
+	m.alerted_status = &s
+}
+
+// AlertedStatus returns the value of the "alerted_status" field in the mutation.
+func (m *HealthStateMutation) AlertedStatus() (r string, exists bool) {
+	v := m.alerted_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAlertedStatus returns the old "alerted_status" field's value of the HealthState entity.
+// If the HealthState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthStateMutation) OldAlertedStatus(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAlertedStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAlertedStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAlertedStatus: %w", err)
+	}
+	return oldValue.AlertedStatus, nil
+}
+
+// ClearAlertedStatus clears the value of the "alerted_status" field.
+func (m *HealthStateMutation) ClearAlertedStatus() {
+	m.alerted_status = nil
+	m.clearedFields[healthstate.FieldAlertedStatus] = struct{}{}
+}
+
+// AlertedStatusCleared returns if the "alerted_status" field was cleared in this mutation.
+func (m *HealthStateMutation) AlertedStatusCleared() bool {
+	_, ok := m.clearedFields[healthstate.FieldAlertedStatus]
+	return ok
+}
+
+// ResetAlertedStatus resets all changes to the "alerted_status" field.
+func (m *HealthStateMutation) ResetAlertedStatus() {
+	m.alerted_status = nil
+	delete(m.clearedFields, healthstate.FieldAlertedStatus)
+}
+
 // ClearSchool clears the "school" edge to the School entity.
 func (m *HealthStateMutation) ClearSchool() {
 	m.clearedschool = true
@@ -4951,7 +5001,7 @@ func (m *HealthStateMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *HealthStateMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 6)
 	if m.school != nil {
 		fields = append(fields, healthstate.FieldSchoolID)
 	}
@@ -4966,6 +5016,9 @@ func (m *HealthStateMutation) Fields() []string {
 	}
 	if m.changed_at != nil {
 		fields = append(fields, healthstate.FieldChangedAt)
+	}
+	if m.alerted_status != nil {
+		fields = append(fields, healthstate.FieldAlertedStatus)
 	}
 	return fields
 }
@@ -4985,6 +5038,8 @@ func (m *HealthStateMutation) Field(name string) (ent.Value, bool) {
 		return m.PreviousStatus()
 	case healthstate.FieldChangedAt:
 		return m.ChangedAt()
+	case healthstate.FieldAlertedStatus:
+		return m.AlertedStatus()
 	}
 	return nil, false
 }
@@ -5004,6 +5059,8 @@ func (m *HealthStateMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldPreviousStatus(ctx)
 	case healthstate.FieldChangedAt:
 		return m.OldChangedAt(ctx)
+	case healthstate.FieldAlertedStatus:
+		return m.OldAlertedStatus(ctx)
 	}
 	return nil, fmt.Errorf("unknown HealthState field %s", name)
 }
@@ -5048,6 +5105,13 @@ func (m *HealthStateMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetChangedAt(v)
 		return nil
+	case healthstate.FieldAlertedStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAlertedStatus(v)
+		return nil
 	}
 	return fmt.Errorf("unknown HealthState field %s", name)
 }
@@ -5084,6 +5148,9 @@ func (m *HealthStateMutation) ClearedFields() []string {
 	if m.FieldCleared(healthstate.FieldPreviousStatus) {
 		fields = append(fields, healthstate.FieldPreviousStatus)
 	}
+	if m.FieldCleared(healthstate.FieldAlertedStatus) {
+		fields = append(fields, healthstate.FieldAlertedStatus)
+	}
 	return fields
 }
 
@@ -5100,6 +5167,9 @@ func (m *HealthStateMutation) ClearField(name string) error {
 	switch name {
 	case healthstate.FieldPreviousStatus:
 		m.ClearPreviousStatus()
+		return nil
+	case healthstate.FieldAlertedStatus:
+		m.ClearAlertedStatus()
 		return nil
 	}
 	return fmt.Errorf("unknown HealthState nullable field %s", name)
@@ -5123,6 +5193,9 @@ func (m *HealthStateMutation) ResetField(name string) error {
 		return nil
 	case healthstate.FieldChangedAt:
 		m.ResetChangedAt()
+		return nil
+	case healthstate.FieldAlertedStatus:
+		m.ResetAlertedStatus()
 		return nil
 	}
 	return fmt.Errorf("unknown HealthState field %s", name)

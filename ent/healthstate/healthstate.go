@@ -23,6 +23,8 @@ const (
 	FieldPreviousStatus = "previous_status"
 	// FieldChangedAt holds the string denoting the changed_at field in the database.
 	FieldChangedAt = "changed_at"
+	// FieldAlertedStatus holds the string denoting the alerted_status field in the database.
+	FieldAlertedStatus = "alerted_status"
 	// EdgeSchool holds the string denoting the school edge name in mutations.
 	EdgeSchool = "school"
 	// EdgeSyncProfile holds the string denoting the sync_profile edge name in mutations.
@@ -53,6 +55,7 @@ var Columns = []string{
 	FieldStatus,
 	FieldPreviousStatus,
 	FieldChangedAt,
+	FieldAlertedStatus,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -106,6 +109,11 @@ func ByPreviousStatus(opts ...sql.OrderTermOption) OrderOption {
 // ByChangedAt orders the results by the changed_at field.
 func ByChangedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldChangedAt, opts...).ToFunc()
+}
+
+// ByAlertedStatus orders the results by the alerted_status field.
+func ByAlertedStatus(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAlertedStatus, opts...).ToFunc()
 }
 
 // BySchoolField orders the results by school field.

@@ -80,6 +80,11 @@ func ChangedAt(v time.Time) predicate.HealthState {
 	return predicate.HealthState(sql.FieldEQ(FieldChangedAt, v))
 }
 
+// AlertedStatus applies equality check predicate on the "alerted_status" field. It's identical to AlertedStatusEQ.
+func AlertedStatus(v string) predicate.HealthState {
+	return predicate.HealthState(sql.FieldEQ(FieldAlertedStatus, v))
+}
+
 // SchoolIDEQ applies the EQ predicate on the "school_id" field.
 func SchoolIDEQ(v int) predicate.HealthState {
 	return predicate.HealthState(sql.FieldEQ(FieldSchoolID, v))
@@ -298,6 +303,81 @@ func ChangedAtLT(v time.Time) predicate.HealthState {
 // ChangedAtLTE applies the LTE predicate on the "changed_at" field.
 func ChangedAtLTE(v time.Time) predicate.HealthState {
 	return predicate.HealthState(sql.FieldLTE(FieldChangedAt, v))
+}
+
+// AlertedStatusEQ applies the EQ predicate on the "alerted_status" field.
+func AlertedStatusEQ(v string) predicate.HealthState {
+	return predicate.HealthState(sql.FieldEQ(FieldAlertedStatus, v))
+}
+
+// AlertedStatusNEQ applies the NEQ predicate on the "alerted_status" field.
+func AlertedStatusNEQ(v string) predicate.HealthState {
+	return predicate.HealthState(sql.FieldNEQ(FieldAlertedStatus, v))
+}
+
+// AlertedStatusIn applies the In predicate on the "alerted_status" field.
+func AlertedStatusIn(vs ...string) predicate.HealthState {
+	return predicate.HealthState(sql.FieldIn(FieldAlertedStatus, vs...))
+}
+
+// AlertedStatusNotIn applies the NotIn predicate on the "alerted_status" field.
+func AlertedStatusNotIn(vs ...string) predicate.HealthState {
+	return predicate.HealthState(sql.FieldNotIn(FieldAlertedStatus, vs...))
+}
+
+// AlertedStatusGT applies the GT predicate on the "alerted_status" field.
+func AlertedStatusGT(v string) predicate.HealthState {
+	return predicate.HealthState(sql.FieldGT(FieldAlertedStatus, v))
+}
+
+// AlertedStatusGTE applies the GTE predicate on the "alerted_status" field.
+func AlertedStatusGTE(v string) predicate.HealthState {
+	return predicate.HealthState(sql.FieldGTE(FieldAlertedStatus, v))
+}
+
+// AlertedStatusLT applies the LT predicate on the "alerted_status" field.
+func AlertedStatusLT(v string) predicate.HealthState {
+	return predicate.HealthState(sql.FieldLT(FieldAlertedStatus, v))
+}
+
+// AlertedStatusLTE applies the LTE predicate on the "alerted_status" field.
+func AlertedStatusLTE(v string) predicate.HealthState {
+	return predicate.HealthState(sql.FieldLTE(FieldAlertedStatus, v))
+}
+
+// AlertedStatusContains applies the Contains predicate on the "alerted_status" field.
+func AlertedStatusContains(v string) predicate.HealthState {
+	return predicate.HealthState(sql.FieldContains(FieldAlertedStatus, v))
+}
+
+// AlertedStatusHasPrefix applies the HasPrefix predicate on the "alerted_status" field.
+func AlertedStatusHasPrefix(v string) predicate.HealthState {
+	return predicate.HealthState(sql.FieldHasPrefix(FieldAlertedStatus, v))
+}
+
+// AlertedStatusHasSuffix applies the HasSuffix predicate on the "alerted_status" field.
+func AlertedStatusHasSuffix(v string) predicate.HealthState {
+	return predicate.HealthState(sql.FieldHasSuffix(FieldAlertedStatus, v))
+}
+
+// AlertedStatusIsNil applies the IsNil predicate on the "alerted_status" field.
+func AlertedStatusIsNil() predicate.HealthState {
+	return predicate.HealthState(sql.FieldIsNull(FieldAlertedStatus))
+}
+
+// AlertedStatusNotNil applies the NotNil predicate on the "alerted_status" field.
+func AlertedStatusNotNil() predicate.HealthState {
+	return predicate.HealthState(sql.FieldNotNull(FieldAlertedStatus))
+}
+
+// AlertedStatusEqualFold applies the EqualFold predicate on the "alerted_status" field.
+func AlertedStatusEqualFold(v string) predicate.HealthState {
+	return predicate.HealthState(sql.FieldEqualFold(FieldAlertedStatus, v))
+}
+
+// AlertedStatusContainsFold applies the ContainsFold predicate on the "alerted_status" field.
+func AlertedStatusContainsFold(v string) predicate.HealthState {
+	return predicate.HealthState(sql.FieldContainsFold(FieldAlertedStatus, v))
 }
 
 // HasSchool applies the HasEdge predicate on the "school" edge.

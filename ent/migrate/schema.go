@@ -230,6 +230,7 @@ var (
 		{Name: "status", Type: field.TypeString},
 		{Name: "previous_status", Type: field.TypeString, Nullable: true},
 		{Name: "changed_at", Type: field.TypeTime},
+		{Name: "alerted_status", Type: field.TypeString, Nullable: true},
 		{Name: "school_id", Type: field.TypeInt},
 		{Name: "sync_profile_id", Type: field.TypeInt},
 	}
@@ -241,13 +242,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "health_states_schools_school",
-				Columns:    []*schema.Column{HealthStatesColumns[4]},
+				Columns:    []*schema.Column{HealthStatesColumns[5]},
 				RefColumns: []*schema.Column{SchoolsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "health_states_sync_profiles_sync_profile",
-				Columns:    []*schema.Column{HealthStatesColumns[5]},
+				Columns:    []*schema.Column{HealthStatesColumns[6]},
 				RefColumns: []*schema.Column{SyncProfilesColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -256,7 +257,7 @@ var (
 			{
 				Name:    "healthstate_sync_profile_id",
 				Unique:  true,
-				Columns: []*schema.Column{HealthStatesColumns[5]},
+				Columns: []*schema.Column{HealthStatesColumns[6]},
 			},
 		},
 	}

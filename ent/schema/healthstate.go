@@ -25,6 +25,10 @@ func (HealthState) Fields() []ent.Field {
 		field.String("status").Comment("The status last noticed (a SyncHealthStatus value)."),
 		field.String("previous_status").Optional().Nillable().Comment("The status before it; null when the profile was first judged."),
 		field.Time("changed_at").Comment("When the status last changed."),
+		// Kept until the profile is HEALTHY again, so that a profile that fails, then
+		// warns, then recovers still gets its recovery email.
+		field.String("alerted_status").Optional().Nillable().
+			Comment("The FAILING or QUIET status last alerted by email and not yet recovered from; null when none."),
 	}
 }
 

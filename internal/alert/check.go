@@ -74,18 +74,23 @@ func (w *Watch) change(ctx context.Context, p *ent.SyncProfile, st *ent.HealthSt
 	if st != nil {
 		c.Previous = st.Status
 	}
+	var alerted *string
+	if st != nil {
+		alerted = st.AlertedStatus
+	}
+	pref, email, nowAlerted := alertFor(c.Status, alerted)
 	won := false
 	err := w.inTx(ctx, func(tx *sql.Tx, _ *ent.Client) error {
 		var res sql.Result
 		var err error
 		if st == nil {
 			res, err = tx.ExecContext(ctx, fmt.Sprintf(
-				"INSERT INTO health_states (school_id, sync_profile_id, status, changed_at) VALUES (%s, %s, %s, %s) ON CONFLICT (sync_profile_id) DO NOTHING",
-				w.ph(1), w.ph(2), w.ph(3), w.ph(4)), p.SchoolID, p.ID, c.Status, now)
+				"INSERT INTO health_states (school_id, sync_profile_id, status, changed_at, alerted_status) VALUES (%s, %s, %s, %s, %s) ON CONFLICT (sync_profile_id) DO NOTHING",
+				w.ph(1), w.ph(2), w.ph(3), w.ph(4), w.ph(5)), p.SchoolID, p.ID, c.Status, now, nowAlerted)
 		} else {
 			res, err = tx.ExecContext(ctx, fmt.Sprintf(
-				"UPDATE health_states SET status = %s, previous_status = %s, changed_at = %s WHERE sync_profile_id = %s AND status = %s",
-				w.ph(1), w.ph(2), w.ph(3), w.ph(4), w.ph(5)), c.Status, c.Previous, now, p.ID, c.Previous)
+				"UPDATE health_states SET status = %s, previous_status = %s, changed_at = %s, alerted_status = %s WHERE sync_profile_id = %s AND status = %s",
+				w.ph(1), w.ph(2), w.ph(3), w.ph(4), w.ph(5), w.ph(6)), c.Status, c.Previous, now, nowAlerted, p.ID, c.Previous)
 		}
 		if err != nil {
 			return err
@@ -95,7 +100,10 @@ func (w *Watch) change(ctx context.Context, p *ent.SyncProfile, st *ent.HealthSt
 			return err
 		}
 		won = true
-		return w.enqueueStatusEmails(ctx, tx, c)
+		if !email {
+			return nil
+		}
+		return w.enqueueStatusEmails(ctx, tx, c, pref)
 	})
 	if err != nil || !won {
 		return err
@@ -106,33 +114,32 @@ func (w *Watch) change(ctx context.Context, p *ent.SyncProfile, st *ent.HealthSt
 	return nil
 }
 
-// alertFor says which preference a change to status from previous is emailed under:
-// entering FAILING or QUIET alerts, and returning to HEALTHY from either tells the
-// same people it is over. Other changes (to WARNING, to UNKNOWN) send nothing: a
-// warning comes from a flagged run, which has its own email.
-func alertFor(status, previous string) (pref preference, ok bool) {
+// alertFor decides what a change to status means by email, given the alert last sent
+// and not yet recovered from (alerted, nil when none): entering FAILING or QUIET alerts
+// under that preference; HEALTHY after an alert tells the same people it is over,
+// even when the profile passed through WARNING or UNKNOWN on the way. Other changes
+// send nothing: a warning comes from a flagged run, which has its own email. It also
+// returns the alert to remember from now on.
+func alertFor(status string, alerted *string) (pref preference, email bool, nowAlerted *string) {
 	switch status {
 	case string(health.Failing):
-		return prefFailing, previous != string(health.Failing)
+		return prefFailing, true, &status
 	case string(health.Quiet):
-		return prefQuiet, previous != string(health.Quiet)
+		return prefQuiet, true, &status
 	case string(health.Healthy):
-		switch previous {
-		case string(health.Failing):
-			return prefFailing, true
-		case string(health.Quiet):
-			return prefQuiet, true
+		if alerted == nil {
+			return 0, false, nil
 		}
+		if *alerted == string(health.Quiet) {
+			return prefQuiet, true, nil
+		}
+		return prefFailing, true, nil
 	}
-	return 0, false
+	return 0, false, alerted
 }
 
 // enqueueStatusEmails enqueues one email per user who wants to hear of the change.
-func (w *Watch) enqueueStatusEmails(ctx context.Context, tx *sql.Tx, c live.HealthChange) error {
-	pref, ok := alertFor(c.Status, c.Previous)
-	if !ok {
-		return nil
-	}
+func (w *Watch) enqueueStatusEmails(ctx context.Context, tx *sql.Tx, c live.HealthChange, pref preference) error {
 	users, err := recipients(ctx, w.DB.Client, c.SchoolID, pref)
 	if err != nil {
 		return err

@@ -8,7 +8,7 @@ ALTER TABLE `users` ADD COLUMN `alert_quiet` bool NULL;
 -- add column "alert_digest" to table: "users"
 ALTER TABLE `users` ADD COLUMN `alert_digest` bool NULL;
 -- create "health_states" table
-CREATE TABLE `health_states` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `status` text NOT NULL, `previous_status` text NULL, `changed_at` datetime NOT NULL, `school_id` integer NOT NULL, `sync_profile_id` integer NOT NULL, CONSTRAINT `health_states_schools_school` FOREIGN KEY (`school_id`) REFERENCES `schools` (`id`) ON DELETE NO ACTION, CONSTRAINT `health_states_sync_profiles_sync_profile` FOREIGN KEY (`sync_profile_id`) REFERENCES `sync_profiles` (`id`) ON DELETE CASCADE);
+CREATE TABLE `health_states` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `status` text NOT NULL, `previous_status` text NULL, `changed_at` datetime NOT NULL, `alerted_status` text NULL, `school_id` integer NOT NULL, `sync_profile_id` integer NOT NULL, CONSTRAINT `health_states_schools_school` FOREIGN KEY (`school_id`) REFERENCES `schools` (`id`) ON DELETE NO ACTION, CONSTRAINT `health_states_sync_profiles_sync_profile` FOREIGN KEY (`sync_profile_id`) REFERENCES `sync_profiles` (`id`) ON DELETE CASCADE);
 -- set sequence for "health_states" table
 INSERT INTO sqlite_sequence (name, seq) VALUES ("health_states", 34359738368);
 -- create index "healthstate_sync_profile_id" to table: "health_states"
