@@ -18,6 +18,7 @@ import (
 	"github.com/provreport/provreport/ent/apitoken"
 	"github.com/provreport/provreport/ent/event"
 	"github.com/provreport/provreport/ent/export"
+	"github.com/provreport/provreport/ent/healthstate"
 	"github.com/provreport/provreport/ent/loginthrottle"
 	"github.com/provreport/provreport/ent/school"
 	"github.com/provreport/provreport/ent/session"
@@ -39,6 +40,8 @@ type Client struct {
 	Event *EventClient
 	// Export is the client for interacting with the Export builders.
 	Export *ExportClient
+	// HealthState is the client for interacting with the HealthState builders.
+	HealthState *HealthStateClient
 	// LoginThrottle is the client for interacting with the LoginThrottle builders.
 	LoginThrottle *LoginThrottleClient
 	// SSOProvider is the client for interacting with the SSOProvider builders.
@@ -65,6 +68,7 @@ func (c *Client) init() {
 	c.APIToken = NewAPITokenClient(c.config)
 	c.Event = NewEventClient(c.config)
 	c.Export = NewExportClient(c.config)
+	c.HealthState = NewHealthStateClient(c.config)
 	c.LoginThrottle = NewLoginThrottleClient(c.config)
 	c.SSOProvider = NewSSOProviderClient(c.config)
 	c.School = NewSchoolClient(c.config)
@@ -166,6 +170,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		APIToken:      NewAPITokenClient(cfg),
 		Event:         NewEventClient(cfg),
 		Export:        NewExportClient(cfg),
+		HealthState:   NewHealthStateClient(cfg),
 		LoginThrottle: NewLoginThrottleClient(cfg),
 		SSOProvider:   NewSSOProviderClient(cfg),
 		School:        NewSchoolClient(cfg),
@@ -194,6 +199,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		APIToken:      NewAPITokenClient(cfg),
 		Event:         NewEventClient(cfg),
 		Export:        NewExportClient(cfg),
+		HealthState:   NewHealthStateClient(cfg),
 		LoginThrottle: NewLoginThrottleClient(cfg),
 		SSOProvider:   NewSSOProviderClient(cfg),
 		School:        NewSchoolClient(cfg),
@@ -229,8 +235,8 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIToken, c.Event, c.Export, c.LoginThrottle, c.SSOProvider, c.School,
-		c.Session, c.SyncProfile, c.User,
+		c.APIToken, c.Event, c.Export, c.HealthState, c.LoginThrottle, c.SSOProvider,
+		c.School, c.Session, c.SyncProfile, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -240,8 +246,8 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIToken, c.Event, c.Export, c.LoginThrottle, c.SSOProvider, c.School,
-		c.Session, c.SyncProfile, c.User,
+		c.APIToken, c.Event, c.Export, c.HealthState, c.LoginThrottle, c.SSOProvider,
+		c.School, c.Session, c.SyncProfile, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -256,6 +262,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Event.mutate(ctx, m)
 	case *ExportMutation:
 		return c.Export.mutate(ctx, m)
+	case *HealthStateMutation:
+		return c.HealthState.mutate(ctx, m)
 	case *LoginThrottleMutation:
 		return c.LoginThrottle.mutate(ctx, m)
 	case *SSOProviderMutation:
@@ -787,6 +795,173 @@ func (c *ExportClient) mutate(ctx context.Context, m *ExportMutation) (Value, er
 		return (&ExportDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Export mutation op: %q", m.Op())
+	}
+}
+
+// HealthStateClient is a client for the HealthState schema.
+type HealthStateClient struct {
+	config
+}
+
+// NewHealthStateClient returns a client for the HealthState from the given config.
+func NewHealthStateClient(c config) *HealthStateClient {
+	return &HealthStateClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `healthstate.Hooks(f(g(h())))`.
+func (c *HealthStateClient) Use(hooks ...Hook) {
+	c.hooks.HealthState = append(c.hooks.HealthState, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `healthstate.Intercept(f(g(h())))`.
+func (c *HealthStateClient) Intercept(interceptors ...Interceptor) {
+	c.inters.HealthState = append(c.inters.HealthState, interceptors...)
+}
+
+// Create returns a builder for creating a HealthState entity.
+func (c *HealthStateClient) Create() *HealthStateCreate {
+	mutation := newHealthStateMutation(c.config, OpCreate)
+	return &HealthStateCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of HealthState entities.
+func (c *HealthStateClient) CreateBulk(builders ...*HealthStateCreate) *HealthStateCreateBulk {
+	return &HealthStateCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *HealthStateClient) MapCreateBulk(slice any, setFunc func(*HealthStateCreate, int)) *HealthStateCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &HealthStateCreateBulk{err: fmt.Errorf("calling to HealthStateClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*HealthStateCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &HealthStateCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for HealthState.
+func (c *HealthStateClient) Update() *HealthStateUpdate {
+	mutation := newHealthStateMutation(c.config, OpUpdate)
+	return &HealthStateUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *HealthStateClient) UpdateOne(_m *HealthState) *HealthStateUpdateOne {
+	mutation := newHealthStateMutation(c.config, OpUpdateOne, withHealthState(_m))
+	return &HealthStateUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *HealthStateClient) UpdateOneID(id int) *HealthStateUpdateOne {
+	mutation := newHealthStateMutation(c.config, OpUpdateOne, withHealthStateID(id))
+	return &HealthStateUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for HealthState.
+func (c *HealthStateClient) Delete() *HealthStateDelete {
+	mutation := newHealthStateMutation(c.config, OpDelete)
+	return &HealthStateDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *HealthStateClient) DeleteOne(_m *HealthState) *HealthStateDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *HealthStateClient) DeleteOneID(id int) *HealthStateDeleteOne {
+	builder := c.Delete().Where(healthstate.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &HealthStateDeleteOne{builder}
+}
+
+// Query returns a query builder for HealthState.
+func (c *HealthStateClient) Query() *HealthStateQuery {
+	return &HealthStateQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeHealthState},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a HealthState entity by its id.
+func (c *HealthStateClient) Get(ctx context.Context, id int) (*HealthState, error) {
+	return c.Query().Where(healthstate.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *HealthStateClient) GetX(ctx context.Context, id int) *HealthState {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QuerySchool queries the school edge of a HealthState.
+func (c *HealthStateClient) QuerySchool(_m *HealthState) *SchoolQuery {
+	query := (&SchoolClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(healthstate.Table, healthstate.FieldID, id),
+			sqlgraph.To(school.Table, school.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, healthstate.SchoolTable, healthstate.SchoolColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QuerySyncProfile queries the sync_profile edge of a HealthState.
+func (c *HealthStateClient) QuerySyncProfile(_m *HealthState) *SyncProfileQuery {
+	query := (&SyncProfileClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(healthstate.Table, healthstate.FieldID, id),
+			sqlgraph.To(syncprofile.Table, syncprofile.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, healthstate.SyncProfileTable, healthstate.SyncProfileColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *HealthStateClient) Hooks() []Hook {
+	hooks := c.hooks.HealthState
+	return append(hooks[:len(hooks):len(hooks)], healthstate.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *HealthStateClient) Interceptors() []Interceptor {
+	inters := c.inters.HealthState
+	return append(inters[:len(inters):len(inters)], healthstate.Interceptors[:]...)
+}
+
+func (c *HealthStateClient) mutate(ctx context.Context, m *HealthStateMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&HealthStateCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&HealthStateUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&HealthStateUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&HealthStateDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown HealthState mutation op: %q", m.Op())
 	}
 }
 
@@ -1647,12 +1822,12 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIToken, Event, Export, LoginThrottle, SSOProvider, School, Session,
-		SyncProfile, User []ent.Hook
+		APIToken, Event, Export, HealthState, LoginThrottle, SSOProvider, School,
+		Session, SyncProfile, User []ent.Hook
 	}
 	inters struct {
-		APIToken, Event, Export, LoginThrottle, SSOProvider, School, Session,
-		SyncProfile, User []ent.Interceptor
+		APIToken, Event, Export, HealthState, LoginThrottle, SSOProvider, School,
+		Session, SyncProfile, User []ent.Interceptor
 	}
 )
 

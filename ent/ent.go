@@ -15,6 +15,7 @@ import (
 	"github.com/provreport/provreport/ent/apitoken"
 	"github.com/provreport/provreport/ent/event"
 	"github.com/provreport/provreport/ent/export"
+	"github.com/provreport/provreport/ent/healthstate"
 	"github.com/provreport/provreport/ent/loginthrottle"
 	"github.com/provreport/provreport/ent/school"
 	"github.com/provreport/provreport/ent/session"
@@ -84,6 +85,7 @@ func checkColumn(t, c string) error {
 			apitoken.Table:      apitoken.ValidColumn,
 			event.Table:         event.ValidColumn,
 			export.Table:        export.ValidColumn,
+			healthstate.Table:   healthstate.ValidColumn,
 			loginthrottle.Table: loginthrottle.ValidColumn,
 			ssoprovider.Table:   ssoprovider.ValidColumn,
 			school.Table:        school.ValidColumn,

@@ -15,6 +15,7 @@ import (
 	"github.com/provreport/provreport/ent/apitoken"
 	"github.com/provreport/provreport/ent/event"
 	"github.com/provreport/provreport/ent/export"
+	"github.com/provreport/provreport/ent/healthstate"
 	"github.com/provreport/provreport/ent/loginthrottle"
 	"github.com/provreport/provreport/ent/predicate"
 	"github.com/provreport/provreport/ent/school"
@@ -37,6 +38,7 @@ const (
 	TypeAPIToken      = "APIToken"
 	TypeEvent         = "Event"
 	TypeExport        = "Export"
+	TypeHealthState   = "HealthState"
 	TypeLoginThrottle = "LoginThrottle"
 	TypeSSOProvider   = "SSOProvider"
 	TypeSchool        = "School"
@@ -4626,6 +4628,746 @@ func (m *ExportMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Export edge %s", name)
 }
 
+// HealthStateMutation represents an operation that mutates the HealthState nodes in the graph.
+type HealthStateMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int
+	status              *string
+	previous_status     *string
+	changed_at          *time.Time
+	alerted_status      *string
+	clearedFields       map[string]struct{}
+	school              *int
+	clearedschool       bool
+	sync_profile        *int
+	clearedsync_profile bool
+	done                bool
+	oldValue            func(context.Context) (*HealthState, error)
+	predicates          []predicate.HealthState
+}
+
+var _ ent.Mutation = (*HealthStateMutation)(nil)
+
+// healthstateOption allows management of the mutation configuration using functional options.
+type healthstateOption func(*HealthStateMutation)
+
+// newHealthStateMutation creates new mutation for the HealthState entity.
+func newHealthStateMutation(c config, op Op, opts ...healthstateOption) *HealthStateMutation {
+	m := &HealthStateMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeHealthState,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withHealthStateID sets the ID field of the mutation.
+func withHealthStateID(id int) healthstateOption {
+	return func(m *HealthStateMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *HealthState
+		)
+		m.oldValue = func(ctx context.Context) (*HealthState, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().HealthState.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withHealthState sets the old HealthState of the mutation.
+func withHealthState(node *HealthState) healthstateOption {
+	return func(m *HealthStateMutation) {
+		m.oldValue = func(context.Context) (*HealthState, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m HealthStateMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m HealthStateMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *HealthStateMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *HealthStateMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().HealthState.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetSchoolID sets the "school_id" field.
+func (m *HealthStateMutation) SetSchoolID(i int) {
+	m.school = &i
+}
+
+// SchoolID returns the value of the "school_id" field in the mutation.
+func (m *HealthStateMutation) SchoolID() (r int, exists bool) {
+	v := m.school
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSchoolID returns the old "school_id" field's value of the HealthState entity.
+// If the HealthState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthStateMutation) OldSchoolID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSchoolID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSchoolID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSchoolID: %w", err)
+	}
+	return oldValue.SchoolID, nil
+}
+
+// ResetSchoolID resets all changes to the "school_id" field.
+func (m *HealthStateMutation) ResetSchoolID() {
+	m.school = nil
+}
+
+// SetSyncProfileID sets the "sync_profile_id" field.
+func (m *HealthStateMutation) SetSyncProfileID(i int) {
+	m.sync_profile = &i
+}
+
+// SyncProfileID returns the value of the "sync_profile_id" field in the mutation.
+func (m *HealthStateMutation) SyncProfileID() (r int, exists bool) {
+	v := m.sync_profile
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSyncProfileID returns the old "sync_profile_id" field's value of the HealthState entity.
+// If the HealthState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthStateMutation) OldSyncProfileID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSyncProfileID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSyncProfileID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSyncProfileID: %w", err)
+	}
+	return oldValue.SyncProfileID, nil
+}
+
+// ResetSyncProfileID resets all changes to the "sync_profile_id" field.
+func (m *HealthStateMutation) ResetSyncProfileID() {
+	m.sync_profile = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *HealthStateMutation) SetStatus(s string) {
+	m.status = &s
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *HealthStateMutation) Status() (r string, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the HealthState entity.
+// If the HealthState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthStateMutation) OldStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *HealthStateMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetPreviousStatus sets the "previous_status" field.
+func (m *HealthStateMutation) SetPreviousStatus(s string) {
+	m.previous_status = &s
+}
+
+// PreviousStatus returns the value of the "previous_status" field in the mutation.
+func (m *HealthStateMutation) PreviousStatus() (r string, exists bool) {
+	v := m.previous_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPreviousStatus returns the old "previous_status" field's value of the HealthState entity.
+// If the HealthState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthStateMutation) OldPreviousStatus(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPreviousStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPreviousStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPreviousStatus: %w", err)
+	}
+	return oldValue.PreviousStatus, nil
+}
+
+// ClearPreviousStatus clears the value of the "previous_status" field.
+func (m *HealthStateMutation) ClearPreviousStatus() {
+	m.previous_status = nil
+	m.clearedFields[healthstate.FieldPreviousStatus] = struct{}{}
+}
+
+// PreviousStatusCleared returns if the "previous_status" field was cleared in this mutation.
+func (m *HealthStateMutation) PreviousStatusCleared() bool {
+	_, ok := m.clearedFields[healthstate.FieldPreviousStatus]
+	return ok
+}
+
+// ResetPreviousStatus resets all changes to the "previous_status" field.
+func (m *HealthStateMutation) ResetPreviousStatus() {
+	m.previous_status = nil
+	delete(m.clearedFields, healthstate.FieldPreviousStatus)
+}
+
+// SetChangedAt sets the "changed_at" field.
+func (m *HealthStateMutation) SetChangedAt(t time.Time) {
+	m.changed_at = &t
+}
+
+// ChangedAt returns the value of the "changed_at" field in the mutation.
+func (m *HealthStateMutation) ChangedAt() (r time.Time, exists bool) {
+	v := m.changed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChangedAt returns the old "changed_at" field's value of the HealthState entity.
+// If the HealthState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthStateMutation) OldChangedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChangedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChangedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChangedAt: %w", err)
+	}
+	return oldValue.ChangedAt, nil
+}
+
+// ResetChangedAt resets all changes to the "changed_at" field.
+func (m *HealthStateMutation) ResetChangedAt() {
+	m.changed_at = nil
+}
+
+// SetAlertedStatus sets the "alerted_status" field.
+func (m *HealthStateMutation) SetAlertedStatus(s string) {
+	m.alerted_status = &s
+}
+
+// AlertedStatus returns the value of the "alerted_status" field in the mutation.
+func (m *HealthStateMutation) AlertedStatus() (r string, exists bool) {
+	v := m.alerted_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAlertedStatus returns the old "alerted_status" field's value of the HealthState entity.
+// If the HealthState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthStateMutation) OldAlertedStatus(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAlertedStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAlertedStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAlertedStatus: %w", err)
+	}
+	return oldValue.AlertedStatus, nil
+}
+
+// ClearAlertedStatus clears the value of the "alerted_status" field.
+func (m *HealthStateMutation) ClearAlertedStatus() {
+	m.alerted_status = nil
+	m.clearedFields[healthstate.FieldAlertedStatus] = struct{}{}
+}
+
+// AlertedStatusCleared returns if the "alerted_status" field was cleared in this mutation.
+func (m *HealthStateMutation) AlertedStatusCleared() bool {
+	_, ok := m.clearedFields[healthstate.FieldAlertedStatus]
+	return ok
+}
+
+// ResetAlertedStatus resets all changes to the "alerted_status" field.
+func (m *HealthStateMutation) ResetAlertedStatus() {
+	m.alerted_status = nil
+	delete(m.clearedFields, healthstate.FieldAlertedStatus)
+}
+
+// ClearSchool clears the "school" edge to the School entity.
+func (m *HealthStateMutation) ClearSchool() {
+	m.clearedschool = true
+	m.clearedFields[healthstate.FieldSchoolID] = struct{}{}
+}
+
+// SchoolCleared reports if the "school" edge to the School entity was cleared.
+func (m *HealthStateMutation) SchoolCleared() bool {
+	return m.clearedschool
+}
+
+// SchoolIDs returns the "school" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// SchoolID instead. It exists only for internal usage by the builders.
+func (m *HealthStateMutation) SchoolIDs() (ids []int) {
+	if id := m.school; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetSchool resets all changes to the "school" edge.
+func (m *HealthStateMutation) ResetSchool() {
+	m.school = nil
+	m.clearedschool = false
+}
+
+// ClearSyncProfile clears the "sync_profile" edge to the SyncProfile entity.
+func (m *HealthStateMutation) ClearSyncProfile() {
+	m.clearedsync_profile = true
+	m.clearedFields[healthstate.FieldSyncProfileID] = struct{}{}
+}
+
+// SyncProfileCleared reports if the "sync_profile" edge to the SyncProfile entity was cleared.
+func (m *HealthStateMutation) SyncProfileCleared() bool {
+	return m.clearedsync_profile
+}
+
+// SyncProfileIDs returns the "sync_profile" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// SyncProfileID instead. It exists only for internal usage by the builders.
+func (m *HealthStateMutation) SyncProfileIDs() (ids []int) {
+	if id := m.sync_profile; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetSyncProfile resets all changes to the "sync_profile" edge.
+func (m *HealthStateMutation) ResetSyncProfile() {
+	m.sync_profile = nil
+	m.clearedsync_profile = false
+}
+
+// Where appends a list predicates to the HealthStateMutation builder.
+func (m *HealthStateMutation) Where(ps ...predicate.HealthState) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the HealthStateMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *HealthStateMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.HealthState, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *HealthStateMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *HealthStateMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (HealthState).
+func (m *HealthStateMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *HealthStateMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.school != nil {
+		fields = append(fields, healthstate.FieldSchoolID)
+	}
+	if m.sync_profile != nil {
+		fields = append(fields, healthstate.FieldSyncProfileID)
+	}
+	if m.status != nil {
+		fields = append(fields, healthstate.FieldStatus)
+	}
+	if m.previous_status != nil {
+		fields = append(fields, healthstate.FieldPreviousStatus)
+	}
+	if m.changed_at != nil {
+		fields = append(fields, healthstate.FieldChangedAt)
+	}
+	if m.alerted_status != nil {
+		fields = append(fields, healthstate.FieldAlertedStatus)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *HealthStateMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case healthstate.FieldSchoolID:
+		return m.SchoolID()
+	case healthstate.FieldSyncProfileID:
+		return m.SyncProfileID()
+	case healthstate.FieldStatus:
+		return m.Status()
+	case healthstate.FieldPreviousStatus:
+		return m.PreviousStatus()
+	case healthstate.FieldChangedAt:
+		return m.ChangedAt()
+	case healthstate.FieldAlertedStatus:
+		return m.AlertedStatus()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *HealthStateMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case healthstate.FieldSchoolID:
+		return m.OldSchoolID(ctx)
+	case healthstate.FieldSyncProfileID:
+		return m.OldSyncProfileID(ctx)
+	case healthstate.FieldStatus:
+		return m.OldStatus(ctx)
+	case healthstate.FieldPreviousStatus:
+		return m.OldPreviousStatus(ctx)
+	case healthstate.FieldChangedAt:
+		return m.OldChangedAt(ctx)
+	case healthstate.FieldAlertedStatus:
+		return m.OldAlertedStatus(ctx)
+	}
+	return nil, fmt.Errorf("unknown HealthState field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *HealthStateMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case healthstate.FieldSchoolID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSchoolID(v)
+		return nil
+	case healthstate.FieldSyncProfileID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSyncProfileID(v)
+		return nil
+	case healthstate.FieldStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case healthstate.FieldPreviousStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPreviousStatus(v)
+		return nil
+	case healthstate.FieldChangedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChangedAt(v)
+		return nil
+	case healthstate.FieldAlertedStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAlertedStatus(v)
+		return nil
+	}
+	return fmt.Errorf("unknown HealthState field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *HealthStateMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *HealthStateMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *HealthStateMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown HealthState numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *HealthStateMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(healthstate.FieldPreviousStatus) {
+		fields = append(fields, healthstate.FieldPreviousStatus)
+	}
+	if m.FieldCleared(healthstate.FieldAlertedStatus) {
+		fields = append(fields, healthstate.FieldAlertedStatus)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *HealthStateMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *HealthStateMutation) ClearField(name string) error {
+	switch name {
+	case healthstate.FieldPreviousStatus:
+		m.ClearPreviousStatus()
+		return nil
+	case healthstate.FieldAlertedStatus:
+		m.ClearAlertedStatus()
+		return nil
+	}
+	return fmt.Errorf("unknown HealthState nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *HealthStateMutation) ResetField(name string) error {
+	switch name {
+	case healthstate.FieldSchoolID:
+		m.ResetSchoolID()
+		return nil
+	case healthstate.FieldSyncProfileID:
+		m.ResetSyncProfileID()
+		return nil
+	case healthstate.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case healthstate.FieldPreviousStatus:
+		m.ResetPreviousStatus()
+		return nil
+	case healthstate.FieldChangedAt:
+		m.ResetChangedAt()
+		return nil
+	case healthstate.FieldAlertedStatus:
+		m.ResetAlertedStatus()
+		return nil
+	}
+	return fmt.Errorf("unknown HealthState field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *HealthStateMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.school != nil {
+		edges = append(edges, healthstate.EdgeSchool)
+	}
+	if m.sync_profile != nil {
+		edges = append(edges, healthstate.EdgeSyncProfile)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *HealthStateMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case healthstate.EdgeSchool:
+		if id := m.school; id != nil {
+			return []ent.Value{*id}
+		}
+	case healthstate.EdgeSyncProfile:
+		if id := m.sync_profile; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *HealthStateMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *HealthStateMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *HealthStateMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedschool {
+		edges = append(edges, healthstate.EdgeSchool)
+	}
+	if m.clearedsync_profile {
+		edges = append(edges, healthstate.EdgeSyncProfile)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *HealthStateMutation) EdgeCleared(name string) bool {
+	switch name {
+	case healthstate.EdgeSchool:
+		return m.clearedschool
+	case healthstate.EdgeSyncProfile:
+		return m.clearedsync_profile
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *HealthStateMutation) ClearEdge(name string) error {
+	switch name {
+	case healthstate.EdgeSchool:
+		m.ClearSchool()
+		return nil
+	case healthstate.EdgeSyncProfile:
+		m.ClearSyncProfile()
+		return nil
+	}
+	return fmt.Errorf("unknown HealthState unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *HealthStateMutation) ResetEdge(name string) error {
+	switch name {
+	case healthstate.EdgeSchool:
+		m.ResetSchool()
+		return nil
+	case healthstate.EdgeSyncProfile:
+		m.ResetSyncProfile()
+		return nil
+	}
+	return fmt.Errorf("unknown HealthState edge %s", name)
+}
+
 // LoginThrottleMutation represents an operation that mutates the LoginThrottle nodes in the graph.
 type LoginThrottleMutation struct {
 	config
@@ -8293,23 +9035,27 @@ func (m *SyncProfileMutation) ResetEdge(name string) error {
 // UserMutation represents an operation that mutates the User nodes in the graph.
 type UserMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *int
-	create_time   *time.Time
-	username      *string
-	display_name  *string
-	email         *string
-	role          *user.Role
-	password_hash *string
-	sso_issuer    *string
-	sso_subject   *string
-	clearedFields map[string]struct{}
-	school        *int
-	clearedschool bool
-	done          bool
-	oldValue      func(context.Context) (*User, error)
-	predicates    []predicate.User
+	op                 Op
+	typ                string
+	id                 *int
+	create_time        *time.Time
+	username           *string
+	display_name       *string
+	email              *string
+	role               *user.Role
+	password_hash      *string
+	sso_issuer         *string
+	sso_subject        *string
+	alert_flagged_runs *bool
+	alert_failing      *bool
+	alert_quiet        *bool
+	alert_digest       *bool
+	clearedFields      map[string]struct{}
+	school             *int
+	clearedschool      bool
+	done               bool
+	oldValue           func(context.Context) (*User, error)
+	predicates         []predicate.User
 }
 
 var _ ent.Mutation = (*UserMutation)(nil)
@@ -8773,6 +9519,202 @@ func (m *UserMutation) ResetSSOSubject() {
 	delete(m.clearedFields, user.FieldSSOSubject)
 }
 
+// SetAlertFlaggedRuns sets the "alert_flagged_runs" field.
+func (m *UserMutation) SetAlertFlaggedRuns(b bool) {
+	m.alert_flagged_runs = &b
+}
+
+// AlertFlaggedRuns returns the value of the "alert_flagged_runs" field in the mutation.
+func (m *UserMutation) AlertFlaggedRuns() (r bool, exists bool) {
+	v := m.alert_flagged_runs
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAlertFlaggedRuns returns the old "alert_flagged_runs" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldAlertFlaggedRuns(ctx context.Context) (v *bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAlertFlaggedRuns is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAlertFlaggedRuns requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAlertFlaggedRuns: %w", err)
+	}
+	return oldValue.AlertFlaggedRuns, nil
+}
+
+// ClearAlertFlaggedRuns clears the value of the "alert_flagged_runs" field.
+func (m *UserMutation) ClearAlertFlaggedRuns() {
+	m.alert_flagged_runs = nil
+	m.clearedFields[user.FieldAlertFlaggedRuns] = struct{}{}
+}
+
+// AlertFlaggedRunsCleared returns if the "alert_flagged_runs" field was cleared in this mutation.
+func (m *UserMutation) AlertFlaggedRunsCleared() bool {
+	_, ok := m.clearedFields[user.FieldAlertFlaggedRuns]
+	return ok
+}
+
+// ResetAlertFlaggedRuns resets all changes to the "alert_flagged_runs" field.
+func (m *UserMutation) ResetAlertFlaggedRuns() {
+	m.alert_flagged_runs = nil
+	delete(m.clearedFields, user.FieldAlertFlaggedRuns)
+}
+
+// SetAlertFailing sets the "alert_failing" field.
+func (m *UserMutation) SetAlertFailing(b bool) {
+	m.alert_failing = &b
+}
+
+// AlertFailing returns the value of the "alert_failing" field in the mutation.
+func (m *UserMutation) AlertFailing() (r bool, exists bool) {
+	v := m.alert_failing
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAlertFailing returns the old "alert_failing" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldAlertFailing(ctx context.Context) (v *bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAlertFailing is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAlertFailing requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAlertFailing: %w", err)
+	}
+	return oldValue.AlertFailing, nil
+}
+
+// ClearAlertFailing clears the value of the "alert_failing" field.
+func (m *UserMutation) ClearAlertFailing() {
+	m.alert_failing = nil
+	m.clearedFields[user.FieldAlertFailing] = struct{}{}
+}
+
+// AlertFailingCleared returns if the "alert_failing" field was cleared in this mutation.
+func (m *UserMutation) AlertFailingCleared() bool {
+	_, ok := m.clearedFields[user.FieldAlertFailing]
+	return ok
+}
+
+// ResetAlertFailing resets all changes to the "alert_failing" field.
+func (m *UserMutation) ResetAlertFailing() {
+	m.alert_failing = nil
+	delete(m.clearedFields, user.FieldAlertFailing)
+}
+
+// SetAlertQuiet sets the "alert_quiet" field.
+func (m *UserMutation) SetAlertQuiet(b bool) {
+	m.alert_quiet = &b
+}
+
+// AlertQuiet returns the value of the "alert_quiet" field in the mutation.
+func (m *UserMutation) AlertQuiet() (r bool, exists bool) {
+	v := m.alert_quiet
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAlertQuiet returns the old "alert_quiet" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldAlertQuiet(ctx context.Context) (v *bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAlertQuiet is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAlertQuiet requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAlertQuiet: %w", err)
+	}
+	return oldValue.AlertQuiet, nil
+}
+
+// ClearAlertQuiet clears the value of the "alert_quiet" field.
+func (m *UserMutation) ClearAlertQuiet() {
+	m.alert_quiet = nil
+	m.clearedFields[user.FieldAlertQuiet] = struct{}{}
+}
+
+// AlertQuietCleared returns if the "alert_quiet" field was cleared in this mutation.
+func (m *UserMutation) AlertQuietCleared() bool {
+	_, ok := m.clearedFields[user.FieldAlertQuiet]
+	return ok
+}
+
+// ResetAlertQuiet resets all changes to the "alert_quiet" field.
+func (m *UserMutation) ResetAlertQuiet() {
+	m.alert_quiet = nil
+	delete(m.clearedFields, user.FieldAlertQuiet)
+}
+
+// SetAlertDigest sets the "alert_digest" field.
+func (m *UserMutation) SetAlertDigest(b bool) {
+	m.alert_digest = &b
+}
+
+// AlertDigest returns the value of the "alert_digest" field in the mutation.
+func (m *UserMutation) AlertDigest() (r bool, exists bool) {
+	v := m.alert_digest
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAlertDigest returns the old "alert_digest" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldAlertDigest(ctx context.Context) (v *bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAlertDigest is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAlertDigest requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAlertDigest: %w", err)
+	}
+	return oldValue.AlertDigest, nil
+}
+
+// ClearAlertDigest clears the value of the "alert_digest" field.
+func (m *UserMutation) ClearAlertDigest() {
+	m.alert_digest = nil
+	m.clearedFields[user.FieldAlertDigest] = struct{}{}
+}
+
+// AlertDigestCleared returns if the "alert_digest" field was cleared in this mutation.
+func (m *UserMutation) AlertDigestCleared() bool {
+	_, ok := m.clearedFields[user.FieldAlertDigest]
+	return ok
+}
+
+// ResetAlertDigest resets all changes to the "alert_digest" field.
+func (m *UserMutation) ResetAlertDigest() {
+	m.alert_digest = nil
+	delete(m.clearedFields, user.FieldAlertDigest)
+}
+
 // ClearSchool clears the "school" edge to the School entity.
 func (m *UserMutation) ClearSchool() {
 	m.clearedschool = true
@@ -8834,7 +9776,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 13)
 	if m.school != nil {
 		fields = append(fields, user.FieldSchoolID)
 	}
@@ -8862,6 +9804,18 @@ func (m *UserMutation) Fields() []string {
 	if m.sso_subject != nil {
 		fields = append(fields, user.FieldSSOSubject)
 	}
+	if m.alert_flagged_runs != nil {
+		fields = append(fields, user.FieldAlertFlaggedRuns)
+	}
+	if m.alert_failing != nil {
+		fields = append(fields, user.FieldAlertFailing)
+	}
+	if m.alert_quiet != nil {
+		fields = append(fields, user.FieldAlertQuiet)
+	}
+	if m.alert_digest != nil {
+		fields = append(fields, user.FieldAlertDigest)
+	}
 	return fields
 }
 
@@ -8888,6 +9842,14 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.SSOIssuer()
 	case user.FieldSSOSubject:
 		return m.SSOSubject()
+	case user.FieldAlertFlaggedRuns:
+		return m.AlertFlaggedRuns()
+	case user.FieldAlertFailing:
+		return m.AlertFailing()
+	case user.FieldAlertQuiet:
+		return m.AlertQuiet()
+	case user.FieldAlertDigest:
+		return m.AlertDigest()
 	}
 	return nil, false
 }
@@ -8915,6 +9877,14 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldSSOIssuer(ctx)
 	case user.FieldSSOSubject:
 		return m.OldSSOSubject(ctx)
+	case user.FieldAlertFlaggedRuns:
+		return m.OldAlertFlaggedRuns(ctx)
+	case user.FieldAlertFailing:
+		return m.OldAlertFailing(ctx)
+	case user.FieldAlertQuiet:
+		return m.OldAlertQuiet(ctx)
+	case user.FieldAlertDigest:
+		return m.OldAlertDigest(ctx)
 	}
 	return nil, fmt.Errorf("unknown User field %s", name)
 }
@@ -8987,6 +9957,34 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetSSOSubject(v)
 		return nil
+	case user.FieldAlertFlaggedRuns:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAlertFlaggedRuns(v)
+		return nil
+	case user.FieldAlertFailing:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAlertFailing(v)
+		return nil
+	case user.FieldAlertQuiet:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAlertQuiet(v)
+		return nil
+	case user.FieldAlertDigest:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAlertDigest(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
@@ -9029,6 +10027,18 @@ func (m *UserMutation) ClearedFields() []string {
 	if m.FieldCleared(user.FieldSSOSubject) {
 		fields = append(fields, user.FieldSSOSubject)
 	}
+	if m.FieldCleared(user.FieldAlertFlaggedRuns) {
+		fields = append(fields, user.FieldAlertFlaggedRuns)
+	}
+	if m.FieldCleared(user.FieldAlertFailing) {
+		fields = append(fields, user.FieldAlertFailing)
+	}
+	if m.FieldCleared(user.FieldAlertQuiet) {
+		fields = append(fields, user.FieldAlertQuiet)
+	}
+	if m.FieldCleared(user.FieldAlertDigest) {
+		fields = append(fields, user.FieldAlertDigest)
+	}
 	return fields
 }
 
@@ -9051,6 +10061,18 @@ func (m *UserMutation) ClearField(name string) error {
 		return nil
 	case user.FieldSSOSubject:
 		m.ClearSSOSubject()
+		return nil
+	case user.FieldAlertFlaggedRuns:
+		m.ClearAlertFlaggedRuns()
+		return nil
+	case user.FieldAlertFailing:
+		m.ClearAlertFailing()
+		return nil
+	case user.FieldAlertQuiet:
+		m.ClearAlertQuiet()
+		return nil
+	case user.FieldAlertDigest:
+		m.ClearAlertDigest()
 		return nil
 	}
 	return fmt.Errorf("unknown User nullable field %s", name)
@@ -9086,6 +10108,18 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldSSOSubject:
 		m.ResetSSOSubject()
+		return nil
+	case user.FieldAlertFlaggedRuns:
+		m.ResetAlertFlaggedRuns()
+		return nil
+	case user.FieldAlertFailing:
+		m.ResetAlertFailing()
+		return nil
+	case user.FieldAlertQuiet:
+		m.ResetAlertQuiet()
+		return nil
+	case user.FieldAlertDigest:
+		m.ResetAlertDigest()
 		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)

@@ -20,6 +20,8 @@ type Tx struct {
 	Event *EventClient
 	// Export is the client for interacting with the Export builders.
 	Export *ExportClient
+	// HealthState is the client for interacting with the HealthState builders.
+	HealthState *HealthStateClient
 	// LoginThrottle is the client for interacting with the LoginThrottle builders.
 	LoginThrottle *LoginThrottleClient
 	// SSOProvider is the client for interacting with the SSOProvider builders.
@@ -166,6 +168,7 @@ func (tx *Tx) init() {
 	tx.APIToken = NewAPITokenClient(tx.config)
 	tx.Event = NewEventClient(tx.config)
 	tx.Export = NewExportClient(tx.config)
+	tx.HealthState = NewHealthStateClient(tx.config)
 	tx.LoginThrottle = NewLoginThrottleClient(tx.config)
 	tx.SSOProvider = NewSSOProviderClient(tx.config)
 	tx.School = NewSchoolClient(tx.config)

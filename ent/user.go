@@ -36,6 +36,14 @@ type User struct {
 	SSOIssuer *string `json:"sso_issuer,omitempty"`
 	// SSOSubject holds the value of the "sso_subject" field.
 	SSOSubject *string `json:"sso_subject,omitempty"`
+	// Whether the user is emailed about each flagged run; null means the role's default.
+	AlertFlaggedRuns *bool `json:"alert_flagged_runs,omitempty"`
+	// Whether the user is emailed when a sync profile starts failing; null means the role's default.
+	AlertFailing *bool `json:"alert_failing,omitempty"`
+	// Whether the user is emailed when a sync profile goes quiet; null means the role's default.
+	AlertQuiet *bool `json:"alert_quiet,omitempty"`
+	// Whether the user gets the daily digest; null means the role's default.
+	AlertDigest *bool `json:"alert_digest,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -67,6 +75,8 @@ func (*User) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case user.FieldAlertFlaggedRuns, user.FieldAlertFailing, user.FieldAlertQuiet, user.FieldAlertDigest:
+			values[i] = new(sql.NullBool)
 		case user.FieldID, user.FieldSchoolID:
 			values[i] = new(sql.NullInt64)
 		case user.FieldUsername, user.FieldDisplayName, user.FieldEmail, user.FieldRole, user.FieldPasswordHash, user.FieldSSOIssuer, user.FieldSSOSubject:
@@ -150,6 +160,34 @@ func (_m *User) assignValues(columns []string, values []any) error {
 				_m.SSOSubject = new(string)
 				*_m.SSOSubject = value.String
 			}
+		case user.FieldAlertFlaggedRuns:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field alert_flagged_runs", values[i])
+			} else if value.Valid {
+				_m.AlertFlaggedRuns = new(bool)
+				*_m.AlertFlaggedRuns = value.Bool
+			}
+		case user.FieldAlertFailing:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field alert_failing", values[i])
+			} else if value.Valid {
+				_m.AlertFailing = new(bool)
+				*_m.AlertFailing = value.Bool
+			}
+		case user.FieldAlertQuiet:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field alert_quiet", values[i])
+			} else if value.Valid {
+				_m.AlertQuiet = new(bool)
+				*_m.AlertQuiet = value.Bool
+			}
+		case user.FieldAlertDigest:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field alert_digest", values[i])
+			} else if value.Valid {
+				_m.AlertDigest = new(bool)
+				*_m.AlertDigest = value.Bool
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -219,6 +257,26 @@ func (_m *User) String() string {
 	if v := _m.SSOSubject; v != nil {
 		builder.WriteString("sso_subject=")
 		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.AlertFlaggedRuns; v != nil {
+		builder.WriteString("alert_flagged_runs=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.AlertFailing; v != nil {
+		builder.WriteString("alert_failing=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.AlertQuiet; v != nil {
+		builder.WriteString("alert_quiet=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.AlertDigest; v != nil {
+		builder.WriteString("alert_digest=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteByte(')')
 	return builder.String()

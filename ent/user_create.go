@@ -133,6 +133,62 @@ func (_c *UserCreate) SetNillableSSOSubject(v *string) *UserCreate {
 	return _c
 }
 
+// SetAlertFlaggedRuns sets the "alert_flagged_runs" field.
+func (_c *UserCreate) SetAlertFlaggedRuns(v bool) *UserCreate {
+	_c.mutation.SetAlertFlaggedRuns(v)
+	return _c
+}
+
+// SetNillableAlertFlaggedRuns sets the "alert_flagged_runs" field if the given value is not nil.
+func (_c *UserCreate) SetNillableAlertFlaggedRuns(v *bool) *UserCreate {
+	if v != nil {
+		_c.SetAlertFlaggedRuns(*v)
+	}
+	return _c
+}
+
+// SetAlertFailing sets the "alert_failing" field.
+func (_c *UserCreate) SetAlertFailing(v bool) *UserCreate {
+	_c.mutation.SetAlertFailing(v)
+	return _c
+}
+
+// SetNillableAlertFailing sets the "alert_failing" field if the given value is not nil.
+func (_c *UserCreate) SetNillableAlertFailing(v *bool) *UserCreate {
+	if v != nil {
+		_c.SetAlertFailing(*v)
+	}
+	return _c
+}
+
+// SetAlertQuiet sets the "alert_quiet" field.
+func (_c *UserCreate) SetAlertQuiet(v bool) *UserCreate {
+	_c.mutation.SetAlertQuiet(v)
+	return _c
+}
+
+// SetNillableAlertQuiet sets the "alert_quiet" field if the given value is not nil.
+func (_c *UserCreate) SetNillableAlertQuiet(v *bool) *UserCreate {
+	if v != nil {
+		_c.SetAlertQuiet(*v)
+	}
+	return _c
+}
+
+// SetAlertDigest sets the "alert_digest" field.
+func (_c *UserCreate) SetAlertDigest(v bool) *UserCreate {
+	_c.mutation.SetAlertDigest(v)
+	return _c
+}
+
+// SetNillableAlertDigest sets the "alert_digest" field if the given value is not nil.
+func (_c *UserCreate) SetNillableAlertDigest(v *bool) *UserCreate {
+	if v != nil {
+		_c.SetAlertDigest(*v)
+	}
+	return _c
+}
+
 // SetSchool sets the "school" edge to the School entity.
 func (_c *UserCreate) SetSchool(v *School) *UserCreate {
 	return _c.SetSchoolID(v.ID)
@@ -309,6 +365,22 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 		_spec.SetField(user.FieldSSOSubject, field.TypeString, value)
 		_node.SSOSubject = &value
 	}
+	if value, ok := _c.mutation.AlertFlaggedRuns(); ok {
+		_spec.SetField(user.FieldAlertFlaggedRuns, field.TypeBool, value)
+		_node.AlertFlaggedRuns = &value
+	}
+	if value, ok := _c.mutation.AlertFailing(); ok {
+		_spec.SetField(user.FieldAlertFailing, field.TypeBool, value)
+		_node.AlertFailing = &value
+	}
+	if value, ok := _c.mutation.AlertQuiet(); ok {
+		_spec.SetField(user.FieldAlertQuiet, field.TypeBool, value)
+		_node.AlertQuiet = &value
+	}
+	if value, ok := _c.mutation.AlertDigest(); ok {
+		_spec.SetField(user.FieldAlertDigest, field.TypeBool, value)
+		_node.AlertDigest = &value
+	}
 	if nodes := _c.mutation.SchoolIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -480,6 +552,78 @@ func (u *UserUpsert) ClearSSOSubject() *UserUpsert {
 	return u
 }
 
+// SetAlertFlaggedRuns sets the "alert_flagged_runs" field.
+func (u *UserUpsert) SetAlertFlaggedRuns(v bool) *UserUpsert {
+	u.Set(user.FieldAlertFlaggedRuns, v)
+	return u
+}
+
+// UpdateAlertFlaggedRuns sets the "alert_flagged_runs" field to the value that was provided on create.
+func (u *UserUpsert) UpdateAlertFlaggedRuns() *UserUpsert {
+	u.SetExcluded(user.FieldAlertFlaggedRuns)
+	return u
+}
+
+// ClearAlertFlaggedRuns clears the value of the "alert_flagged_runs" field.
+func (u *UserUpsert) ClearAlertFlaggedRuns() *UserUpsert {
+	u.SetNull(user.FieldAlertFlaggedRuns)
+	return u
+}
+
+// SetAlertFailing sets the "alert_failing" field.
+func (u *UserUpsert) SetAlertFailing(v bool) *UserUpsert {
+	u.Set(user.FieldAlertFailing, v)
+	return u
+}
+
+// UpdateAlertFailing sets the "alert_failing" field to the value that was provided on create.
+func (u *UserUpsert) UpdateAlertFailing() *UserUpsert {
+	u.SetExcluded(user.FieldAlertFailing)
+	return u
+}
+
+// ClearAlertFailing clears the value of the "alert_failing" field.
+func (u *UserUpsert) ClearAlertFailing() *UserUpsert {
+	u.SetNull(user.FieldAlertFailing)
+	return u
+}
+
+// SetAlertQuiet sets the "alert_quiet" field.
+func (u *UserUpsert) SetAlertQuiet(v bool) *UserUpsert {
+	u.Set(user.FieldAlertQuiet, v)
+	return u
+}
+
+// UpdateAlertQuiet sets the "alert_quiet" field to the value that was provided on create.
+func (u *UserUpsert) UpdateAlertQuiet() *UserUpsert {
+	u.SetExcluded(user.FieldAlertQuiet)
+	return u
+}
+
+// ClearAlertQuiet clears the value of the "alert_quiet" field.
+func (u *UserUpsert) ClearAlertQuiet() *UserUpsert {
+	u.SetNull(user.FieldAlertQuiet)
+	return u
+}
+
+// SetAlertDigest sets the "alert_digest" field.
+func (u *UserUpsert) SetAlertDigest(v bool) *UserUpsert {
+	u.Set(user.FieldAlertDigest, v)
+	return u
+}
+
+// UpdateAlertDigest sets the "alert_digest" field to the value that was provided on create.
+func (u *UserUpsert) UpdateAlertDigest() *UserUpsert {
+	u.SetExcluded(user.FieldAlertDigest)
+	return u
+}
+
+// ClearAlertDigest clears the value of the "alert_digest" field.
+func (u *UserUpsert) ClearAlertDigest() *UserUpsert {
+	u.SetNull(user.FieldAlertDigest)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -644,6 +788,90 @@ func (u *UserUpsertOne) UpdateSSOSubject() *UserUpsertOne {
 func (u *UserUpsertOne) ClearSSOSubject() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearSSOSubject()
+	})
+}
+
+// SetAlertFlaggedRuns sets the "alert_flagged_runs" field.
+func (u *UserUpsertOne) SetAlertFlaggedRuns(v bool) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetAlertFlaggedRuns(v)
+	})
+}
+
+// UpdateAlertFlaggedRuns sets the "alert_flagged_runs" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateAlertFlaggedRuns() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateAlertFlaggedRuns()
+	})
+}
+
+// ClearAlertFlaggedRuns clears the value of the "alert_flagged_runs" field.
+func (u *UserUpsertOne) ClearAlertFlaggedRuns() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearAlertFlaggedRuns()
+	})
+}
+
+// SetAlertFailing sets the "alert_failing" field.
+func (u *UserUpsertOne) SetAlertFailing(v bool) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetAlertFailing(v)
+	})
+}
+
+// UpdateAlertFailing sets the "alert_failing" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateAlertFailing() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateAlertFailing()
+	})
+}
+
+// ClearAlertFailing clears the value of the "alert_failing" field.
+func (u *UserUpsertOne) ClearAlertFailing() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearAlertFailing()
+	})
+}
+
+// SetAlertQuiet sets the "alert_quiet" field.
+func (u *UserUpsertOne) SetAlertQuiet(v bool) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetAlertQuiet(v)
+	})
+}
+
+// UpdateAlertQuiet sets the "alert_quiet" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateAlertQuiet() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateAlertQuiet()
+	})
+}
+
+// ClearAlertQuiet clears the value of the "alert_quiet" field.
+func (u *UserUpsertOne) ClearAlertQuiet() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearAlertQuiet()
+	})
+}
+
+// SetAlertDigest sets the "alert_digest" field.
+func (u *UserUpsertOne) SetAlertDigest(v bool) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetAlertDigest(v)
+	})
+}
+
+// UpdateAlertDigest sets the "alert_digest" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateAlertDigest() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateAlertDigest()
+	})
+}
+
+// ClearAlertDigest clears the value of the "alert_digest" field.
+func (u *UserUpsertOne) ClearAlertDigest() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearAlertDigest()
 	})
 }
 
@@ -977,6 +1205,90 @@ func (u *UserUpsertBulk) UpdateSSOSubject() *UserUpsertBulk {
 func (u *UserUpsertBulk) ClearSSOSubject() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearSSOSubject()
+	})
+}
+
+// SetAlertFlaggedRuns sets the "alert_flagged_runs" field.
+func (u *UserUpsertBulk) SetAlertFlaggedRuns(v bool) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetAlertFlaggedRuns(v)
+	})
+}
+
+// UpdateAlertFlaggedRuns sets the "alert_flagged_runs" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateAlertFlaggedRuns() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateAlertFlaggedRuns()
+	})
+}
+
+// ClearAlertFlaggedRuns clears the value of the "alert_flagged_runs" field.
+func (u *UserUpsertBulk) ClearAlertFlaggedRuns() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearAlertFlaggedRuns()
+	})
+}
+
+// SetAlertFailing sets the "alert_failing" field.
+func (u *UserUpsertBulk) SetAlertFailing(v bool) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetAlertFailing(v)
+	})
+}
+
+// UpdateAlertFailing sets the "alert_failing" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateAlertFailing() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateAlertFailing()
+	})
+}
+
+// ClearAlertFailing clears the value of the "alert_failing" field.
+func (u *UserUpsertBulk) ClearAlertFailing() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearAlertFailing()
+	})
+}
+
+// SetAlertQuiet sets the "alert_quiet" field.
+func (u *UserUpsertBulk) SetAlertQuiet(v bool) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetAlertQuiet(v)
+	})
+}
+
+// UpdateAlertQuiet sets the "alert_quiet" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateAlertQuiet() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateAlertQuiet()
+	})
+}
+
+// ClearAlertQuiet clears the value of the "alert_quiet" field.
+func (u *UserUpsertBulk) ClearAlertQuiet() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearAlertQuiet()
+	})
+}
+
+// SetAlertDigest sets the "alert_digest" field.
+func (u *UserUpsertBulk) SetAlertDigest(v bool) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetAlertDigest(v)
+	})
+}
+
+// UpdateAlertDigest sets the "alert_digest" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateAlertDigest() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateAlertDigest()
+	})
+}
+
+// ClearAlertDigest clears the value of the "alert_digest" field.
+func (u *UserUpsertBulk) ClearAlertDigest() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearAlertDigest()
 	})
 }
 

@@ -144,6 +144,86 @@ func (_u *UserUpdate) ClearSSOSubject() *UserUpdate {
 	return _u
 }
 
+// SetAlertFlaggedRuns sets the "alert_flagged_runs" field.
+func (_u *UserUpdate) SetAlertFlaggedRuns(v bool) *UserUpdate {
+	_u.mutation.SetAlertFlaggedRuns(v)
+	return _u
+}
+
+// SetNillableAlertFlaggedRuns sets the "alert_flagged_runs" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableAlertFlaggedRuns(v *bool) *UserUpdate {
+	if v != nil {
+		_u.SetAlertFlaggedRuns(*v)
+	}
+	return _u
+}
+
+// ClearAlertFlaggedRuns clears the value of the "alert_flagged_runs" field.
+func (_u *UserUpdate) ClearAlertFlaggedRuns() *UserUpdate {
+	_u.mutation.ClearAlertFlaggedRuns()
+	return _u
+}
+
+// SetAlertFailing sets the "alert_failing" field.
+func (_u *UserUpdate) SetAlertFailing(v bool) *UserUpdate {
+	_u.mutation.SetAlertFailing(v)
+	return _u
+}
+
+// SetNillableAlertFailing sets the "alert_failing" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableAlertFailing(v *bool) *UserUpdate {
+	if v != nil {
+		_u.SetAlertFailing(*v)
+	}
+	return _u
+}
+
+// ClearAlertFailing clears the value of the "alert_failing" field.
+func (_u *UserUpdate) ClearAlertFailing() *UserUpdate {
+	_u.mutation.ClearAlertFailing()
+	return _u
+}
+
+// SetAlertQuiet sets the "alert_quiet" field.
+func (_u *UserUpdate) SetAlertQuiet(v bool) *UserUpdate {
+	_u.mutation.SetAlertQuiet(v)
+	return _u
+}
+
+// SetNillableAlertQuiet sets the "alert_quiet" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableAlertQuiet(v *bool) *UserUpdate {
+	if v != nil {
+		_u.SetAlertQuiet(*v)
+	}
+	return _u
+}
+
+// ClearAlertQuiet clears the value of the "alert_quiet" field.
+func (_u *UserUpdate) ClearAlertQuiet() *UserUpdate {
+	_u.mutation.ClearAlertQuiet()
+	return _u
+}
+
+// SetAlertDigest sets the "alert_digest" field.
+func (_u *UserUpdate) SetAlertDigest(v bool) *UserUpdate {
+	_u.mutation.SetAlertDigest(v)
+	return _u
+}
+
+// SetNillableAlertDigest sets the "alert_digest" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableAlertDigest(v *bool) *UserUpdate {
+	if v != nil {
+		_u.SetAlertDigest(*v)
+	}
+	return _u
+}
+
+// ClearAlertDigest clears the value of the "alert_digest" field.
+func (_u *UserUpdate) ClearAlertDigest() *UserUpdate {
+	_u.mutation.ClearAlertDigest()
+	return _u
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdate) Mutation() *UserMutation {
 	return _u.mutation
@@ -261,6 +341,30 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.SSOSubjectCleared() {
 		_spec.ClearField(user.FieldSSOSubject, field.TypeString)
+	}
+	if value, ok := _u.mutation.AlertFlaggedRuns(); ok {
+		_spec.SetField(user.FieldAlertFlaggedRuns, field.TypeBool, value)
+	}
+	if _u.mutation.AlertFlaggedRunsCleared() {
+		_spec.ClearField(user.FieldAlertFlaggedRuns, field.TypeBool)
+	}
+	if value, ok := _u.mutation.AlertFailing(); ok {
+		_spec.SetField(user.FieldAlertFailing, field.TypeBool, value)
+	}
+	if _u.mutation.AlertFailingCleared() {
+		_spec.ClearField(user.FieldAlertFailing, field.TypeBool)
+	}
+	if value, ok := _u.mutation.AlertQuiet(); ok {
+		_spec.SetField(user.FieldAlertQuiet, field.TypeBool, value)
+	}
+	if _u.mutation.AlertQuietCleared() {
+		_spec.ClearField(user.FieldAlertQuiet, field.TypeBool)
+	}
+	if value, ok := _u.mutation.AlertDigest(); ok {
+		_spec.SetField(user.FieldAlertDigest, field.TypeBool, value)
+	}
+	if _u.mutation.AlertDigestCleared() {
+		_spec.ClearField(user.FieldAlertDigest, field.TypeBool)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -397,6 +501,86 @@ func (_u *UserUpdateOne) SetNillableSSOSubject(v *string) *UserUpdateOne {
 // ClearSSOSubject clears the value of the "sso_subject" field.
 func (_u *UserUpdateOne) ClearSSOSubject() *UserUpdateOne {
 	_u.mutation.ClearSSOSubject()
+	return _u
+}
+
+// SetAlertFlaggedRuns sets the "alert_flagged_runs" field.
+func (_u *UserUpdateOne) SetAlertFlaggedRuns(v bool) *UserUpdateOne {
+	_u.mutation.SetAlertFlaggedRuns(v)
+	return _u
+}
+
+// SetNillableAlertFlaggedRuns sets the "alert_flagged_runs" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableAlertFlaggedRuns(v *bool) *UserUpdateOne {
+	if v != nil {
+		_u.SetAlertFlaggedRuns(*v)
+	}
+	return _u
+}
+
+// ClearAlertFlaggedRuns clears the value of the "alert_flagged_runs" field.
+func (_u *UserUpdateOne) ClearAlertFlaggedRuns() *UserUpdateOne {
+	_u.mutation.ClearAlertFlaggedRuns()
+	return _u
+}
+
+// SetAlertFailing sets the "alert_failing" field.
+func (_u *UserUpdateOne) SetAlertFailing(v bool) *UserUpdateOne {
+	_u.mutation.SetAlertFailing(v)
+	return _u
+}
+
+// SetNillableAlertFailing sets the "alert_failing" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableAlertFailing(v *bool) *UserUpdateOne {
+	if v != nil {
+		_u.SetAlertFailing(*v)
+	}
+	return _u
+}
+
+// ClearAlertFailing clears the value of the "alert_failing" field.
+func (_u *UserUpdateOne) ClearAlertFailing() *UserUpdateOne {
+	_u.mutation.ClearAlertFailing()
+	return _u
+}
+
+// SetAlertQuiet sets the "alert_quiet" field.
+func (_u *UserUpdateOne) SetAlertQuiet(v bool) *UserUpdateOne {
+	_u.mutation.SetAlertQuiet(v)
+	return _u
+}
+
+// SetNillableAlertQuiet sets the "alert_quiet" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableAlertQuiet(v *bool) *UserUpdateOne {
+	if v != nil {
+		_u.SetAlertQuiet(*v)
+	}
+	return _u
+}
+
+// ClearAlertQuiet clears the value of the "alert_quiet" field.
+func (_u *UserUpdateOne) ClearAlertQuiet() *UserUpdateOne {
+	_u.mutation.ClearAlertQuiet()
+	return _u
+}
+
+// SetAlertDigest sets the "alert_digest" field.
+func (_u *UserUpdateOne) SetAlertDigest(v bool) *UserUpdateOne {
+	_u.mutation.SetAlertDigest(v)
+	return _u
+}
+
+// SetNillableAlertDigest sets the "alert_digest" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableAlertDigest(v *bool) *UserUpdateOne {
+	if v != nil {
+		_u.SetAlertDigest(*v)
+	}
+	return _u
+}
+
+// ClearAlertDigest clears the value of the "alert_digest" field.
+func (_u *UserUpdateOne) ClearAlertDigest() *UserUpdateOne {
+	_u.mutation.ClearAlertDigest()
 	return _u
 }
 
@@ -547,6 +731,30 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if _u.mutation.SSOSubjectCleared() {
 		_spec.ClearField(user.FieldSSOSubject, field.TypeString)
+	}
+	if value, ok := _u.mutation.AlertFlaggedRuns(); ok {
+		_spec.SetField(user.FieldAlertFlaggedRuns, field.TypeBool, value)
+	}
+	if _u.mutation.AlertFlaggedRunsCleared() {
+		_spec.ClearField(user.FieldAlertFlaggedRuns, field.TypeBool)
+	}
+	if value, ok := _u.mutation.AlertFailing(); ok {
+		_spec.SetField(user.FieldAlertFailing, field.TypeBool, value)
+	}
+	if _u.mutation.AlertFailingCleared() {
+		_spec.ClearField(user.FieldAlertFailing, field.TypeBool)
+	}
+	if value, ok := _u.mutation.AlertQuiet(); ok {
+		_spec.SetField(user.FieldAlertQuiet, field.TypeBool, value)
+	}
+	if _u.mutation.AlertQuietCleared() {
+		_spec.ClearField(user.FieldAlertQuiet, field.TypeBool)
+	}
+	if value, ok := _u.mutation.AlertDigest(); ok {
+		_spec.SetField(user.FieldAlertDigest, field.TypeBool, value)
+	}
+	if _u.mutation.AlertDigestCleared() {
+		_spec.ClearField(user.FieldAlertDigest, field.TypeBool)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &User{config: _u.config}

@@ -67,6 +67,13 @@ type ComplexityRoot struct {
 		Scopes     func(childComplexity int) int
 	}
 
+	AlertPreferences struct {
+		DailyDigest    func(childComplexity int) int
+		FlaggedRuns    func(childComplexity int) int
+		ProfileFailing func(childComplexity int) int
+		ProfileQuiet   func(childComplexity int) int
+	}
+
 	CreateAPITokenPayload struct {
 		Secret func(childComplexity int) int
 		Token  func(childComplexity int) int
@@ -174,6 +181,7 @@ type ComplexityRoot struct {
 		SetUserRole              func(childComplexity int, userID int, role user.Role) int
 		SignIn                   func(childComplexity int, school string, username string, password string) int
 		SignOut                  func(childComplexity int) int
+		UpdateAlertPreferences   func(childComplexity int, input model.AlertPreferencesInput) int
 		UpdateSignInProvider     func(childComplexity int, id int, input model.UpdateSignInProviderInput) int
 		UpdateSyncHealthSettings func(childComplexity int, input model.SyncHealthSettingsInput) int
 	}
@@ -246,8 +254,9 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		EventRecorded func(childComplexity int, filter *report.Filter) int
-		ExportUpdated func(childComplexity int, id int) int
+		EventRecorded     func(childComplexity int, filter *report.Filter) int
+		ExportUpdated     func(childComplexity int, id int) int
+		SyncHealthChanged func(childComplexity int) int
 	}
 
 	SummaryBucket struct {
@@ -271,6 +280,14 @@ type ComplexityRoot struct {
 		Status        func(childComplexity int) int
 	}
 
+	SyncHealthChange struct {
+		ChangedAt      func(childComplexity int) int
+		Health         func(childComplexity int) int
+		PreviousStatus func(childComplexity int) int
+		Profile        func(childComplexity int) int
+		Status         func(childComplexity int) int
+	}
+
 	SyncHealthSettings struct {
 		DeletePercent        func(childComplexity int) int
 		DisablePercent       func(childComplexity int) int
@@ -288,13 +305,14 @@ type ComplexityRoot struct {
 	}
 
 	User struct {
-		CreateTime  func(childComplexity int) int
-		DisplayName func(childComplexity int) int
-		Email       func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Role        func(childComplexity int) int
-		School      func(childComplexity int) int
-		Username    func(childComplexity int) int
+		AlertPreferences func(childComplexity int) int
+		CreateTime       func(childComplexity int) int
+		DisplayName      func(childComplexity int) int
+		Email            func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Role             func(childComplexity int) int
+		School           func(childComplexity int) int
+		Username         func(childComplexity int) int
 	}
 
 	UserConnection struct {
@@ -335,6 +353,7 @@ type ExportFilterResolver interface {
 }
 type MutationResolver interface {
 	RecordEvents(ctx context.Context, input []*ingest.Input) (*model.RecordEventsPayload, error)
+	UpdateAlertPreferences(ctx context.Context, input model.AlertPreferencesInput) (*model.AlertPreferences, error)
 	SignIn(ctx context.Context, school string, username string, password string) (*ent.User, error)
 	SignOut(ctx context.Context) (bool, error)
 	CreateAPIToken(ctx context.Context, name string, scopes []string, expiresAt *time.Time) (*model.CreateAPITokenPayload, error)
@@ -370,11 +389,13 @@ type QueryResolver interface {
 type SubscriptionResolver interface {
 	EventRecorded(ctx context.Context, filter *report.Filter) (<-chan *ent.Event, error)
 	ExportUpdated(ctx context.Context, id int) (<-chan *ent.Export, error)
+	SyncHealthChanged(ctx context.Context) (<-chan *model.SyncHealthChange, error)
 }
 type SyncProfileResolver interface {
 	Health(ctx context.Context, obj *ent.SyncProfile) (*model.SyncHealth, error)
 }
 type UserResolver interface {
+	AlertPreferences(ctx context.Context, obj *ent.User) (*model.AlertPreferences, error)
 	School(ctx context.Context, obj *ent.User) (*ent.School, error)
 }
 
@@ -450,6 +471,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.APIToken.Scopes(childComplexity), true
+
+	case "AlertPreferences.dailyDigest":
+		if e.ComplexityRoot.AlertPreferences.DailyDigest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertPreferences.DailyDigest(childComplexity), true
+	case "AlertPreferences.flaggedRuns":
+		if e.ComplexityRoot.AlertPreferences.FlaggedRuns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertPreferences.FlaggedRuns(childComplexity), true
+	case "AlertPreferences.profileFailing":
+		if e.ComplexityRoot.AlertPreferences.ProfileFailing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertPreferences.ProfileFailing(childComplexity), true
+	case "AlertPreferences.profileQuiet":
+		if e.ComplexityRoot.AlertPreferences.ProfileQuiet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertPreferences.ProfileQuiet(childComplexity), true
 
 	case "CreateAPITokenPayload.secret":
 		if e.ComplexityRoot.CreateAPITokenPayload.Secret == nil {
@@ -989,6 +1035,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignOut(childComplexity), true
+	case "Mutation.updateAlertPreferences":
+		if e.ComplexityRoot.Mutation.UpdateAlertPreferences == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateAlertPreferences_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateAlertPreferences(childComplexity, args["input"].(model.AlertPreferencesInput)), true
 	case "Mutation.updateSignInProvider":
 		if e.ComplexityRoot.Mutation.UpdateSignInProvider == nil {
 			break
@@ -1341,6 +1398,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.ExportUpdated(childComplexity, args["id"].(int)), true
+	case "Subscription.syncHealthChanged":
+		if e.ComplexityRoot.Subscription.SyncHealthChanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.SyncHealthChanged(childComplexity), true
 
 	case "SummaryBucket.added":
 		if e.ComplexityRoot.SummaryBucket.Added == nil {
@@ -1434,6 +1497,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SyncHealth.Status(childComplexity), true
 
+	case "SyncHealthChange.changedAt":
+		if e.ComplexityRoot.SyncHealthChange.ChangedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncHealthChange.ChangedAt(childComplexity), true
+	case "SyncHealthChange.health":
+		if e.ComplexityRoot.SyncHealthChange.Health == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncHealthChange.Health(childComplexity), true
+	case "SyncHealthChange.previousStatus":
+		if e.ComplexityRoot.SyncHealthChange.PreviousStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncHealthChange.PreviousStatus(childComplexity), true
+	case "SyncHealthChange.profile":
+		if e.ComplexityRoot.SyncHealthChange.Profile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncHealthChange.Profile(childComplexity), true
+	case "SyncHealthChange.status":
+		if e.ComplexityRoot.SyncHealthChange.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncHealthChange.Status(childComplexity), true
+
 	case "SyncHealthSettings.deletePercent":
 		if e.ComplexityRoot.SyncHealthSettings.DeletePercent == nil {
 			break
@@ -1496,6 +1590,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SyncProfile.Name(childComplexity), true
 
+	case "User.alertPreferences":
+		if e.ComplexityRoot.User.AlertPreferences == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.AlertPreferences(childComplexity), true
 	case "User.createTime", "User.createdAt":
 		if e.ComplexityRoot.User.CreateTime == nil {
 			break
@@ -1580,6 +1680,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AlertPreferencesInput", ec.unmarshalInputAlertPreferencesInput),
 			graphql.NewInputUnmarshaler("EventOrder", ec.unmarshalInputEventOrder),
 			graphql.NewInputUnmarshaler("ExportOrder", ec.unmarshalInputExportOrder),
 			graphql.NewInputUnmarshaler("ProblemInput", ec.unmarshalInputProblemInput),
@@ -1680,7 +1781,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "auth.graphqls" "ent.graphqls" "export.graphqls" "health.graphqls" "live.graphqls" "report.graphqls" "sso.graphqls"
+//go:embed "alert.graphqls" "auth.graphqls" "ent.graphqls" "export.graphqls" "health.graphqls" "live.graphqls" "report.graphqls" "sso.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1692,6 +1793,7 @@ func sourceData(filename string) string {
 }
 
 var sources = []*ast.Source{
+	{Name: "alert.graphqls", Input: sourceData("alert.graphqls"), BuiltIn: false},
 	{Name: "auth.graphqls", Input: sourceData("auth.graphqls"), BuiltIn: false},
 	{Name: "ent.graphqls", Input: sourceData("ent.graphqls"), BuiltIn: false},
 	{Name: "export.graphqls", Input: sourceData("export.graphqls"), BuiltIn: false},
@@ -1728,6 +1830,20 @@ func (ec *executionContext) childFields_APIToken(ctx context.Context, field grap
 		return ec.fieldContext_APIToken_createdAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type APIToken", field.Name)
+}
+
+func (ec *executionContext) childFields_AlertPreferences(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "flaggedRuns":
+		return ec.fieldContext_AlertPreferences_flaggedRuns(ctx, field)
+	case "profileFailing":
+		return ec.fieldContext_AlertPreferences_profileFailing(ctx, field)
+	case "profileQuiet":
+		return ec.fieldContext_AlertPreferences_profileQuiet(ctx, field)
+	case "dailyDigest":
+		return ec.fieldContext_AlertPreferences_dailyDigest(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AlertPreferences", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateAPITokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2064,6 +2180,22 @@ func (ec *executionContext) childFields_SyncHealth(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type SyncHealth", field.Name)
 }
 
+func (ec *executionContext) childFields_SyncHealthChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "profile":
+		return ec.fieldContext_SyncHealthChange_profile(ctx, field)
+	case "status":
+		return ec.fieldContext_SyncHealthChange_status(ctx, field)
+	case "previousStatus":
+		return ec.fieldContext_SyncHealthChange_previousStatus(ctx, field)
+	case "changedAt":
+		return ec.fieldContext_SyncHealthChange_changedAt(ctx, field)
+	case "health":
+		return ec.fieldContext_SyncHealthChange_health(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SyncHealthChange", field.Name)
+}
+
 func (ec *executionContext) childFields_SyncHealthSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "deletePercent":
@@ -2112,6 +2244,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_email(ctx, field)
 	case "role":
 		return ec.fieldContext_User_role(ctx, field)
+	case "alertPreferences":
+		return ec.fieldContext_User_alertPreferences(ctx, field)
 	case "school":
 		return ec.fieldContext_User_school(ctx, field)
 	case "createdAt":
@@ -2465,6 +2599,20 @@ func (ec *executionContext) field_Mutation_signIn_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["password"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateAlertPreferences_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AlertPreferencesInput, error) {
+			return ec.unmarshalNAlertPreferencesInput2githubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐAlertPreferencesInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -3036,6 +3184,98 @@ func (ec *executionContext) _APIToken_createdAt(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_APIToken_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("APIToken", field, true, true, "Time")
+}
+
+func (ec *executionContext) _AlertPreferences_flaggedRuns(ctx context.Context, field graphql.CollectedField, obj *model.AlertPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertPreferences_flaggedRuns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FlaggedRuns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertPreferences_flaggedRuns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertPreferences", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AlertPreferences_profileFailing(ctx context.Context, field graphql.CollectedField, obj *model.AlertPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertPreferences_profileFailing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProfileFailing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertPreferences_profileFailing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertPreferences", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AlertPreferences_profileQuiet(ctx context.Context, field graphql.CollectedField, obj *model.AlertPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertPreferences_profileQuiet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProfileQuiet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertPreferences_profileQuiet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertPreferences", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AlertPreferences_dailyDigest(ctx context.Context, field graphql.CollectedField, obj *model.AlertPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertPreferences_dailyDigest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DailyDigest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertPreferences_dailyDigest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertPreferences", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _CreateAPITokenPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPITokenPayload) (ret graphql.Marshaler) {
@@ -4798,6 +5038,50 @@ func (ec *executionContext) fieldContext_Mutation_recordEvents(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_recordEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateAlertPreferences(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateAlertPreferences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateAlertPreferences(ctx, fc.Args["input"].(model.AlertPreferencesInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AlertPreferences) graphql.Marshaler {
+			return ec.marshalNAlertPreferences2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐAlertPreferences(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateAlertPreferences(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AlertPreferences(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateAlertPreferences_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6771,6 +7055,38 @@ func (ec *executionContext) fieldContext_Subscription_exportUpdated(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_syncHealthChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_syncHealthChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().SyncHealthChanged(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SyncHealthChange) graphql.Marshaler {
+			return ec.marshalNSyncHealthChange2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSyncHealthChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_syncHealthChanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncHealthChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SummaryBucket_startsAt(ctx context.Context, field graphql.CollectedField, obj *report.Bucket) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7137,6 +7453,139 @@ func (ec *executionContext) _SyncHealth_lastFlags(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_SyncHealth_lastFlags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SyncHealth", field, false, false, "RunFlag")
+}
+
+func (ec *executionContext) _SyncHealthChange_profile(ctx context.Context, field graphql.CollectedField, obj *model.SyncHealthChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncHealthChange_profile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Profile, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SyncProfile) graphql.Marshaler {
+			return ec.marshalNSyncProfile2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋentᚐSyncProfile(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncHealthChange_profile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncHealthChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncProfile(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncHealthChange_status(ctx context.Context, field graphql.CollectedField, obj *model.SyncHealthChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncHealthChange_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SyncHealthStatus) graphql.Marshaler {
+			return ec.marshalNSyncHealthStatus2githubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSyncHealthStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncHealthChange_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncHealthChange", field, false, false, "SyncHealthStatus")
+}
+
+func (ec *executionContext) _SyncHealthChange_previousStatus(ctx context.Context, field graphql.CollectedField, obj *model.SyncHealthChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncHealthChange_previousStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreviousStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SyncHealthStatus) graphql.Marshaler {
+			return ec.marshalOSyncHealthStatus2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSyncHealthStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncHealthChange_previousStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncHealthChange", field, false, false, "SyncHealthStatus")
+}
+
+func (ec *executionContext) _SyncHealthChange_changedAt(ctx context.Context, field graphql.CollectedField, obj *model.SyncHealthChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncHealthChange_changedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChangedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncHealthChange_changedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncHealthChange", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SyncHealthChange_health(ctx context.Context, field graphql.CollectedField, obj *model.SyncHealthChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncHealthChange_health(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Health, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SyncHealth) graphql.Marshaler {
+			return ec.marshalNSyncHealth2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSyncHealth(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncHealthChange_health(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncHealthChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncHealth(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _SyncHealthSettings_deletePercent(ctx context.Context, field graphql.CollectedField, obj *model.SyncHealthSettings) (ret graphql.Marshaler) {
@@ -7537,6 +7986,38 @@ func (ec *executionContext) _User_role(ctx context.Context, field graphql.Collec
 }
 func (ec *executionContext) fieldContext_User_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "Role")
+}
+
+func (ec *executionContext) _User_alertPreferences(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_alertPreferences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.User().AlertPreferences(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AlertPreferences) graphql.Marshaler {
+			return ec.marshalNAlertPreferences2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐAlertPreferences(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_alertPreferences(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AlertPreferences(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _User_school(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
@@ -8795,6 +9276,69 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAlertPreferencesInput(ctx context.Context, obj any) (model.AlertPreferencesInput, error) {
+	var it model.AlertPreferencesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"flaggedRuns", "profileFailing", "profileQuiet", "dailyDigest"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "flaggedRuns":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("flaggedRuns"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FlaggedRuns = data
+		case "profileFailing":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("profileFailing"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProfileFailing = data
+		case "profileQuiet":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("profileQuiet"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProfileQuiet = data
+		case "dailyDigest":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dailyDigest"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DailyDigest = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAlertPreferencesInput unmarshals raw into the AlertPreferencesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAlertPreferencesInput(ctx context.Context, raw any) (model.AlertPreferencesInput, error) {
+	var out model.AlertPreferencesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AlertPreferencesInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputEventOrder(ctx context.Context, obj any) (ent.EventOrder, error) {
 	var it ent.EventOrder
 	if obj == nil {
@@ -9601,6 +10145,54 @@ func (ec *executionContext) _APIToken(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var alertPreferencesImplementors = []string{"AlertPreferences"}
+
+func (ec *executionContext) _AlertPreferences(ctx context.Context, sel ast.SelectionSet, obj *model.AlertPreferences) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, alertPreferencesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AlertPreferences")
+		case "flaggedRuns":
+			out.Values[i] = ec._AlertPreferences_flaggedRuns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "profileFailing":
+			out.Values[i] = ec._AlertPreferences_profileFailing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "profileQuiet":
+			out.Values[i] = ec._AlertPreferences_profileQuiet(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dailyDigest":
+			out.Values[i] = ec._AlertPreferences_dailyDigest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createAPITokenPayloadImplementors = []string{"CreateAPITokenPayload"}
 
 func (ec *executionContext) _CreateAPITokenPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateAPITokenPayload) graphql.Marshaler {
@@ -10224,6 +10816,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updateAlertPreferences":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateAlertPreferences(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "signIn":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_signIn(ctx, field)
@@ -10831,6 +11430,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_eventRecorded(ctx, fields[0])
 	case "exportUpdated":
 		return ec._Subscription_exportUpdated(ctx, fields[0])
+	case "syncHealthChanged":
+		return ec._Subscription_syncHealthChanged(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -10952,6 +11553,59 @@ func (ec *executionContext) _SyncHealth(ctx context.Context, sel ast.SelectionSe
 			}
 		case "lastFlags":
 			out.Values[i] = ec._SyncHealth_lastFlags(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var syncHealthChangeImplementors = []string{"SyncHealthChange"}
+
+func (ec *executionContext) _SyncHealthChange(ctx context.Context, sel ast.SelectionSet, obj *model.SyncHealthChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncHealthChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncHealthChange")
+		case "profile":
+			out.Values[i] = ec._SyncHealthChange_profile(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._SyncHealthChange_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "previousStatus":
+			out.Values[i] = ec._SyncHealthChange_previousStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "changedAt":
+			out.Values[i] = ec._SyncHealthChange_changedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "health":
+			out.Values[i] = ec._SyncHealthChange_health(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -11121,6 +11775,11 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "role":
 			out.Values[i] = ec._User_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alertPreferences":
+			out.Values[i] = ec._User_alertPreferences(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -11616,6 +12275,19 @@ func (ec *executionContext) marshalNAPIToken2ᚖgithubᚗcomᚋprovreportᚋprov
 		return graphql.Null
 	}
 	return ec._APIToken(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAlertPreferences2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐAlertPreferences(ctx context.Context, sel ast.SelectionSet, v *model.AlertPreferences) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AlertPreferences!")
+		return graphql.Null
+	}
+	return ec._AlertPreferences(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAlertPreferencesInput2githubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐAlertPreferencesInput(ctx context.Context, v any) (model.AlertPreferencesInput, error) {
+	res, err := ec.unmarshalInputAlertPreferencesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
@@ -12167,6 +12839,14 @@ func (ec *executionContext) marshalNSyncHealth2ᚖgithubᚗcomᚋprovreportᚋpr
 		return graphql.Null
 	}
 	return ec._SyncHealth(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSyncHealthChange2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSyncHealthChange(ctx context.Context, sel ast.SelectionSet, v *model.SyncHealthChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SyncHealthChange!")
+		return graphql.Null
+	}
+	return ec._SyncHealthChange(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNSyncHealthSettings2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSyncHealthSettings(ctx context.Context, sel ast.SelectionSet, v *model.SyncHealthSettings) graphql.Marshaler {
@@ -12762,6 +13442,22 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOSyncHealthStatus2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSyncHealthStatus(ctx context.Context, v any) (*model.SyncHealthStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.SyncHealthStatus)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSyncHealthStatus2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐSyncHealthStatus(ctx context.Context, sel ast.SelectionSet, v *model.SyncHealthStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOSyncProfile2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋentᚐSyncProfile(ctx context.Context, sel ast.SelectionSet, v *ent.SyncProfile) graphql.Marshaler {

@@ -112,43 +112,27 @@ func (r *Resolver) profileHealth(ctx context.Context, p *ent.SyncProfile) (*mode
 }
 
 // judgeProfiles returns the health of each profile by ID, reading the school's settings
-// once and the profiles' latest runs in one query.
+// once and the profiles' latest runs in one query (health.OfProfiles).
 func (r *Resolver) judgeProfiles(ctx context.Context, ps []*ent.SyncProfile) (map[int]*model.SyncHealth, error) {
 	sc, err := r.Client.School.Query().Select(school.FieldHealthQuietAfterMinimum).Only(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read sync health settings: %w", err)
 	}
-	ids := make([]int, len(ps))
-	for i, p := range ps {
-		ids[i] = p.ID
-	}
-	runs, err := health.LatestRuns(ctx, r.Client, ids)
+	byID, err := health.OfProfiles(ctx, r.Client, ps, time.Duration(sc.HealthQuietAfterMinimum)*time.Second, r.now())
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now()
-	out := make(map[int]*model.SyncHealth, len(ps))
-	for _, p := range ps {
-		out[p.ID] = judgeProfile(p, runs[p.ID], now, time.Duration(sc.HealthQuietAfterMinimum)*time.Second)
+	out := make(map[int]*model.SyncHealth, len(byID))
+	for id, h := range byID {
+		m := &model.SyncHealth{Status: model.SyncHealthStatus(h.Status), LastRunAt: h.LastRunAt,
+			LastSuccessAt: h.LastSuccessAt, OverdueSince: h.OverdueSince, LastFlags: runFlags(h.LastFlags)}
+		if h.ExpectedEvery != nil {
+			secs := int(*h.ExpectedEvery / time.Second)
+			m.ExpectedEvery = &secs
+		}
+		out[id] = m
 	}
 	return out, nil
-}
-
-// judgeProfile is p's health given its latest runs, newest first.
-func judgeProfile(p *ent.SyncProfile, runs []health.ProfileRun, now time.Time, quietAfterMinimum time.Duration) *model.SyncHealth {
-	s := health.ProfileSettings{QuietAfterMinimum: quietAfterMinimum}
-	if p.ExpectedEvery != nil {
-		d := time.Duration(*p.ExpectedEvery) * time.Second
-		s.Schedule = &d
-	}
-	h := health.Judge(runs, now, s)
-	out := &model.SyncHealth{Status: model.SyncHealthStatus(h.Status), LastRunAt: h.LastRunAt,
-		LastSuccessAt: h.LastSuccessAt, OverdueSince: h.OverdueSince, LastFlags: runFlags(h.LastFlags)}
-	if h.ExpectedEvery != nil {
-		secs := int(*h.ExpectedEvery / time.Second)
-		out.ExpectedEvery = &secs
-	}
-	return out
 }
 
 // runFlags lists a run's flags as RunFlag values, in health's display order; never nil,

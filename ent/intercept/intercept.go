@@ -11,6 +11,7 @@ import (
 	"github.com/provreport/provreport/ent/apitoken"
 	"github.com/provreport/provreport/ent/event"
 	"github.com/provreport/provreport/ent/export"
+	"github.com/provreport/provreport/ent/healthstate"
 	"github.com/provreport/provreport/ent/loginthrottle"
 	"github.com/provreport/provreport/ent/predicate"
 	"github.com/provreport/provreport/ent/school"
@@ -155,6 +156,33 @@ func (f TraverseExport) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.ExportQuery", q)
+}
+
+// The HealthStateFunc type is an adapter to allow the use of ordinary function as a Querier.
+type HealthStateFunc func(context.Context, *ent.HealthStateQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f HealthStateFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.HealthStateQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.HealthStateQuery", q)
+}
+
+// The TraverseHealthState type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseHealthState func(context.Context, *ent.HealthStateQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseHealthState) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseHealthState) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.HealthStateQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.HealthStateQuery", q)
 }
 
 // The LoginThrottleFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -328,6 +356,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.EventQuery, predicate.Event, event.OrderOption]{typ: ent.TypeEvent, tq: q}, nil
 	case *ent.ExportQuery:
 		return &query[*ent.ExportQuery, predicate.Export, export.OrderOption]{typ: ent.TypeExport, tq: q}, nil
+	case *ent.HealthStateQuery:
+		return &query[*ent.HealthStateQuery, predicate.HealthState, healthstate.OrderOption]{typ: ent.TypeHealthState, tq: q}, nil
 	case *ent.LoginThrottleQuery:
 		return &query[*ent.LoginThrottleQuery, predicate.LoginThrottle, loginthrottle.OrderOption]{typ: ent.TypeLoginThrottle, tq: q}, nil
 	case *ent.SSOProviderQuery:

@@ -225,6 +225,43 @@ var (
 			},
 		},
 	}
+	// HealthStatesColumns holds the columns for the "health_states" table.
+	HealthStatesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "status", Type: field.TypeString},
+		{Name: "previous_status", Type: field.TypeString, Nullable: true},
+		{Name: "changed_at", Type: field.TypeTime},
+		{Name: "alerted_status", Type: field.TypeString, Nullable: true},
+		{Name: "school_id", Type: field.TypeInt},
+		{Name: "sync_profile_id", Type: field.TypeInt},
+	}
+	// HealthStatesTable holds the schema information for the "health_states" table.
+	HealthStatesTable = &schema.Table{
+		Name:       "health_states",
+		Columns:    HealthStatesColumns,
+		PrimaryKey: []*schema.Column{HealthStatesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "health_states_schools_school",
+				Columns:    []*schema.Column{HealthStatesColumns[5]},
+				RefColumns: []*schema.Column{SchoolsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "health_states_sync_profiles_sync_profile",
+				Columns:    []*schema.Column{HealthStatesColumns[6]},
+				RefColumns: []*schema.Column{SyncProfilesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "healthstate_sync_profile_id",
+				Unique:  true,
+				Columns: []*schema.Column{HealthStatesColumns[6]},
+			},
+		},
+	}
 	// LoginThrottlesColumns holds the columns for the "login_throttles" table.
 	LoginThrottlesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -357,6 +394,10 @@ var (
 		{Name: "password_hash", Type: field.TypeString, Nullable: true},
 		{Name: "sso_issuer", Type: field.TypeString, Nullable: true, Size: 2048},
 		{Name: "sso_subject", Type: field.TypeString, Nullable: true, Size: 255},
+		{Name: "alert_flagged_runs", Type: field.TypeBool, Nullable: true},
+		{Name: "alert_failing", Type: field.TypeBool, Nullable: true},
+		{Name: "alert_quiet", Type: field.TypeBool, Nullable: true},
+		{Name: "alert_digest", Type: field.TypeBool, Nullable: true},
 		{Name: "school_id", Type: field.TypeInt},
 	}
 	// UsersTable holds the schema information for the "users" table.
@@ -367,7 +408,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "users_schools_school",
-				Columns:    []*schema.Column{UsersColumns[9]},
+				Columns:    []*schema.Column{UsersColumns[13]},
 				RefColumns: []*schema.Column{SchoolsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -376,12 +417,12 @@ var (
 			{
 				Name:    "user_school_id_username",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[9], UsersColumns[2]},
+				Columns: []*schema.Column{UsersColumns[13], UsersColumns[2]},
 			},
 			{
 				Name:    "user_school_id_sso_issuer_sso_subject",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[9], UsersColumns[7], UsersColumns[8]},
+				Columns: []*schema.Column{UsersColumns[13], UsersColumns[7], UsersColumns[8]},
 			},
 		},
 	}
@@ -390,6 +431,7 @@ var (
 		APITokensTable,
 		EventsTable,
 		ExportsTable,
+		HealthStatesTable,
 		LoginThrottlesTable,
 		SSOProvidersTable,
 		SchoolsTable,
@@ -415,6 +457,11 @@ func init() {
 	ExportsTable.ForeignKeys[1].RefTable = UsersTable
 	ExportsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(30064771072),
+	}
+	HealthStatesTable.ForeignKeys[0].RefTable = SchoolsTable
+	HealthStatesTable.ForeignKeys[1].RefTable = SyncProfilesTable
+	HealthStatesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(38654705664),
 	}
 	LoginThrottlesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(21474836480),

@@ -8,6 +8,7 @@ import (
 	"github.com/provreport/provreport/ent/apitoken"
 	"github.com/provreport/provreport/ent/event"
 	"github.com/provreport/provreport/ent/export"
+	"github.com/provreport/provreport/ent/healthstate"
 	"github.com/provreport/provreport/ent/loginthrottle"
 	"github.com/provreport/provreport/ent/schema"
 	"github.com/provreport/provreport/ent/school"
@@ -140,6 +141,11 @@ func init() {
 	exportDescAttempts := exportFields[15].Descriptor()
 	// export.DefaultAttempts holds the default value on creation for the attempts field.
 	export.DefaultAttempts = exportDescAttempts.Default.(int)
+	healthstateMixin := schema.HealthState{}.Mixin()
+	healthstateMixinHooks0 := healthstateMixin[0].Hooks()
+	healthstate.Hooks[0] = healthstateMixinHooks0[0]
+	healthstateMixinInters0 := healthstateMixin[0].Interceptors()
+	healthstate.Interceptors[0] = healthstateMixinInters0[0]
 	loginthrottleFields := schema.LoginThrottle{}.Fields()
 	_ = loginthrottleFields
 	// loginthrottleDescKey is the schema descriptor for key field.

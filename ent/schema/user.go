@@ -29,6 +29,12 @@ func (User) Fields() []ent.Field {
 		// its subject. A user is found by it before their email is tried.
 		field.String("sso_issuer").Optional().Nillable().MaxLen(2048).Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("sso_subject").Optional().Nillable().MaxLen(255).Annotations(entgql.Skip(entgql.SkipAll)),
+		// The alert choices are null until the user makes one, so that the default can
+		// follow the role: admins get every alert, viewers none.
+		alertField("alert_flagged_runs", "Whether the user is emailed about each flagged run; null means the role's default."),
+		alertField("alert_failing", "Whether the user is emailed when a sync profile starts failing; null means the role's default."),
+		alertField("alert_quiet", "Whether the user is emailed when a sync profile goes quiet; null means the role's default."),
+		alertField("alert_digest", "Whether the user gets the daily digest; null means the role's default."),
 	}
 }
 
@@ -48,4 +54,8 @@ func (User) Indexes() []ent.Index {
 // Annotations of the User.
 func (User) Annotations() []entschema.Annotation {
 	return []entschema.Annotation{entgql.RelayConnection()}
+}
+
+func alertField(name, comment string) ent.Field {
+	return field.Bool(name).Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)).Comment(comment)
 }

@@ -36,6 +36,14 @@ const (
 	FieldSSOIssuer = "sso_issuer"
 	// FieldSSOSubject holds the string denoting the sso_subject field in the database.
 	FieldSSOSubject = "sso_subject"
+	// FieldAlertFlaggedRuns holds the string denoting the alert_flagged_runs field in the database.
+	FieldAlertFlaggedRuns = "alert_flagged_runs"
+	// FieldAlertFailing holds the string denoting the alert_failing field in the database.
+	FieldAlertFailing = "alert_failing"
+	// FieldAlertQuiet holds the string denoting the alert_quiet field in the database.
+	FieldAlertQuiet = "alert_quiet"
+	// FieldAlertDigest holds the string denoting the alert_digest field in the database.
+	FieldAlertDigest = "alert_digest"
 	// EdgeSchool holds the string denoting the school edge name in mutations.
 	EdgeSchool = "school"
 	// Table holds the table name of the user in the database.
@@ -61,6 +69,10 @@ var Columns = []string{
 	FieldPasswordHash,
 	FieldSSOIssuer,
 	FieldSSOSubject,
+	FieldAlertFlaggedRuns,
+	FieldAlertFailing,
+	FieldAlertQuiet,
+	FieldAlertDigest,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -177,6 +189,26 @@ func BySSOIssuer(opts ...sql.OrderTermOption) OrderOption {
 // BySSOSubject orders the results by the sso_subject field.
 func BySSOSubject(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSSOSubject, opts...).ToFunc()
+}
+
+// ByAlertFlaggedRuns orders the results by the alert_flagged_runs field.
+func ByAlertFlaggedRuns(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAlertFlaggedRuns, opts...).ToFunc()
+}
+
+// ByAlertFailing orders the results by the alert_failing field.
+func ByAlertFailing(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAlertFailing, opts...).ToFunc()
+}
+
+// ByAlertQuiet orders the results by the alert_quiet field.
+func ByAlertQuiet(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAlertQuiet, opts...).ToFunc()
+}
+
+// ByAlertDigest orders the results by the alert_digest field.
+func ByAlertDigest(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAlertDigest, opts...).ToFunc()
 }
 
 // BySchoolField orders the results by school field.

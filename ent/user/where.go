@@ -95,6 +95,26 @@ func SSOSubject(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldSSOSubject, v))
 }
 
+// AlertFlaggedRuns applies equality check predicate on the "alert_flagged_runs" field. It's identical to AlertFlaggedRunsEQ.
+func AlertFlaggedRuns(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldAlertFlaggedRuns, v))
+}
+
+// AlertFailing applies equality check predicate on the "alert_failing" field. It's identical to AlertFailingEQ.
+func AlertFailing(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldAlertFailing, v))
+}
+
+// AlertQuiet applies equality check predicate on the "alert_quiet" field. It's identical to AlertQuietEQ.
+func AlertQuiet(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldAlertQuiet, v))
+}
+
+// AlertDigest applies equality check predicate on the "alert_digest" field. It's identical to AlertDigestEQ.
+func AlertDigest(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldAlertDigest, v))
+}
+
 // SchoolIDEQ applies the EQ predicate on the "school_id" field.
 func SchoolIDEQ(v int) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldSchoolID, v))
@@ -593,6 +613,86 @@ func SSOSubjectEqualFold(v string) predicate.User {
 // SSOSubjectContainsFold applies the ContainsFold predicate on the "sso_subject" field.
 func SSOSubjectContainsFold(v string) predicate.User {
 	return predicate.User(sql.FieldContainsFold(FieldSSOSubject, v))
+}
+
+// AlertFlaggedRunsEQ applies the EQ predicate on the "alert_flagged_runs" field.
+func AlertFlaggedRunsEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldAlertFlaggedRuns, v))
+}
+
+// AlertFlaggedRunsNEQ applies the NEQ predicate on the "alert_flagged_runs" field.
+func AlertFlaggedRunsNEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldAlertFlaggedRuns, v))
+}
+
+// AlertFlaggedRunsIsNil applies the IsNil predicate on the "alert_flagged_runs" field.
+func AlertFlaggedRunsIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldAlertFlaggedRuns))
+}
+
+// AlertFlaggedRunsNotNil applies the NotNil predicate on the "alert_flagged_runs" field.
+func AlertFlaggedRunsNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldAlertFlaggedRuns))
+}
+
+// AlertFailingEQ applies the EQ predicate on the "alert_failing" field.
+func AlertFailingEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldAlertFailing, v))
+}
+
+// AlertFailingNEQ applies the NEQ predicate on the "alert_failing" field.
+func AlertFailingNEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldAlertFailing, v))
+}
+
+// AlertFailingIsNil applies the IsNil predicate on the "alert_failing" field.
+func AlertFailingIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldAlertFailing))
+}
+
+// AlertFailingNotNil applies the NotNil predicate on the "alert_failing" field.
+func AlertFailingNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldAlertFailing))
+}
+
+// AlertQuietEQ applies the EQ predicate on the "alert_quiet" field.
+func AlertQuietEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldAlertQuiet, v))
+}
+
+// AlertQuietNEQ applies the NEQ predicate on the "alert_quiet" field.
+func AlertQuietNEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldAlertQuiet, v))
+}
+
+// AlertQuietIsNil applies the IsNil predicate on the "alert_quiet" field.
+func AlertQuietIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldAlertQuiet))
+}
+
+// AlertQuietNotNil applies the NotNil predicate on the "alert_quiet" field.
+func AlertQuietNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldAlertQuiet))
+}
+
+// AlertDigestEQ applies the EQ predicate on the "alert_digest" field.
+func AlertDigestEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldAlertDigest, v))
+}
+
+// AlertDigestNEQ applies the NEQ predicate on the "alert_digest" field.
+func AlertDigestNEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldAlertDigest, v))
+}
+
+// AlertDigestIsNil applies the IsNil predicate on the "alert_digest" field.
+func AlertDigestIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldAlertDigest))
+}
+
+// AlertDigestNotNil applies the NotNil predicate on the "alert_digest" field.
+func AlertDigestNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldAlertDigest))
 }
 
 // HasSchool applies the HasEdge predicate on the "school" edge.

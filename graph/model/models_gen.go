@@ -13,6 +13,32 @@ import (
 	"github.com/provreport/provreport/ent/user"
 )
 
+// Which alert emails a dashboard user gets about the school's sync profiles. Until the user
+// changes them, admins get every alert and viewers none. Emails go to the user's email
+// address; a user without one gets nothing.
+type AlertPreferences struct {
+	// An email for each run flagged when it is recorded (see RunFlag), linking to the profile's report.
+	FlaggedRuns bool `json:"flaggedRuns"`
+	// An email when a sync profile's status becomes FAILING, and another when it is HEALTHY again.
+	ProfileFailing bool `json:"profileFailing"`
+	// An email when a sync profile's status becomes QUIET (its runs stopped), and another when it is HEALTHY again.
+	ProfileQuiet bool `json:"profileQuiet"`
+	// A daily digest at 07:00 school time: yesterday's runs per profile, flagged runs, failed CSV uploads, failed sign-ins and the profiles needing attention. Not sent on a day with nothing to say.
+	DailyDigest bool `json:"dailyDigest"`
+}
+
+// New alert choices; a field left out keeps its current value.
+type AlertPreferencesInput struct {
+	// See AlertPreferences.flaggedRuns.
+	FlaggedRuns *bool `json:"flaggedRuns,omitempty"`
+	// See AlertPreferences.profileFailing.
+	ProfileFailing *bool `json:"profileFailing,omitempty"`
+	// See AlertPreferences.profileQuiet.
+	ProfileQuiet *bool `json:"profileQuiet,omitempty"`
+	// See AlertPreferences.dailyDigest.
+	DailyDigest *bool `json:"dailyDigest,omitempty"`
+}
+
 // A new API token and its secret, which is shown this once and never again.
 type CreateAPITokenPayload struct {
 	// The new token; its secret is not part of it.
@@ -103,6 +129,20 @@ type SyncHealth struct {
 	OverdueSince *time.Time `json:"overdueSince,omitempty"`
 	// The flags of the last run; empty when it has none or there is no run.
 	LastFlags []RunFlag `json:"lastFlags"`
+}
+
+// A change of a sync profile's health status, noticed once (whichever replica noticed it) either right after runs were recorded or, for QUIET, as time passed.
+type SyncHealthChange struct {
+	// The sync profile whose status changed.
+	Profile *ent.SyncProfile `json:"profile"`
+	// The new status.
+	Status SyncHealthStatus `json:"status"`
+	// The status before; null when the profile is judged for the first time.
+	PreviousStatus *SyncHealthStatus `json:"previousStatus,omitempty"`
+	// When the change was noticed.
+	ChangedAt time.Time `json:"changedAt"`
+	// The profile's health as it is when this change is delivered.
+	Health *SyncHealth `json:"health"`
 }
 
 // The school's thresholds for flagging sync runs, in percent of a profile's baseline (see RunFlag).

@@ -14,8 +14,10 @@ import (
 
 	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/ent/school"
+	"github.com/provreport/provreport/internal/alert"
 	"github.com/provreport/provreport/internal/ingest"
 	"github.com/provreport/provreport/internal/live"
+	"github.com/provreport/provreport/internal/queue"
 	"github.com/provreport/provreport/internal/tenant"
 )
 
@@ -52,17 +54,29 @@ func recordCmd(ctx context.Context, c *cli, args []string) error {
 		return fmt.Errorf("school %q: %w", *slug, err)
 	}
 	rec := ingest.NewRecorder(db)
+	// Flagged runs are emailed by the servers' job workers; this process only enqueues.
+	q, err := queue.New(db, nil, queue.Options{InsertOnly: true, Logger: c.logger})
+	if err != nil {
+		return err
+	}
+	alerts := &alert.Watch{DB: db, Queue: q, Logger: c.logger}
+	var broker live.Broker
 	if db.Dialect == dialect.Postgres {
 		// Replicas serving the school's live feed hear of the events through PostgreSQL.
-		broker, err := live.New(ctx, db, live.Options{Logger: c.logger})
+		broker, err = live.New(ctx, db, live.Options{Logger: c.logger})
 		if err != nil {
 			return err
 		}
 		defer broker.Close()
-		rec.OnRecorded = func(ctx context.Context, created []*ent.Event) {
+	}
+	rec.OnRecorded = func(ctx context.Context, created []*ent.Event) {
+		if broker != nil {
 			if err := broker.Publish(context.WithoutCancel(ctx), created); err != nil {
 				c.logger.WarnContext(ctx, "publish recorded events", "err", err)
 			}
+		}
+		if err := alerts.EnqueueFlagged(context.WithoutCancel(ctx), created); err != nil {
+			c.logger.WarnContext(ctx, "enqueue flagged run emails", "err", err)
 		}
 	}
 	progress := func(string) {}

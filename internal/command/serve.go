@@ -53,6 +53,7 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	liveRecheck := fs.Duration("live-recheck", envDuration("PROVREPORT_LIVE_RECHECK", 2*time.Second), "how often the credentials of open websockets and event streams are read again; those whose credential ended are closed (env PROVREPORT_LIVE_RECHECK)")
 	maxSubsPerCred := fs.Int("max-subscriptions-per-credential", envInt("PROVREPORT_MAX_SUBSCRIPTIONS_PER_CREDENTIAL", 100), "subscriptions one API token or one user may hold open on this replica (env PROVREPORT_MAX_SUBSCRIPTIONS_PER_CREDENTIAL)")
 	maxSubs := fs.Int("max-subscriptions", envInt("PROVREPORT_MAX_SUBSCRIPTIONS", 10000), "subscriptions this replica serves at once (env PROVREPORT_MAX_SUBSCRIPTIONS)")
+	healthInterval := fs.Duration("health-interval", envDuration("PROVREPORT_HEALTH_INTERVAL", time.Minute), "how often sync profiles' health is recomputed, so that one whose runs stopped is noticed QUIET and alerted (env PROVREPORT_HEALTH_INTERVAL)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -134,6 +135,7 @@ func serve(ctx context.Context, c *cli, args []string) error {
 		LiveRecheck:                   *liveRecheck,
 		MaxSubscriptionsPerCredential: *maxSubsPerCred,
 		MaxSubscriptions:              *maxSubs,
+		HealthInterval:                *healthInterval,
 		Tracing:                       tracing,
 
 		// For tests only: a pause per exported row, so that a test can kill a server

@@ -40,6 +40,13 @@ type Broker interface {
 	// behind (ErrSlowSubscriber) or when the broker closes (ErrShutdown). The caller
 	// checks f (report.Filter.Check) beforehand.
 	Subscribe(ctx context.Context, schoolID int, f report.Filter) (*Subscription, error)
+	// PublishHealth announces a change of a sync profile's health status to the
+	// school's health subscribers on every replica. Changes are not caught up after a
+	// PostgreSQL listener reconnects: a client that resubscribes reads SyncProfile.health.
+	PublishHealth(ctx context.Context, c HealthChange) error
+	// SubscribeHealth returns a subscription to the health changes of school schoolID
+	// published after the call; it ends like Subscribe's.
+	SubscribeHealth(ctx context.Context, schoolID int) (*HealthSubscription, error)
 	// Stats returns the broker's counters, for metrics.
 	Stats() Stats
 	// Close stops the broker and promptly ends every subscription with ErrShutdown.

@@ -13,10 +13,11 @@ import (
 type memory struct {
 	client *ent.Client
 	hub    *hub
+	health *healthHub
 }
 
 func newMemory(db *store.DB, opts Options) *memory {
-	return &memory{client: db.Client, hub: newHub(opts.Buffer)}
+	return &memory{client: db.Client, hub: newHub(opts.Buffer), health: newHealthHub()}
 }
 
 // Publish loads the events again with their user and sync profile, once for every
@@ -53,5 +54,17 @@ func (m *memory) Stats() Stats {
 // Close ends every subscription with ErrShutdown.
 func (m *memory) Close() error {
 	m.hub.endAll(ErrShutdown, true)
+	m.health.endAll(ErrShutdown)
 	return nil
+}
+
+// PublishHealth hands c to the school's health subscribers.
+func (m *memory) PublishHealth(_ context.Context, c HealthChange) error {
+	m.health.deliver(c)
+	return nil
+}
+
+// SubscribeHealth adds a subscription to the school's health changes.
+func (m *memory) SubscribeHealth(ctx context.Context, schoolID int) (*HealthSubscription, error) {
+	return m.health.subscribe(ctx, schoolID)
 }

@@ -38,8 +38,11 @@ type postgres struct {
 	db      *store.DB
 	opts    Options
 	channel string
-	cfg     *pgx.ConnConfig
-	hub     *hub
+	// healthChannel carries health changes, whole, as JSON.
+	healthChannel string
+	cfg           *pgx.ConnConfig
+	hub           *hub
+	health        *healthHub
 
 	// seen belongs to the listener goroutine.
 	seen *seen
@@ -78,9 +81,11 @@ func newPostgres(ctx context.Context, db *store.DB, opts Options) (*postgres, er
 	}
 	p := &postgres{
 		db: db, opts: opts, channel: channel, cfg: cfg,
-		hub:  newHub(opts.Buffer),
-		seen: newSeen(opts.SeenSize),
-		done: make(chan struct{}),
+		healthChannel: healthChannelFor(channel),
+		hub:           newHub(opts.Buffer),
+		health:        newHealthHub(),
+		seen:          newSeen(opts.SeenSize),
+		done:          make(chan struct{}),
 	}
 	// The mark is taken before connecting: whatever commits after it is either
 	// notified on this connection or found by a later catch-up.
@@ -106,6 +111,42 @@ func channelFor(schema string) string {
 		c = DefaultChannel + ":" + hex.EncodeToString(sum[:12])
 	}
 	return c
+}
+
+// healthChannelFor names the health changes' channel beside an events channel, within
+// PostgreSQL's 63 bytes.
+func healthChannelFor(channel string) string {
+	c := channel + ":health"
+	if len(c) > 63 {
+		sum := sha256.Sum256([]byte(channel))
+		c = "provreport_health:" + hex.EncodeToString(sum[:12])
+	}
+	return c
+}
+
+// PublishHealth notifies every replica of c; like Publish it outlives ctx's
+// cancellation, because the change is committed.
+func (p *postgres) PublishHealth(ctx context.Context, c HealthChange) error {
+	payload, err := encodeHealth(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if p.db.Pool != nil {
+		_, err = p.db.Pool.Exec(ctx, "SELECT pg_notify($1, $2)", p.healthChannel, payload)
+	} else {
+		_, err = p.db.SQL.ExecContext(ctx, "SELECT pg_notify($1, $2)", p.healthChannel, payload)
+	}
+	if err != nil {
+		return fmt.Errorf("live: notify health change of sync profile %d: %w", c.ProfileID, err)
+	}
+	return nil
+}
+
+// SubscribeHealth adds a subscription to the school's health changes.
+func (p *postgres) SubscribeHealth(ctx context.Context, schoolID int) (*HealthSubscription, error) {
+	return p.health.subscribe(ctx, schoolID)
 }
 
 // Publish sends one notification per school and per 7,900 bytes of event IDs. It does
@@ -161,6 +202,7 @@ func (p *postgres) Stats() Stats {
 func (p *postgres) Close() error {
 	p.closeOnce.Do(func() {
 		p.hub.endAll(ErrShutdown, true)
+		p.health.endAll(ErrShutdown)
 		p.cancel()
 		<-p.done
 	})
@@ -186,8 +228,10 @@ func (p *postgres) connect(ctx context.Context) (*pgx.Conn, error) {
 // listen runs LISTEN. It is idempotent, so the idle listener also uses it to check its
 // connection.
 func (p *postgres) listen(ctx context.Context, conn *pgx.Conn) error {
-	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{p.channel}.Sanitize()); err != nil {
-		return fmt.Errorf("live: listen on %q: %w", p.channel, err)
+	for _, ch := range []string{p.channel, p.healthChannel} {
+		if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{ch}.Sanitize()); err != nil {
+			return fmt.Errorf("live: listen on %q: %w", ch, err)
+		}
 	}
 	return nil
 }
@@ -274,6 +318,12 @@ func (p *postgres) serve(ctx context.Context, conn *pgx.Conn, mark *time.Time) e
 			}
 		case err != nil:
 			return fmt.Errorf("live: wait for notification: %w", err)
+		case n.Channel == p.healthChannel:
+			if c, err := decodeHealth(n.Payload); err != nil {
+				p.opts.Logger.Warn("live: ignoring notification", "channel", n.Channel, "error", err)
+			} else {
+				p.health.deliver(c)
+			}
 		default:
 			if err := p.handle(ctx, n.Payload); err != nil {
 				// Not moving the mark lets the catch-up after reconnecting load

@@ -30,6 +30,7 @@ import (
 	entexport "github.com/provreport/provreport/ent/export"
 	"github.com/provreport/provreport/frontend"
 	"github.com/provreport/provreport/graph"
+	"github.com/provreport/provreport/internal/alert"
 	"github.com/provreport/provreport/internal/auth"
 	"github.com/provreport/provreport/internal/export"
 	"github.com/provreport/provreport/internal/ingest"
@@ -121,6 +122,12 @@ type Config struct {
 	SecretKeys *secretkey.Keys
 	// OIDCHTTPClient talks to single sign-on providers; nil uses one with a 10 s timeout.
 	OIDCHTTPClient *http.Client
+	// HealthInterval is how often every school's sync health is recomputed, so that a
+	// profile whose runs stopped is noticed QUIET; zero means alert.DefaultInterval.
+	HealthInterval time.Duration
+	// Now is the clock sync health is judged by; nil means time.Now. Tests move it to
+	// make profiles quiet or a digest due without waiting.
+	Now func() time.Time
 	// Tracing, when enabled, makes a span per HTTP request and per GraphQL operation
 	// (the database's spans are wired where it is opened: store.WithTracing); nil traces
 	// nothing.
@@ -188,6 +195,8 @@ type Server struct {
 	SSO *sso.Service
 	// ReportCache answers repeated report queries; nil when turned off.
 	ReportCache *graph.ReportCache
+	// Alerts notices sync health changes and emails the people who asked.
+	Alerts *alert.Watch
 
 	metrics  *metrics.Metrics
 	resolver *graph.Resolver
@@ -239,6 +248,9 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	qo.Periodic = append(qo.Periodic, retention.Register(workers, db, days)...)
 	qo.Periodic = append(qo.Periodic, s.Exports.Periodic()...)
 	qo.Periodic = append(qo.Periodic, auth.Periodic(db.Client)...)
+	s.Alerts = &alert.Watch{DB: db, Mail: sender, PublicURL: cfg.PublicURL, Interval: cfg.HealthInterval,
+		Now: cfg.Now, Logger: logger}
+	qo.Periodic = append(qo.Periodic, s.Alerts.Register(workers)...)
 	auth.RegisterWorkers(workers, db.Client)
 	if qo.Logger == nil {
 		qo.Logger = logger
@@ -251,16 +263,21 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 		return nil, err
 	}
 	s.Exports.Queue = s.Queue
+	s.Alerts.Queue = s.Queue
 
 	s.Broker, err = live.New(ctx, db, cfg.Live)
 	if err != nil {
 		return nil, err
 	}
+	s.Alerts.Broker = s.Broker
 	s.Recorder.OnRecorded = func(ctx context.Context, created []*ent.Event) {
 		db.NoteWrite(nil)
 		if err := s.Broker.Publish(context.WithoutCancel(ctx), created); err != nil {
 			logger.WarnContext(ctx, "publish recorded events", "request_id", requestid.FromContext(ctx), "err", err)
 		}
+		// Statuses that the runs change are checked, and flagged runs emailed, at once
+		// rather than at the next periodic check.
+		s.Alerts.Recorded(ctx, created)
 	}
 	s.wsCtx, s.wsCancel = context.WithCancel(context.Background())
 	s.metrics = metrics.New(db.SQL, s.Broker.Stats)
@@ -278,7 +295,7 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	s.SSO = &sso.Service{Client: db.Client, Keys: cfg.SecretKeys, Sessions: s.Sessions, PublicURL: cfg.PublicURL,
 		HTTPClient: cfg.OIDCHTTPClient, Logger: logger}
 	s.resolver = &graph.Resolver{Client: db.Client, Dialect: db.Dialect, Recorder: s.Recorder, Sessions: s.Sessions,
-		ExportService: s.Exports, Broker: s.Broker, SSO: s.SSO}
+		ExportService: s.Exports, Broker: s.Broker, SSO: s.SSO, Now: cfg.Now}
 	gql := handler.New(graph.NewExecutableSchema(graph.Config{Schema: graph.PublishedSchema(), Resolvers: s.resolver, Complexity: graph.Complexity()}))
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(getQuery{})
@@ -498,6 +515,7 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := s.Queue.Start(ctx); err != nil {
 		return err
 	}
+	s.Alerts.Start(ctx)
 	s.live.start()
 	s.started.Store(true)
 	return nil
@@ -508,6 +526,7 @@ func (s *Server) Start(ctx context.Context) error {
 func (s *Server) Stop(ctx context.Context) error {
 	s.started.Store(false)
 	s.live.halt()
+	s.Alerts.Stop()
 	if err := s.Queue.Stop(ctx); err != nil {
 		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
