@@ -64,3 +64,46 @@ func runFlags(f health.Flags) []model.RunFlag {
 	}
 	return out
 }
+
+// flagBaseline reads the baseline a flagged run was measured against: the latest
+// health.BaselineRuns runs of its profile that count and come before it in the order
+// the rule reads history, (date finished, id). Runs without flags get none, so a page
+// of the report costs one small indexed query per flagged row only.
+func (r *Resolver) flagBaseline(ctx context.Context, e *ent.Event) (*model.RunBaseline, error) {
+	if e.Flags == 0 || e.SyncProfileID == nil {
+		return nil, nil
+	}
+	evs, err := r.Client.Event.Query().
+		Where(event.SyncProfileID(*e.SyncProfileID),
+			event.Or(event.DateFinishedLT(e.DateFinished),
+				event.And(event.DateFinished(e.DateFinished), event.IDLT(e.ID))),
+			event.ProcessedGT(0),
+			event.TypeNotIn(failedTypes()...)).
+		Order(event.ByDateFinished(entsql.OrderDesc()), event.ByID(entsql.OrderDesc())).
+		Limit(health.BaselineRuns).
+		Select(event.FieldType, event.FieldProcessed, event.FieldErrors).
+		All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read baseline of event %d: %w", e.ID, err)
+	}
+	runs := make([]health.Run, len(evs))
+	for i, b := range evs {
+		// Oldest first, as health reads a history.
+		runs[len(evs)-1-i] = health.Run{Type: string(b.Type), Processed: b.Processed, Errors: b.Errors}
+	}
+	b, ok := health.BaselineOf(runs)
+	if !ok {
+		return nil, nil
+	}
+	return &model.RunBaseline{Runs: b.Runs, Processed: b.Processed, Errors: b.Errors}, nil
+}
+
+// failedTypes lists the event types of runs that failed outright, which no baseline reads.
+func failedTypes() []event.Type {
+	names := health.FailedTypes()
+	out := make([]event.Type, len(names))
+	for i, n := range names {
+		out[i] = event.Type(n)
+	}
+	return out
+}
