@@ -11,6 +11,7 @@ import { signInPath, useSession } from './session'
 const ExportsPage = lazy(() => import('./pages/ExportsPage'))
 const ExportPage = lazy(() => import('./pages/ExportPage'))
 const TokensPage = lazy(() => import('./pages/TokensPage'))
+const HealthPage = lazy(() => import('./pages/HealthPage'))
 
 interface Route {
   path: string
@@ -21,6 +22,7 @@ interface Route {
 
 const routes: Route[] = [
   { path: '/', title: 'Provisioning Report', render: () => <ReportPage /> },
+  { path: '/health', title: 'Sync health', render: () => <HealthPage /> },
   { path: '/exports', title: 'Exports', render: () => <ExportsPage /> },
   { path: '/exports/:id', title: 'Export', render: (p) => <ExportPage id={p.id} /> },
   { path: '/tokens', title: 'API tokens', render: () => <TokensPage />, adminOnly: true },
