@@ -133,7 +133,10 @@ function HealthCard({ profile: p, timeZone, tick }: { profile: Profile; timeZone
         </div>
         <div>
           <dt>Next run expected by</dt>
-          <dd>{next ? formatDateTime(next, timeZone, false) : p.kind === 'LDAP' ? 'Not known yet' : 'No schedule'}</dd>
+          <dd>
+            {next ? formatDateTime(next, timeZone, false) : p.kind === 'LDAP' ? 'Not known yet' : 'No schedule'}
+            {next && next.getTime() < Date.now() && <span className="late"> (late)</span>}
+          </dd>
         </div>
       </dl>
       <div className="health-chart">
