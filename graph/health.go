@@ -10,6 +10,7 @@ import (
 	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/ent/event"
 	"github.com/provreport/provreport/graph/model"
+	"github.com/provreport/provreport/internal/auth"
 	"github.com/provreport/provreport/internal/health"
 )
 
@@ -72,6 +73,11 @@ func runFlags(f health.Flags) []model.RunFlag {
 func (r *Resolver) flagBaseline(ctx context.Context, e *ent.Event) (*model.RunBaseline, error) {
 	if e.Flags == 0 || e.SyncProfileID == nil {
 		return nil, nil
+	}
+	// The medians describe other runs of the school, which an agent that may only record
+	// events (and reads this field back from recordEvents) has no right to see.
+	if _, err := auth.Require(ctx, auth.ScopeReportsRead); err != nil {
+		return nil, err
 	}
 	evs, err := r.Client.Event.Query().
 		Where(event.SyncProfileID(*e.SyncProfileID),
