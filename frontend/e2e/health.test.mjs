@@ -150,6 +150,20 @@ describe('sync health in the dashboard', () => {
     assert.equal(await page.locator('.events tbody tr').count(), 7)
   })
 
+  test('on a phone the cards stack and nothing scrolls sideways', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } })
+    const phone = await context.newPage()
+    const phoneProblems = watchPage(phone)
+    await context.addCookies(await page.context().cookies())
+    await phone.goto(`${server.url}/health`)
+    await phone.locator('.health-card .runs-chart[role="img"]').first().waitFor()
+    const m = await phone.evaluate(() => ({ page: document.documentElement.scrollWidth }))
+    assert.ok(m.page <= 390, `the page scrolls sideways: ${m.page}`)
+    await expectAccessible(phone, 'Sync health page on a phone')
+    await context.close()
+    assert.deepEqual([...phoneProblems.page, ...phoneProblems.console], [])
+  })
+
   test('a new run arriving over the live feed updates its card and the header', async () => {
     await page.goto(`${server.url}/health`)
     const card = page.locator('.health-card', { has: page.getByRole('heading', { name: FAILING, exact: true }) })

@@ -57,7 +57,7 @@ describe('flag reasons', () => {
   it('explains a flag with the numbers the rule compared', () => {
     const r = run({ flags: ['MASS_DELETE'], deleted: 412 })
     expect(flagExplanation('MASS_DELETE', r, defaults)).toBe(
-      "This run deleted 412 records. A run is flagged when it deleted at least 5 and more than 10% of the baseline, ~1,350 records processed (the median of the profile's 10 earlier successful runs), that is more than 135 records.",
+      "This run deleted 412 records. A run is flagged when it deletes at least 5 and more than 10% of the baseline, ~1,350 records processed (the median of the profile's 10 earlier successful runs), that is more than 135 records.",
     )
     const drop = run({ flags: ['PROCESSED_DROP'], processed: 600, flagBaseline: { runs: 3, processed: 1351, errors: 0 } })
     // 1,351 × 50% = 675.5: a run is flagged below it, so from 675 down.

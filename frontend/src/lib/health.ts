@@ -80,10 +80,10 @@ function pct(p: number | undefined): string {
   return p == null ? 'the threshold' : `${p}%`
 }
 
-const MASS: Partial<Record<RunFlag, { verb: string; count: 'deleted' | 'disabled' | 'updated'; setting: keyof Thresholds }>> = {
-  MASS_DELETE: { verb: 'deleted', count: 'deleted', setting: 'deletePercent' },
-  MASS_DISABLE: { verb: 'disabled', count: 'disabled', setting: 'disablePercent' },
-  MASS_UPDATE: { verb: 'updated', count: 'updated', setting: 'updatePercent' },
+const MASS: Partial<Record<RunFlag, { verb: string; present: string; count: 'deleted' | 'disabled' | 'updated'; setting: keyof Thresholds }>> = {
+  MASS_DELETE: { verb: 'deleted', present: 'deletes', count: 'deleted', setting: 'deletePercent' },
+  MASS_DISABLE: { verb: 'disabled', present: 'disables', count: 'disabled', setting: 'disablePercent' },
+  MASS_UPDATE: { verb: 'updated', present: 'updates', count: 'updated', setting: 'updatePercent' },
 }
 
 /**
@@ -136,7 +136,7 @@ export function flagExplanation(flag: RunFlag, run: FlaggedRun, t?: Thresholds):
   if (mass) {
     const percent = t?.[mass.setting]
     const limit = base && percent != null ? `, that is more than ${formatInt(Math.floor((base.processed * percent) / 100))} records` : ''
-    return `This run ${mass.verb} ${formatInt(run[mass.count])} records. A run is flagged when it ${mass.verb} at least 5 and more than ${pct(percent)} of ${of}${limit}.`
+    return `This run ${mass.verb} ${formatInt(run[mass.count])} records. A run is flagged when it ${mass.present} at least 5 and more than ${pct(percent)} of ${of}${limit}.`
   }
   switch (flag) {
     case 'NOTHING_PROCESSED':
