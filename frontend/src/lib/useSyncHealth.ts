@@ -20,7 +20,9 @@ export function useSyncHealth(enabled: boolean, onRun?: (syncProfileID: string) 
   const client = useClient()
   const [res, refetch] = useQuery({ query: SyncHealthDocument, pause: !enabled })
   const onRunRef = useRef(onRun)
-  onRunRef.current = onRun
+  useEffect(() => {
+    onRunRef.current = onRun
+  })
 
   useEffect(() => {
     if (!enabled) return

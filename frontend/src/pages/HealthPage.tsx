@@ -10,7 +10,7 @@ import { serializeView, DEFAULT_VIEW } from '../lib/filter'
 import { attentionSummary, byAttention, FLAG_LABEL, nextRunBy, STATUS_LABEL } from '../lib/health'
 import { Link } from '../lib/router'
 import { formatDateTime } from '../lib/time'
-import { useSyncHealth } from '../lib/useSyncHealth'
+import { HEALTH_REFRESH_MS, useSyncHealth } from '../lib/useSyncHealth'
 import { useSession } from '../session'
 
 type Profile = SyncHealthQuery['syncProfiles'][number]
@@ -30,6 +30,12 @@ export default function HealthPage() {
   const [ticks, setTicks] = useState<Record<string, number>>({})
   const onRun = useCallback((id: string) => setTicks((t) => ({ ...t, [id]: (t[id] ?? 0) + 1 })), [])
   const res = useSyncHealth(Boolean(school), onRun)
+  // "Late" is judged against a clock that moves with the minute refresh, not on every render.
+  const [now, setNow] = useState(() => Date.now())
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), HEALTH_REFRESH_MS)
+    return () => clearInterval(t)
+  }, [])
   const timeZone = school?.timezone ?? 'UTC'
   const profiles = res.data ? byAttention(res.data.syncProfiles) : undefined
   const summary = profiles ? attentionSummary(profiles.map((p) => p.health.status)) : ''
@@ -59,7 +65,7 @@ export default function HealthPage() {
         <ul className="health-grid" aria-label="Sync profiles">
           {profiles.map((p) => (
             <li key={p.id}>
-              <HealthCard profile={p} timeZone={timeZone} tick={ticks[p.id] ?? 0} />
+              <HealthCard profile={p} timeZone={timeZone} tick={ticks[p.id] ?? 0} now={now} />
             </li>
           ))}
         </ul>
@@ -97,7 +103,7 @@ export function StatusBadge({ status }: { status: SyncHealthStatus }) {
   )
 }
 
-function HealthCard({ profile: p, timeZone, tick }: { profile: Profile; timeZone: string; tick: number }) {
+function HealthCard({ profile: p, timeZone, tick, now }: { profile: Profile; timeZone: string; tick: number; now: number }) {
   const h = p.health
   const variables = useMemo(() => ({ filter: { syncProfileID: p.id, activeOnly: false }, first: CHART_RUNS }), [p.id])
   const [runs, reread] = useQuery({ query: ProfileRunsDocument, variables })
@@ -135,7 +141,7 @@ function HealthCard({ profile: p, timeZone, tick }: { profile: Profile; timeZone
           <dt>Next run expected by</dt>
           <dd>
             {next ? formatDateTime(next, timeZone, false) : p.kind === 'LDAP' ? 'Not known yet' : 'No schedule'}
-            {next && next.getTime() < Date.now() && <span className="late"> (late)</span>}
+            {next && next.getTime() < now && <span className="late"> (late)</span>}
           </dd>
         </div>
       </dl>
