@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/provreport/provreport/internal/auth"
 	"github.com/provreport/provreport/internal/store"
 	"github.com/provreport/provreport/internal/testdb"
 )
@@ -72,5 +73,14 @@ func TestEventFlagBaseline(t *testing.T) {
 				require.Nil(t, e.Node.FlagBaseline, "run %d", i)
 			}
 		}
+
+		// An agent that may only record events reads its run's flags back, but not the
+		// medians of the school's other runs.
+		write := b.srv.Token(t, b.school.ID, auth.ScopeEventsWrite)
+		mutation := `mutation($in: [RecordEventInput!]!) { recordEvents(input: $in) { events { flags %s } } }`
+		in := map[string]any{"in": []map[string]any{run(7, "ACCOUNT_SYNCHRONIZATION", 1300, 400)}}
+		b.srv.Do(t, write, fmt.Sprintf(mutation, "flagBaseline { runs }"), in).Error(t, "FORBIDDEN")
+		require.JSONEq(t, `{"recordEvents":{"events":[{"flags":["MASS_DELETE"]}]}}`,
+			string(b.srv.Do(t, write, fmt.Sprintf(mutation, ""), in).OK(t).Data))
 	})
 }
