@@ -22,13 +22,13 @@ export default [
       // Objects with an identity carry `id: ID!` (Node). These are values without one: the
       // Relay connection and edge wrappers and PageInfo, mutation payloads, summaries and
       // their buckets, a stored filter, a CSV problem row and a school's flag thresholds (a part of
-      // the school, not a record of its own).
+      // the school, not a record of its own), a profile's health and a run's baseline (parts of them).
       '@graphql-eslint/strict-id-in-types': [
         'error',
         {
           exceptions: {
             suffixes: ['Connection', 'Edge', 'Payload'],
-            types: ['PageInfo', 'EventSummary', 'SummaryBucket', 'ExportFilter', 'Problem', 'SyncHealthSettings', 'SyncHealth', 'SignInOptions'],
+            types: ['PageInfo', 'EventSummary', 'SummaryBucket', 'ExportFilter', 'Problem', 'SyncHealthSettings', 'SyncHealth', 'SignInOptions', 'RunBaseline'],
           },
         },
       ],

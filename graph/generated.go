@@ -88,6 +88,7 @@ type ComplexityRoot struct {
 		Disabled     func(childComplexity int) int
 		Errors       func(childComplexity int) int
 		ExternalID   func(childComplexity int) int
+		FlagBaseline func(childComplexity int) int
 		Flags        func(childComplexity int) int
 		ID           func(childComplexity int) int
 		Problems     func(childComplexity int) int
@@ -222,6 +223,12 @@ type ComplexityRoot struct {
 		Events func(childComplexity int) int
 	}
 
+	RunBaseline struct {
+		Errors    func(childComplexity int) int
+		Processed func(childComplexity int) int
+		Runs      func(childComplexity int) int
+	}
+
 	School struct {
 		CreateTime func(childComplexity int) int
 		ID         func(childComplexity int) int
@@ -336,6 +343,7 @@ type APITokenResolver interface {
 }
 type EventResolver interface {
 	Flags(ctx context.Context, obj *ent.Event) ([]model.RunFlag, error)
+	FlagBaseline(ctx context.Context, obj *ent.Event) (*model.RunBaseline, error)
 	TypeName(ctx context.Context, obj *ent.Event) (string, error)
 }
 type ExportResolver interface {
@@ -558,6 +566,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.ExternalID(childComplexity), true
+	case "Event.flagBaseline":
+		if e.ComplexityRoot.Event.FlagBaseline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.FlagBaseline(childComplexity), true
 	case "Event.flags":
 		if e.ComplexityRoot.Event.Flags == nil {
 			break
@@ -1258,6 +1272,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RecordEventsPayload.Events(childComplexity), true
 
+	case "RunBaseline.errors":
+		if e.ComplexityRoot.RunBaseline.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RunBaseline.Errors(childComplexity), true
+	case "RunBaseline.processed":
+		if e.ComplexityRoot.RunBaseline.Processed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RunBaseline.Processed(childComplexity), true
+	case "RunBaseline.runs":
+		if e.ComplexityRoot.RunBaseline.Runs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RunBaseline.Runs(childComplexity), true
+
 	case "School.createTime", "School.createdAt":
 		if e.ComplexityRoot.School.CreateTime == nil {
 			break
@@ -1894,6 +1927,8 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_syncProfile(ctx, field)
 	case "flags":
 		return ec.fieldContext_Event_flags(ctx, field)
+	case "flagBaseline":
+		return ec.fieldContext_Event_flagBaseline(ctx, field)
 	case "typeName":
 		return ec.fieldContext_Event_typeName(ctx, field)
 	case "startedAt":
@@ -2070,6 +2105,18 @@ func (ec *executionContext) childFields_RecordEventsPayload(ctx context.Context,
 		return ec.fieldContext_RecordEventsPayload_events(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RecordEventsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RunBaseline(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "runs":
+		return ec.fieldContext_RunBaseline_runs(ctx, field)
+	case "processed":
+		return ec.fieldContext_RunBaseline_processed(ctx, field)
+	case "errors":
+		return ec.fieldContext_RunBaseline_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RunBaseline", field.Name)
 }
 
 func (ec *executionContext) childFields_School(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3772,6 +3819,38 @@ func (ec *executionContext) _Event_flags(ctx context.Context, field graphql.Coll
 }
 func (ec *executionContext) fieldContext_Event_flags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, true, true, "RunFlag")
+}
+
+func (ec *executionContext) _Event_flagBaseline(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_flagBaseline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Event().FlagBaseline(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RunBaseline) graphql.Marshaler {
+			return ec.marshalORunBaseline2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐRunBaseline(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_flagBaseline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RunBaseline(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Event_typeName(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
@@ -6496,6 +6575,75 @@ func (ec *executionContext) fieldContext_RecordEventsPayload_events(_ context.Co
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RunBaseline_runs(ctx context.Context, field graphql.CollectedField, obj *model.RunBaseline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RunBaseline_runs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Runs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RunBaseline_runs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RunBaseline", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RunBaseline_processed(ctx context.Context, field graphql.CollectedField, obj *model.RunBaseline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RunBaseline_processed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Processed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RunBaseline_processed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RunBaseline", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RunBaseline_errors(ctx context.Context, field graphql.CollectedField, obj *model.RunBaseline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RunBaseline_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RunBaseline_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RunBaseline", field, false, false, "Float")
 }
 
 func (ec *executionContext) _School_id(ctx context.Context, field graphql.CollectedField, obj *ent.School) (ret graphql.Marshaler) {
@@ -10332,6 +10480,11 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "flagBaseline":
+			out.Values[i] = ec._Event_flagBaseline(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "typeName":
 			out.Values[i] = ec._Event_typeName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -11181,6 +11334,49 @@ func (ec *executionContext) _RecordEventsPayload(ctx context.Context, sel ast.Se
 			out.Values[i] = graphql.MarshalString("RecordEventsPayload")
 		case "events":
 			out.Values[i] = ec._RecordEventsPayload_events(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var runBaselineImplementors = []string{"RunBaseline"}
+
+func (ec *executionContext) _RunBaseline(ctx context.Context, sel ast.SelectionSet, obj *model.RunBaseline) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, runBaselineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RunBaseline")
+		case "runs":
+			out.Values[i] = ec._RunBaseline_runs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "processed":
+			out.Values[i] = ec._RunBaseline_processed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._RunBaseline_errors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -12504,6 +12700,20 @@ func (ec *executionContext) marshalNExportStatus2githubᚗcomᚋprovreportᚋpro
 	return v
 }
 
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
 func (ec *executionContext) unmarshalNID2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalIntID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -13389,6 +13599,13 @@ func (ec *executionContext) marshalORole2ᚖgithubᚗcomᚋprovreportᚋprovrepo
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalORunBaseline2ᚖgithubᚗcomᚋprovreportᚋprovreportᚋgraphᚋmodelᚐRunBaseline(ctx context.Context, sel ast.SelectionSet, v *model.RunBaseline) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RunBaseline(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

@@ -11,6 +11,7 @@ import (
 	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/ent/school"
 	"github.com/provreport/provreport/graph/model"
+	"github.com/provreport/provreport/internal/auth"
 	"github.com/provreport/provreport/internal/health"
 )
 
@@ -144,4 +145,23 @@ func runFlags(f health.Flags) []model.RunFlag {
 		out[i] = model.RunFlag(n)
 	}
 	return out
+}
+
+// flagBaseline is the baseline a flagged run was measured against (health.EventBaseline).
+// Runs without flags get none, so a page of the report costs one small indexed query per
+// flagged row only.
+func (r *Resolver) flagBaseline(ctx context.Context, e *ent.Event) (*model.RunBaseline, error) {
+	if e.Flags == 0 || e.SyncProfileID == nil {
+		return nil, nil
+	}
+	// The medians describe other runs of the school, which an agent that may only record
+	// events (and reads this field back from recordEvents) has no right to see.
+	if _, err := auth.Require(ctx, auth.ScopeReportsRead); err != nil {
+		return nil, err
+	}
+	b, ok, err := health.EventBaseline(ctx, r.Client, e)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &model.RunBaseline{Runs: b.Runs, Processed: b.Processed, Errors: b.Errors}, nil
 }

@@ -22,6 +22,11 @@ func (r *eventResolver) Flags(ctx context.Context, obj *ent.Event) ([]model.RunF
 	return runFlags(health.Flags(obj.Flags)), nil
 }
 
+// FlagBaseline is the resolver for the flagBaseline field.
+func (r *eventResolver) FlagBaseline(ctx context.Context, obj *ent.Event) (*model.RunBaseline, error) {
+	return r.flagBaseline(ctx, obj)
+}
+
 // UpdateSyncHealthSettings is the resolver for the updateSyncHealthSettings field.
 func (r *mutationResolver) UpdateSyncHealthSettings(ctx context.Context, input model.SyncHealthSettingsInput) (*model.SyncHealthSettings, error) {
 	if _, err := auth.RequireAdmin(ctx); err != nil {

@@ -1,6 +1,6 @@
 // Accessibility, checked by axe-core inside the real dashboard at a desktop, a portrait tablet and
 // a phone size: the sign-in page, the report (filters and table, then with an event's details
-// open, then with the Download dialog open), Exports, one export's page and API tokens. Schools
+// open, then with the Download dialog open), Exports, one export's page, Sync health and API tokens. Schools
 // buy under WCAG 2.1 AA rules, so any violation axe rates serious or critical fails the test,
 // colour contrast included.
 import assert from 'node:assert/strict'
@@ -130,6 +130,14 @@ describe('accessibility (axe-core) at three sizes', () => {
         await page.getByRole('heading', { name: /^Status:/ }).waitFor()
         await page.locator('.loading').waitFor({ state: 'detached' })
         await expectAccessible(page, 'an export’s page')
+      })
+
+      test('Sync health', async () => {
+        await page.goto(`${server.url}/health`)
+        await page.getByRole('heading', { name: 'Sync health', level: 1 }).waitFor()
+        await page.locator('.health-card .runs-chart[role="img"]').first().waitFor()
+        await page.locator('.loading').waitFor({ state: 'detached' })
+        await expectAccessible(page, 'Sync health')
       })
 
       test('API tokens', async () => {

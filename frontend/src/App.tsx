@@ -12,6 +12,7 @@ const ExportsPage = lazy(() => import('./pages/ExportsPage'))
 const ExportPage = lazy(() => import('./pages/ExportPage'))
 const TokensPage = lazy(() => import('./pages/TokensPage'))
 const SignInSettingsPage = lazy(() => import('./pages/SignInSettingsPage'))
+const HealthPage = lazy(() => import('./pages/HealthPage'))
 
 interface Route {
   path: string
@@ -22,6 +23,7 @@ interface Route {
 
 const routes: Route[] = [
   { path: '/', title: 'Provisioning Report', render: () => <ReportPage /> },
+  { path: '/health', title: 'Sync health', render: () => <HealthPage /> },
   { path: '/exports', title: 'Exports', render: () => <ExportsPage /> },
   { path: '/exports/:id', title: 'Export', render: (p) => <ExportPage id={p.id} /> },
   { path: '/tokens', title: 'API tokens', render: () => <TokensPage />, adminOnly: true },

@@ -53,6 +53,16 @@ type RecordEventsPayload struct {
 	Events []*ent.Event `json:"events"`
 }
 
+// The medians of a profile's earlier runs that a run's flags compare it with (see RunFlag).
+type RunBaseline struct {
+	// How many earlier runs the medians are of: at least 3, at most 10.
+	Runs int `json:"runs"`
+	// The median records processed by those runs; a half when the number of runs is even and the two middle counts differ.
+	Processed float64 `json:"processed"`
+	// The median errors of those runs, before a median of 0 counts as 1.
+	Errors float64 `json:"errors"`
+}
+
 // A sign-in button the sign-in page shows.
 type SignInOption struct {
 	// The provider's ID, for /auth/oidc/start?school=SLUG&provider=ID.

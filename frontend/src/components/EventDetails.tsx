@@ -4,6 +4,7 @@ import { useEffect, useId, useRef } from 'react'
 import { useQuery } from 'urql'
 import { EventDetailsDocument, type EventFieldsFragment } from '../gql/graphql'
 import { formatInt } from '../lib/format'
+import { FLAG_LABEL, flagExplanation, type Thresholds } from '../lib/health'
 import { formatDateTime, formatDuration } from '../lib/time'
 import { EventBadge } from './OutcomeIcon'
 import { ErrorBox, Loading } from './Status'
@@ -11,11 +12,13 @@ import { ErrorBox, Loading } from './Status'
 interface Props {
   event: EventFieldsFragment
   timeZone: string
+  /** The school's thresholds, which the explanation of each flag quotes. */
+  thresholds?: Thresholds
   onClose: () => void
 }
 
 /** EventDetails shows one event; Escape, the Close button or a click outside close it. */
-export function EventDetails({ event, timeZone, onClose }: Props) {
+export function EventDetails({ event, timeZone, thresholds, onClose }: Props) {
   const id = useId()
   const ref = useRef<HTMLDialogElement>(null)
   const [res, refetch] = useQuery({ query: EventDetailsDocument, variables: { id: event.id } })
@@ -100,6 +103,18 @@ export function EventDetails({ event, timeZone, onClose }: Props) {
             </div>
           ))}
         </dl>
+        {event.flags.length > 0 && (
+          <section aria-labelledby={`${id}-flags`} className="flag-explain">
+            <h3 id={`${id}-flags`}>Why this run is flagged</h3>
+            <ul>
+              {event.flags.map((f) => (
+                <li key={f}>
+                  <strong>{FLAG_LABEL[f]}.</strong> {flagExplanation(f, event, thresholds)}
+                </li>
+              ))}
+            </ul>
+          </section>
+        )}
         <section aria-labelledby={`${id}-details`}>
           <h3 id={`${id}-details`}>Details</h3>
           {res.fetching && !details ? (

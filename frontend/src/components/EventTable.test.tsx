@@ -16,6 +16,8 @@ const ev = (id: string, type: EventFieldsFragment['type'], typeName: string, err
   disabled: 0,
   errors,
   service: null,
+  flags: [],
+  flagBaseline: null,
   user: null,
   syncProfile: { id: 'p', name: 'LDAP Staff', kind: 'LDAP' },
 })
@@ -65,5 +67,25 @@ describe('EventTable', () => {
     expect(name.textContent).toBe('mason.ryan2')
     expect(name.querySelectorAll('wbr')).toHaveLength(1)
     expect(name.innerHTML).toBe('mason.<wbr>ryan2')
+  })
+
+  it('marks a flagged run with a badge and its reason on one line', () => {
+    const flagged = {
+      event: {
+        ...ev('7', 'ACCOUNT_SYNCHRONIZATION', 'Account Synchronization'),
+        processed: 1300,
+        deleted: 412,
+        flags: ['MASS_DELETE' as const],
+        flagBaseline: { runs: 10, processed: 1350, errors: 0 },
+      },
+    }
+    const thresholds = { deletePercent: 10, disablePercent: 10, updatePercent: 75, processedDropPercent: 50 }
+    render(<EventTable rows={[flagged, rows[1]]} timeZone="UTC" order="desc" onToggleOrder={() => {}} onOpen={() => {}} thresholds={thresholds} />)
+    const trs = screen.getAllByRole('row').slice(1)
+    expect(trs[0].className).toContain('flagged')
+    expect(trs[1].className).not.toContain('flagged')
+    expect(trs[0].querySelector('.flag-badge')?.textContent).toBe('Flagged: Mass delete')
+    expect(trs[0].querySelector('.flag-reason')?.textContent).toBe('Deleted 412 of ~1,350, above 10%')
+    expect(trs[1].querySelector('.flag-badge')).toBeNull()
   })
 })

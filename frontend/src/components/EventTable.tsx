@@ -2,6 +2,7 @@
 import { Fragment, useRef, useState, type KeyboardEvent, type ReactNode } from 'react'
 import type { EventFieldsFragment } from '../gql/graphql'
 import { formatInt } from '../lib/format'
+import { FLAG_LABEL, flagsReason, type Thresholds } from '../lib/health'
 import { formatDateTime } from '../lib/time'
 import { EventBadge } from './OutcomeIcon'
 
@@ -19,6 +20,8 @@ interface Props {
   onToggleOrder: () => void
   onOpen: (event: EventFieldsFragment) => void
   busy?: boolean
+  /** The school's thresholds, which the reasons of flagged rows quote. */
+  thresholds?: Thresholds
 }
 
 const COUNTS = ['processed', 'added', 'updated', 'deleted', 'disabled', 'errors'] as const
@@ -56,7 +59,7 @@ export function breakable(name: string): ReactNode {
 }
 
 /** EventTable lists events with the report's columns. */
-export function EventTable({ rows, timeZone, order, onToggleOrder, onOpen, busy }: Props) {
+export function EventTable({ rows, timeZone, order, onToggleOrder, onOpen, busy, thresholds }: Props) {
   // One tab stop for the whole table (roving tabindex); arrows move between rows.
   const [current, setCurrent] = useState(0)
   const body = useRef<HTMLTableSectionElement>(null)
@@ -135,7 +138,7 @@ export function EventTable({ rows, timeZone, order, onToggleOrder, onOpen, busy 
             <tr
               key={ev.id}
               tabIndex={i === active ? 0 : -1}
-              className={isNew ? 'row new' : 'row'}
+              className={(isNew ? 'row new' : 'row') + (ev.flags.length > 0 ? ' flagged' : '')}
               onClick={() => {
                 setCurrent(i)
                 onOpen(ev)
@@ -149,6 +152,7 @@ export function EventTable({ rows, timeZone, order, onToggleOrder, onOpen, busy 
               </td>
               <td className="col-event" data-label="Event">
                 <EventBadge type={ev.type} name={ev.typeName} errors={ev.errors} />
+                {ev.flags.length > 0 && <FlagBadge event={ev} thresholds={thresholds} />}
               </td>
               <td className="col-profile" data-label="Sync Profile">
                 {ev.syncProfile?.name ?? <span className="muted">—</span>}
@@ -167,5 +171,22 @@ export function EventTable({ rows, timeZone, order, onToggleOrder, onOpen, busy 
         </tbody>
       </table>
     </div>
+  )
+}
+
+/** FlagBadge marks a flagged run: what was flagged, and the reason on one line. */
+export function FlagBadge({ event, thresholds }: { event: EventFieldsFragment; thresholds?: Thresholds }) {
+  const reason = flagsReason(event, thresholds)
+  return (
+    <span className="flag-line">
+      <span className="flag-badge">
+        <svg viewBox="0 0 16 16" aria-hidden="true">
+          <path d="M4 14V2.5m0 0h7.5l-1.8 3 1.8 3H4" fill="currentColor" stroke="currentColor" strokeWidth="1.4" strokeLinejoin="round" />
+        </svg>
+        <span className="visually-hidden">Flagged: </span>
+        {event.flags.map((f) => FLAG_LABEL[f]).join(', ')}
+      </span>
+      <span className="flag-reason">{reason}</span>
+    </span>
   )
 }

@@ -135,6 +135,15 @@ export function FilterBar({ view, timeZone, onChange, onReset, searchUsers, onRa
           <span>Filter Events for Activity</span>
         </label>
         <span className="field-hint block">Hides sync runs that changed nothing</span>
+        <label className="check switch">
+          <input
+            type="checkbox"
+            role="switch"
+            checked={view.flaggedOnly}
+            onChange={(e) => onChange({ flaggedOnly: e.target.checked })}
+          />
+          <span>Flagged runs only</span>
+        </label>
         {hasFilter(view) && (
           <button type="button" className="link-button reset-link" onClick={onReset}>
             Reset filters

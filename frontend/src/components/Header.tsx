@@ -3,6 +3,8 @@ import { useState } from 'react'
 import { useMutation } from 'urql'
 import { SignOutDocument } from '../gql/graphql'
 import { describeError } from '../lib/errors'
+import { attentionSummary } from '../lib/health'
+import { useSyncHealth } from '../lib/useSyncHealth'
 import { Link, navigate, useLocation } from '../lib/router'
 import { useSession } from '../session'
 
@@ -12,6 +14,9 @@ export function Header() {
   const { pathname } = useLocation()
   const [{ fetching }, signOut] = useMutation(SignOutDocument)
   const [error, setError] = useState('')
+  const health = useSyncHealth(Boolean(me))
+  const profiles = health.data?.syncProfiles
+  const attention = profiles ? attentionSummary(profiles.map((p) => p.health.status)) : ''
 
   async function onSignOut() {
     setError('')
@@ -41,6 +46,9 @@ export function Header() {
           <Link to="/" aria-current={current('/')}>
             Report
           </Link>
+          <Link to="/health" aria-current={current('/health')}>
+            Sync health
+          </Link>
           <Link to="/exports" aria-current={current('/exports')}>
             Exports
           </Link>
@@ -56,6 +64,14 @@ export function Header() {
             </>
           )}
         </nav>
+      )}
+      {me && profiles && profiles.length > 0 && (
+        <Link to="/health" className={attention ? 'health-summary attention' : 'health-summary ok'}>
+          <svg viewBox="0 0 16 16" aria-hidden="true">
+            <circle cx="8" cy="8" r="5" fill="currentColor" />
+          </svg>
+          {attention || 'All syncs healthy'}
+        </Link>
       )}
       {me && (
         <div className="who">

@@ -17,13 +17,14 @@ describe('parseView / serializeView', () => {
       syncProfileID: 'p9',
       types: ['USER_CSV_FAILED' as const, 'AUTHENTICATION_FAILED' as const],
       activeOnly: false,
+      flaggedOnly: true,
       order: 'asc' as const,
       pageSize: 100,
       after: 'abc',
     }
     const s = serializeView(v)
     expect(s).toBe(
-      '?from=2024-03-01T08%3A00&to=2024-03-02T17%3A30&user=u1&userName=jdoe&profile=p9&type=USER_CSV_FAILED&type=AUTHENTICATION_FAILED&all=1&order=asc&size=100&after=abc',
+      '?from=2024-03-01T08%3A00&to=2024-03-02T17%3A30&user=u1&userName=jdoe&profile=p9&type=USER_CSV_FAILED&type=AUTHENTICATION_FAILED&all=1&flagged=1&order=asc&size=100&after=abc',
     )
     expect(parseView(s)).toEqual(v)
   })
@@ -77,6 +78,11 @@ describe('toReportFilter', () => {
   it('sends only what narrows the report', () => {
     const v = { ...DEFAULT_VIEW, userID: 'u', syncProfileID: 'p', types: ['SYNC_ERROR' as const], activeOnly: false }
     expect(toReportFilter(v, 'UTC')).toEqual({ activeOnly: false, userID: 'u', syncProfileID: 'p', types: ['SYNC_ERROR'] })
+  })
+
+  it('asks for flagged runs only when the switch is on, and never for unflagged ones', () => {
+    expect(toReportFilter({ ...DEFAULT_VIEW, flaggedOnly: true }, 'UTC')).toEqual({ activeOnly: true, flagged: true })
+    expect(toReportFilter(DEFAULT_VIEW, 'UTC')).not.toHaveProperty('flagged')
   })
 })
 

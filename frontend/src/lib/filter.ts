@@ -30,6 +30,8 @@ export interface ReportView {
   search: string
   /** "Filter Events for Activity": hide idle sync runs. On by default. */
   activeOnly: boolean
+  /** "Flagged runs only": only runs with at least one flag. Off by default. */
+  flaggedOnly: boolean
   order: 'desc' | 'asc'
   pageSize: number
   /** Cursor paging: at most one of after/before is set. */
@@ -47,6 +49,7 @@ export const DEFAULT_VIEW: ReportView = {
   types: [],
   search: '',
   activeOnly: true,
+  flaggedOnly: false,
   order: 'desc',
   pageSize: DEFAULT_PAGE_SIZE,
   after: '',
@@ -70,6 +73,7 @@ export function parseView(search: string): ReportView {
   v.types = EVENT_TYPES.map((t) => t.value).filter((t) => wanted.has(t) && isEventType(t))
   v.search = (q.get('q') ?? '').slice(0, MAX_SEARCH)
   v.activeOnly = q.get('all') !== '1'
+  v.flaggedOnly = q.get('flagged') === '1'
   v.order = q.get('order') === 'asc' ? 'asc' : 'desc'
   const size = Number(q.get('size'))
   v.pageSize = (PAGE_SIZES as readonly number[]).includes(size) ? size : DEFAULT_PAGE_SIZE
@@ -91,6 +95,7 @@ export function serializeView(v: ReportView): string {
   for (const t of v.types) q.append('type', t)
   if (v.search) q.set('q', v.search)
   if (!v.activeOnly) q.set('all', '1')
+  if (v.flaggedOnly) q.set('flagged', '1')
   if (v.order !== 'desc') q.set('order', v.order)
   if (v.pageSize !== DEFAULT_PAGE_SIZE) q.set('size', String(v.pageSize))
   if (v.after) q.set('after', v.after)
@@ -124,6 +129,7 @@ export function toReportFilter(v: ReportView, timeZone: string): ReportFilter {
   if (v.syncProfileID) f.syncProfileID = v.syncProfileID
   if (v.types.length > 0) f.types = v.types
   if (v.search.trim()) f.search = v.search.trim()
+  if (v.flaggedOnly) f.flagged = true
   return f
 }
 
@@ -154,5 +160,5 @@ export function isFirstPage(v: ReportView): boolean {
 
 /** hasFilter reports whether anything narrows the report beyond the defaults. */
 export function hasFilter(v: ReportView): boolean {
-  return Boolean(v.from || v.to || v.userID || v.syncProfileID || v.types.length > 0 || v.search || !v.activeOnly)
+  return Boolean(v.from || v.to || v.userID || v.syncProfileID || v.types.length > 0 || v.search || !v.activeOnly || v.flaggedOnly)
 }

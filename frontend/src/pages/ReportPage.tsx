@@ -11,7 +11,13 @@ import { LiveStatus } from '../components/LiveStatus'
 import { Pager } from '../components/Pager'
 import { Empty, ErrorBox, Loading } from '../components/Status'
 import { Totals } from '../components/Totals'
-import { UserSearchDocument, EventsDocument, EventSummaryDocument, type EventFieldsFragment } from '../gql/graphql'
+import {
+  UserSearchDocument,
+  EventsDocument,
+  EventSummaryDocument,
+  SyncHealthSettingsDocument,
+  type EventFieldsFragment,
+} from '../gql/graphql'
 import type { UserOption } from '../components/UserTypeahead'
 import {
   DEFAULT_VIEW,
@@ -48,6 +54,7 @@ export function ReportPage() {
     view.types,
     view.search,
     view.activeOnly,
+    view.flaggedOnly,
     timeZone,
   ])
   // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -77,6 +84,11 @@ export function ReportPage() {
     variables: { filter },
     pause: !school || Boolean(badRange),
   })
+
+  // The thresholds put numbers into the reasons of flagged rows; without them the reasons
+  // still say what the run did.
+  const [settings] = useQuery({ query: SyncHealthSettingsDocument, pause: !school })
+  const thresholds = settings.data?.syncHealthSettings
 
   // New events appear only where they belong: the first page, newest first.
   const applicable = isFirstPage(view) && view.order === 'desc'
@@ -226,6 +238,7 @@ export function ReportPage() {
               <Empty title={hasFilter(view) ? 'No events match these filters' : 'No events yet'}>
                 {/* Each sentence names something to change: the filters first, then the hidden idle runs. */}
                 {hasFilter(view) && <p>Try a wider date range, fewer filters or a different search.</p>}
+                {view.flaggedOnly && <p>No run in this view was flagged.</p>}
                 {view.activeOnly && (
                   <p>
                     Sync runs that changed nothing are hidden.{' '}
@@ -244,6 +257,7 @@ export function ReportPage() {
                 busy={events.fetching}
                 onToggleOrder={() => setView({ order: view.order === 'desc' ? 'asc' : 'desc' })}
                 onOpen={setOpen}
+                thresholds={thresholds}
               />
             )}
             {rows.length > 0 && (
@@ -261,7 +275,7 @@ export function ReportPage() {
         </>
       )}
 
-      {open && <EventDetails event={open} timeZone={timeZone} onClose={() => setOpen(null)} />}
+      {open && <EventDetails event={open} timeZone={timeZone} thresholds={thresholds} onClose={() => setOpen(null)} />}
     </section>
   )
 }
