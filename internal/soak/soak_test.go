@@ -213,6 +213,9 @@ func batch(prefix string, from, n int) []byte {
 			"dateFinished": now.Format(time.RFC3339), "syncProfile": fmt.Sprintf("profile %d", i%7),
 			"username": fmt.Sprintf("user%d", i%300), "processed": i % 40, "added": i % 3, "details": "soak run",
 		}
+		if e["type"] == "AUTHENTICATION" {
+			delete(e, "syncProfile")
+		}
 		line, _ := json.Marshal(e)
 		b.Write(line)
 		b.WriteByte('\n')
