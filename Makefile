@@ -31,6 +31,7 @@ run: build ## Build everything and serve the dashboard with demo data on SQLite.
 .PHONY: test
 test: build ## Run every test: Go (SQLite, and PostgreSQL when PROVREPORT_TEST_POSTGRES is set), Vitest, browser end-to-end.
 	PROVREPORT_BIN=$(CURDIR)/$(BIN) $(GO) test ./... -count=1 -timeout 20m
+	$(MAKE) --no-print-directory fuzz FUZZTIME=5s
 	npm test
 	$(GO) build -o bin/oidc-test-provider ./internal/oidctest/cmd
 	PROVREPORT_BIN=$(CURDIR)/$(BIN) PROVREPORT_OIDC_TEST_PROVIDER=$(CURDIR)/bin/oidc-test-provider npm run e2e
@@ -38,6 +39,24 @@ test: build ## Run every test: Go (SQLite, and PostgreSQL when PROVREPORT_TEST_P
 .PHONY: test-go
 test-go: ## Run the Go tests only.
 	$(GO) test ./... -count=1 -timeout 20m
+
+# Each fuzz target as package:Target; go test -fuzz takes one target of one package at a time.
+FUZZ_TARGETS := ./internal/report:FuzzCursor ./internal/report:FuzzFilter ./graph:FuzzGlobalID \
+	./internal/ingest:FuzzNDJSON ./internal/export:FuzzCSV ./internal/export:FuzzFileName ./internal/mail:FuzzHeaders
+FUZZTIME ?= 60s
+.PHONY: fuzz
+fuzz: ## Fuzz every decoder and writer of untrusted input for FUZZTIME each (60s; make test runs 5s each).
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} ($${t%%:*}) for $(FUZZTIME)"; \
+		$(GO) test $${t%%:*} -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME); \
+	done
+
+# The soak: real server processes under readers, subscribers and an agent for SOAKTIME per
+# database (PostgreSQL when PROVREPORT_TEST_POSTGRES is set); figures in docs/RELIABILITY.md.
+SOAKTIME ?= 60s
+.PHONY: soak
+soak: ## Load server processes for SOAKTIME (60s) on each database and print latencies, counts and memory.
+	PROVREPORT_SOAK=$(SOAKTIME) $(GO) test ./internal/soak -run TestSoak -count=1 -v -timeout 30m
 
 .PHONY: generate
 generate: deps ## Regenerate ent, gqlgen, the frontend's GraphQL types and docs/schema.graphql.

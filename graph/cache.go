@@ -53,6 +53,17 @@ type ReportCache struct {
 	entries *lru.Cache[string, []byte]
 	hits    atomic.Int64
 	misses  atomic.Int64
+	shared  atomic.Int64
+	// flights are the answers being computed, by key: a request that misses while
+	// another computes the same key waits for that answer instead of computing it again.
+	flights map[string]*flight
+}
+
+// flight is one answer being computed; data is set, when the answer may be kept,
+// before done is closed.
+type flight struct {
+	done chan struct{}
+	data []byte
 }
 
 var _ interface {
@@ -62,7 +73,7 @@ var _ interface {
 
 // NewReportCache returns a cache holding at most budget bytes of responses.
 func NewReportCache(client *ent.Client, budget int64) *ReportCache {
-	c := &ReportCache{client: client, budget: budget}
+	c := &ReportCache{client: client, budget: budget, flights: map[string]*flight{}}
 	// The count bound is far above what the byte budget admits; bytes are what matter.
 	entries, err := lru.NewWithEvict(1<<20, func(_ string, v []byte) { c.size -= int64(len(v)) })
 	if err != nil {
@@ -79,6 +90,8 @@ func (*ReportCache) ExtensionName() string { return "ReportCache" }
 func (*ReportCache) Validate(graphql.ExecutableSchema) error { return nil }
 
 // Stats returns how many cacheable queries were answered from memory and how many ran.
+// A query that waited for the same answer computed by a concurrent request counts as
+// a hit.
 func (c *ReportCache) Stats() (hits, misses int64) { return c.hits.Load(), c.misses.Load() }
 
 // InterceptResponse answers from the cache or runs the operation and keeps its answer.
@@ -110,25 +123,52 @@ func (c *ReportCache) InterceptResponse(ctx context.Context, next graphql.Respon
 	}
 	c.mu.Lock()
 	data, hit := c.entries.Get(key)
+	f, busy := c.flights[key]
+	if !hit && !busy {
+		f = &flight{done: make(chan struct{})}
+		c.flights[key] = f
+	}
 	c.mu.Unlock()
 	if hit {
 		c.hits.Add(1)
 		return &graphql.Response{Data: data}
 	}
-	c.misses.Add(1)
-	resp := next(ctx)
-	if resp == nil || len(resp.Errors) > 0 || len(resp.Extensions) > 0 || len(resp.Data) > maxCachedResponse {
-		return resp
-	}
-	c.mu.Lock()
-	if !c.entries.Contains(key) {
-		c.entries.Add(key, resp.Data)
-		c.size += int64(len(resp.Data))
-		for c.size > c.budget && c.entries.Len() > 0 {
-			c.entries.RemoveOldest()
+	if busy {
+		// Under continuous ingestion every batch moves the version, and the dashboards
+		// of a school all miss at once on the same few pages: they wait for the one
+		// answer being computed under the same key (same school, version, operation
+		// and variables), which is exactly the answer they would compute.
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return next(ctx)
 		}
+		if f.data != nil {
+			c.hits.Add(1)
+			c.shared.Add(1)
+			return &graphql.Response{Data: f.data}
+		}
+		return next(ctx)
 	}
-	c.mu.Unlock()
+	c.misses.Add(1)
+	var resp *graphql.Response
+	defer func() {
+		c.mu.Lock()
+		delete(c.flights, key)
+		if resp != nil && len(resp.Errors) == 0 && len(resp.Extensions) == 0 && len(resp.Data) <= maxCachedResponse {
+			f.data = resp.Data
+			if !c.entries.Contains(key) {
+				c.entries.Add(key, resp.Data)
+				c.size += int64(len(resp.Data))
+				for c.size > c.budget && c.entries.Len() > 0 {
+					c.entries.RemoveOldest()
+				}
+			}
+		}
+		c.mu.Unlock()
+		close(f.done)
+	}()
+	resp = next(ctx)
 	return resp
 }
 

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	entsql "entgo.io/ent/dialect/sql"
 
@@ -121,8 +123,7 @@ func WriteCSV(ctx context.Context, db *sql.DB, dialectName string, r Rows, w io.
 	defer rows.Close()
 
 	cw := &countingWriter{w: w}
-	out := csv.NewWriter(cw)
-	out.UseCRLF = true
+	out := newCSVWriter(cw)
 	// A UTF-8 byte-order mark first: without it Excel reads the file as the system's
 	// legacy code page and garbles names such as "Zoë". The header after it is exact.
 	if _, err := io.WriteString(cw, BOM); err != nil {
@@ -164,19 +165,19 @@ func WriteCSV(ctx context.Context, db *sql.DB, dialectName string, r Rows, w io.
 		rec[1] = strconv.FormatInt(added, 10)
 		rec[2] = strconv.FormatInt(deleted, 10)
 		rec[3] = strconv.FormatInt(disabled, 10)
-		rec[4] = Neutralise(eventtype.DisplayName(typ))
-		rec[5] = Neutralise(profile.String)
+		rec[4] = Cell(eventtype.DisplayName(typ))
+		rec[5] = Cell(profile.String)
 		rec[6] = strconv.FormatInt(errs, 10)
 		rec[7] = finished.In(loc).Format(time.RFC3339)
 		rec[8] = strconv.FormatInt(processed, 10)
 		rec[9] = started.In(loc).Format(time.RFC3339)
-		rec[10] = Neutralise(details)
+		rec[10] = Cell(details)
 		for i, c := range r.Columns {
 			switch c {
 			case ColumnUsername:
-				rec[11+i] = Neutralise(username.String)
+				rec[11+i] = Cell(username.String)
 			case ColumnService:
-				rec[11+i] = Neutralise(service.String)
+				rec[11+i] = Cell(service.String)
 			case ColumnProblems:
 				var ps []eventtype.Problem
 				if len(problems) > 0 {
@@ -184,7 +185,7 @@ func WriteCSV(ctx context.Context, db *sql.DB, dialectName string, r Rows, w io.
 						return n, cw.n, fmt.Errorf("export row %d problems: %w", n+1, err)
 					}
 				}
-				rec[11+i] = Neutralise(FormatProblems(ps))
+				rec[11+i] = Cell(FormatProblems(ps))
 			case ColumnFlags:
 				// Flag names are fixed upper-case words, never a formula.
 				rec[11+i] = FormatFlags(health.Flags(flags))
@@ -215,6 +216,30 @@ func WriteCSV(ctx context.Context, db *sql.DB, dialectName string, r Rows, w io.
 		return n, cw.n, fmt.Errorf("write csv: %w", err)
 	}
 	return n, cw.n, nil
+}
+
+// newCSVWriter is the writer every export file goes through: RFC 4180 with CRLF line
+// ends.
+func newCSVWriter(w io.Writer) *csv.Writer {
+	out := csv.NewWriter(w)
+	out.UseCRLF = true
+	return out
+}
+
+// Cell turns stored text into a CSV cell that reads back as written and that no
+// spreadsheet runs as a formula. The CSV writer, with CRLF line ends, drops a lone
+// carriage return and writes a line feed as CR LF, which a reader gives back as a line
+// feed: so line breaks are made line feeds first, and the cell a reader sees is the cell
+// written. Text that is not UTF-8 (SQLite stores whatever bytes it is given) gets the
+// replacement character, since the file says it is UTF-8.
+func Cell(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if strings.IndexByte(s, '\r') >= 0 {
+		s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	}
+	return Neutralise(s)
 }
 
 // Neutralise keeps a spreadsheet from running a cell as a formula, as OWASP's CSV

@@ -367,7 +367,25 @@ func fileName(sc *ent.School, f report.Filter, requestedAt time.Time) string {
 	if f.To != nil {
 		to = f.To.In(loc).Format("2006-01-02")
 	}
-	return fmt.Sprintf("provisioning-report-%s-%s-%s.csv", sc.Slug, from, to)
+	return fmt.Sprintf("provisioning-report-%s-%s-%s.csv", fileSafe(sc.Slug), from, to)
+}
+
+// fileSafe keeps the letters, digits, dots, hyphens and underscores of s and makes
+// every other character an underscore. A slug is chosen by whoever creates the school
+// and nothing else restricts it, but the file name goes into a quoted
+// Content-Disposition header and onto people's disks: a quote, a line break or a path
+// separator must not reach either. An empty result is "school".
+func fileSafe(s string) string {
+	out := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_' {
+			return r
+		}
+		return '_'
+	}, s)
+	if out == "" {
+		return "school"
+	}
+	return out
 }
 
 func location(sc *ent.School) *time.Location {

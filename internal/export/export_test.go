@@ -169,8 +169,8 @@ func TestExportEndToEnd(t *testing.T) {
 				profile = p["name"].(string)
 			}
 			wantRow := []string{num(ev["updated"]), num(ev["added"]), num(ev["deleted"]), num(ev["disabled"]),
-				ev["typeName"].(string), export.Neutralise(profile), num(ev["errors"]), fin.In(loc).Format(time.RFC3339),
-				num(ev["processed"]), st.In(loc).Format(time.RFC3339), export.Neutralise(ev["details"].(string))}
+				ev["typeName"].(string), export.Cell(profile), num(ev["errors"]), fin.In(loc).Format(time.RFC3339),
+				num(ev["processed"]), st.In(loc).Format(time.RFC3339), export.Cell(ev["details"].(string))}
 			require.Equal(t, wantRow, rows[i], "row %d", i+1)
 		}
 		// Formulas are neutralised and line breaks survive inside quotes.

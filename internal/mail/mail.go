@@ -5,6 +5,7 @@ package mail
 
 import (
 	"bytes"
+	"encoding/base64"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	gomail "github.com/wneessen/go-mail"
 )
@@ -115,7 +117,16 @@ func build(from string, m Message) (*gomail.Msg, error) {
 	if err := msg.To(m.To); err != nil {
 		return nil, fmt.Errorf("to %q: %w", m.To, err)
 	}
-	msg.Subject(m.Subject)
+	// A subject is text: bytes that are not UTF-8 become the replacement character.
+	m.Subject = strings.ToValidUTF8(m.Subject, "\uFFFD")
+	if strings.Contains(m.Subject, "=?") {
+		// Text that looks like an RFC 2047 encoded word (a school's name can be
+		// anything) would be decoded by mail clients into whatever it spells; encoding
+		// the whole subject makes them show it as typed.
+		msg.SetGenHeaderPreformatted(gomail.HeaderSubject, encodeWords(m.Subject))
+	} else {
+		msg.Subject(m.Subject)
+	}
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 	if m.HTML != "" {
 		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
@@ -181,4 +192,30 @@ func safe(s string) string {
 		}
 		return '_'
 	}, s)
+}
+
+// encodeWords encodes s as base64 RFC 2047 encoded words of at most 45 bytes of text
+// each, never splitting a character; adjacent encoded words decode as one text.
+func encodeWords(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	var words []string
+	for len(s) > 0 {
+		n := 0
+		for i := range s {
+			if i > 45 {
+				break
+			}
+			n = i
+		}
+		if len(s) <= 45 {
+			n = len(s)
+		}
+		if n == 0 {
+			_, size := utf8.DecodeRuneInString(s)
+			n = size
+		}
+		words = append(words, "=?UTF-8?B?"+base64.StdEncoding.EncodeToString([]byte(s[:n]))+"?=")
+		s = s[n:]
+	}
+	return strings.Join(words, " ")
 }

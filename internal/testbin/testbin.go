@@ -170,3 +170,6 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// PID is the server process's ID, for reading its memory from /proc.
+func (p *Proc) PID() int { return p.cmd.Process.Pid }
