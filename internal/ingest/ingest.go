@@ -16,6 +16,7 @@ import (
 	"entgo.io/ent/dialect"
 
 	"github.com/provreport/provreport/ent"
+	"github.com/provreport/provreport/ent/change"
 	"github.com/provreport/provreport/ent/event"
 	"github.com/provreport/provreport/ent/syncprofile"
 	"github.com/provreport/provreport/ent/user"
@@ -70,6 +71,17 @@ type Input struct {
 	Problems     []*ProblemInput
 	Service      *string
 	ExternalID   *string
+	Changes      []*ChangeInput
+}
+
+// ChangeInput is what the run did to one account, as reported (the GraphQL ChangeInput).
+type ChangeInput struct {
+	Action      change.Action
+	Username    string
+	DisplayName *string
+	Email       *string
+	Attributes  []*eventtype.AttributeChange
+	Message     *string
 }
 
 // ProblemInput is one CSV problem row as reported (the GraphQL ProblemInput).
@@ -116,7 +128,7 @@ func validate(in []*Input, most int) error {
 			return usererr.BadInput(fmt.Sprintf("input[%d].%s", i, ue.Field), "%s", ue.Message)
 		}
 	}
-	return nil
+	return checkBatchChanges(in)
 }
 
 // Check checks one event, naming the bad field (relative to the event) in the
@@ -205,7 +217,7 @@ func Check(e *Input) error {
 			return &usererr.Error{Field: fmt.Sprintf("problems[%d]", j), Message: "must not contain a NUL character"}
 		}
 	}
-	return nil
+	return checkChanges(e)
 }
 
 func empty(s *string) bool { return s == nil || *s == "" }
@@ -312,7 +324,9 @@ func (r *Recorder) recordEnt(ctx context.Context, in []*Input) (out, created []*
 			SetProblems(problems(e.Problems)).
 			SetNillableService(nonEmpty(e.Service)).
 			SetNillableExternalID(e.ExternalID).
-			SetFlags(flags[k])
+			SetFlags(flags[k]).
+			SetChangesRecorded(len(e.Changes)).
+			SetChangeRows(changeRows(e.Changes))
 		if e.Details != nil {
 			b.SetDetails(*e.Details)
 		}
@@ -333,6 +347,9 @@ func (r *Recorder) recordEnt(ctx context.Context, in []*Input) (out, created []*
 		}
 		for k, ev := range created {
 			out[slots[k]] = ev
+		}
+		if err := writeChangesEnt(ctx, c, in, slots, created, users); err != nil {
+			return nil, nil, err
 		}
 	}
 	if err := finish(ctx, tx, in, out, seen, created, existing); err != nil {
@@ -456,6 +473,12 @@ func ensureUsers(ctx context.Context, c *ent.Client, in []*Input, existing map[s
 		}
 		seen[*e.Username] = true
 		names = append(names, *e.Username)
+	}
+	for _, n := range changeUsernames(in, existing) {
+		if !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
 	}
 	ids := map[string]int{}
 	if len(names) == 0 {

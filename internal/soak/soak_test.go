@@ -209,7 +209,7 @@ func batch(prefix string, from, n int) []byte {
 	for i := from; i < from+n; i++ {
 		e := map[string]any{
 			"type": eventTypes[i%len(eventTypes)], "externalID": fmt.Sprintf("%s-%d", prefix, i),
-			"dateStarted": now.Add(-time.Duration(i%3600) * time.Second).Format(time.RFC3339),
+			"dateStarted":  now.Add(-time.Duration(i%3600) * time.Second).Format(time.RFC3339),
 			"dateFinished": now.Format(time.RFC3339), "syncProfile": fmt.Sprintf("profile %d", i%7),
 			"username": fmt.Sprintf("user%d", i%300), "processed": i % 40, "added": i % 3, "details": "soak run",
 		}
