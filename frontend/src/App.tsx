@@ -11,6 +11,9 @@ import { signInPath, useSession } from './session'
 const ExportsPage = lazy(() => import('./pages/ExportsPage'))
 const ExportPage = lazy(() => import('./pages/ExportPage'))
 const TokensPage = lazy(() => import('./pages/TokensPage'))
+const RunPage = lazy(() => import('./pages/RunPage'))
+const PersonPage = lazy(() => import('./pages/PersonPage'))
+const PeoplePage = lazy(() => import('./pages/PeoplePage'))
 
 interface Route {
   path: string
@@ -23,6 +26,9 @@ const routes: Route[] = [
   { path: '/', title: 'Provisioning Report', render: () => <ReportPage /> },
   { path: '/exports', title: 'Exports', render: () => <ExportsPage /> },
   { path: '/exports/:id', title: 'Export', render: (p) => <ExportPage id={p.id} /> },
+  { path: '/events/:id', title: 'Run', render: (p) => <RunPage key={p.id} id={p.id} /> },
+  { path: '/users/:id', title: 'Person', render: (p) => <PersonPage key={p.id} id={p.id} /> },
+  { path: '/people', title: 'People', render: () => <PeoplePage /> },
   { path: '/tokens', title: 'API tokens', render: () => <TokensPage />, adminOnly: true },
   // The server serves the playground itself to admins; the dashboard sees this address only when
   // the server refused it (a viewer, 403) or after an in-app navigation, which must load the real page.

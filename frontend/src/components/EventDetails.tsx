@@ -5,6 +5,8 @@ import { useQuery } from 'urql'
 import { EventDetailsDocument, type EventFieldsFragment } from '../gql/graphql'
 import { formatInt } from '../lib/format'
 import { formatDateTime, formatDuration } from '../lib/time'
+import { Link } from '../lib/router'
+import { isRun, runPath, userPath } from './EventTable'
 import { EventBadge } from './OutcomeIcon'
 import { ErrorBox, Loading } from './Status'
 
@@ -81,7 +83,9 @@ export function EventDetails({ event, timeZone, onClose }: Props) {
             <div>
               <dt>User</dt>
               <dd>
-                {event.user.displayName} ({event.user.username})
+                <Link to={userPath(event.user.id)}>
+                  {event.user.displayName} ({event.user.username})
+                </Link>
               </dd>
             </div>
           )}
@@ -147,6 +151,11 @@ export function EventDetails({ event, timeZone, onClose }: Props) {
           </p>
         )}
         <footer className="dialog-footer">
+          {isRun(event) && (
+            <Link to={runPath(event.id)} className="button primary">
+              Open the run's page
+            </Link>
+          )}
           <button type="button" className="button secondary" onClick={onClose}>
             Close
           </button>

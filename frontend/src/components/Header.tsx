@@ -41,6 +41,9 @@ export function Header() {
           <Link to="/" aria-current={current('/')}>
             Report
           </Link>
+          <Link to="/people" aria-current={current('/people') ?? current('/users')}>
+            People
+          </Link>
           <Link to="/exports" aria-current={current('/exports')}>
             Exports
           </Link>
