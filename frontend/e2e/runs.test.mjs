@@ -194,7 +194,7 @@ describe('a run, a person and People', () => {
     assert.match(text, /givenName \(none\) → Student07/)
     assert.match(text, new RegExp(`mail \\(none\\) → ${student(7)}@school\\.example`))
     assert.match(text, /memberOf \(none\) → CN=Year 7,OU=Students/)
-    await shot(page, 'run-page-expanded')
+    await shot(page, 'run-page')
     assert.deepEqual(problems, { console: [], page: [], csp: [] })
   })
 
