@@ -58,6 +58,10 @@ type Event struct {
 	RecordedAt time.Time `json:"recorded_at,omitempty"`
 	// What went wrong with the run, as a bitmask of health.Flags; 0 when nothing did
 	Flags int `json:"flags,omitempty"`
+	// How many changes the agent sent with the event
+	ChangesRecorded int `json:"changes_recorded,omitempty"`
+	// How many rows the event's changes CSV has: one per attribute change, one for a change without attributes
+	ChangeRows int `json:"change_rows,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the EventQuery when eager-loading is set.
 	Edges        EventEdges `json:"edges"`
@@ -72,11 +76,15 @@ type EventEdges struct {
 	User *User `json:"user,omitempty"`
 	// The sync profile, CSV upload or script that ran; null when none did, as for a login.
 	SyncProfile *SyncProfile `json:"sync_profile,omitempty"`
+	// Changes holds the value of the changes edge.
+	Changes []*Change `json:"changes,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
 	totalCount [2]map[string]int
+
+	namedChanges map[string][]*Change
 }
 
 // SchoolOrErr returns the School value or an error if the edge
@@ -112,6 +120,15 @@ func (e EventEdges) SyncProfileOrErr() (*SyncProfile, error) {
 	return nil, &NotLoadedError{edge: "sync_profile"}
 }
 
+// ChangesOrErr returns the Changes value or an error if the edge
+// was not loaded in eager-loading.
+func (e EventEdges) ChangesOrErr() ([]*Change, error) {
+	if e.loadedTypes[3] {
+		return e.Changes, nil
+	}
+	return nil, &NotLoadedError{edge: "changes"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Event) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -119,7 +136,7 @@ func (*Event) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case event.FieldProblems:
 			values[i] = new([]byte)
-		case event.FieldID, event.FieldSchoolID, event.FieldProcessed, event.FieldAdded, event.FieldUpdated, event.FieldDeleted, event.FieldDisabled, event.FieldErrors, event.FieldUserID, event.FieldSyncProfileID, event.FieldFlags:
+		case event.FieldID, event.FieldSchoolID, event.FieldProcessed, event.FieldAdded, event.FieldUpdated, event.FieldDeleted, event.FieldDisabled, event.FieldErrors, event.FieldUserID, event.FieldSyncProfileID, event.FieldFlags, event.FieldChangesRecorded, event.FieldChangeRows:
 			values[i] = new(sql.NullInt64)
 		case event.FieldType, event.FieldDetails, event.FieldService, event.FieldExternalID:
 			values[i] = new(sql.NullString)
@@ -260,6 +277,18 @@ func (_m *Event) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Flags = int(value.Int64)
 			}
+		case event.FieldChangesRecorded:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field changes_recorded", values[i])
+			} else if value.Valid {
+				_m.ChangesRecorded = int(value.Int64)
+			}
+		case event.FieldChangeRows:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field change_rows", values[i])
+			} else if value.Valid {
+				_m.ChangeRows = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -286,6 +315,11 @@ func (_m *Event) QueryUser() *UserQuery {
 // QuerySyncProfile queries the "sync_profile" edge of the Event entity.
 func (_m *Event) QuerySyncProfile() *SyncProfileQuery {
 	return NewEventClient(_m.config).QuerySyncProfile(_m)
+}
+
+// QueryChanges queries the "changes" edge of the Event entity.
+func (_m *Event) QueryChanges() *ChangeQuery {
+	return NewEventClient(_m.config).QueryChanges(_m)
 }
 
 // Update returns a builder for updating this Event.
@@ -372,8 +406,38 @@ func (_m *Event) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("flags=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Flags))
+	builder.WriteString(", ")
+	builder.WriteString("changes_recorded=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ChangesRecorded))
+	builder.WriteString(", ")
+	builder.WriteString("change_rows=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ChangeRows))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedChanges returns the Changes named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Event) NamedChanges(name string) ([]*Change, error) {
+	if _m.Edges.namedChanges == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedChanges[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Event) appendNamedChanges(name string, edges ...*Change) {
+	if _m.Edges.namedChanges == nil {
+		_m.Edges.namedChanges = make(map[string][]*Change)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedChanges[name] = []*Change{}
+	} else {
+		_m.Edges.namedChanges[name] = append(_m.Edges.namedChanges[name], edges...)
+	}
 }
 
 // Events is a parsable slice of Event.

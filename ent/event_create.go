@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/provreport/provreport/ent/change"
 	"github.com/provreport/provreport/ent/event"
 	"github.com/provreport/provreport/ent/school"
 	"github.com/provreport/provreport/ent/syncprofile"
@@ -238,6 +239,34 @@ func (_c *EventCreate) SetNillableFlags(v *int) *EventCreate {
 	return _c
 }
 
+// SetChangesRecorded sets the "changes_recorded" field.
+func (_c *EventCreate) SetChangesRecorded(v int) *EventCreate {
+	_c.mutation.SetChangesRecorded(v)
+	return _c
+}
+
+// SetNillableChangesRecorded sets the "changes_recorded" field if the given value is not nil.
+func (_c *EventCreate) SetNillableChangesRecorded(v *int) *EventCreate {
+	if v != nil {
+		_c.SetChangesRecorded(*v)
+	}
+	return _c
+}
+
+// SetChangeRows sets the "change_rows" field.
+func (_c *EventCreate) SetChangeRows(v int) *EventCreate {
+	_c.mutation.SetChangeRows(v)
+	return _c
+}
+
+// SetNillableChangeRows sets the "change_rows" field if the given value is not nil.
+func (_c *EventCreate) SetNillableChangeRows(v *int) *EventCreate {
+	if v != nil {
+		_c.SetChangeRows(*v)
+	}
+	return _c
+}
+
 // SetSchool sets the "school" edge to the School entity.
 func (_c *EventCreate) SetSchool(v *School) *EventCreate {
 	return _c.SetSchoolID(v.ID)
@@ -251,6 +280,21 @@ func (_c *EventCreate) SetUser(v *User) *EventCreate {
 // SetSyncProfile sets the "sync_profile" edge to the SyncProfile entity.
 func (_c *EventCreate) SetSyncProfile(v *SyncProfile) *EventCreate {
 	return _c.SetSyncProfileID(v.ID)
+}
+
+// AddChangeIDs adds the "changes" edge to the Change entity by IDs.
+func (_c *EventCreate) AddChangeIDs(ids ...int) *EventCreate {
+	_c.mutation.AddChangeIDs(ids...)
+	return _c
+}
+
+// AddChanges adds the "changes" edges to the Change entity.
+func (_c *EventCreate) AddChanges(v ...*Change) *EventCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddChangeIDs(ids...)
 }
 
 // Mutation returns the EventMutation object of the builder.
@@ -332,6 +376,14 @@ func (_c *EventCreate) defaults() error {
 	if _, ok := _c.mutation.Flags(); !ok {
 		v := event.DefaultFlags
 		_c.mutation.SetFlags(v)
+	}
+	if _, ok := _c.mutation.ChangesRecorded(); !ok {
+		v := event.DefaultChangesRecorded
+		_c.mutation.SetChangesRecorded(v)
+	}
+	if _, ok := _c.mutation.ChangeRows(); !ok {
+		v := event.DefaultChangeRows
+		_c.mutation.SetChangeRows(v)
 	}
 	return nil
 }
@@ -430,6 +482,22 @@ func (_c *EventCreate) check() error {
 			return &ValidationError{Name: "flags", err: fmt.Errorf(`ent: validator failed for field "Event.flags": %w`, err)}
 		}
 	}
+	if _, ok := _c.mutation.ChangesRecorded(); !ok {
+		return &ValidationError{Name: "changes_recorded", err: errors.New(`ent: missing required field "Event.changes_recorded"`)}
+	}
+	if v, ok := _c.mutation.ChangesRecorded(); ok {
+		if err := event.ChangesRecordedValidator(v); err != nil {
+			return &ValidationError{Name: "changes_recorded", err: fmt.Errorf(`ent: validator failed for field "Event.changes_recorded": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.ChangeRows(); !ok {
+		return &ValidationError{Name: "change_rows", err: errors.New(`ent: missing required field "Event.change_rows"`)}
+	}
+	if v, ok := _c.mutation.ChangeRows(); ok {
+		if err := event.ChangeRowsValidator(v); err != nil {
+			return &ValidationError{Name: "change_rows", err: fmt.Errorf(`ent: validator failed for field "Event.change_rows": %w`, err)}
+		}
+	}
 	if len(_c.mutation.SchoolIDs()) == 0 {
 		return &ValidationError{Name: "school", err: errors.New(`ent: missing required edge "Event.school"`)}
 	}
@@ -520,6 +588,14 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 		_spec.SetField(event.FieldFlags, field.TypeInt, value)
 		_node.Flags = value
 	}
+	if value, ok := _c.mutation.ChangesRecorded(); ok {
+		_spec.SetField(event.FieldChangesRecorded, field.TypeInt, value)
+		_node.ChangesRecorded = value
+	}
+	if value, ok := _c.mutation.ChangeRows(); ok {
+		_spec.SetField(event.FieldChangeRows, field.TypeInt, value)
+		_node.ChangeRows = value
+	}
 	if nodes := _c.mutation.SchoolIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -569,6 +645,22 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.SyncProfileID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ChangesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   event.ChangesTable,
+			Columns: []string{event.ChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(change.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
@@ -878,6 +970,42 @@ func (u *EventUpsert) UpdateFlags() *EventUpsert {
 // AddFlags adds v to the "flags" field.
 func (u *EventUpsert) AddFlags(v int) *EventUpsert {
 	u.Add(event.FieldFlags, v)
+	return u
+}
+
+// SetChangesRecorded sets the "changes_recorded" field.
+func (u *EventUpsert) SetChangesRecorded(v int) *EventUpsert {
+	u.Set(event.FieldChangesRecorded, v)
+	return u
+}
+
+// UpdateChangesRecorded sets the "changes_recorded" field to the value that was provided on create.
+func (u *EventUpsert) UpdateChangesRecorded() *EventUpsert {
+	u.SetExcluded(event.FieldChangesRecorded)
+	return u
+}
+
+// AddChangesRecorded adds v to the "changes_recorded" field.
+func (u *EventUpsert) AddChangesRecorded(v int) *EventUpsert {
+	u.Add(event.FieldChangesRecorded, v)
+	return u
+}
+
+// SetChangeRows sets the "change_rows" field.
+func (u *EventUpsert) SetChangeRows(v int) *EventUpsert {
+	u.Set(event.FieldChangeRows, v)
+	return u
+}
+
+// UpdateChangeRows sets the "change_rows" field to the value that was provided on create.
+func (u *EventUpsert) UpdateChangeRows() *EventUpsert {
+	u.SetExcluded(event.FieldChangeRows)
+	return u
+}
+
+// AddChangeRows adds v to the "change_rows" field.
+func (u *EventUpsert) AddChangeRows(v int) *EventUpsert {
+	u.Add(event.FieldChangeRows, v)
 	return u
 }
 
@@ -1227,6 +1355,48 @@ func (u *EventUpsertOne) AddFlags(v int) *EventUpsertOne {
 func (u *EventUpsertOne) UpdateFlags() *EventUpsertOne {
 	return u.Update(func(s *EventUpsert) {
 		s.UpdateFlags()
+	})
+}
+
+// SetChangesRecorded sets the "changes_recorded" field.
+func (u *EventUpsertOne) SetChangesRecorded(v int) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetChangesRecorded(v)
+	})
+}
+
+// AddChangesRecorded adds v to the "changes_recorded" field.
+func (u *EventUpsertOne) AddChangesRecorded(v int) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.AddChangesRecorded(v)
+	})
+}
+
+// UpdateChangesRecorded sets the "changes_recorded" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateChangesRecorded() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateChangesRecorded()
+	})
+}
+
+// SetChangeRows sets the "change_rows" field.
+func (u *EventUpsertOne) SetChangeRows(v int) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetChangeRows(v)
+	})
+}
+
+// AddChangeRows adds v to the "change_rows" field.
+func (u *EventUpsertOne) AddChangeRows(v int) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.AddChangeRows(v)
+	})
+}
+
+// UpdateChangeRows sets the "change_rows" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateChangeRows() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateChangeRows()
 	})
 }
 
@@ -1742,6 +1912,48 @@ func (u *EventUpsertBulk) AddFlags(v int) *EventUpsertBulk {
 func (u *EventUpsertBulk) UpdateFlags() *EventUpsertBulk {
 	return u.Update(func(s *EventUpsert) {
 		s.UpdateFlags()
+	})
+}
+
+// SetChangesRecorded sets the "changes_recorded" field.
+func (u *EventUpsertBulk) SetChangesRecorded(v int) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetChangesRecorded(v)
+	})
+}
+
+// AddChangesRecorded adds v to the "changes_recorded" field.
+func (u *EventUpsertBulk) AddChangesRecorded(v int) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.AddChangesRecorded(v)
+	})
+}
+
+// UpdateChangesRecorded sets the "changes_recorded" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateChangesRecorded() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateChangesRecorded()
+	})
+}
+
+// SetChangeRows sets the "change_rows" field.
+func (u *EventUpsertBulk) SetChangeRows(v int) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetChangeRows(v)
+	})
+}
+
+// AddChangeRows adds v to the "change_rows" field.
+func (u *EventUpsertBulk) AddChangeRows(v int) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.AddChangeRows(v)
+	})
+}
+
+// UpdateChangeRows sets the "change_rows" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateChangeRows() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateChangeRows()
 	})
 }
 

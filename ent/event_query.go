@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"math"
 
@@ -12,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/provreport/provreport/ent/change"
 	"github.com/provreport/provreport/ent/event"
 	"github.com/provreport/provreport/ent/predicate"
 	"github.com/provreport/provreport/ent/school"
@@ -22,15 +24,17 @@ import (
 // EventQuery is the builder for querying Event entities.
 type EventQuery struct {
 	config
-	ctx             *QueryContext
-	order           []event.OrderOption
-	inters          []Interceptor
-	predicates      []predicate.Event
-	withSchool      *SchoolQuery
-	withUser        *UserQuery
-	withSyncProfile *SyncProfileQuery
-	loadTotal       []func(context.Context, []*Event) error
-	modifiers       []func(*sql.Selector)
+	ctx              *QueryContext
+	order            []event.OrderOption
+	inters           []Interceptor
+	predicates       []predicate.Event
+	withSchool       *SchoolQuery
+	withUser         *UserQuery
+	withSyncProfile  *SyncProfileQuery
+	withChanges      *ChangeQuery
+	loadTotal        []func(context.Context, []*Event) error
+	modifiers        []func(*sql.Selector)
+	withNamedChanges map[string]*ChangeQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -126,6 +130,28 @@ func (_q *EventQuery) QuerySyncProfile() *SyncProfileQuery {
 			sqlgraph.From(event.Table, event.FieldID, selector),
 			sqlgraph.To(syncprofile.Table, syncprofile.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, event.SyncProfileTable, event.SyncProfileColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryChanges chains the current query on the "changes" edge.
+func (_q *EventQuery) QueryChanges() *ChangeQuery {
+	query := (&ChangeClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(event.Table, event.FieldID, selector),
+			sqlgraph.To(change.Table, change.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, event.ChangesTable, event.ChangesColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -328,6 +354,7 @@ func (_q *EventQuery) Clone() *EventQuery {
 		withSchool:      _q.withSchool.Clone(),
 		withUser:        _q.withUser.Clone(),
 		withSyncProfile: _q.withSyncProfile.Clone(),
+		withChanges:     _q.withChanges.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -365,6 +392,17 @@ func (_q *EventQuery) WithSyncProfile(opts ...func(*SyncProfileQuery)) *EventQue
 		opt(query)
 	}
 	_q.withSyncProfile = query
+	return _q
+}
+
+// WithChanges tells the query-builder to eager-load the nodes that are connected to
+// the "changes" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *EventQuery) WithChanges(opts ...func(*ChangeQuery)) *EventQuery {
+	query := (&ChangeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withChanges = query
 	return _q
 }
 
@@ -446,10 +484,11 @@ func (_q *EventQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Event,
 	var (
 		nodes       = []*Event{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withSchool != nil,
 			_q.withUser != nil,
 			_q.withSyncProfile != nil,
+			_q.withChanges != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -488,6 +527,20 @@ func (_q *EventQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Event,
 	if query := _q.withSyncProfile; query != nil {
 		if err := _q.loadSyncProfile(ctx, query, nodes, nil,
 			func(n *Event, e *SyncProfile) { n.Edges.SyncProfile = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withChanges; query != nil {
+		if err := _q.loadChanges(ctx, query, nodes,
+			func(n *Event) { n.Edges.Changes = []*Change{} },
+			func(n *Event, e *Change) { n.Edges.Changes = append(n.Edges.Changes, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedChanges {
+		if err := _q.loadChanges(ctx, query, nodes,
+			func(n *Event) { n.appendNamedChanges(name) },
+			func(n *Event, e *Change) { n.appendNamedChanges(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -589,6 +642,36 @@ func (_q *EventQuery) loadSyncProfile(ctx context.Context, query *SyncProfileQue
 		for i := range nodes {
 			assign(nodes[i], n)
 		}
+	}
+	return nil
+}
+func (_q *EventQuery) loadChanges(ctx context.Context, query *ChangeQuery, nodes []*Event, init func(*Event), assign func(*Event, *Change)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Event)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(change.FieldEventID)
+	}
+	query.Where(predicate.Change(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(event.ChangesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.EventID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "event_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }
@@ -719,6 +802,20 @@ func (_q *EventQuery) ForShare(opts ...sql.LockOption) *EventQuery {
 func (_q *EventQuery) Modify(modifiers ...func(s *sql.Selector)) *EventSelect {
 	_q.modifiers = append(_q.modifiers, modifiers...)
 	return _q.Select()
+}
+
+// WithNamedChanges tells the query-builder to eager-load the nodes that are connected to the "changes"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *EventQuery) WithNamedChanges(name string, opts ...func(*ChangeQuery)) *EventQuery {
+	query := (&ChangeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedChanges == nil {
+		_q.withNamedChanges = make(map[string]*ChangeQuery)
+	}
+	_q.withNamedChanges[name] = query
+	return _q
 }
 
 // EventGroupBy is the group-by builder for Event entities.

@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
+	"github.com/provreport/provreport/ent/change"
 	"github.com/provreport/provreport/ent/event"
 	"github.com/provreport/provreport/ent/predicate"
 	"github.com/provreport/provreport/ent/syncprofile"
@@ -328,6 +329,48 @@ func (_u *EventUpdate) AddFlags(v int) *EventUpdate {
 	return _u
 }
 
+// SetChangesRecorded sets the "changes_recorded" field.
+func (_u *EventUpdate) SetChangesRecorded(v int) *EventUpdate {
+	_u.mutation.ResetChangesRecorded()
+	_u.mutation.SetChangesRecorded(v)
+	return _u
+}
+
+// SetNillableChangesRecorded sets the "changes_recorded" field if the given value is not nil.
+func (_u *EventUpdate) SetNillableChangesRecorded(v *int) *EventUpdate {
+	if v != nil {
+		_u.SetChangesRecorded(*v)
+	}
+	return _u
+}
+
+// AddChangesRecorded adds value to the "changes_recorded" field.
+func (_u *EventUpdate) AddChangesRecorded(v int) *EventUpdate {
+	_u.mutation.AddChangesRecorded(v)
+	return _u
+}
+
+// SetChangeRows sets the "change_rows" field.
+func (_u *EventUpdate) SetChangeRows(v int) *EventUpdate {
+	_u.mutation.ResetChangeRows()
+	_u.mutation.SetChangeRows(v)
+	return _u
+}
+
+// SetNillableChangeRows sets the "change_rows" field if the given value is not nil.
+func (_u *EventUpdate) SetNillableChangeRows(v *int) *EventUpdate {
+	if v != nil {
+		_u.SetChangeRows(*v)
+	}
+	return _u
+}
+
+// AddChangeRows adds value to the "change_rows" field.
+func (_u *EventUpdate) AddChangeRows(v int) *EventUpdate {
+	_u.mutation.AddChangeRows(v)
+	return _u
+}
+
 // SetUser sets the "user" edge to the User entity.
 func (_u *EventUpdate) SetUser(v *User) *EventUpdate {
 	return _u.SetUserID(v.ID)
@@ -336,6 +379,21 @@ func (_u *EventUpdate) SetUser(v *User) *EventUpdate {
 // SetSyncProfile sets the "sync_profile" edge to the SyncProfile entity.
 func (_u *EventUpdate) SetSyncProfile(v *SyncProfile) *EventUpdate {
 	return _u.SetSyncProfileID(v.ID)
+}
+
+// AddChangeIDs adds the "changes" edge to the Change entity by IDs.
+func (_u *EventUpdate) AddChangeIDs(ids ...int) *EventUpdate {
+	_u.mutation.AddChangeIDs(ids...)
+	return _u
+}
+
+// AddChanges adds the "changes" edges to the Change entity.
+func (_u *EventUpdate) AddChanges(v ...*Change) *EventUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddChangeIDs(ids...)
 }
 
 // Mutation returns the EventMutation object of the builder.
@@ -353,6 +411,27 @@ func (_u *EventUpdate) ClearUser() *EventUpdate {
 func (_u *EventUpdate) ClearSyncProfile() *EventUpdate {
 	_u.mutation.ClearSyncProfile()
 	return _u
+}
+
+// ClearChanges clears all "changes" edges to the Change entity.
+func (_u *EventUpdate) ClearChanges() *EventUpdate {
+	_u.mutation.ClearChanges()
+	return _u
+}
+
+// RemoveChangeIDs removes the "changes" edge to Change entities by IDs.
+func (_u *EventUpdate) RemoveChangeIDs(ids ...int) *EventUpdate {
+	_u.mutation.RemoveChangeIDs(ids...)
+	return _u
+}
+
+// RemoveChanges removes "changes" edges to Change entities.
+func (_u *EventUpdate) RemoveChanges(v ...*Change) *EventUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveChangeIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -432,6 +511,16 @@ func (_u *EventUpdate) check() error {
 	if v, ok := _u.mutation.Flags(); ok {
 		if err := event.FlagsValidator(v); err != nil {
 			return &ValidationError{Name: "flags", err: fmt.Errorf(`ent: validator failed for field "Event.flags": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ChangesRecorded(); ok {
+		if err := event.ChangesRecordedValidator(v); err != nil {
+			return &ValidationError{Name: "changes_recorded", err: fmt.Errorf(`ent: validator failed for field "Event.changes_recorded": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ChangeRows(); ok {
+		if err := event.ChangeRowsValidator(v); err != nil {
+			return &ValidationError{Name: "change_rows", err: fmt.Errorf(`ent: validator failed for field "Event.change_rows": %w`, err)}
 		}
 	}
 	if _u.mutation.SchoolCleared() && len(_u.mutation.SchoolIDs()) > 0 {
@@ -532,6 +621,18 @@ func (_u *EventUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.AddedFlags(); ok {
 		_spec.AddField(event.FieldFlags, field.TypeInt, value)
 	}
+	if value, ok := _u.mutation.ChangesRecorded(); ok {
+		_spec.SetField(event.FieldChangesRecorded, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedChangesRecorded(); ok {
+		_spec.AddField(event.FieldChangesRecorded, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.ChangeRows(); ok {
+		_spec.SetField(event.FieldChangeRows, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedChangeRows(); ok {
+		_spec.AddField(event.FieldChangeRows, field.TypeInt, value)
+	}
 	if _u.mutation.UserCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -583,6 +684,51 @@ func (_u *EventUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(syncprofile.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   event.ChangesTable,
+			Columns: []string{event.ChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(change.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedChangesIDs(); len(nodes) > 0 && !_u.mutation.ChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   event.ChangesTable,
+			Columns: []string{event.ChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(change.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ChangesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   event.ChangesTable,
+			Columns: []string{event.ChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(change.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -907,6 +1053,48 @@ func (_u *EventUpdateOne) AddFlags(v int) *EventUpdateOne {
 	return _u
 }
 
+// SetChangesRecorded sets the "changes_recorded" field.
+func (_u *EventUpdateOne) SetChangesRecorded(v int) *EventUpdateOne {
+	_u.mutation.ResetChangesRecorded()
+	_u.mutation.SetChangesRecorded(v)
+	return _u
+}
+
+// SetNillableChangesRecorded sets the "changes_recorded" field if the given value is not nil.
+func (_u *EventUpdateOne) SetNillableChangesRecorded(v *int) *EventUpdateOne {
+	if v != nil {
+		_u.SetChangesRecorded(*v)
+	}
+	return _u
+}
+
+// AddChangesRecorded adds value to the "changes_recorded" field.
+func (_u *EventUpdateOne) AddChangesRecorded(v int) *EventUpdateOne {
+	_u.mutation.AddChangesRecorded(v)
+	return _u
+}
+
+// SetChangeRows sets the "change_rows" field.
+func (_u *EventUpdateOne) SetChangeRows(v int) *EventUpdateOne {
+	_u.mutation.ResetChangeRows()
+	_u.mutation.SetChangeRows(v)
+	return _u
+}
+
+// SetNillableChangeRows sets the "change_rows" field if the given value is not nil.
+func (_u *EventUpdateOne) SetNillableChangeRows(v *int) *EventUpdateOne {
+	if v != nil {
+		_u.SetChangeRows(*v)
+	}
+	return _u
+}
+
+// AddChangeRows adds value to the "change_rows" field.
+func (_u *EventUpdateOne) AddChangeRows(v int) *EventUpdateOne {
+	_u.mutation.AddChangeRows(v)
+	return _u
+}
+
 // SetUser sets the "user" edge to the User entity.
 func (_u *EventUpdateOne) SetUser(v *User) *EventUpdateOne {
 	return _u.SetUserID(v.ID)
@@ -915,6 +1103,21 @@ func (_u *EventUpdateOne) SetUser(v *User) *EventUpdateOne {
 // SetSyncProfile sets the "sync_profile" edge to the SyncProfile entity.
 func (_u *EventUpdateOne) SetSyncProfile(v *SyncProfile) *EventUpdateOne {
 	return _u.SetSyncProfileID(v.ID)
+}
+
+// AddChangeIDs adds the "changes" edge to the Change entity by IDs.
+func (_u *EventUpdateOne) AddChangeIDs(ids ...int) *EventUpdateOne {
+	_u.mutation.AddChangeIDs(ids...)
+	return _u
+}
+
+// AddChanges adds the "changes" edges to the Change entity.
+func (_u *EventUpdateOne) AddChanges(v ...*Change) *EventUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddChangeIDs(ids...)
 }
 
 // Mutation returns the EventMutation object of the builder.
@@ -932,6 +1135,27 @@ func (_u *EventUpdateOne) ClearUser() *EventUpdateOne {
 func (_u *EventUpdateOne) ClearSyncProfile() *EventUpdateOne {
 	_u.mutation.ClearSyncProfile()
 	return _u
+}
+
+// ClearChanges clears all "changes" edges to the Change entity.
+func (_u *EventUpdateOne) ClearChanges() *EventUpdateOne {
+	_u.mutation.ClearChanges()
+	return _u
+}
+
+// RemoveChangeIDs removes the "changes" edge to Change entities by IDs.
+func (_u *EventUpdateOne) RemoveChangeIDs(ids ...int) *EventUpdateOne {
+	_u.mutation.RemoveChangeIDs(ids...)
+	return _u
+}
+
+// RemoveChanges removes "changes" edges to Change entities.
+func (_u *EventUpdateOne) RemoveChanges(v ...*Change) *EventUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveChangeIDs(ids...)
 }
 
 // Where appends a list predicates to the EventUpdate builder.
@@ -1024,6 +1248,16 @@ func (_u *EventUpdateOne) check() error {
 	if v, ok := _u.mutation.Flags(); ok {
 		if err := event.FlagsValidator(v); err != nil {
 			return &ValidationError{Name: "flags", err: fmt.Errorf(`ent: validator failed for field "Event.flags": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ChangesRecorded(); ok {
+		if err := event.ChangesRecordedValidator(v); err != nil {
+			return &ValidationError{Name: "changes_recorded", err: fmt.Errorf(`ent: validator failed for field "Event.changes_recorded": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ChangeRows(); ok {
+		if err := event.ChangeRowsValidator(v); err != nil {
+			return &ValidationError{Name: "change_rows", err: fmt.Errorf(`ent: validator failed for field "Event.change_rows": %w`, err)}
 		}
 	}
 	if _u.mutation.SchoolCleared() && len(_u.mutation.SchoolIDs()) > 0 {
@@ -1141,6 +1375,18 @@ func (_u *EventUpdateOne) sqlSave(ctx context.Context) (_node *Event, err error)
 	if value, ok := _u.mutation.AddedFlags(); ok {
 		_spec.AddField(event.FieldFlags, field.TypeInt, value)
 	}
+	if value, ok := _u.mutation.ChangesRecorded(); ok {
+		_spec.SetField(event.FieldChangesRecorded, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedChangesRecorded(); ok {
+		_spec.AddField(event.FieldChangesRecorded, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.ChangeRows(); ok {
+		_spec.SetField(event.FieldChangeRows, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedChangeRows(); ok {
+		_spec.AddField(event.FieldChangeRows, field.TypeInt, value)
+	}
 	if _u.mutation.UserCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1192,6 +1438,51 @@ func (_u *EventUpdateOne) sqlSave(ctx context.Context) (_node *Event, err error)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(syncprofile.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   event.ChangesTable,
+			Columns: []string{event.ChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(change.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedChangesIDs(); len(nodes) > 0 && !_u.mutation.ChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   event.ChangesTable,
+			Columns: []string{event.ChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(change.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ChangesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   event.ChangesTable,
+			Columns: []string{event.ChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(change.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

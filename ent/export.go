@@ -30,6 +30,8 @@ type Export struct {
 	Columns []string `json:"columns,omitempty"`
 	// the newest event ID when requested: later events are not exported
 	MaxEventID int64 `json:"max_event_id,omitempty"`
+	// the run whose changes the file holds; null for a report export
+	EventID *int `json:"event_id,omitempty"`
 	// RequestedByID holds the value of the "requested_by_id" field.
 	RequestedByID *int `json:"requested_by_id,omitempty"`
 	// TokenID holds the value of the "token_id" field.
@@ -106,7 +108,7 @@ func (*Export) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case export.FieldFilter, export.FieldColumns:
 			values[i] = new([]byte)
-		case export.FieldID, export.FieldSchoolID, export.FieldMaxEventID, export.FieldRequestedByID, export.FieldTokenID, export.FieldRowCount, export.FieldByteSize, export.FieldAttempts:
+		case export.FieldID, export.FieldSchoolID, export.FieldMaxEventID, export.FieldEventID, export.FieldRequestedByID, export.FieldTokenID, export.FieldRowCount, export.FieldByteSize, export.FieldAttempts:
 			values[i] = new(sql.NullInt64)
 		case export.FieldStatus, export.FieldEmail, export.FieldError, export.FieldBlobKey, export.FieldEmailError:
 			values[i] = new(sql.NullString)
@@ -166,6 +168,13 @@ func (_m *Export) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field max_event_id", values[i])
 			} else if value.Valid {
 				_m.MaxEventID = value.Int64
+			}
+		case export.FieldEventID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field event_id", values[i])
+			} else if value.Valid {
+				_m.EventID = new(int)
+				*_m.EventID = int(value.Int64)
 			}
 		case export.FieldRequestedByID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -322,6 +331,11 @@ func (_m *Export) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("max_event_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.MaxEventID))
+	builder.WriteString(", ")
+	if v := _m.EventID; v != nil {
+		builder.WriteString("event_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	if v := _m.RequestedByID; v != nil {
 		builder.WriteString("requested_by_id=")

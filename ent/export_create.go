@@ -63,6 +63,20 @@ func (_c *ExportCreate) SetMaxEventID(v int64) *ExportCreate {
 	return _c
 }
 
+// SetEventID sets the "event_id" field.
+func (_c *ExportCreate) SetEventID(v int) *ExportCreate {
+	_c.mutation.SetEventID(v)
+	return _c
+}
+
+// SetNillableEventID sets the "event_id" field if the given value is not nil.
+func (_c *ExportCreate) SetNillableEventID(v *int) *ExportCreate {
+	if v != nil {
+		_c.SetEventID(*v)
+	}
+	return _c
+}
+
 // SetRequestedByID sets the "requested_by_id" field.
 func (_c *ExportCreate) SetRequestedByID(v int) *ExportCreate {
 	_c.mutation.SetRequestedByID(v)
@@ -401,6 +415,10 @@ func (_c *ExportCreate) createSpec() (*Export, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.MaxEventID(); ok {
 		_spec.SetField(export.FieldMaxEventID, field.TypeInt64, value)
 		_node.MaxEventID = value
+	}
+	if value, ok := _c.mutation.EventID(); ok {
+		_spec.SetField(export.FieldEventID, field.TypeInt, value)
+		_node.EventID = &value
 	}
 	if value, ok := _c.mutation.TokenID(); ok {
 		_spec.SetField(export.FieldTokenID, field.TypeInt, value)
@@ -859,6 +877,9 @@ func (u *ExportUpsertOne) UpdateNewValues() *ExportUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.SchoolID(); exists {
 			s.SetIgnore(export.FieldSchoolID)
+		}
+		if _, exists := u.create.mutation.EventID(); exists {
+			s.SetIgnore(export.FieldEventID)
 		}
 		if _, exists := u.create.mutation.RequestedAt(); exists {
 			s.SetIgnore(export.FieldRequestedAt)
@@ -1429,6 +1450,9 @@ func (u *ExportUpsertBulk) UpdateNewValues() *ExportUpsertBulk {
 		for _, b := range u.create.builders {
 			if _, exists := b.mutation.SchoolID(); exists {
 				s.SetIgnore(export.FieldSchoolID)
+			}
+			if _, exists := b.mutation.EventID(); exists {
+				s.SetIgnore(export.FieldEventID)
 			}
 			if _, exists := b.mutation.RequestedAt(); exists {
 				s.SetIgnore(export.FieldRequestedAt)

@@ -475,6 +475,9 @@ func (_u *ExportUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.AddedMaxEventID(); ok {
 		_spec.AddField(export.FieldMaxEventID, field.TypeInt64, value)
 	}
+	if _u.mutation.EventIDCleared() {
+		_spec.ClearField(export.FieldEventID, field.TypeInt)
+	}
 	if value, ok := _u.mutation.TokenID(); ok {
 		_spec.SetField(export.FieldTokenID, field.TypeInt, value)
 	}
@@ -1076,6 +1079,9 @@ func (_u *ExportUpdateOne) sqlSave(ctx context.Context) (_node *Export, err erro
 	}
 	if value, ok := _u.mutation.AddedMaxEventID(); ok {
 		_spec.AddField(export.FieldMaxEventID, field.TypeInt64, value)
+	}
+	if _u.mutation.EventIDCleared() {
+		_spec.ClearField(export.FieldEventID, field.TypeInt)
 	}
 	if value, ok := _u.mutation.TokenID(); ok {
 		_spec.SetField(export.FieldTokenID, field.TypeInt, value)

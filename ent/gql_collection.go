@@ -8,6 +8,7 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/provreport/provreport/ent/apitoken"
+	"github.com/provreport/provreport/ent/change"
 	"github.com/provreport/provreport/ent/event"
 	"github.com/provreport/provreport/ent/export"
 	"github.com/provreport/provreport/ent/school"
@@ -101,6 +102,125 @@ type apitokenPaginateArgs struct {
 
 func newAPITokenPaginateArgs(rv map[string]any) *apitokenPaginateArgs {
 	args := &apitokenPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ChangeQuery) CollectFields(ctx context.Context, satisfies ...string) (*ChangeQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ChangeQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(change.Columns))
+		selectedFields = []string{change.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "event":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&EventClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, eventImplementors)...); err != nil {
+				return err
+			}
+			_q.withEvent = query
+			if _, ok := fieldSeen[change.FieldEventID]; !ok {
+				selectedFields = append(selectedFields, change.FieldEventID)
+				fieldSeen[change.FieldEventID] = struct{}{}
+			}
+
+		case "user":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withUser = query
+			if _, ok := fieldSeen[change.FieldUserID]; !ok {
+				selectedFields = append(selectedFields, change.FieldUserID)
+				fieldSeen[change.FieldUserID] = struct{}{}
+			}
+		case "action":
+			if _, ok := fieldSeen[change.FieldAction]; !ok {
+				selectedFields = append(selectedFields, change.FieldAction)
+				fieldSeen[change.FieldAction] = struct{}{}
+			}
+		case "at":
+			if _, ok := fieldSeen[change.FieldAt]; !ok {
+				selectedFields = append(selectedFields, change.FieldAt)
+				fieldSeen[change.FieldAt] = struct{}{}
+			}
+		case "displayName":
+			if _, ok := fieldSeen[change.FieldDisplayName]; !ok {
+				selectedFields = append(selectedFields, change.FieldDisplayName)
+				fieldSeen[change.FieldDisplayName] = struct{}{}
+			}
+		case "email":
+			if _, ok := fieldSeen[change.FieldEmail]; !ok {
+				selectedFields = append(selectedFields, change.FieldEmail)
+				fieldSeen[change.FieldEmail] = struct{}{}
+			}
+		case "attributes":
+			if _, ok := fieldSeen[change.FieldAttributes]; !ok {
+				selectedFields = append(selectedFields, change.FieldAttributes)
+				fieldSeen[change.FieldAttributes] = struct{}{}
+			}
+		case "message":
+			if _, ok := fieldSeen[change.FieldMessage]; !ok {
+				selectedFields = append(selectedFields, change.FieldMessage)
+				fieldSeen[change.FieldMessage] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type changePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ChangePaginateOption
+}
+
+func newChangePaginateArgs(rv map[string]any) *changePaginateArgs {
+	args := &changePaginateArgs{}
 	if rv == nil {
 		return args
 	}

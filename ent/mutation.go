@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/provreport/provreport/ent/apitoken"
+	"github.com/provreport/provreport/ent/change"
 	"github.com/provreport/provreport/ent/event"
 	"github.com/provreport/provreport/ent/export"
 	"github.com/provreport/provreport/ent/loginthrottle"
@@ -34,6 +35,7 @@ const (
 
 	// Node types.
 	TypeAPIToken      = "APIToken"
+	TypeChange        = "Change"
 	TypeEvent         = "Event"
 	TypeExport        = "Export"
 	TypeLoginThrottle = "LoginThrottle"
@@ -999,6 +1001,989 @@ func (m *APITokenMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown APIToken edge %s", name)
 }
 
+// ChangeMutation represents an operation that mutates the Change nodes in the graph.
+type ChangeMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *int
+	action           *change.Action
+	at               *time.Time
+	display_name     *string
+	email            *string
+	attributes       *[]eventtype.AttributeChange
+	appendattributes []eventtype.AttributeChange
+	message          *string
+	clearedFields    map[string]struct{}
+	school           *int
+	clearedschool    bool
+	event            *int
+	clearedevent     bool
+	user             *int
+	cleareduser      bool
+	done             bool
+	oldValue         func(context.Context) (*Change, error)
+	predicates       []predicate.Change
+}
+
+var _ ent.Mutation = (*ChangeMutation)(nil)
+
+// changeOption allows management of the mutation configuration using functional options.
+type changeOption func(*ChangeMutation)
+
+// newChangeMutation creates new mutation for the Change entity.
+func newChangeMutation(c config, op Op, opts ...changeOption) *ChangeMutation {
+	m := &ChangeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeChange,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withChangeID sets the ID field of the mutation.
+func withChangeID(id int) changeOption {
+	return func(m *ChangeMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Change
+		)
+		m.oldValue = func(ctx context.Context) (*Change, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Change.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withChange sets the old Change of the mutation.
+func withChange(node *Change) changeOption {
+	return func(m *ChangeMutation) {
+		m.oldValue = func(context.Context) (*Change, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ChangeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ChangeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ChangeMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ChangeMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Change.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetSchoolID sets the "school_id" field.
+func (m *ChangeMutation) SetSchoolID(i int) {
+	m.school = &i
+}
+
+// SchoolID returns the value of the "school_id" field in the mutation.
+func (m *ChangeMutation) SchoolID() (r int, exists bool) {
+	v := m.school
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSchoolID returns the old "school_id" field's value of the Change entity.
+// If the Change object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChangeMutation) OldSchoolID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSchoolID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSchoolID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSchoolID: %w", err)
+	}
+	return oldValue.SchoolID, nil
+}
+
+// ResetSchoolID resets all changes to the "school_id" field.
+func (m *ChangeMutation) ResetSchoolID() {
+	m.school = nil
+}
+
+// SetEventID sets the "event_id" field.
+func (m *ChangeMutation) SetEventID(i int) {
+	m.event = &i
+}
+
+// EventID returns the value of the "event_id" field in the mutation.
+func (m *ChangeMutation) EventID() (r int, exists bool) {
+	v := m.event
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEventID returns the old "event_id" field's value of the Change entity.
+// If the Change object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChangeMutation) OldEventID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEventID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEventID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEventID: %w", err)
+	}
+	return oldValue.EventID, nil
+}
+
+// ResetEventID resets all changes to the "event_id" field.
+func (m *ChangeMutation) ResetEventID() {
+	m.event = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *ChangeMutation) SetUserID(i int) {
+	m.user = &i
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *ChangeMutation) UserID() (r int, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the Change entity.
+// If the Change object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChangeMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *ChangeMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetAction sets the "action" field.
+func (m *ChangeMutation) SetAction(c change.Action) {
+	m.action = &c
+}
+
+// Action returns the value of the "action" field in the mutation.
+func (m *ChangeMutation) Action() (r change.Action, exists bool) {
+	v := m.action
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAction returns the old "action" field's value of the Change entity.
+// If the Change object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChangeMutation) OldAction(ctx context.Context) (v change.Action, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAction is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAction requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAction: %w", err)
+	}
+	return oldValue.Action, nil
+}
+
+// ResetAction resets all changes to the "action" field.
+func (m *ChangeMutation) ResetAction() {
+	m.action = nil
+}
+
+// SetAt sets the "at" field.
+func (m *ChangeMutation) SetAt(t time.Time) {
+	m.at = &t
+}
+
+// At returns the value of the "at" field in the mutation.
+func (m *ChangeMutation) At() (r time.Time, exists bool) {
+	v := m.at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAt returns the old "at" field's value of the Change entity.
+// If the Change object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChangeMutation) OldAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAt: %w", err)
+	}
+	return oldValue.At, nil
+}
+
+// ResetAt resets all changes to the "at" field.
+func (m *ChangeMutation) ResetAt() {
+	m.at = nil
+}
+
+// SetDisplayName sets the "display_name" field.
+func (m *ChangeMutation) SetDisplayName(s string) {
+	m.display_name = &s
+}
+
+// DisplayName returns the value of the "display_name" field in the mutation.
+func (m *ChangeMutation) DisplayName() (r string, exists bool) {
+	v := m.display_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDisplayName returns the old "display_name" field's value of the Change entity.
+// If the Change object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChangeMutation) OldDisplayName(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDisplayName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDisplayName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDisplayName: %w", err)
+	}
+	return oldValue.DisplayName, nil
+}
+
+// ClearDisplayName clears the value of the "display_name" field.
+func (m *ChangeMutation) ClearDisplayName() {
+	m.display_name = nil
+	m.clearedFields[change.FieldDisplayName] = struct{}{}
+}
+
+// DisplayNameCleared returns if the "display_name" field was cleared in this mutation.
+func (m *ChangeMutation) DisplayNameCleared() bool {
+	_, ok := m.clearedFields[change.FieldDisplayName]
+	return ok
+}
+
+// ResetDisplayName resets all changes to the "display_name" field.
+func (m *ChangeMutation) ResetDisplayName() {
+	m.display_name = nil
+	delete(m.clearedFields, change.FieldDisplayName)
+}
+
+// SetEmail sets the "email" field.
+func (m *ChangeMutation) SetEmail(s string) {
+	m.email = &s
+}
+
+// Email returns the value of the "email" field in the mutation.
+func (m *ChangeMutation) Email() (r string, exists bool) {
+	v := m.email
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEmail returns the old "email" field's value of the Change entity.
+// If the Change object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChangeMutation) OldEmail(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEmail is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEmail requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEmail: %w", err)
+	}
+	return oldValue.Email, nil
+}
+
+// ClearEmail clears the value of the "email" field.
+func (m *ChangeMutation) ClearEmail() {
+	m.email = nil
+	m.clearedFields[change.FieldEmail] = struct{}{}
+}
+
+// EmailCleared returns if the "email" field was cleared in this mutation.
+func (m *ChangeMutation) EmailCleared() bool {
+	_, ok := m.clearedFields[change.FieldEmail]
+	return ok
+}
+
+// ResetEmail resets all changes to the "email" field.
+func (m *ChangeMutation) ResetEmail() {
+	m.email = nil
+	delete(m.clearedFields, change.FieldEmail)
+}
+
+// SetAttributes sets the "attributes" field.
+func (m *ChangeMutation) SetAttributes(ec []eventtype.AttributeChange) {
+	m.attributes = &ec
+	m.appendattributes = nil
+}
+
+// Attributes returns the value of the "attributes" field in the mutation.
+func (m *ChangeMutation) Attributes() (r []eventtype.AttributeChange, exists bool) {
+	v := m.attributes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttributes returns the old "attributes" field's value of the Change entity.
+// If the Change object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChangeMutation) OldAttributes(ctx context.Context) (v []eventtype.AttributeChange, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttributes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttributes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttributes: %w", err)
+	}
+	return oldValue.Attributes, nil
+}
+
+// AppendAttributes adds ec to the "attributes" field.
+func (m *ChangeMutation) AppendAttributes(ec []eventtype.AttributeChange) {
+	m.appendattributes = append(m.appendattributes, ec...)
+}
+
+// AppendedAttributes returns the list of values that were appended to the "attributes" field in this mutation.
+func (m *ChangeMutation) AppendedAttributes() ([]eventtype.AttributeChange, bool) {
+	if len(m.appendattributes) == 0 {
+		return nil, false
+	}
+	return m.appendattributes, true
+}
+
+// ResetAttributes resets all changes to the "attributes" field.
+func (m *ChangeMutation) ResetAttributes() {
+	m.attributes = nil
+	m.appendattributes = nil
+}
+
+// SetMessage sets the "message" field.
+func (m *ChangeMutation) SetMessage(s string) {
+	m.message = &s
+}
+
+// Message returns the value of the "message" field in the mutation.
+func (m *ChangeMutation) Message() (r string, exists bool) {
+	v := m.message
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMessage returns the old "message" field's value of the Change entity.
+// If the Change object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChangeMutation) OldMessage(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMessage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMessage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMessage: %w", err)
+	}
+	return oldValue.Message, nil
+}
+
+// ClearMessage clears the value of the "message" field.
+func (m *ChangeMutation) ClearMessage() {
+	m.message = nil
+	m.clearedFields[change.FieldMessage] = struct{}{}
+}
+
+// MessageCleared returns if the "message" field was cleared in this mutation.
+func (m *ChangeMutation) MessageCleared() bool {
+	_, ok := m.clearedFields[change.FieldMessage]
+	return ok
+}
+
+// ResetMessage resets all changes to the "message" field.
+func (m *ChangeMutation) ResetMessage() {
+	m.message = nil
+	delete(m.clearedFields, change.FieldMessage)
+}
+
+// ClearSchool clears the "school" edge to the School entity.
+func (m *ChangeMutation) ClearSchool() {
+	m.clearedschool = true
+	m.clearedFields[change.FieldSchoolID] = struct{}{}
+}
+
+// SchoolCleared reports if the "school" edge to the School entity was cleared.
+func (m *ChangeMutation) SchoolCleared() bool {
+	return m.clearedschool
+}
+
+// SchoolIDs returns the "school" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// SchoolID instead. It exists only for internal usage by the builders.
+func (m *ChangeMutation) SchoolIDs() (ids []int) {
+	if id := m.school; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetSchool resets all changes to the "school" edge.
+func (m *ChangeMutation) ResetSchool() {
+	m.school = nil
+	m.clearedschool = false
+}
+
+// ClearEvent clears the "event" edge to the Event entity.
+func (m *ChangeMutation) ClearEvent() {
+	m.clearedevent = true
+	m.clearedFields[change.FieldEventID] = struct{}{}
+}
+
+// EventCleared reports if the "event" edge to the Event entity was cleared.
+func (m *ChangeMutation) EventCleared() bool {
+	return m.clearedevent
+}
+
+// EventIDs returns the "event" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// EventID instead. It exists only for internal usage by the builders.
+func (m *ChangeMutation) EventIDs() (ids []int) {
+	if id := m.event; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetEvent resets all changes to the "event" edge.
+func (m *ChangeMutation) ResetEvent() {
+	m.event = nil
+	m.clearedevent = false
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *ChangeMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[change.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *ChangeMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *ChangeMutation) UserIDs() (ids []int) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *ChangeMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the ChangeMutation builder.
+func (m *ChangeMutation) Where(ps ...predicate.Change) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ChangeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ChangeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Change, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ChangeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ChangeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Change).
+func (m *ChangeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ChangeMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.school != nil {
+		fields = append(fields, change.FieldSchoolID)
+	}
+	if m.event != nil {
+		fields = append(fields, change.FieldEventID)
+	}
+	if m.user != nil {
+		fields = append(fields, change.FieldUserID)
+	}
+	if m.action != nil {
+		fields = append(fields, change.FieldAction)
+	}
+	if m.at != nil {
+		fields = append(fields, change.FieldAt)
+	}
+	if m.display_name != nil {
+		fields = append(fields, change.FieldDisplayName)
+	}
+	if m.email != nil {
+		fields = append(fields, change.FieldEmail)
+	}
+	if m.attributes != nil {
+		fields = append(fields, change.FieldAttributes)
+	}
+	if m.message != nil {
+		fields = append(fields, change.FieldMessage)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ChangeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case change.FieldSchoolID:
+		return m.SchoolID()
+	case change.FieldEventID:
+		return m.EventID()
+	case change.FieldUserID:
+		return m.UserID()
+	case change.FieldAction:
+		return m.Action()
+	case change.FieldAt:
+		return m.At()
+	case change.FieldDisplayName:
+		return m.DisplayName()
+	case change.FieldEmail:
+		return m.Email()
+	case change.FieldAttributes:
+		return m.Attributes()
+	case change.FieldMessage:
+		return m.Message()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ChangeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case change.FieldSchoolID:
+		return m.OldSchoolID(ctx)
+	case change.FieldEventID:
+		return m.OldEventID(ctx)
+	case change.FieldUserID:
+		return m.OldUserID(ctx)
+	case change.FieldAction:
+		return m.OldAction(ctx)
+	case change.FieldAt:
+		return m.OldAt(ctx)
+	case change.FieldDisplayName:
+		return m.OldDisplayName(ctx)
+	case change.FieldEmail:
+		return m.OldEmail(ctx)
+	case change.FieldAttributes:
+		return m.OldAttributes(ctx)
+	case change.FieldMessage:
+		return m.OldMessage(ctx)
+	}
+	return nil, fmt.Errorf("unknown Change field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ChangeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case change.FieldSchoolID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSchoolID(v)
+		return nil
+	case change.FieldEventID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEventID(v)
+		return nil
+	case change.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case change.FieldAction:
+		v, ok := value.(change.Action)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAction(v)
+		return nil
+	case change.FieldAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAt(v)
+		return nil
+	case change.FieldDisplayName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDisplayName(v)
+		return nil
+	case change.FieldEmail:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEmail(v)
+		return nil
+	case change.FieldAttributes:
+		v, ok := value.([]eventtype.AttributeChange)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttributes(v)
+		return nil
+	case change.FieldMessage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMessage(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Change field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ChangeMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ChangeMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ChangeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Change numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ChangeMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(change.FieldDisplayName) {
+		fields = append(fields, change.FieldDisplayName)
+	}
+	if m.FieldCleared(change.FieldEmail) {
+		fields = append(fields, change.FieldEmail)
+	}
+	if m.FieldCleared(change.FieldMessage) {
+		fields = append(fields, change.FieldMessage)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ChangeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ChangeMutation) ClearField(name string) error {
+	switch name {
+	case change.FieldDisplayName:
+		m.ClearDisplayName()
+		return nil
+	case change.FieldEmail:
+		m.ClearEmail()
+		return nil
+	case change.FieldMessage:
+		m.ClearMessage()
+		return nil
+	}
+	return fmt.Errorf("unknown Change nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ChangeMutation) ResetField(name string) error {
+	switch name {
+	case change.FieldSchoolID:
+		m.ResetSchoolID()
+		return nil
+	case change.FieldEventID:
+		m.ResetEventID()
+		return nil
+	case change.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case change.FieldAction:
+		m.ResetAction()
+		return nil
+	case change.FieldAt:
+		m.ResetAt()
+		return nil
+	case change.FieldDisplayName:
+		m.ResetDisplayName()
+		return nil
+	case change.FieldEmail:
+		m.ResetEmail()
+		return nil
+	case change.FieldAttributes:
+		m.ResetAttributes()
+		return nil
+	case change.FieldMessage:
+		m.ResetMessage()
+		return nil
+	}
+	return fmt.Errorf("unknown Change field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ChangeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.school != nil {
+		edges = append(edges, change.EdgeSchool)
+	}
+	if m.event != nil {
+		edges = append(edges, change.EdgeEvent)
+	}
+	if m.user != nil {
+		edges = append(edges, change.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ChangeMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case change.EdgeSchool:
+		if id := m.school; id != nil {
+			return []ent.Value{*id}
+		}
+	case change.EdgeEvent:
+		if id := m.event; id != nil {
+			return []ent.Value{*id}
+		}
+	case change.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ChangeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ChangeMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ChangeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedschool {
+		edges = append(edges, change.EdgeSchool)
+	}
+	if m.clearedevent {
+		edges = append(edges, change.EdgeEvent)
+	}
+	if m.cleareduser {
+		edges = append(edges, change.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ChangeMutation) EdgeCleared(name string) bool {
+	switch name {
+	case change.EdgeSchool:
+		return m.clearedschool
+	case change.EdgeEvent:
+		return m.clearedevent
+	case change.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ChangeMutation) ClearEdge(name string) error {
+	switch name {
+	case change.EdgeSchool:
+		m.ClearSchool()
+		return nil
+	case change.EdgeEvent:
+		m.ClearEvent()
+		return nil
+	case change.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown Change unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ChangeMutation) ResetEdge(name string) error {
+	switch name {
+	case change.EdgeSchool:
+		m.ResetSchool()
+		return nil
+	case change.EdgeEvent:
+		m.ResetEvent()
+		return nil
+	case change.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown Change edge %s", name)
+}
+
 // EventMutation represents an operation that mutates the Event nodes in the graph.
 type EventMutation struct {
 	config
@@ -1028,6 +2013,10 @@ type EventMutation struct {
 	recorded_at         *time.Time
 	flags               *int
 	addflags            *int
+	changes_recorded    *int
+	addchanges_recorded *int
+	change_rows         *int
+	addchange_rows      *int
 	clearedFields       map[string]struct{}
 	school              *int
 	clearedschool       bool
@@ -1035,6 +2024,9 @@ type EventMutation struct {
 	cleareduser         bool
 	sync_profile        *int
 	clearedsync_profile bool
+	changes             map[int]struct{}
+	removedchanges      map[int]struct{}
+	clearedchanges      bool
 	done                bool
 	oldValue            func(context.Context) (*Event, error)
 	predicates          []predicate.Event
@@ -1993,6 +2985,118 @@ func (m *EventMutation) ResetFlags() {
 	m.addflags = nil
 }
 
+// SetChangesRecorded sets the "changes_recorded" field.
+func (m *EventMutation) SetChangesRecorded(i int) {
+	m.changes_recorded = &i
+	m.addchanges_recorded = nil
+}
+
+// ChangesRecorded returns the value of the "changes_recorded" field in the mutation.
+func (m *EventMutation) ChangesRecorded() (r int, exists bool) {
+	v := m.changes_recorded
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChangesRecorded returns the old "changes_recorded" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldChangesRecorded(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChangesRecorded is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChangesRecorded requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChangesRecorded: %w", err)
+	}
+	return oldValue.ChangesRecorded, nil
+}
+
+// AddChangesRecorded adds i to the "changes_recorded" field.
+func (m *EventMutation) AddChangesRecorded(i int) {
+	if m.addchanges_recorded != nil {
+		*m.addchanges_recorded += i
+	} else {
+		m.addchanges_recorded = &i
+	}
+}
+
+// AddedChangesRecorded returns the value that was added to the "changes_recorded" field in this mutation.
+func (m *EventMutation) AddedChangesRecorded() (r int, exists bool) {
+	v := m.addchanges_recorded
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetChangesRecorded resets all changes to the "changes_recorded" field.
+func (m *EventMutation) ResetChangesRecorded() {
+	m.changes_recorded = nil
+	m.addchanges_recorded = nil
+}
+
+// SetChangeRows sets the "change_rows" field.
+func (m *EventMutation) SetChangeRows(i int) {
+	m.change_rows = &i
+	m.addchange_rows = nil
+}
+
+// ChangeRows returns the value of the "change_rows" field in the mutation.
+func (m *EventMutation) ChangeRows() (r int, exists bool) {
+	v := m.change_rows
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChangeRows returns the old "change_rows" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldChangeRows(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChangeRows is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChangeRows requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChangeRows: %w", err)
+	}
+	return oldValue.ChangeRows, nil
+}
+
+// AddChangeRows adds i to the "change_rows" field.
+func (m *EventMutation) AddChangeRows(i int) {
+	if m.addchange_rows != nil {
+		*m.addchange_rows += i
+	} else {
+		m.addchange_rows = &i
+	}
+}
+
+// AddedChangeRows returns the value that was added to the "change_rows" field in this mutation.
+func (m *EventMutation) AddedChangeRows() (r int, exists bool) {
+	v := m.addchange_rows
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetChangeRows resets all changes to the "change_rows" field.
+func (m *EventMutation) ResetChangeRows() {
+	m.change_rows = nil
+	m.addchange_rows = nil
+}
+
 // ClearSchool clears the "school" edge to the School entity.
 func (m *EventMutation) ClearSchool() {
 	m.clearedschool = true
@@ -2074,6 +3178,60 @@ func (m *EventMutation) ResetSyncProfile() {
 	m.clearedsync_profile = false
 }
 
+// AddChangeIDs adds the "changes" edge to the Change entity by ids.
+func (m *EventMutation) AddChangeIDs(ids ...int) {
+	if m.changes == nil {
+		m.changes = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.changes[ids[i]] = struct{}{}
+	}
+}
+
+// ClearChanges clears the "changes" edge to the Change entity.
+func (m *EventMutation) ClearChanges() {
+	m.clearedchanges = true
+}
+
+// ChangesCleared reports if the "changes" edge to the Change entity was cleared.
+func (m *EventMutation) ChangesCleared() bool {
+	return m.clearedchanges
+}
+
+// RemoveChangeIDs removes the "changes" edge to the Change entity by IDs.
+func (m *EventMutation) RemoveChangeIDs(ids ...int) {
+	if m.removedchanges == nil {
+		m.removedchanges = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.changes, ids[i])
+		m.removedchanges[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedChanges returns the removed IDs of the "changes" edge to the Change entity.
+func (m *EventMutation) RemovedChangesIDs() (ids []int) {
+	for id := range m.removedchanges {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ChangesIDs returns the "changes" edge IDs in the mutation.
+func (m *EventMutation) ChangesIDs() (ids []int) {
+	for id := range m.changes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetChanges resets all changes to the "changes" edge.
+func (m *EventMutation) ResetChanges() {
+	m.changes = nil
+	m.clearedchanges = false
+	m.removedchanges = nil
+}
+
 // Where appends a list predicates to the EventMutation builder.
 func (m *EventMutation) Where(ps ...predicate.Event) {
 	m.predicates = append(m.predicates, ps...)
@@ -2108,7 +3266,7 @@ func (m *EventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EventMutation) Fields() []string {
-	fields := make([]string, 0, 18)
+	fields := make([]string, 0, 20)
 	if m.school != nil {
 		fields = append(fields, event.FieldSchoolID)
 	}
@@ -2163,6 +3321,12 @@ func (m *EventMutation) Fields() []string {
 	if m.flags != nil {
 		fields = append(fields, event.FieldFlags)
 	}
+	if m.changes_recorded != nil {
+		fields = append(fields, event.FieldChangesRecorded)
+	}
+	if m.change_rows != nil {
+		fields = append(fields, event.FieldChangeRows)
+	}
 	return fields
 }
 
@@ -2207,6 +3371,10 @@ func (m *EventMutation) Field(name string) (ent.Value, bool) {
 		return m.RecordedAt()
 	case event.FieldFlags:
 		return m.Flags()
+	case event.FieldChangesRecorded:
+		return m.ChangesRecorded()
+	case event.FieldChangeRows:
+		return m.ChangeRows()
 	}
 	return nil, false
 }
@@ -2252,6 +3420,10 @@ func (m *EventMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldRecordedAt(ctx)
 	case event.FieldFlags:
 		return m.OldFlags(ctx)
+	case event.FieldChangesRecorded:
+		return m.OldChangesRecorded(ctx)
+	case event.FieldChangeRows:
+		return m.OldChangeRows(ctx)
 	}
 	return nil, fmt.Errorf("unknown Event field %s", name)
 }
@@ -2387,6 +3559,20 @@ func (m *EventMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetFlags(v)
 		return nil
+	case event.FieldChangesRecorded:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChangesRecorded(v)
+		return nil
+	case event.FieldChangeRows:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChangeRows(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Event field %s", name)
 }
@@ -2416,6 +3602,12 @@ func (m *EventMutation) AddedFields() []string {
 	if m.addflags != nil {
 		fields = append(fields, event.FieldFlags)
 	}
+	if m.addchanges_recorded != nil {
+		fields = append(fields, event.FieldChangesRecorded)
+	}
+	if m.addchange_rows != nil {
+		fields = append(fields, event.FieldChangeRows)
+	}
 	return fields
 }
 
@@ -2438,6 +3630,10 @@ func (m *EventMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedErrors()
 	case event.FieldFlags:
 		return m.AddedFlags()
+	case event.FieldChangesRecorded:
+		return m.AddedChangesRecorded()
+	case event.FieldChangeRows:
+		return m.AddedChangeRows()
 	}
 	return nil, false
 }
@@ -2495,6 +3691,20 @@ func (m *EventMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddFlags(v)
+		return nil
+	case event.FieldChangesRecorded:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddChangesRecorded(v)
+		return nil
+	case event.FieldChangeRows:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddChangeRows(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Event numeric field %s", name)
@@ -2604,13 +3814,19 @@ func (m *EventMutation) ResetField(name string) error {
 	case event.FieldFlags:
 		m.ResetFlags()
 		return nil
+	case event.FieldChangesRecorded:
+		m.ResetChangesRecorded()
+		return nil
+	case event.FieldChangeRows:
+		m.ResetChangeRows()
+		return nil
 	}
 	return fmt.Errorf("unknown Event field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *EventMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.school != nil {
 		edges = append(edges, event.EdgeSchool)
 	}
@@ -2619,6 +3835,9 @@ func (m *EventMutation) AddedEdges() []string {
 	}
 	if m.sync_profile != nil {
 		edges = append(edges, event.EdgeSyncProfile)
+	}
+	if m.changes != nil {
+		edges = append(edges, event.EdgeChanges)
 	}
 	return edges
 }
@@ -2639,25 +3858,42 @@ func (m *EventMutation) AddedIDs(name string) []ent.Value {
 		if id := m.sync_profile; id != nil {
 			return []ent.Value{*id}
 		}
+	case event.EdgeChanges:
+		ids := make([]ent.Value, 0, len(m.changes))
+		for id := range m.changes {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *EventMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
+	if m.removedchanges != nil {
+		edges = append(edges, event.EdgeChanges)
+	}
 	return edges
 }
 
 // RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
 // the given name in this mutation.
 func (m *EventMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case event.EdgeChanges:
+		ids := make([]ent.Value, 0, len(m.removedchanges))
+		for id := range m.removedchanges {
+			ids = append(ids, id)
+		}
+		return ids
+	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *EventMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedschool {
 		edges = append(edges, event.EdgeSchool)
 	}
@@ -2666,6 +3902,9 @@ func (m *EventMutation) ClearedEdges() []string {
 	}
 	if m.clearedsync_profile {
 		edges = append(edges, event.EdgeSyncProfile)
+	}
+	if m.clearedchanges {
+		edges = append(edges, event.EdgeChanges)
 	}
 	return edges
 }
@@ -2680,6 +3919,8 @@ func (m *EventMutation) EdgeCleared(name string) bool {
 		return m.cleareduser
 	case event.EdgeSyncProfile:
 		return m.clearedsync_profile
+	case event.EdgeChanges:
+		return m.clearedchanges
 	}
 	return false
 }
@@ -2714,6 +3955,9 @@ func (m *EventMutation) ResetEdge(name string) error {
 	case event.EdgeSyncProfile:
 		m.ResetSyncProfile()
 		return nil
+	case event.EdgeChanges:
+		m.ResetChanges()
+		return nil
 	}
 	return fmt.Errorf("unknown Event edge %s", name)
 }
@@ -2731,6 +3975,8 @@ type ExportMutation struct {
 	appendcolumns       []string
 	max_event_id        *int64
 	addmax_event_id     *int64
+	event_id            *int
+	addevent_id         *int
 	token_id            *int
 	addtoken_id         *int
 	email               *string
@@ -3098,6 +4344,76 @@ func (m *ExportMutation) AddedMaxEventID() (r int64, exists bool) {
 func (m *ExportMutation) ResetMaxEventID() {
 	m.max_event_id = nil
 	m.addmax_event_id = nil
+}
+
+// SetEventID sets the "event_id" field.
+func (m *ExportMutation) SetEventID(i int) {
+	m.event_id = &i
+	m.addevent_id = nil
+}
+
+// EventID returns the value of the "event_id" field in the mutation.
+func (m *ExportMutation) EventID() (r int, exists bool) {
+	v := m.event_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEventID returns the old "event_id" field's value of the Export entity.
+// If the Export object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExportMutation) OldEventID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEventID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEventID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEventID: %w", err)
+	}
+	return oldValue.EventID, nil
+}
+
+// AddEventID adds i to the "event_id" field.
+func (m *ExportMutation) AddEventID(i int) {
+	if m.addevent_id != nil {
+		*m.addevent_id += i
+	} else {
+		m.addevent_id = &i
+	}
+}
+
+// AddedEventID returns the value that was added to the "event_id" field in this mutation.
+func (m *ExportMutation) AddedEventID() (r int, exists bool) {
+	v := m.addevent_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearEventID clears the value of the "event_id" field.
+func (m *ExportMutation) ClearEventID() {
+	m.event_id = nil
+	m.addevent_id = nil
+	m.clearedFields[export.FieldEventID] = struct{}{}
+}
+
+// EventIDCleared returns if the "event_id" field was cleared in this mutation.
+func (m *ExportMutation) EventIDCleared() bool {
+	_, ok := m.clearedFields[export.FieldEventID]
+	return ok
+}
+
+// ResetEventID resets all changes to the "event_id" field.
+func (m *ExportMutation) ResetEventID() {
+	m.event_id = nil
+	m.addevent_id = nil
+	delete(m.clearedFields, export.FieldEventID)
 }
 
 // SetRequestedByID sets the "requested_by_id" field.
@@ -3918,7 +5234,7 @@ func (m *ExportMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ExportMutation) Fields() []string {
-	fields := make([]string, 0, 19)
+	fields := make([]string, 0, 20)
 	if m.school != nil {
 		fields = append(fields, export.FieldSchoolID)
 	}
@@ -3933,6 +5249,9 @@ func (m *ExportMutation) Fields() []string {
 	}
 	if m.max_event_id != nil {
 		fields = append(fields, export.FieldMaxEventID)
+	}
+	if m.event_id != nil {
+		fields = append(fields, export.FieldEventID)
 	}
 	if m.requested_by != nil {
 		fields = append(fields, export.FieldRequestedByID)
@@ -3994,6 +5313,8 @@ func (m *ExportMutation) Field(name string) (ent.Value, bool) {
 		return m.Columns()
 	case export.FieldMaxEventID:
 		return m.MaxEventID()
+	case export.FieldEventID:
+		return m.EventID()
 	case export.FieldRequestedByID:
 		return m.RequestedByID()
 	case export.FieldTokenID:
@@ -4041,6 +5362,8 @@ func (m *ExportMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldColumns(ctx)
 	case export.FieldMaxEventID:
 		return m.OldMaxEventID(ctx)
+	case export.FieldEventID:
+		return m.OldEventID(ctx)
 	case export.FieldRequestedByID:
 		return m.OldRequestedByID(ctx)
 	case export.FieldTokenID:
@@ -4112,6 +5435,13 @@ func (m *ExportMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetMaxEventID(v)
+		return nil
+	case export.FieldEventID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEventID(v)
 		return nil
 	case export.FieldRequestedByID:
 		v, ok := value.(int)
@@ -4222,6 +5552,9 @@ func (m *ExportMutation) AddedFields() []string {
 	if m.addmax_event_id != nil {
 		fields = append(fields, export.FieldMaxEventID)
 	}
+	if m.addevent_id != nil {
+		fields = append(fields, export.FieldEventID)
+	}
 	if m.addtoken_id != nil {
 		fields = append(fields, export.FieldTokenID)
 	}
@@ -4244,6 +5577,8 @@ func (m *ExportMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case export.FieldMaxEventID:
 		return m.AddedMaxEventID()
+	case export.FieldEventID:
+		return m.AddedEventID()
 	case export.FieldTokenID:
 		return m.AddedTokenID()
 	case export.FieldRowCount:
@@ -4267,6 +5602,13 @@ func (m *ExportMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddMaxEventID(v)
+		return nil
+	case export.FieldEventID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddEventID(v)
 		return nil
 	case export.FieldTokenID:
 		v, ok := value.(int)
@@ -4306,6 +5648,9 @@ func (m *ExportMutation) ClearedFields() []string {
 	var fields []string
 	if m.FieldCleared(export.FieldColumns) {
 		fields = append(fields, export.FieldColumns)
+	}
+	if m.FieldCleared(export.FieldEventID) {
+		fields = append(fields, export.FieldEventID)
 	}
 	if m.FieldCleared(export.FieldRequestedByID) {
 		fields = append(fields, export.FieldRequestedByID)
@@ -4356,6 +5701,9 @@ func (m *ExportMutation) ClearField(name string) error {
 	switch name {
 	case export.FieldColumns:
 		m.ClearColumns()
+		return nil
+	case export.FieldEventID:
+		m.ClearEventID()
 		return nil
 	case export.FieldRequestedByID:
 		m.ClearRequestedByID()
@@ -4412,6 +5760,9 @@ func (m *ExportMutation) ResetField(name string) error {
 		return nil
 	case export.FieldMaxEventID:
 		m.ResetMaxEventID()
+		return nil
+	case export.FieldEventID:
+		m.ResetEventID()
 		return nil
 	case export.FieldRequestedByID:
 		m.ResetRequestedByID()

@@ -16,6 +16,8 @@ type Tx struct {
 	config
 	// APIToken is the client for interacting with the APIToken builders.
 	APIToken *APITokenClient
+	// Change is the client for interacting with the Change builders.
+	Change *ChangeClient
 	// Event is the client for interacting with the Event builders.
 	Event *EventClient
 	// Export is the client for interacting with the Export builders.
@@ -162,6 +164,7 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.APIToken = NewAPITokenClient(tx.config)
+	tx.Change = NewChangeClient(tx.config)
 	tx.Event = NewEventClient(tx.config)
 	tx.Export = NewExportClient(tx.config)
 	tx.LoginThrottle = NewLoginThrottleClient(tx.config)

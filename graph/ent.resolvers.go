@@ -45,6 +45,9 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 // APIToken returns APITokenResolver implementation.
 func (r *Resolver) APIToken() APITokenResolver { return &aPITokenResolver{r} }
 
+// Change returns ChangeResolver implementation.
+func (r *Resolver) Change() ChangeResolver { return &changeResolver{r} }
+
 // Event returns EventResolver implementation.
 func (r *Resolver) Event() EventResolver { return &eventResolver{r} }
 
@@ -62,6 +65,7 @@ func (r *Resolver) User() UserResolver { return &userResolver{r} }
 
 type (
 	aPITokenResolver    struct{ *Resolver }
+	changeResolver      struct{ *Resolver }
 	eventResolver       struct{ *Resolver }
 	exportResolver      struct{ *Resolver }
 	queryResolver       struct{ *Resolver }

@@ -55,12 +55,18 @@ const (
 	FieldRecordedAt = "recorded_at"
 	// FieldFlags holds the string denoting the flags field in the database.
 	FieldFlags = "flags"
+	// FieldChangesRecorded holds the string denoting the changes_recorded field in the database.
+	FieldChangesRecorded = "changes_recorded"
+	// FieldChangeRows holds the string denoting the change_rows field in the database.
+	FieldChangeRows = "change_rows"
 	// EdgeSchool holds the string denoting the school edge name in mutations.
 	EdgeSchool = "school"
 	// EdgeUser holds the string denoting the user edge name in mutations.
 	EdgeUser = "user"
 	// EdgeSyncProfile holds the string denoting the sync_profile edge name in mutations.
 	EdgeSyncProfile = "sync_profile"
+	// EdgeChanges holds the string denoting the changes edge name in mutations.
+	EdgeChanges = "changes"
 	// Table holds the table name of the event in the database.
 	Table = "events"
 	// SchoolTable is the table that holds the school relation/edge.
@@ -84,6 +90,13 @@ const (
 	SyncProfileInverseTable = "sync_profiles"
 	// SyncProfileColumn is the table column denoting the sync_profile relation/edge.
 	SyncProfileColumn = "sync_profile_id"
+	// ChangesTable is the table that holds the changes relation/edge.
+	ChangesTable = "changes"
+	// ChangesInverseTable is the table name for the Change entity.
+	// It exists in this package in order to avoid circular dependency with the "change" package.
+	ChangesInverseTable = "changes"
+	// ChangesColumn is the table column denoting the changes relation/edge.
+	ChangesColumn = "event_id"
 )
 
 // Columns holds all SQL columns for event fields.
@@ -107,6 +120,8 @@ var Columns = []string{
 	FieldExternalID,
 	FieldRecordedAt,
 	FieldFlags,
+	FieldChangesRecorded,
+	FieldChangeRows,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -165,6 +180,14 @@ var (
 	DefaultFlags int
 	// FlagsValidator is a validator for the "flags" field. It is called by the builders before save.
 	FlagsValidator func(int) error
+	// DefaultChangesRecorded holds the default value on creation for the "changes_recorded" field.
+	DefaultChangesRecorded int
+	// ChangesRecordedValidator is a validator for the "changes_recorded" field. It is called by the builders before save.
+	ChangesRecordedValidator func(int) error
+	// DefaultChangeRows holds the default value on creation for the "change_rows" field.
+	DefaultChangeRows int
+	// ChangeRowsValidator is a validator for the "change_rows" field. It is called by the builders before save.
+	ChangeRowsValidator func(int) error
 )
 
 // Type defines the type for the "type" enum field.
@@ -293,6 +316,16 @@ func ByFlags(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldFlags, opts...).ToFunc()
 }
 
+// ByChangesRecorded orders the results by the changes_recorded field.
+func ByChangesRecorded(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldChangesRecorded, opts...).ToFunc()
+}
+
+// ByChangeRows orders the results by the change_rows field.
+func ByChangeRows(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldChangeRows, opts...).ToFunc()
+}
+
 // BySchoolField orders the results by school field.
 func BySchoolField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -311,6 +344,20 @@ func ByUserField(field string, opts ...sql.OrderTermOption) OrderOption {
 func BySyncProfileField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newSyncProfileStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByChangesCount orders the results by changes count.
+func ByChangesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newChangesStep(), opts...)
+	}
+}
+
+// ByChanges orders the results by changes terms.
+func ByChanges(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newChangesStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
 func newSchoolStep() *sqlgraph.Step {
@@ -332,6 +379,13 @@ func newSyncProfileStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(SyncProfileInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, SyncProfileTable, SyncProfileColumn),
+	)
+}
+func newChangesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ChangesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ChangesTable, ChangesColumn),
 	)
 }
 

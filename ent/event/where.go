@@ -135,6 +135,16 @@ func Flags(v int) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldFlags, v))
 }
 
+// ChangesRecorded applies equality check predicate on the "changes_recorded" field. It's identical to ChangesRecordedEQ.
+func ChangesRecorded(v int) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldChangesRecorded, v))
+}
+
+// ChangeRows applies equality check predicate on the "change_rows" field. It's identical to ChangeRowsEQ.
+func ChangeRows(v int) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldChangeRows, v))
+}
+
 // SchoolIDEQ applies the EQ predicate on the "school_id" field.
 func SchoolIDEQ(v int) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldSchoolID, v))
@@ -850,6 +860,86 @@ func FlagsLTE(v int) predicate.Event {
 	return predicate.Event(sql.FieldLTE(FieldFlags, v))
 }
 
+// ChangesRecordedEQ applies the EQ predicate on the "changes_recorded" field.
+func ChangesRecordedEQ(v int) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldChangesRecorded, v))
+}
+
+// ChangesRecordedNEQ applies the NEQ predicate on the "changes_recorded" field.
+func ChangesRecordedNEQ(v int) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldChangesRecorded, v))
+}
+
+// ChangesRecordedIn applies the In predicate on the "changes_recorded" field.
+func ChangesRecordedIn(vs ...int) predicate.Event {
+	return predicate.Event(sql.FieldIn(FieldChangesRecorded, vs...))
+}
+
+// ChangesRecordedNotIn applies the NotIn predicate on the "changes_recorded" field.
+func ChangesRecordedNotIn(vs ...int) predicate.Event {
+	return predicate.Event(sql.FieldNotIn(FieldChangesRecorded, vs...))
+}
+
+// ChangesRecordedGT applies the GT predicate on the "changes_recorded" field.
+func ChangesRecordedGT(v int) predicate.Event {
+	return predicate.Event(sql.FieldGT(FieldChangesRecorded, v))
+}
+
+// ChangesRecordedGTE applies the GTE predicate on the "changes_recorded" field.
+func ChangesRecordedGTE(v int) predicate.Event {
+	return predicate.Event(sql.FieldGTE(FieldChangesRecorded, v))
+}
+
+// ChangesRecordedLT applies the LT predicate on the "changes_recorded" field.
+func ChangesRecordedLT(v int) predicate.Event {
+	return predicate.Event(sql.FieldLT(FieldChangesRecorded, v))
+}
+
+// ChangesRecordedLTE applies the LTE predicate on the "changes_recorded" field.
+func ChangesRecordedLTE(v int) predicate.Event {
+	return predicate.Event(sql.FieldLTE(FieldChangesRecorded, v))
+}
+
+// ChangeRowsEQ applies the EQ predicate on the "change_rows" field.
+func ChangeRowsEQ(v int) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldChangeRows, v))
+}
+
+// ChangeRowsNEQ applies the NEQ predicate on the "change_rows" field.
+func ChangeRowsNEQ(v int) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldChangeRows, v))
+}
+
+// ChangeRowsIn applies the In predicate on the "change_rows" field.
+func ChangeRowsIn(vs ...int) predicate.Event {
+	return predicate.Event(sql.FieldIn(FieldChangeRows, vs...))
+}
+
+// ChangeRowsNotIn applies the NotIn predicate on the "change_rows" field.
+func ChangeRowsNotIn(vs ...int) predicate.Event {
+	return predicate.Event(sql.FieldNotIn(FieldChangeRows, vs...))
+}
+
+// ChangeRowsGT applies the GT predicate on the "change_rows" field.
+func ChangeRowsGT(v int) predicate.Event {
+	return predicate.Event(sql.FieldGT(FieldChangeRows, v))
+}
+
+// ChangeRowsGTE applies the GTE predicate on the "change_rows" field.
+func ChangeRowsGTE(v int) predicate.Event {
+	return predicate.Event(sql.FieldGTE(FieldChangeRows, v))
+}
+
+// ChangeRowsLT applies the LT predicate on the "change_rows" field.
+func ChangeRowsLT(v int) predicate.Event {
+	return predicate.Event(sql.FieldLT(FieldChangeRows, v))
+}
+
+// ChangeRowsLTE applies the LTE predicate on the "change_rows" field.
+func ChangeRowsLTE(v int) predicate.Event {
+	return predicate.Event(sql.FieldLTE(FieldChangeRows, v))
+}
+
 // HasSchool applies the HasEdge predicate on the "school" edge.
 func HasSchool() predicate.Event {
 	return predicate.Event(func(s *sql.Selector) {
@@ -911,6 +1001,29 @@ func HasSyncProfile() predicate.Event {
 func HasSyncProfileWith(preds ...predicate.SyncProfile) predicate.Event {
 	return predicate.Event(func(s *sql.Selector) {
 		step := newSyncProfileStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasChanges applies the HasEdge predicate on the "changes" edge.
+func HasChanges() predicate.Event {
+	return predicate.Event(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, ChangesTable, ChangesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasChangesWith applies the HasEdge predicate on the "changes" edge with a given conditions (other predicates).
+func HasChangesWith(preds ...predicate.Change) predicate.Event {
+	return predicate.Event(func(s *sql.Selector) {
+		step := newChangesStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

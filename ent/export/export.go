@@ -28,6 +28,8 @@ const (
 	FieldColumns = "columns"
 	// FieldMaxEventID holds the string denoting the max_event_id field in the database.
 	FieldMaxEventID = "max_event_id"
+	// FieldEventID holds the string denoting the event_id field in the database.
+	FieldEventID = "event_id"
 	// FieldRequestedByID holds the string denoting the requested_by_id field in the database.
 	FieldRequestedByID = "requested_by_id"
 	// FieldTokenID holds the string denoting the token_id field in the database.
@@ -86,6 +88,7 @@ var Columns = []string{
 	FieldFilter,
 	FieldColumns,
 	FieldMaxEventID,
+	FieldEventID,
 	FieldRequestedByID,
 	FieldTokenID,
 	FieldEmail,
@@ -178,6 +181,11 @@ func ByStatus(opts ...sql.OrderTermOption) OrderOption {
 // ByMaxEventID orders the results by the max_event_id field.
 func ByMaxEventID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldMaxEventID, opts...).ToFunc()
+}
+
+// ByEventID orders the results by the event_id field.
+func ByEventID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEventID, opts...).ToFunc()
 }
 
 // ByRequestedByID orders the results by the requested_by_id field.

@@ -65,6 +65,11 @@ func MaxEventID(v int64) predicate.Export {
 	return predicate.Export(sql.FieldEQ(FieldMaxEventID, v))
 }
 
+// EventID applies equality check predicate on the "event_id" field. It's identical to EventIDEQ.
+func EventID(v int) predicate.Export {
+	return predicate.Export(sql.FieldEQ(FieldEventID, v))
+}
+
 // RequestedByID applies equality check predicate on the "requested_by_id" field. It's identical to RequestedByIDEQ.
 func RequestedByID(v int) predicate.Export {
 	return predicate.Export(sql.FieldEQ(FieldRequestedByID, v))
@@ -223,6 +228,56 @@ func MaxEventIDLT(v int64) predicate.Export {
 // MaxEventIDLTE applies the LTE predicate on the "max_event_id" field.
 func MaxEventIDLTE(v int64) predicate.Export {
 	return predicate.Export(sql.FieldLTE(FieldMaxEventID, v))
+}
+
+// EventIDEQ applies the EQ predicate on the "event_id" field.
+func EventIDEQ(v int) predicate.Export {
+	return predicate.Export(sql.FieldEQ(FieldEventID, v))
+}
+
+// EventIDNEQ applies the NEQ predicate on the "event_id" field.
+func EventIDNEQ(v int) predicate.Export {
+	return predicate.Export(sql.FieldNEQ(FieldEventID, v))
+}
+
+// EventIDIn applies the In predicate on the "event_id" field.
+func EventIDIn(vs ...int) predicate.Export {
+	return predicate.Export(sql.FieldIn(FieldEventID, vs...))
+}
+
+// EventIDNotIn applies the NotIn predicate on the "event_id" field.
+func EventIDNotIn(vs ...int) predicate.Export {
+	return predicate.Export(sql.FieldNotIn(FieldEventID, vs...))
+}
+
+// EventIDGT applies the GT predicate on the "event_id" field.
+func EventIDGT(v int) predicate.Export {
+	return predicate.Export(sql.FieldGT(FieldEventID, v))
+}
+
+// EventIDGTE applies the GTE predicate on the "event_id" field.
+func EventIDGTE(v int) predicate.Export {
+	return predicate.Export(sql.FieldGTE(FieldEventID, v))
+}
+
+// EventIDLT applies the LT predicate on the "event_id" field.
+func EventIDLT(v int) predicate.Export {
+	return predicate.Export(sql.FieldLT(FieldEventID, v))
+}
+
+// EventIDLTE applies the LTE predicate on the "event_id" field.
+func EventIDLTE(v int) predicate.Export {
+	return predicate.Export(sql.FieldLTE(FieldEventID, v))
+}
+
+// EventIDIsNil applies the IsNil predicate on the "event_id" field.
+func EventIDIsNil() predicate.Export {
+	return predicate.Export(sql.FieldIsNull(FieldEventID))
+}
+
+// EventIDNotNil applies the NotNil predicate on the "event_id" field.
+func EventIDNotNil() predicate.Export {
+	return predicate.Export(sql.FieldNotNull(FieldEventID))
 }
 
 // RequestedByIDEQ applies the EQ predicate on the "requested_by_id" field.

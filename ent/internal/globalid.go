@@ -2,4 +2,4 @@
 
 package internal
 
-const IncrementStarts = "{\"api_tokens\":0,\"events\":4294967296,\"exports\":30064771072,\"login_throttles\":21474836480,\"schools\":8589934592,\"sessions\":25769803776,\"sync_profiles\":12884901888,\"users\":17179869184}"
+const IncrementStarts = "{\"api_tokens\":0,\"changes\":34359738368,\"events\":4294967296,\"exports\":30064771072,\"login_throttles\":21474836480,\"schools\":8589934592,\"sessions\":25769803776,\"sync_profiles\":12884901888,\"users\":17179869184}"

@@ -42,6 +42,62 @@ var (
 			},
 		},
 	}
+	// ChangesColumns holds the columns for the "changes" table.
+	ChangesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "action", Type: field.TypeEnum, Enums: []string{"ADDED", "UPDATED", "DELETED", "DISABLED", "FAILED"}},
+		{Name: "at", Type: field.TypeTime},
+		{Name: "display_name", Type: field.TypeString, Nullable: true, Size: 255},
+		{Name: "email", Type: field.TypeString, Nullable: true, Size: 320},
+		{Name: "attributes", Type: field.TypeJSON},
+		{Name: "message", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "school_id", Type: field.TypeInt},
+		{Name: "user_id", Type: field.TypeInt},
+		{Name: "event_id", Type: field.TypeInt},
+	}
+	// ChangesTable holds the schema information for the "changes" table.
+	ChangesTable = &schema.Table{
+		Name:       "changes",
+		Columns:    ChangesColumns,
+		PrimaryKey: []*schema.Column{ChangesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "changes_schools_school",
+				Columns:    []*schema.Column{ChangesColumns[7]},
+				RefColumns: []*schema.Column{SchoolsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "changes_users_user",
+				Columns:    []*schema.Column{ChangesColumns[8]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "changes_events_changes",
+				Columns:    []*schema.Column{ChangesColumns[9]},
+				RefColumns: []*schema.Column{EventsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "change_event_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{ChangesColumns[9], ChangesColumns[0]},
+			},
+			{
+				Name:    "change_event_id_action_id",
+				Unique:  false,
+				Columns: []*schema.Column{ChangesColumns[9], ChangesColumns[1], ChangesColumns[0]},
+			},
+			{
+				Name:    "change_user_id_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{ChangesColumns[8], ChangesColumns[2], ChangesColumns[0]},
+			},
+		},
+	}
 	// EventsColumns holds the columns for the "events" table.
 	EventsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -60,6 +116,8 @@ var (
 		{Name: "external_id", Type: field.TypeString, Nullable: true, Size: 255},
 		{Name: "recorded_at", Type: field.TypeTime},
 		{Name: "flags", Type: field.TypeInt, Default: 0},
+		{Name: "changes_recorded", Type: field.TypeInt, Default: 0},
+		{Name: "change_rows", Type: field.TypeInt, Default: 0},
 		{Name: "school_id", Type: field.TypeInt},
 		{Name: "user_id", Type: field.TypeInt, Nullable: true},
 		{Name: "sync_profile_id", Type: field.TypeInt, Nullable: true},
@@ -72,19 +130,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "events_schools_school",
-				Columns:    []*schema.Column{EventsColumns[16]},
+				Columns:    []*schema.Column{EventsColumns[18]},
 				RefColumns: []*schema.Column{SchoolsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "events_users_user",
-				Columns:    []*schema.Column{EventsColumns[17]},
+				Columns:    []*schema.Column{EventsColumns[19]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "events_sync_profiles_sync_profile",
-				Columns:    []*schema.Column{EventsColumns[18]},
+				Columns:    []*schema.Column{EventsColumns[20]},
 				RefColumns: []*schema.Column{SyncProfilesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -93,12 +151,12 @@ var (
 			{
 				Name:    "event_school_id_date_finished_id",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[16], EventsColumns[3], EventsColumns[0]},
+				Columns: []*schema.Column{EventsColumns[18], EventsColumns[3], EventsColumns[0]},
 			},
 			{
 				Name:    "event_active_sums",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[16], EventsColumns[3], EventsColumns[0]},
+				Columns: []*schema.Column{EventsColumns[18], EventsColumns[3], EventsColumns[0]},
 				Annotation: &entsql.IndexAnnotation{
 					IncludeColumns: []string{
 						EventsColumns[1].Name,
@@ -123,7 +181,7 @@ var (
 			{
 				Name:    "event_active_type",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[16], EventsColumns[1], EventsColumns[3], EventsColumns[0]},
+				Columns: []*schema.Column{EventsColumns[18], EventsColumns[1], EventsColumns[3], EventsColumns[0]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "NOT (type IN ('ACCOUNT_SYNCHRONIZATION', 'ACCOUNT_PROVISIONING', 'USER_CSV_PROCESSED', 'GROUPS_CSV_PROCESSED') AND processed > 0 AND added = 0 AND updated = 0 AND deleted = 0 AND disabled = 0 AND errors = 0 AND flags = 0)",
 				},
@@ -131,12 +189,12 @@ var (
 			{
 				Name:    "event_school_id_user_id_date_finished",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[16], EventsColumns[17], EventsColumns[3]},
+				Columns: []*schema.Column{EventsColumns[18], EventsColumns[19], EventsColumns[3]},
 			},
 			{
 				Name:    "event_school_id_sync_profile_id_date_finished_id",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[16], EventsColumns[18], EventsColumns[3], EventsColumns[0]},
+				Columns: []*schema.Column{EventsColumns[18], EventsColumns[20], EventsColumns[3], EventsColumns[0]},
 				Annotation: &entsql.IndexAnnotation{
 					IncludeColumns: []string{
 						EventsColumns[1].Name,
@@ -160,12 +218,12 @@ var (
 			{
 				Name:    "event_school_id_type_date_finished",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[16], EventsColumns[1], EventsColumns[3]},
+				Columns: []*schema.Column{EventsColumns[18], EventsColumns[1], EventsColumns[3]},
 			},
 			{
 				Name:    "event_school_id_external_id",
 				Unique:  true,
-				Columns: []*schema.Column{EventsColumns[16], EventsColumns[13]},
+				Columns: []*schema.Column{EventsColumns[18], EventsColumns[13]},
 			},
 		},
 	}
@@ -176,6 +234,7 @@ var (
 		{Name: "filter", Type: field.TypeJSON},
 		{Name: "columns", Type: field.TypeJSON, Nullable: true},
 		{Name: "max_event_id", Type: field.TypeInt64},
+		{Name: "event_id", Type: field.TypeInt, Nullable: true},
 		{Name: "token_id", Type: field.TypeInt, Nullable: true},
 		{Name: "email", Type: field.TypeString, Default: ""},
 		{Name: "requested_at", Type: field.TypeTime},
@@ -200,13 +259,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "exports_schools_school",
-				Columns:    []*schema.Column{ExportsColumns[18]},
+				Columns:    []*schema.Column{ExportsColumns[19]},
 				RefColumns: []*schema.Column{SchoolsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "exports_users_requested_by",
-				Columns:    []*schema.Column{ExportsColumns[19]},
+				Columns:    []*schema.Column{ExportsColumns[20]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -215,12 +274,12 @@ var (
 			{
 				Name:    "export_school_id_requested_by_id_requested_at",
 				Unique:  false,
-				Columns: []*schema.Column{ExportsColumns[18], ExportsColumns[19], ExportsColumns[7]},
+				Columns: []*schema.Column{ExportsColumns[19], ExportsColumns[20], ExportsColumns[8]},
 			},
 			{
 				Name:    "export_status_expires_at",
 				Unique:  false,
-				Columns: []*schema.Column{ExportsColumns[1], ExportsColumns[10]},
+				Columns: []*schema.Column{ExportsColumns[1], ExportsColumns[11]},
 			},
 		},
 	}
@@ -344,6 +403,7 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		APITokensTable,
+		ChangesTable,
 		EventsTable,
 		ExportsTable,
 		LoginThrottlesTable,
@@ -359,6 +419,12 @@ func init() {
 	APITokensTable.ForeignKeys[1].RefTable = UsersTable
 	APITokensTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(0),
+	}
+	ChangesTable.ForeignKeys[0].RefTable = SchoolsTable
+	ChangesTable.ForeignKeys[1].RefTable = UsersTable
+	ChangesTable.ForeignKeys[2].RefTable = EventsTable
+	ChangesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(34359738368),
 	}
 	EventsTable.ForeignKeys[0].RefTable = SchoolsTable
 	EventsTable.ForeignKeys[1].RefTable = UsersTable

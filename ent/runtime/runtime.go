@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/provreport/provreport/ent/apitoken"
+	"github.com/provreport/provreport/ent/change"
 	"github.com/provreport/provreport/ent/event"
 	"github.com/provreport/provreport/ent/export"
 	"github.com/provreport/provreport/ent/loginthrottle"
@@ -51,6 +52,25 @@ func init() {
 			return nil
 		}
 	}()
+	changeMixin := schema.Change{}.Mixin()
+	changeMixinHooks0 := changeMixin[0].Hooks()
+	change.Hooks[0] = changeMixinHooks0[0]
+	changeMixinInters0 := changeMixin[0].Interceptors()
+	change.Interceptors[0] = changeMixinInters0[0]
+	changeFields := schema.Change{}.Fields()
+	_ = changeFields
+	// changeDescDisplayName is the schema descriptor for display_name field.
+	changeDescDisplayName := changeFields[4].Descriptor()
+	// change.DisplayNameValidator is a validator for the "display_name" field. It is called by the builders before save.
+	change.DisplayNameValidator = changeDescDisplayName.Validators[0].(func(string) error)
+	// changeDescEmail is the schema descriptor for email field.
+	changeDescEmail := changeFields[5].Descriptor()
+	// change.EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	change.EmailValidator = changeDescEmail.Validators[0].(func(string) error)
+	// changeDescAttributes is the schema descriptor for attributes field.
+	changeDescAttributes := changeFields[6].Descriptor()
+	// change.DefaultAttributes holds the default value on creation for the attributes field.
+	change.DefaultAttributes = changeDescAttributes.Default.([]eventtype.AttributeChange)
 	eventMixin := schema.Event{}.Mixin()
 	eventMixinHooks0 := eventMixin[0].Hooks()
 	event.Hooks[0] = eventMixinHooks0[0]
@@ -120,6 +140,18 @@ func init() {
 	event.DefaultFlags = eventDescFlags.Default.(int)
 	// event.FlagsValidator is a validator for the "flags" field. It is called by the builders before save.
 	event.FlagsValidator = eventDescFlags.Validators[0].(func(int) error)
+	// eventDescChangesRecorded is the schema descriptor for changes_recorded field.
+	eventDescChangesRecorded := eventFields[17].Descriptor()
+	// event.DefaultChangesRecorded holds the default value on creation for the changes_recorded field.
+	event.DefaultChangesRecorded = eventDescChangesRecorded.Default.(int)
+	// event.ChangesRecordedValidator is a validator for the "changes_recorded" field. It is called by the builders before save.
+	event.ChangesRecordedValidator = eventDescChangesRecorded.Validators[0].(func(int) error)
+	// eventDescChangeRows is the schema descriptor for change_rows field.
+	eventDescChangeRows := eventFields[18].Descriptor()
+	// event.DefaultChangeRows holds the default value on creation for the change_rows field.
+	event.DefaultChangeRows = eventDescChangeRows.Default.(int)
+	// event.ChangeRowsValidator is a validator for the "change_rows" field. It is called by the builders before save.
+	event.ChangeRowsValidator = eventDescChangeRows.Validators[0].(func(int) error)
 	exportMixin := schema.Export{}.Mixin()
 	exportMixinHooks0 := exportMixin[0].Hooks()
 	export.Hooks[0] = exportMixinHooks0[0]
@@ -128,15 +160,15 @@ func init() {
 	exportFields := schema.Export{}.Fields()
 	_ = exportFields
 	// exportDescEmail is the schema descriptor for email field.
-	exportDescEmail := exportFields[6].Descriptor()
+	exportDescEmail := exportFields[7].Descriptor()
 	// export.DefaultEmail holds the default value on creation for the email field.
 	export.DefaultEmail = exportDescEmail.Default.(string)
 	// exportDescRequestedAt is the schema descriptor for requested_at field.
-	exportDescRequestedAt := exportFields[7].Descriptor()
+	exportDescRequestedAt := exportFields[8].Descriptor()
 	// export.DefaultRequestedAt holds the default value on creation for the requested_at field.
 	export.DefaultRequestedAt = exportDescRequestedAt.Default.(func() time.Time)
 	// exportDescAttempts is the schema descriptor for attempts field.
-	exportDescAttempts := exportFields[14].Descriptor()
+	exportDescAttempts := exportFields[15].Descriptor()
 	// export.DefaultAttempts holds the default value on creation for the attempts field.
 	export.DefaultAttempts = exportDescAttempts.Default.(int)
 	loginthrottleFields := schema.LoginThrottle{}.Fields()

@@ -53,6 +53,10 @@ func (Event) Fields() []ent.Field {
 		// of its profile before it; GraphQL shows it as a list of RunFlag values.
 		field.Int("flags").NonNegative().Default(0).Annotations(entgql.Skip(entgql.SkipAll)).
 			Comment("What went wrong with the run, as a bitmask of health.Flags; 0 when nothing did"),
+		field.Int("changes_recorded").NonNegative().Default(0).Annotations(entgql.Skip(entgql.SkipAll)).
+			Comment("How many changes the agent sent with the event"),
+		field.Int("change_rows").NonNegative().Default(0).Annotations(entgql.Skip(entgql.SkipAll)).
+			Comment("How many rows the event's changes CSV has: one per attribute change, one for a change without attributes"),
 	}
 }
 
@@ -63,6 +67,10 @@ func (Event) Edges() []ent.Edge {
 			Comment("The user the event is about, such as the account of a login; null when it is about no single user."),
 		edge.To("sync_profile", SyncProfile.Type).Field("sync_profile_id").Unique().
 			Comment("The sync profile, CSV upload or script that ran; null when none did, as for a login."),
+		// The database deletes a run's changes with it, so that retention and any other
+		// delete of events cannot leave changes behind without knowing of them.
+		edge.To("changes", Change.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade), entgql.Skip(entgql.SkipAll)),
 	}
 }
 

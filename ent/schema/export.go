@@ -33,6 +33,10 @@ func (Export) Fields() []ent.Field {
 		field.Int64("max_event_id").
 			Comment("the newest event ID when requested: later events are not exported").
 			Annotations(entgql.Skip(entgql.SkipAll)),
+		// A plain column rather than an edge: the export's file outlives the event when
+		// retention deletes it, and its page still says which run it was of.
+		field.Int("event_id").Optional().Nillable().Immutable().Annotations(entgql.Skip(entgql.SkipAll)).
+			Comment("the run whose changes the file holds; null for a report export"),
 		field.Int("requested_by_id").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Int("token_id").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("email").Default("").Comment("Where the link is emailed; empty when nobody can be told, as for an API token."),

@@ -47,6 +47,14 @@ var GraphQLDescriptions = map[string]string{
 	"ExportStatus.FAILED":  "Building the file failed; `error` says why and `retryExport` starts it again.",
 	"ExportStatus.EXPIRED": "The file was deleted after its link lifetime; `retryExport` builds it again.",
 
+	"Change":                   "What one run did to one account: added, updated, deleted, disabled it, or failed to, with the attributes it changed.",
+	"ChangeAction":             "What a run did to one account.",
+	"ChangeAction.ADDED":       "The run created the account; counted by the event's added.",
+	"ChangeAction.UPDATED":     "The run changed attributes of the account; counted by updated.",
+	"ChangeAction.DELETED":     "The run deleted the account; counted by deleted.",
+	"ChangeAction.DISABLED":    "The run disabled the account; counted by disabled.",
+	"ChangeAction.FAILED":      "The run failed to change the account; counted by errors, and message says why.",
+
 	"Role":        "What a user may do on the dashboard.",
 	"Role.ADMIN":  "Sees the report and manages API tokens and other users' roles.",
 	"Role.VIEWER": "Sees the report and exports it.",

@@ -9,8 +9,20 @@ import (
 	"strconv"
 	"time"
 
+	"entgo.io/contrib/entgql"
 	"github.com/provreport/provreport/ent"
 )
+
+// How many users a profile provisioned and how many of them have signed in since: the
+// users with an ADDED change in the window, each counted once.
+type Adoption struct {
+	// Users with an ADDED change by the profile (or any profile) at or after since.
+	Provisioned int `json:"provisioned"`
+	// Of those, the users with an AUTHENTICATION or AUTHORISATION event after their first such ADDED change.
+	SignedIn int `json:"signedIn"`
+	// Of those, the users without one: provisioned minus signedIn.
+	NeverSignedIn int `json:"neverSignedIn"`
+}
 
 // A new API token and its secret, which is shown this once and never again.
 type CreateAPITokenPayload struct {
@@ -72,6 +84,44 @@ type SyncHealthSettingsInput struct {
 	ProcessedDropPercent *int `json:"processedDropPercent,omitempty"`
 	// See SyncHealthSettings.quietAfterMinimum; whole seconds from 60 to 2592000 (30 days).
 	QuietAfterMinimum *int `json:"quietAfterMinimum,omitempty"`
+}
+
+// One page of a user's timeline, with what is needed to fetch the pages before and after it.
+type TimelineConnection struct {
+	// The timeline entries of this page, newest first, each with its cursor.
+	Edges []*TimelineEdge `json:"edges"`
+	// Whether there are pages before and after this one, and the cursors to fetch them.
+	PageInfo *entgql.PageInfo[int] `json:"pageInfo"`
+	// How many timeline entries match in all, across every page.
+	TotalCount int `json:"totalCount"`
+}
+
+// One timeline entry of a page, with its cursor.
+type TimelineEdge struct {
+	// The timeline entry.
+	Node *TimelineEntry `json:"node"`
+	// Pass as `after` to fetch the entries after this one, or as `before` for those before it.
+	Cursor entgql.Cursor[int] `json:"cursor"`
+}
+
+// One entry of a user's timeline: an event they acted in, or a change a run made to them.
+type TimelineEntry struct {
+	// When it happened: the event's finishedAt.
+	At time.Time `json:"at"`
+	// The event: the one the user acted in, or the run that made the change.
+	Event *ent.Event `json:"event"`
+	// The change to the user, for a CHANGED entry; null for an ACTED entry.
+	Change *ent.Change `json:"change,omitempty"`
+}
+
+// Which entries of a user's timeline to show.
+type TimelineFilter struct {
+	// Inclusive lower bound, compared with the entry's at.
+	From *time.Time `json:"from,omitempty"`
+	// Exclusive upper bound, compared with the entry's at.
+	To *time.Time `json:"to,omitempty"`
+	// Only these kinds of entry; null or empty means both.
+	Kinds []TimelineKind `json:"kinds,omitempty"`
 }
 
 // Something that went wrong with a sync run, decided once when the run is recorded, against the
@@ -211,6 +261,64 @@ func (e *SyncHealthStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e SyncHealthStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The two kinds of entry of a user's timeline.
+type TimelineKind string
+
+const (
+	// An event the user is the actor of: a login, a failed login, an upload they made.
+	TimelineKindActed TimelineKind = "ACTED"
+	// A change a run made to the user's account.
+	TimelineKindChanged TimelineKind = "CHANGED"
+)
+
+var AllTimelineKind = []TimelineKind{
+	TimelineKindActed,
+	TimelineKindChanged,
+}
+
+func (e TimelineKind) IsValid() bool {
+	switch e {
+	case TimelineKindActed, TimelineKindChanged:
+		return true
+	}
+	return false
+}
+
+func (e TimelineKind) String() string {
+	return string(e)
+}
+
+func (e *TimelineKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TimelineKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TimelineKind", str)
+	}
+	return nil
+}
+
+func (e TimelineKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TimelineKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TimelineKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -104,3 +104,27 @@ type Problem struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
 }
+
+// AttributeChange is one attribute of an account that a run changed: its name as the
+// directory spells it (givenName, mail, memberOf) and its value before and after. Old is
+// nil for an attribute the run set for the first time, New is nil for one it removed.
+type AttributeChange struct {
+	Name string  `json:"name"`
+	Old  *string `json:"old,omitempty"`
+	New  *string `json:"new,omitempty"`
+}
+
+// The actions a run can have taken on one account, as stored and as GraphQL enum values.
+// Each is counted by the event count of the same name; Failed is counted by errors.
+const (
+	ActionAdded    = "ADDED"
+	ActionUpdated  = "UPDATED"
+	ActionDeleted  = "DELETED"
+	ActionDisabled = "DISABLED"
+	ActionFailed   = "FAILED"
+)
+
+// Actions returns every change action, in the order the event's counts are listed.
+func Actions() []string {
+	return []string{ActionAdded, ActionUpdated, ActionDeleted, ActionDisabled, ActionFailed}
+}

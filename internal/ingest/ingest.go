@@ -16,6 +16,7 @@ import (
 	"entgo.io/ent/dialect"
 
 	"github.com/provreport/provreport/ent"
+	"github.com/provreport/provreport/ent/change"
 	"github.com/provreport/provreport/ent/event"
 	"github.com/provreport/provreport/ent/syncprofile"
 	"github.com/provreport/provreport/ent/user"
@@ -70,6 +71,17 @@ type Input struct {
 	Problems     []*ProblemInput
 	Service      *string
 	ExternalID   *string
+	Changes      []*ChangeInput
+}
+
+// ChangeInput is what the run did to one account, as reported (the GraphQL ChangeInput).
+type ChangeInput struct {
+	Action      change.Action
+	Username    string
+	DisplayName *string
+	Email       *string
+	Attributes  []*eventtype.AttributeChange
+	Message     *string
 }
 
 // ProblemInput is one CSV problem row as reported (the GraphQL ProblemInput).
