@@ -4,7 +4,7 @@
 import { useEffect, useId, useMemo, useRef } from 'react'
 import { useQuery } from 'urql'
 import { TimelineDocument, type TimelineEntryFieldsFragment } from '../gql/graphql'
-import { actionLabel, describeEntry, formatValue } from '../lib/changes'
+import { describeEntry, formatValue } from '../lib/changes'
 import { outcomeOf, OUTCOME_LABEL } from '../lib/eventTypes'
 import { atFirstPage, pagerState } from '../lib/paging'
 import { Link, navigate } from '../lib/router'
@@ -137,7 +137,7 @@ function TimelineItem({ entry, isNew, timeZone }: { entry: TimelineEntryFieldsFr
       <div className="timeline-body">
         <p className="timeline-title">
           {entry.change ? (
-            <span className={`action-badge ${entry.change.action.toLowerCase()}`}>{actionLabel(entry.change.action)}</span>
+            <span className={`action-dot ${entry.change.action.toLowerCase()}`} aria-hidden="true" />
           ) : (
             <OutcomeIcon outcome={outcomeOf(ev.type, ev.errors)} />
           )}
