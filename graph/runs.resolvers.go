@@ -7,37 +7,81 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"entgo.io/contrib/entgql"
 	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/ent/change"
+	"github.com/provreport/provreport/ent/event"
+	"github.com/provreport/provreport/ent/user"
 	"github.com/provreport/provreport/graph/model"
+	"github.com/provreport/provreport/internal/auth"
+	"github.com/provreport/provreport/internal/usererr"
 )
 
 // Username is the resolver for the username field.
 func (r *changeResolver) Username(ctx context.Context, obj *ent.Change) (string, error) {
-	return "", notImplemented("username")
+	if u := obj.Edges.User; u != nil {
+		return u.Username, nil
+	}
+	u, err := obj.QueryUser().Only(ctx)
+	if err != nil {
+		return "", fmt.Errorf("username of change %d: %w", obj.ID, err)
+	}
+	return u.Username, nil
 }
 
 // Changes is the resolver for the changes field.
 func (r *eventResolver) Changes(ctx context.Context, obj *ent.Event, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int], action *change.Action, search *string) (*ent.ChangeConnection, error) {
-	return nil, notImplemented("changes")
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	if after != nil && before != nil {
+		return nil, usererr.BadInput("before", "give after or before, not both")
+	}
+	if first == nil && last == nil {
+		first = ptr(defaultPage)
+	}
+	q := r.Client.Change.Query().Where(change.EventID(obj.ID))
+	if action != nil {
+		q.Where(change.ActionEQ(*action))
+	}
+	if search != nil && *search != "" {
+		if len(*search) > 100 {
+			return nil, usererr.BadInput("search", "is %d bytes; at most 100", len(*search))
+		}
+		q.Where(change.Or(
+			change.HasUserWith(user.UsernameContainsFold(*search)),
+			change.DisplayNameContainsFold(*search),
+			change.EmailContainsFold(*search),
+		))
+	}
+	// The usernames come with the page, in one query, rather than one per row.
+	q.WithUser(func(uq *ent.UserQuery) { uq.Select(user.FieldUsername) })
+	return q.Paginate(ctx, after, first, before, last)
 }
 
 // ChangesCSVRows is the resolver for the changesCSVRows field.
 func (r *eventResolver) ChangesCSVRows(ctx context.Context, obj *ent.Event) (int, error) {
-	return 0, notImplemented("changesCSVRows")
+	return obj.ChangeRows, nil
 }
 
 // ChangesCSVURL is the resolver for the changesCSVURL field.
 func (r *eventResolver) ChangesCSVURL(ctx context.Context, obj *ent.Event) (string, error) {
-	return "", notImplemented("changesCSVURL")
+	return changesCSVPath(obj.ID), nil
 }
 
 // Event is the resolver for the event field.
 func (r *exportResolver) Event(ctx context.Context, obj *ent.Export) (*ent.Event, error) {
-	return nil, notImplemented("event")
+	if obj.EventID == nil {
+		return nil, nil
+	}
+	ev, err := r.Client.Event.Get(ctx, *obj.EventID)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return ev, err
 }
 
 // RequestChangesExport is the resolver for the requestChangesExport field.
@@ -47,12 +91,38 @@ func (r *mutationResolver) RequestChangesExport(ctx context.Context, eventID int
 
 // Adoption is the resolver for the adoption field.
 func (r *queryResolver) Adoption(ctx context.Context, syncProfileID *int, since *time.Time) (*model.Adoption, error) {
-	return nil, notImplemented("adoption")
+	if _, err := auth.Require(ctx, auth.ScopeReportsRead); err != nil {
+		return nil, err
+	}
+	users, signed, err := adoption(ctx, r.Client, r.Dialect, syncProfileID, since)
+	if err != nil {
+		return nil, err
+	}
+	return adoptionCounts(users, signed), nil
 }
 
 // NeverSignedIn is the resolver for the neverSignedIn field.
 func (r *queryResolver) NeverSignedIn(ctx context.Context, first *int, after *entgql.Cursor[int], syncProfileID *int, since *time.Time) (*ent.UserConnection, error) {
-	return nil, notImplemented("neverSignedIn")
+	if _, err := auth.Require(ctx, auth.ScopeReportsRead); err != nil {
+		return nil, err
+	}
+	if err := checkPage(first, nil); err != nil {
+		return nil, err
+	}
+	if first == nil {
+		first = ptr(defaultPage)
+	}
+	users, signed, err := adoption(ctx, r.Client, r.Dialect, syncProfileID, since)
+	if err != nil {
+		return nil, err
+	}
+	never := make([]int, 0, len(users)-len(signed))
+	for _, id := range users {
+		if !signed[id] {
+			never = append(never, id)
+		}
+	}
+	return r.Client.User.Query().Where(user.IDIn(never...)).Paginate(ctx, after, first, nil, nil)
 }
 
 // TimelineEntryAdded is the resolver for the timelineEntryAdded field.
@@ -62,30 +132,39 @@ func (r *subscriptionResolver) TimelineEntryAdded(ctx context.Context, userID in
 
 // Timeline is the resolver for the timeline field.
 func (r *userResolver) Timeline(ctx context.Context, obj *ent.User, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int], filter *model.TimelineFilter) (*model.TimelineConnection, error) {
-	return nil, notImplemented("timeline")
+	return timeline(ctx, r.Client, obj.ID, first, after, last, before, filter, selects(ctx, "TimelineConnection", "totalCount"))
 }
 
 // FirstSeenAt is the resolver for the firstSeenAt field.
 func (r *userResolver) FirstSeenAt(ctx context.Context, obj *ent.User) (*time.Time, error) {
-	return nil, notImplemented("firstSeenAt")
+	return firstSeen(ctx, r.Client, obj.ID)
 }
 
 // ProvisionedAt is the resolver for the provisionedAt field.
 func (r *userResolver) ProvisionedAt(ctx context.Context, obj *ent.User) (*time.Time, error) {
-	return nil, notImplemented("provisionedAt")
+	ch, err := firstAdded(ctx, r.Client, obj.ID)
+	if err != nil || ch == nil {
+		return nil, err
+	}
+	return &ch.At, nil
 }
 
 // ProvisionedBy is the resolver for the provisionedBy field.
 func (r *userResolver) ProvisionedBy(ctx context.Context, obj *ent.User) (*ent.Event, error) {
-	return nil, notImplemented("provisionedBy")
+	ch, err := firstAdded(ctx, r.Client, obj.ID)
+	if err != nil || ch == nil {
+		return nil, err
+	}
+	return ch.QueryEvent().Only(ctx)
 }
 
 // LastSignInAt is the resolver for the lastSignInAt field.
 func (r *userResolver) LastSignInAt(ctx context.Context, obj *ent.User) (*time.Time, error) {
-	return nil, notImplemented("lastSignInAt")
+	return lastSignIn(ctx, r.Client, obj.ID)
 }
 
 // FailedSignInsSince is the resolver for the failedSignInsSince field.
 func (r *userResolver) FailedSignInsSince(ctx context.Context, obj *ent.User, since time.Time) (int, error) {
-	return 0, notImplemented("failedSignInsSince")
+	return r.Client.Event.Query().Where(event.UserID(obj.ID), event.TypeEQ(event.TypeAUTHENTICATION_FAILED),
+		event.DateFinishedGTE(since)).Count(ctx)
 }

@@ -102,6 +102,9 @@ func (r *Recorder) recordCopy(ctx context.Context, in []*Input) (out, created []
 		for k, ev := range created {
 			out[slots[k]] = ev
 		}
+		if err = writeChangesPostgres(ctx, tx, schoolID, in, slots, created, users); err != nil {
+			return nil, nil, err
+		}
 	}
 	for i, e := range in {
 		if out[i] == nil && e.ExternalID != nil {

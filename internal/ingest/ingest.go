@@ -128,7 +128,7 @@ func validate(in []*Input, most int) error {
 			return usererr.BadInput(fmt.Sprintf("input[%d].%s", i, ue.Field), "%s", ue.Message)
 		}
 	}
-	return nil
+	return checkBatchChanges(in)
 }
 
 // Check checks one event, naming the bad field (relative to the event) in the
@@ -217,7 +217,7 @@ func Check(e *Input) error {
 			return &usererr.Error{Field: fmt.Sprintf("problems[%d]", j), Message: "must not contain a NUL character"}
 		}
 	}
-	return nil
+	return checkChanges(e)
 }
 
 func empty(s *string) bool { return s == nil || *s == "" }
@@ -324,7 +324,9 @@ func (r *Recorder) recordEnt(ctx context.Context, in []*Input) (out, created []*
 			SetProblems(problems(e.Problems)).
 			SetNillableService(nonEmpty(e.Service)).
 			SetNillableExternalID(e.ExternalID).
-			SetFlags(flags[k])
+			SetFlags(flags[k]).
+			SetChangesRecorded(len(e.Changes)).
+			SetChangeRows(changeRows(e.Changes))
 		if e.Details != nil {
 			b.SetDetails(*e.Details)
 		}
@@ -345,6 +347,9 @@ func (r *Recorder) recordEnt(ctx context.Context, in []*Input) (out, created []*
 		}
 		for k, ev := range created {
 			out[slots[k]] = ev
+		}
+		if err := writeChangesEnt(ctx, c, in, slots, created, users); err != nil {
+			return nil, nil, err
 		}
 	}
 	if err := finish(ctx, tx, in, out, seen, created, existing); err != nil {
@@ -468,6 +473,12 @@ func ensureUsers(ctx context.Context, c *ent.Client, in []*Input, existing map[s
 		}
 		seen[*e.Username] = true
 		names = append(names, *e.Username)
+	}
+	for _, n := range changeUsernames(in, existing) {
+		if !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
 	}
 	ids := map[string]int{}
 	if len(names) == 0 {

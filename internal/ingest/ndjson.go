@@ -10,7 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/provreport/provreport/ent/change"
 	"github.com/provreport/provreport/ent/event"
+	"github.com/provreport/provreport/internal/eventtype"
 	"github.com/provreport/provreport/internal/usererr"
 )
 
@@ -48,6 +50,18 @@ type ndjsonEvent struct {
 	Problems     []ndjsonProblem `json:"problems"`
 	Service      *string         `json:"service"`
 	ExternalID   *string         `json:"externalID"`
+	Changes      []ndjsonChange  `json:"changes"`
+}
+
+// ndjsonChange is one change as a line gives it; required fields are pointers so that
+// a missing one is told apart from an empty one.
+type ndjsonChange struct {
+	Action      *string                      `json:"action"`
+	Username    *string                      `json:"username"`
+	DisplayName *string                      `json:"displayName"`
+	Email       *string                      `json:"email"`
+	Attributes  []*eventtype.AttributeChange `json:"attributes"`
+	Message     *string                      `json:"message"`
 }
 
 type ndjsonProblem struct {
@@ -153,6 +167,13 @@ func (e *ndjsonEvent) input() (*Input, *LineError) {
 			return nil, &LineError{Field: fmt.Sprintf("problems[%d]", i), Message: "needs line, field and message"}
 		}
 		in.Problems = append(in.Problems, &ProblemInput{Line: *p.Line, Field: *p.Field, Message: *p.Message})
+	}
+	for i, c := range e.Changes {
+		if c.Action == nil || c.Username == nil {
+			return nil, &LineError{Field: fmt.Sprintf("changes[%d]", i), Message: "needs action and username"}
+		}
+		in.Changes = append(in.Changes, &ChangeInput{Action: change.Action(*c.Action), Username: *c.Username,
+			DisplayName: c.DisplayName, Email: c.Email, Attributes: c.Attributes, Message: c.Message})
 	}
 	return in, nil
 }

@@ -186,6 +186,9 @@ func (r *Recorder) recordPostgres(ctx context.Context, in []*Input) (out, create
 		for k, ev := range created {
 			out[at[k]] = ev
 		}
+		if err = writeChangesPostgres(ctx, c, schoolID, in, at, created, users); err != nil {
+			return nil, nil, err
+		}
 	}
 	if err := finish(ctx, tx, in, out, seen, created, existing); err != nil {
 		return nil, nil, err
@@ -212,6 +215,9 @@ func pgLookupAll(ctx context.Context, c querier, schoolID int, in []*Input) ([3]
 		add(&keys, lookupEvent, e.ExternalID)
 		add(&profiles, lookupProfile, e.SyncProfile)
 		add(&users, lookupUser, e.Username)
+		for _, c := range e.Changes {
+			add(&users, lookupUser, &c.Username)
+		}
 	}
 	found := [3]map[string]int64{{}, make(map[string]int64, len(profiles)), make(map[string]int64, len(users))}
 	rows, err := c.QueryContext(ctx, pgLookup, schoolID, keys, profiles, users)
@@ -311,6 +317,11 @@ func pgCreateUsers(ctx context.Context, c querier, schoolID int, now time.Time, 
 		if u := e.Username; !empty(u) {
 			if _, ok := ids[*u]; !ok {
 				missing[*u] = ""
+			}
+		}
+		for _, c := range e.Changes {
+			if _, ok := ids[c.Username]; !ok {
+				missing[c.Username] = ""
 			}
 		}
 	}
