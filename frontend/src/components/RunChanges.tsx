@@ -157,6 +157,8 @@ export function RunChanges({ event, params, basePath }: Props) {
                   </thead>
                   <tbody>
                     {rows.map((c) => {
+                      // The account's username, as the change reports it or from the account itself.
+                      const username = c.username || c.user.username
                       const expanded = open.has(c.id)
                       const detailId = `${id}-d-${c.id}`
                       const expandable = c.attributes.length > 0 || Boolean(c.message)
@@ -176,7 +178,7 @@ export function RunChanges({ event, params, basePath }: Props) {
                                     <path d="M6 4l4 4-4 4" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" />
                                   </svg>
                                   <span className="visually-hidden">
-                                    {expanded ? 'Hide' : 'Show'} the changes to {c.username}
+                                    {expanded ? 'Hide' : 'Show'} the changes to {username}
                                   </span>
                                 </button>
                               )}
@@ -186,7 +188,7 @@ export function RunChanges({ event, params, basePath }: Props) {
                             </td>
                             <td data-label="Account" className="col-account">
                               <Link to={userPath(c.user.id)} title={c.displayName ?? undefined}>
-                                {breakable(c.username)}
+                                {breakable(username)}
                               </Link>
                               {c.displayName && <span className="cell-sub">{c.displayName}</span>}
                             </td>
@@ -246,7 +248,7 @@ export function summariseNames(names: readonly string[]): string {
 function AttributeTable({ change }: { change: ChangeFieldsFragment }) {
   return (
     <table className="attributes">
-      <caption className="visually-hidden">Attribute changes of {change.username}</caption>
+      <caption className="visually-hidden">Attribute changes of {change.username || change.user.username}</caption>
       <thead>
         <tr>
           <th scope="col">Attribute</th>
