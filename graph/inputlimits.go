@@ -28,6 +28,12 @@ const (
 var stringMax = map[string]int{
 	"RecordEventInput.details": ingest.MaxDetails,
 	"ProblemInput.message":     ingest.MaxProblemMessage,
+	"ChangeInput.message":      ingest.MaxChangeMessage,
+	// Attribute values are bounded in characters (ingest counts them); this is the
+	// most bytes that many characters take in UTF-8.
+	"AttributeChangeInput.old": 4 * ingest.MaxAttributeValue,
+	"AttributeChangeInput.new": 4 * ingest.MaxAttributeValue,
+	"Event.changes(search)":    100,
 	// SQLite refuses LIKE patterns over 50,000 bytes; nobody types more than this.
 	"Query.users(search)": 100,
 }
@@ -36,6 +42,8 @@ var stringMax = map[string]int{
 var listMax = map[string]int{
 	"Mutation.recordEvents(input)": ingest.MaxBatch,
 	"RecordEventInput.problems":    ingest.MaxProblems,
+	"RecordEventInput.changes":     ingest.MaxChanges,
+	"ChangeInput.attributes":       ingest.MaxAttributes,
 	"Query.nodes(ids)":             maxPage,
 	// There are twelve event types; a list may repeat one, but not endlessly.
 	"ReportFilter.types": 50,
