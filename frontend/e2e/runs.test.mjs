@@ -115,7 +115,7 @@ describe('a run, a person and People', () => {
     logins.push(login(student(1), 'AUTHENTICATION_FAILED'), login(student(1), 'AUTHENTICATION_FAILED'))
     await record(logins)
 
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true })
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true, locale: 'en-AU' })
     page = await context.newPage()
     problems = watchPage(page)
     await page.goto(`${server.url}/signin`)

@@ -193,7 +193,7 @@ export default function PeoplePage() {
                       <td data-label="Username">
                         <Link to={userPath(u.id)}>{u.username}</Link>
                       </td>
-                      <td data-label="Name">{u.displayName || <span className="muted">—</span>}</td>
+                      <td data-label="Name">{u.displayName && u.displayName !== u.username ? u.displayName : <span className="muted">—</span>}</td>
                       <td data-label="Email">{u.email || <span className="muted">—</span>}</td>
                       <td data-label="Provisioned">{u.provisionedAt ? formatDateTime(u.provisionedAt, tz, false) : <span className="muted">—</span>}</td>
                     </tr>
