@@ -235,12 +235,13 @@ describe('a run, a person and People', () => {
     assert.equal(await items.count(), 4, 'added by the run, one sign-in, two failed sign-ins')
     assert.match(await page.locator('.timeline').innerText(), /Added by LDAP Students/)
 
+    await shot(page, 'person-page')
+
     // A new sign-in arrives while the page is open.
     await page.locator('.timeline-card .live-state', { hasText: /^Live/ }).waitFor({ timeout: 15_000 })
     await record([login(student(1), 'AUTHORISATION')])
     await page.locator('.timeline .timeline-item.new', { hasText: 'Signed in to Canvas' }).waitFor({ timeout: 10_000 })
     assert.equal(await items.count(), 5)
-    await shot(page, 'person-page')
     assert.deepEqual(problems, { console: [], page: [], csp: [] })
   })
 
