@@ -3,6 +3,8 @@ package graph_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -448,5 +450,43 @@ func TestAdoption(t *testing.T) {
 		b.srv.Do(t, b.token, q, map[string]any{}).OK(t).Decode(t, &out)
 		require.Equal(t, 6, out.Adoption.Provisioned, "every profile, all time")
 		require.Equal(t, 2, out.Adoption.SignedIn)
+	})
+}
+
+// TestChangesCSV downloads a run's changes: one row per attribute change, one for a
+// change without attributes, formulas neutralised; another school gets 404.
+func TestChangesCSV(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		b := setup(t, db)
+		failed := chg("FAILED", "=cmd.pupil")
+		failed["message"] = "mailbox quota exceeded"
+		recs, _ := record(t, b.srv, b.token, []map[string]any{runInput("run", t0, map[string]int{"updated": 1, "errors": 1},
+			chg("UPDATED", "jo", attr("givenName", "Jo", "Joanna"), attr("mail", "", "+jo@example.edu")), failed)})
+		get := func(token string, id int) (*http.Response, string) {
+			req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/events/%d/changes.csv", b.srv.URL, id), nil)
+			require.NoError(t, err)
+			req.Header.Set("Authorization", "Bearer "+token)
+			res, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			defer res.Body.Close()
+			body, err := io.ReadAll(res.Body)
+			require.NoError(t, err)
+			return res, string(body)
+		}
+		res, body := get(b.token, recs[0].ID)
+		require.Equal(t, http.StatusOK, res.StatusCode, body)
+		require.Equal(t, "text/csv; charset=utf-8", res.Header.Get("Content-Type"))
+		require.Equal(t, "action,username,display_name,email,attribute,old,new,message\r\n"+
+			"UPDATED,jo,Name of jo,jo@example.edu,givenName,Jo,Joanna,\r\n"+
+			"UPDATED,jo,Name of jo,jo@example.edu,mail,,'+jo@example.edu,\r\n"+
+			"FAILED,'=cmd.pupil,Name of =cmd.pupil,=cmd.pupil@example.edu,,,,mailbox quota exceeded\r\n", strings.ReplaceAll(body, "'=cmd.pupil@", "=cmd.pupil@"))
+		require.Contains(t, body, ",'=cmd.pupil@example.edu,")
+		require.Equal(t, "3", res.Header.Get("X-Row-Count"))
+
+		other := b.srv.CreateSchool(t, "school-csv-b", "UTC")
+		res, _ = get(b.srv.Token(t, other.ID, "reports:read"), recs[0].ID)
+		require.Equal(t, http.StatusNotFound, res.StatusCode)
 	})
 }

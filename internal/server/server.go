@@ -343,6 +343,7 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	mux.Handle("GET /playground", s.adminOnly(dist, playground(dist)))
 	mux.HandleFunc("GET /exports/{id}/download", s.download)
 	mux.Handle("GET "+reportCSVPath, s.timeout(http.HandlerFunc(s.reportCSV)))
+	mux.Handle(changesCSVPattern, s.timeout(http.HandlerFunc(s.changesCSV)))
 	mux.Handle("POST "+bulkPath, s.timeout(http.HandlerFunc(s.bulk)))
 	mux.Handle("/", spa(dist))
 
