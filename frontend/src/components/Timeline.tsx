@@ -90,7 +90,13 @@ export function Timeline({ userID, timeZone, params, basePath, onNew }: Props) {
       <div className="page-head">
         <h2 id={`${id}-title`}>Timeline</h2>
         <div className="page-actions">
-          <LiveStatus paused={false} applicable={first} pending={live.pending} />
+          {live.failed ? (
+            <span className="muted small" role="status">
+              New entries can't arrive live; reload to see them. {live.failed}
+            </span>
+          ) : (
+            <LiveStatus paused={false} applicable={first} pending={live.pending} />
+          )}
         </div>
       </div>
       {!first && live.pending > 0 && (

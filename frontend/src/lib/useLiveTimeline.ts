@@ -2,6 +2,7 @@
 // They are shown above the first page; while a later page is shown they are only counted.
 import { useEffect, useRef, useState } from 'react'
 import { useClient } from 'urql'
+import { describeError } from './errors'
 import { TimelineEntryAddedDocument, type TimelineEntryFieldsFragment } from '../gql/graphql'
 
 const MAX_LIVE = 200
@@ -14,6 +15,8 @@ export interface LiveTimeline {
   pending: number
   /** Every entry received since the page opened. */
   received: number
+  /** Why new entries cannot arrive live, or "" while they can. */
+  failed: string
 }
 
 /** liveKey identifies an entry: an event appears once as the actor and once per change to the person. */
@@ -27,6 +30,7 @@ export function useLiveTimeline(userID: string, hold: boolean): LiveTimeline {
   const [shown, setShown] = useState<TimelineEntryFieldsFragment[]>([])
   const [pending, setPending] = useState(0)
   const [received, setReceived] = useState(0)
+  const [failed, setFailed] = useState('')
   const holdRef = useRef(hold)
   holdRef.current = hold
   const seen = useRef(new Set<string>())
@@ -40,8 +44,11 @@ export function useLiveTimeline(userID: string, hold: boolean): LiveTimeline {
     setShown([])
     setPending(0)
     setReceived(0)
+    setFailed('')
     seen.current = new Set()
     const sub = client.subscription(TimelineEntryAddedDocument, { userID }).subscribe((res) => {
+      // A refused subscription (or one ended for falling behind) says so rather than looking live.
+      if (res.error) setFailed(describeError(res.error))
       const entry = res.data?.timelineEntryAdded
       if (!entry) return
       const key = liveKey(entry)
@@ -54,5 +61,5 @@ export function useLiveTimeline(userID: string, hold: boolean): LiveTimeline {
     return () => sub.unsubscribe()
   }, [client, userID])
 
-  return { shown, pending, received }
+  return { shown, pending, received, failed }
 }
