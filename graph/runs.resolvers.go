@@ -86,7 +86,7 @@ func (r *exportResolver) Event(ctx context.Context, obj *ent.Export) (*ent.Event
 
 // RequestChangesExport is the resolver for the requestChangesExport field.
 func (r *mutationResolver) RequestChangesExport(ctx context.Context, eventID int) (*ent.Export, error) {
-	return nil, notImplemented("requestChangesExport")
+	return r.ExportService.RequestChanges(ctx, eventID)
 }
 
 // Adoption is the resolver for the adoption field.

@@ -490,3 +490,27 @@ func TestChangesCSV(t *testing.T) {
 		require.Equal(t, http.StatusNotFound, res.StatusCode)
 	})
 }
+
+// TestRequestChangesExport starts the email path of a run's changes: the export names
+// the run, and another school's run is not found.
+func TestRequestChangesExport(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		b := setup(t, db)
+		recs, _ := record(t, b.srv, b.token, []map[string]any{runInput("run", t0, map[string]int{"added": 1}, chg("ADDED", "jo"))})
+		q := `mutation($id: ID!) { requestChangesExport(eventID: $id) { id status event { id } } }`
+		var out struct {
+			RequestChangesExport struct {
+				ID, Status string
+				Event      struct{ ID string }
+			}
+		}
+		b.srv.Do(t, b.token, q, map[string]any{"id": apitest.ID(recs[0].ID)}).OK(t).Decode(t, &out)
+		require.Equal(t, apitest.ID(recs[0].ID), out.RequestChangesExport.Event.ID)
+
+		other := b.srv.CreateSchool(t, "school-exp-b", "UTC")
+		r := b.srv.Do(t, b.srv.Token(t, other.ID, "reports:read"), q, map[string]any{"id": apitest.ID(recs[0].ID)})
+		r.Error(t, "NOT_FOUND")
+	})
+}

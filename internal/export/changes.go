@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"strconv"
 
 	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/ent/change"
 	"github.com/provreport/provreport/internal/auth"
+	"github.com/provreport/provreport/internal/report"
 	"github.com/provreport/provreport/internal/usererr"
 )
 
@@ -23,8 +25,8 @@ const changesChunk = 1000
 // them: one row per attribute change, one row for a change without attributes. Every
 // cell is neutralised as in the report export. ctx scopes the read to the caller's
 // school. It returns the number of rows written, without the header.
-func WriteChangesCSV(ctx context.Context, c *ent.Client, eventID int, buf *bytes.Buffer) (int, error) {
-	w := csv.NewWriter(buf)
+func WriteChangesCSV(ctx context.Context, c *ent.Client, eventID int, out io.Writer) (int, error) {
+	w := csv.NewWriter(out)
 	w.UseCRLF = true
 	if err := w.Write(ChangeColumns); err != nil {
 		return 0, err
@@ -98,4 +100,18 @@ func (s *Service) BuildChangesNow(ctx context.Context, eventID int) (*Now, error
 	}
 	name := "changes-" + strconv.Itoa(eventID) + "-" + ev.DateFinished.UTC().Format("2006-01-02") + ".csv"
 	return &Now{Body: buf.Bytes(), Name: name, Rows: n}, nil
+}
+
+// RequestChanges records an export of one run's changes (the email path of "Download
+// this run's changes") and enqueues its build, as Request does for the report.
+func (s *Service) RequestChanges(ctx context.Context, eventID int) (*ent.Export, error) {
+	if _, err := auth.Require(ctx, auth.ScopeReportsRead); err != nil {
+		return nil, err
+	}
+	if _, err := s.DB.Client.Event.Get(ctx, eventID); ent.IsNotFound(err) {
+		return nil, usererr.NotFoundf("no event with ID %d", eventID)
+	} else if err != nil {
+		return nil, fmt.Errorf("request changes export: event %d: %w", eventID, err)
+	}
+	return s.request(ctx, report.Filter{}, nil, &eventID)
 }

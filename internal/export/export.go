@@ -107,6 +107,11 @@ func Columns(e *ent.Export) []Column {
 // signed-in user needs an email address, a token's link goes to whoever created the
 // token, if anyone.
 func (s *Service) Request(ctx context.Context, f report.Filter, cols []Column) (*ent.Export, error) {
+	return s.request(ctx, f, cols, nil)
+}
+
+// request is Request, or RequestChanges when eventID is set.
+func (s *Service) request(ctx context.Context, f report.Filter, cols []Column, eventID *int) (*ent.Export, error) {
 	v, err := auth.Require(ctx, auth.ScopeReportsRead)
 	if err != nil {
 		return nil, err
@@ -152,7 +157,7 @@ func (s *Service) Request(ctx context.Context, f report.Filter, cols []Column) (
 			return err
 		}
 		e, err = c.Export.Create().SetFilter(raw).SetColumns(names).SetMaxEventID(maxID).SetEmail(email).
-			SetNillableRequestedByID(requester).SetNillableTokenID(token).
+			SetNillableRequestedByID(requester).SetNillableTokenID(token).SetNillableEventID(eventID).
 			SetRequestedAt(time.Now().UTC().Truncate(time.Microsecond)).Save(ctx)
 		if err != nil {
 			return fmt.Errorf("request export: %w", err)

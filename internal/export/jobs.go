@@ -147,9 +147,18 @@ func (s *Service) build(ctx context.Context, e *ent.Export) (int, int64, string,
 	if err != nil {
 		return 0, 0, "", &storageError{fmt.Errorf("open file: %w", err)}
 	}
-	n, size, err := WriteCSV(ctx, s.DB.SQL, s.DB.Dialect, Rows{
-		SchoolID: e.SchoolID, Filter: f, MaxEventID: e.MaxEventID, Location: location(sc), Columns: Columns(e),
-	}, storageWriter{bw})
+	var n int
+	var size int64
+	if e.EventID != nil {
+		// A run's changes: the run's school scopes the read, as a request would.
+		cw := &countingWriter{w: storageWriter{bw}}
+		n, err = WriteChangesCSV(tenant.WithSchool(ctx, e.SchoolID), s.DB.Client, *e.EventID, cw)
+		size = cw.n
+	} else {
+		n, size, err = WriteCSV(ctx, s.DB.SQL, s.DB.Dialect, Rows{
+			SchoolID: e.SchoolID, Filter: f, MaxEventID: e.MaxEventID, Location: location(sc), Columns: Columns(e),
+		}, storageWriter{bw})
+	}
 	if err != nil {
 		// Cancelling before Close discards the partial file.
 		cancel()
