@@ -20,6 +20,9 @@ const DISABLED = 5
 /** COUNTED_UPDATED is what the run says it updated: more than it lists, so the list is a sample. */
 const COUNTED_UPDATED = 340
 
+/** NOW_MAX_ROWS is the server's "Download now" limit here: below the big run's 150 rows, above the small run's 4. */
+const NOW_MAX_ROWS = 100
+
 const RECORD = `mutation($in: [RecordEventInput!]!) { recordEvents(input: $in) { events { id } } }`
 
 const pad = (n) => String(n).padStart(2, '0')
@@ -67,6 +70,7 @@ describe('a run, a person and People', () => {
   let page
   let problems
   let runID = ''
+  let smallRunID = ''
   const started = new Date(Date.now() - 3 * 60_000)
   const finished = new Date(Date.now() - 60_000)
 
@@ -93,7 +97,7 @@ describe('a run, a person and People', () => {
   const pagerCount = () => page.locator('.run-changes .pager.top .pager-count')
 
   before(async () => {
-    server = await startServer()
+    server = await startServer({ env: { PROVREPORT_DOWNLOAD_NOW_MAX_ROWS: String(NOW_MAX_ROWS) } })
     browser = await launch()
     ;[runID] = await record([
       {
@@ -107,6 +111,32 @@ describe('a run, a person and People', () => {
         disabled: DISABLED,
         details: 'Synchronised OU=Students and OU=Staff.',
         changes: changesOfRun(),
+      },
+    ])
+    // A small upload whose changes CSV (4 rows) downloads at once.
+    ;[smallRunID] = await record([
+      {
+        type: 'USER_CSV_PROCESSED',
+        startedAt: started.toISOString(),
+        finishedAt: started.toISOString(),
+        syncProfile: 'User CSV Upload',
+        processed: 3,
+        updated: 2,
+        disabled: 1,
+        changes: [
+          {
+            action: 'UPDATED',
+            username: `${PREFIX}.csv01`,
+            // A display name a spreadsheet would run as a formula: the file must neutralise it.
+            displayName: '=HYPERLINK("http://x","Click")',
+            attributes: [
+              { name: 'mail', old: 'a@school.example', new: 'b@school.example' },
+              { name: 'givenName', old: null, new: 'Bea' },
+            ],
+          },
+          { action: 'UPDATED', username: `${PREFIX}.csv02` },
+          { action: 'DISABLED', username: `${PREFIX}.csv03`, attributes: [{ name: 'accountDisabled', old: 'false', new: 'true' }], message: 'Left the school' },
+        ],
       },
     ])
     // Students 1 to 10 sign in; 11 to 40 never do. Student 1 also fails twice.
@@ -198,21 +228,40 @@ describe('a run, a person and People', () => {
     assert.deepEqual(problems, { console: [], page: [], csp: [] })
   })
 
-  test("the run's changes download as CSV, one row per attribute change, formula-safe", async () => {
+  test("a small run's changes download at once as CSV, one row per attribute change, formula-safe", async () => {
+    await page.goto(`${server.url}/events/${encodeURIComponent(smallRunID)}`)
+    await changeRows().first().waitFor()
+    await page.getByRole('button', { name: "Download this run's changes" }).click()
+    const dialog = page.getByRole('dialog', { name: "Download this run's changes" })
+    await dialog.getByText('A CSV of 4 rows').waitFor()
+    const [file] = await Promise.all([page.waitForEvent('download'), dialog.getByRole('button', { name: 'Download now' }).click()])
+    const text = readFileSync(await file.path(), 'utf8').replace(/^\uFEFF/, '')
+    const rows = parse(text, { relax_column_count: false })
+    assert.deepEqual(rows, [
+      ['action', 'username', 'display_name', 'email', 'attribute', 'old', 'new', 'message'],
+      ['UPDATED', `${PREFIX}.csv01`, `'=HYPERLINK("http://x","Click")`, '', 'mail', 'a@school.example', 'b@school.example', ''],
+      ['UPDATED', `${PREFIX}.csv01`, `'=HYPERLINK("http://x","Click")`, '', 'givenName', '', 'Bea', ''],
+      ['UPDATED', `${PREFIX}.csv02`, '', '', '', '', '', ''],
+      ['DISABLED', `${PREFIX}.csv03`, '', '', 'accountDisabled', 'false', 'true', 'Left the school'],
+    ])
+    await page.locator('.run-download').getByText('Downloaded 4 rows').waitFor()
+    assert.deepEqual(problems, { console: [], page: [], csp: [] })
+  })
+
+  test("a large run's changes go by the emailed link", async () => {
     await page.goto(`${server.url}/events/${encodeURIComponent(runID)}`)
     await changeRows().first().waitFor()
     await page.getByRole('button', { name: "Download this run's changes" }).click()
     const dialog = page.getByRole('dialog', { name: "Download this run's changes" })
-    const [file] = await Promise.all([page.waitForEvent('download'), dialog.getByRole('button', { name: 'Download now' }).click()])
-    const text = readFileSync(await file.path(), 'utf8').replace(/^\uFEFF/, '')
-    const rows = parse(text, { relax_column_count: false })
-    assert.deepEqual(rows[0], ['action', 'username', 'display_name', 'email', 'attribute', 'old', 'new', 'message'])
-    assert.equal(rows.length - 1, ADDED * 3 + UPDATED + DISABLED, 'one row per attribute change')
-    const formula = rows.find((r) => r[1] === student(13))
-    assert.ok(formula[2].startsWith("'="), `the formula is neutralised: ${formula[2]}`)
-    const leaver = rows.find((r) => r[1] === `${PREFIX}.leaver01`)
-    assert.deepEqual(leaver, ['DISABLED', `${PREFIX}.leaver01`, '', '', 'accountDisabled', 'false', 'true', 'Left the school'])
-    await page.locator('.run-changes').getByText(/Downloaded/).waitFor()
+    await dialog.getByText(`A CSV of ${ADDED * 3 + UPDATED + DISABLED} rows`).waitFor()
+    await dialog.getByText(`Over ${NOW_MAX_ROWS} rows: too many to download at once`).waitFor()
+    assert.equal(await dialog.getByRole('button', { name: 'Download now' }).count(), 0)
+    await dialog.getByRole('button', { name: 'Email me the link' }).click()
+    const notice = page.locator('.run-download .download-message')
+    await notice.getByText('The file is being prepared').waitFor()
+    await notice.getByRole('link', { name: "the export's page" }).click()
+    await page.waitForURL((u) => /^\/exports\/[^/]+$/.test(u.pathname))
+    await page.getByRole('heading', { name: /export/i }).first().waitFor()
     assert.deepEqual(problems, { console: [], page: [], csp: [] })
   })
 
