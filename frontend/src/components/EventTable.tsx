@@ -160,20 +160,13 @@ export function EventTable({ rows, timeZone, order, onToggleOrder, onOpen, busy 
                 {isNew && <span className="new-pill">New</span>}
               </td>
               <td className="col-event" data-label="Event">
-                {isRun(ev) ? (
-                  // A link inside the row opens the run's own page; the row itself opens the details.
-                  <Link
-                    to={runPath(ev.id)}
-                    className="row-link"
-                    tabIndex={i === active ? 0 : -1}
-                    onClick={(e) => e.stopPropagation()}
-                    title="Open the run's page"
-                  >
-                    <EventBadge type={ev.type} name={ev.typeName} errors={ev.errors} />
-                  </Link>
-                ) : (
-                  <EventBadge type={ev.type} name={ev.typeName} errors={ev.errors} />
-                )}
+                {/* A run's name links to its own page; the row itself opens the details. */}
+                <EventBadge
+                  type={ev.type}
+                  name={ev.typeName}
+                  errors={ev.errors}
+                  link={isRun(ev) ? { to: runPath(ev.id), tabIndex: i === active ? 0 : -1, onClick: (e) => e.stopPropagation() } : undefined}
+                />
               </td>
               <td className="col-profile" data-label="Sync Profile">
                 {ev.syncProfile?.name ?? <span className="muted">—</span>}
