@@ -137,9 +137,3 @@ func Recover(logger *slog.Logger) graphql.RecoverFunc {
 		return errors.New("panic in resolver")
 	}
 }
-
-// notImplemented answers a field the schema declares before its resolver is written,
-// with a code a client can tell from a failure.
-func notImplemented(field string) error {
-	return &usererr.Error{Code: usererr.NotImplemented, Message: field + " is not available yet"}
-}

@@ -127,7 +127,7 @@ func (r *queryResolver) NeverSignedIn(ctx context.Context, first *int, after *en
 
 // TimelineEntryAdded is the resolver for the timelineEntryAdded field.
 func (r *subscriptionResolver) TimelineEntryAdded(ctx context.Context, userID int) (<-chan *model.TimelineEntry, error) {
-	return nil, notImplemented("timelineEntryAdded")
+	return r.timelineFeed(ctx, userID)
 }
 
 // Timeline is the resolver for the timeline field.

@@ -242,3 +242,43 @@ func timeline(ctx context.Context, c *ent.Client, userID int, first *int, after 
 	}
 	return conn, nil
 }
+
+// timelineFeed answers timelineEntryAdded: it follows every event the school records
+// (the report's live feed, default view: idle runs change nobody) and turns those the
+// user acted in, and the changes they carry for the user, into timeline entries.
+func (r *Resolver) timelineFeed(ctx context.Context, userID int) (<-chan *model.TimelineEntry, error) {
+	if _, err := r.Client.User.Get(ctx, userID); ent.IsNotFound(err) {
+		return nil, usererr.NotFoundf("no user with ID %d", userID)
+	} else if err != nil {
+		return nil, fmt.Errorf("timeline feed: user %d: %w", userID, err)
+	}
+	events, err := r.eventFeed(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan *model.TimelineEntry)
+	go func() {
+		defer close(out)
+		for ev := range events {
+			var entries []*model.TimelineEntry
+			if ev.UserID != nil && *ev.UserID == userID {
+				entries = append(entries, &model.TimelineEntry{At: ev.DateFinished, Event: ev})
+			}
+			ch, err := r.Client.Change.Query().Where(change.EventID(ev.ID), change.UserID(userID)).Only(ctx)
+			if err == nil {
+				entries = append([]*model.TimelineEntry{{At: ev.DateFinished, Event: ev, Change: ch}}, entries...)
+			}
+			for _, e := range entries {
+				select {
+				case out <- e:
+				case <-ctx.Done():
+					// Drain so that the event feed's goroutine can end.
+					for range events {
+					}
+					return
+				}
+			}
+		}
+	}()
+	return out, nil
+}

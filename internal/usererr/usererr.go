@@ -23,8 +23,6 @@ const (
 	// ServiceUnavailable says the server cannot do the request now through no fault of
 	// the caller (its database is out of space, say); the same request may succeed later.
 	ServiceUnavailable Code = "SERVICE_UNAVAILABLE"
-	// NotImplemented marks a part of the API that is declared but not served yet.
-	NotImplemented Code = "NOT_IMPLEMENTED"
 )
 
 // Error is an error whose message may be shown to the caller.
