@@ -130,7 +130,7 @@ export async function tableRows(page) {
       const td = tr.querySelectorAll(':scope > td')
       const text = (el) => (el?.textContent ?? '').trim()
       const num = (el) => Number(text(el).replace(/,/g, ''))
-      const user = td[3].querySelector(':scope > span:first-child')
+      const user = td[3].querySelector(':scope > :is(a, span):first-child')
       return {
         finishedAt: td[0].querySelector('time')?.getAttribute('datetime'),
         typeName: text(td[1].querySelector('.event-badge > span:not(.visually-hidden)')),

@@ -13,6 +13,9 @@ const ExportPage = lazy(() => import('./pages/ExportPage'))
 const TokensPage = lazy(() => import('./pages/TokensPage'))
 const SignInSettingsPage = lazy(() => import('./pages/SignInSettingsPage'))
 const HealthPage = lazy(() => import('./pages/HealthPage'))
+const RunPage = lazy(() => import('./pages/RunPage'))
+const PersonPage = lazy(() => import('./pages/PersonPage'))
+const PeoplePage = lazy(() => import('./pages/PeoplePage'))
 
 interface Route {
   path: string
@@ -26,6 +29,9 @@ const routes: Route[] = [
   { path: '/health', title: 'Sync health', render: () => <HealthPage /> },
   { path: '/exports', title: 'Exports', render: () => <ExportsPage /> },
   { path: '/exports/:id', title: 'Export', render: (p) => <ExportPage id={p.id} /> },
+  { path: '/events/:id', title: 'Run', render: (p) => <RunPage key={p.id} id={p.id} /> },
+  { path: '/users/:id', title: 'Person', render: (p) => <PersonPage key={p.id} id={p.id} /> },
+  { path: '/people', title: 'People', render: () => <PeoplePage /> },
   { path: '/tokens', title: 'API tokens', render: () => <TokensPage />, adminOnly: true },
   { path: '/sign-in-settings', title: 'Sign-in settings', render: () => <SignInSettingsPage />, adminOnly: true },
   // The server serves the playground itself to admins; the dashboard sees this address only when

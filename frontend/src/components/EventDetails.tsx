@@ -6,6 +6,8 @@ import { EventDetailsDocument, type EventFieldsFragment } from '../gql/graphql'
 import { formatInt } from '../lib/format'
 import { FLAG_LABEL, flagExplanation, type Thresholds } from '../lib/health'
 import { formatDateTime, formatDuration } from '../lib/time'
+import { Link } from '../lib/router'
+import { isRun, runPath, userPath } from './EventTable'
 import { EventBadge } from './OutcomeIcon'
 import { ErrorBox, Loading } from './Status'
 
@@ -84,7 +86,9 @@ export function EventDetails({ event, timeZone, thresholds, onClose }: Props) {
             <div>
               <dt>User</dt>
               <dd>
-                {event.user.displayName} ({event.user.username})
+                <Link to={userPath(event.user.id)}>
+                  {event.user.displayName} ({event.user.username})
+                </Link>
               </dd>
             </div>
           )}
@@ -162,6 +166,11 @@ export function EventDetails({ event, timeZone, thresholds, onClose }: Props) {
           </p>
         )}
         <footer className="dialog-footer">
+          {isRun(event) && (
+            <Link to={runPath(event.id)} className="button primary">
+              Open the run's page
+            </Link>
+          )}
           <button type="button" className="button secondary" onClick={onClose}>
             Close
           </button>

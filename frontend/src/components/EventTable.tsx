@@ -3,6 +3,7 @@ import { Fragment, useRef, useState, type KeyboardEvent, type ReactNode } from '
 import type { EventFieldsFragment } from '../gql/graphql'
 import { formatInt } from '../lib/format'
 import { FLAG_LABEL, flagsReason, type Thresholds } from '../lib/health'
+import { Link } from '../lib/router'
 import { formatDateTime } from '../lib/time'
 import { EventBadge } from './OutcomeIcon'
 
@@ -58,6 +59,15 @@ export function breakable(name: string): ReactNode {
   ))
 }
 
+/** isRun reports whether an event is a provisioning run (it has a run page), not a login. */
+export function isRun(ev: Pick<EventFieldsFragment, 'type'>): boolean {
+  return !['AUTHENTICATION', 'AUTHORISATION', 'AUTHENTICATION_FAILED'].includes(ev.type)
+}
+
+/** runPath and userPath are the addresses of a run's page and a person's page. */
+export const runPath = (id: string) => `/events/${encodeURIComponent(id)}`
+export const userPath = (id: string) => `/users/${encodeURIComponent(id)}`
+
 /** EventTable lists events with the report's columns. */
 export function EventTable({ rows, timeZone, order, onToggleOrder, onOpen, busy, thresholds }: Props) {
   // One tab stop for the whole table (roving tabindex); arrows move between rows.
@@ -72,6 +82,8 @@ export function EventTable({ rows, timeZone, order, onToggleOrder, onOpen, busy,
   }
 
   function onKey(e: KeyboardEvent<HTMLTableRowElement>, ev: EventFieldsFragment, i: number) {
+    // Enter on a link inside the row follows the link, not the row.
+    if (e.target !== e.currentTarget && (e.key === 'Enter' || e.key === ' ')) return
     switch (e.key) {
       case 'Enter':
       case ' ':
@@ -151,14 +163,32 @@ export function EventTable({ rows, timeZone, order, onToggleOrder, onOpen, busy,
                 {isNew && <span className="new-pill">New</span>}
               </td>
               <td className="col-event" data-label="Event">
-                <EventBadge type={ev.type} name={ev.typeName} errors={ev.errors} />
+                {/* A run's name links to its own page; the row itself opens the details. */}
+                <EventBadge
+                  type={ev.type}
+                  name={ev.typeName}
+                  errors={ev.errors}
+                  link={isRun(ev) ? { to: runPath(ev.id), tabIndex: i === active ? 0 : -1, onClick: (e) => e.stopPropagation() } : undefined}
+                />
                 {ev.flags.length > 0 && <FlagBadge event={ev} thresholds={thresholds} />}
               </td>
               <td className="col-profile" data-label="Sync Profile">
                 {ev.syncProfile?.name ?? <span className="muted">—</span>}
               </td>
               <td className="col-user" data-label="User">
-                {ev.user ? <span title={ev.user.displayName}>{breakable(ev.user.username)}</span> : <span className="muted">—</span>}
+                {ev.user ? (
+                  <Link
+                    to={userPath(ev.user.id)}
+                    className="row-link"
+                    title={ev.user.displayName}
+                    tabIndex={i === active ? 0 : -1}
+                    onClick={(e) => e.stopPropagation()}
+                  >
+                    {breakable(ev.user.username)}
+                  </Link>
+                ) : (
+                  <span className="muted">—</span>
+                )}
                 {ev.service && <span className="cell-sub">{ev.service}</span>}
               </td>
               {COUNTS.map((c) => (

@@ -5,9 +5,11 @@ import { useQuery } from 'urql'
 import { FilterOptionsDocument } from '../gql/graphql'
 import { hasFilter, type ReportView } from '../lib/filter'
 import { QUICK_RANGES, rangeFor, rangeOf, type QuickRange } from '../lib/ranges'
+import { Link } from '../lib/router'
 import { DateTimeField } from './DateTimeField'
 import { EventTypeSelect } from './EventTypeSelect'
 import { SearchField } from './SearchField'
+import { userPath } from './EventTable'
 import { UserTypeahead, type UserOption } from './UserTypeahead'
 
 interface Props {
@@ -102,6 +104,13 @@ export function FilterBar({ view, timeZone, onChange, onReset, searchUsers, onRa
         value={view.userID ? { id: view.userID, label: view.userLabel || 'Selected user' } : null}
         onChange={(u) => onChange({ userID: u?.id ?? '', userLabel: u?.label ?? '' })}
         search={searchUsers}
+        after={
+          view.userID ? (
+            <Link to={userPath(view.userID)} className="field-link">
+              Open this person's page
+            </Link>
+          ) : null
+        }
       />
       <div className="field">
         <label htmlFor={`${id}-profile`}>For Sync Profile</label>

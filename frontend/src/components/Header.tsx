@@ -49,6 +49,9 @@ export function Header() {
           <Link to="/health" aria-current={current('/health')}>
             Sync health
           </Link>
+          <Link to="/people" aria-current={current('/people') ?? current('/users')}>
+            People
+          </Link>
           <Link to="/exports" aria-current={current('/exports')}>
             Exports
           </Link>

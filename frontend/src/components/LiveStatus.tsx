@@ -4,7 +4,8 @@ import { useSession } from '../session'
 
 interface Props {
   paused: boolean
-  onTogglePause: () => void
+  /** onTogglePause is absent where the feed cannot be paused. */
+  onTogglePause?: () => void
   /** Live updates only apply to the newest-first first page. */
   applicable: boolean
   pending: number
@@ -32,9 +33,11 @@ export function LiveStatus({ paused, onTogglePause, applicable, pending }: Props
         {paused && pending > 0 && <span className="live-pending"> · {pending} new</span>}
         {!paused && !applicable && pending > 0 && <span className="live-pending"> · {pending} new on the first page</span>}
       </span>
-      <button type="button" className="button secondary small" aria-pressed={paused} onClick={onTogglePause}>
-        {paused ? (pending > 0 ? `Resume (${pending})` : 'Resume') : 'Pause'}
-      </button>
+      {onTogglePause && (
+        <button type="button" className="button secondary small" aria-pressed={paused} onClick={onTogglePause}>
+          {paused ? (pending > 0 ? `Resume (${pending})` : 'Resume') : 'Pause'}
+        </button>
+      )}
     </div>
   )
 }

@@ -1,5 +1,7 @@
 // Icons that, with words, carry an event's outcome, so colour is never the only signal.
+import type { MouseEvent } from 'react'
 import { OUTCOME_LABEL, outcomeOf, type Outcome } from '../lib/eventTypes'
+import { Link } from '../lib/router'
 
 const PATHS: Record<Outcome, string> = {
   ok: 'M4 8.5l2.5 2.5L12 5.5',
@@ -18,13 +20,28 @@ export function OutcomeIcon({ outcome }: { outcome: Outcome }) {
   )
 }
 
+/** BadgeLink makes the badge's name a link, e.g. to the run's page. */
+export interface BadgeLink {
+  to: string
+  tabIndex?: number
+  onClick?: (e: MouseEvent<HTMLAnchorElement>) => void
+}
+
 /** EventBadge shows an event's display name with its outcome as colour, icon and hidden words. */
-export function EventBadge({ type, name, errors = 0 }: { type: string; name: string; errors?: number }) {
+export function EventBadge({ type, name, errors = 0, link }: { type: string; name: string; errors?: number; link?: BadgeLink }) {
   const outcome = outcomeOf(type, errors)
   return (
     <span className={`event-badge ${outcome}`} title={OUTCOME_LABEL[outcome]}>
       <OutcomeIcon outcome={outcome} />
-      <span>{name}</span>
+      <span>
+        {link ? (
+          <Link to={link.to} className="row-link" tabIndex={link.tabIndex} onClick={link.onClick}>
+            {name}
+          </Link>
+        ) : (
+          name
+        )}
+      </span>
       <span className="visually-hidden"> ({OUTCOME_LABEL[outcome]})</span>
     </span>
   )

@@ -1,6 +1,6 @@
 // "For User": a typeahead over the school's users, following the WAI-ARIA combobox pattern
 // (editable combobox with list autocomplete): arrows move, Enter picks, Escape closes or clears.
-import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react'
+import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react'
 
 /** UserOption is one user the typeahead can offer. */
 export interface UserOption {
@@ -24,12 +24,14 @@ interface Props {
   search: (term: string) => Promise<UserOption[]>
   debounceMs?: number
   placeholder?: string
+  /** after is shown under the control, e.g. a link to the picked person's page. */
+  after?: ReactNode
 }
 
 type Phase = 'idle' | 'searching' | 'done' | 'error'
 
 /** UserTypeahead is an accessible, debounced user picker. */
-export function UserTypeahead({ label, value, onChange, search, debounceMs = 200, placeholder = 'All users' }: Props) {
+export function UserTypeahead({ label, value, onChange, search, debounceMs = 200, placeholder = 'All users', after }: Props) {
   const id = useId()
   const listId = `${id}-list`
   const [text, setText] = useState(value?.label ?? '')
@@ -190,6 +192,7 @@ export function UserTypeahead({ label, value, onChange, search, debounceMs = 200
           </button>
         )}
       </div>
+      {after}
       <ul id={listId} role="listbox" aria-label={`${label} suggestions`} className="combobox-list" hidden={!showList}>
         {phase === 'searching' && options.length === 0 && (
           <li className="combobox-note" aria-live="polite">

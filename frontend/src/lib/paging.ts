@@ -21,7 +21,7 @@ export interface PagerState {
 }
 
 /** pagerState works out the pager from the current view and the page the server returned. */
-export function pagerState(v: ReportView, page: PageInfoLike | null | undefined, rows: number): PagerState {
+export function pagerState(v: Pick<ReportView, 'after' | 'before'>, page: PageInfoLike | null | undefined, rows: number): PagerState {
   if (!page || rows === 0) {
     // An empty page reached by paging can still go back to where it came from.
     const back = v.after || v.before ? { after: '', before: '' } : null
@@ -42,6 +42,6 @@ export function pagerState(v: ReportView, page: PageInfoLike | null | undefined,
  * atFirstPage reports whether a page reached by paging back is in fact the first page, so the
  * URL can drop its cursor and the live feed can resume.
  */
-export function atFirstPage(v: ReportView, page: PageInfoLike | null | undefined): boolean {
+export function atFirstPage(v: Pick<ReportView, 'after' | 'before'>, page: PageInfoLike | null | undefined): boolean {
   return Boolean(v.before) && page != null && !page.hasPreviousPage
 }
