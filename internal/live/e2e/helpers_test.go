@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -340,8 +342,16 @@ func (c *cluster) listeners(t testing.TB, terminate bool) []int {
 	ctx := context.Background()
 	conn := adminConn(t)
 	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = 'provreport-live' AND query = $1`,
-		`LISTEN "provreport_events:`+c.schema+`"`)
+	// A listener's last statement is the LISTEN on one of its two channels, events and
+	// sync health (named as internal/live names them).
+	events := "provreport_events:" + c.schema
+	health := events + ":health"
+	if len(health) > 63 {
+		sum := sha256.Sum256([]byte(events))
+		health = "provreport_health:" + hex.EncodeToString(sum[:12])
+	}
+	rows, err := conn.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = 'provreport-live' AND query IN ($1, $2)`,
+		`LISTEN "`+events+`"`, `LISTEN "`+health+`"`)
 	if err != nil {
 		t.Fatalf("listeners: %v", err)
 	}
