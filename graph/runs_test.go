@@ -533,7 +533,9 @@ func TestChangeUsernameAlone(t *testing.T) {
 			var p struct {
 				Node struct {
 					Changes struct {
-						Edges []struct{ Node struct{ Username, Action string } }
+						Edges []struct {
+							Node struct{ Username, Action string }
+						}
 					}
 				}
 			}
