@@ -478,7 +478,7 @@ func TestChangesCSV(t *testing.T) {
 		res, body := get(b.token, recs[0].ID)
 		require.Equal(t, http.StatusOK, res.StatusCode, body)
 		require.Equal(t, "text/csv; charset=utf-8", res.Header.Get("Content-Type"))
-		require.Equal(t, "action,username,display_name,email,attribute,old,new,message\r\n"+
+		require.Equal(t, "\xEF\xBB\xBFaction,username,display_name,email,attribute,old,new,message\r\n"+
 			"UPDATED,jo,Name of jo,jo@example.edu,givenName,Jo,Joanna,\r\n"+
 			"UPDATED,jo,Name of jo,jo@example.edu,mail,,'+jo@example.edu,\r\n"+
 			"FAILED,'=cmd.pupil,Name of =cmd.pupil,=cmd.pupil@example.edu,,,,mailbox quota exceeded\r\n", strings.ReplaceAll(body, "'=cmd.pupil@", "=cmd.pupil@"))
