@@ -22,7 +22,8 @@ import (
 
 // Username is the resolver for the username field.
 func (r *changeResolver) Username(ctx context.Context, obj *ent.Change) (string, error) {
-	if u := obj.Edges.User; u != nil {
+	// A username is never empty, so an empty one means the account was loaded without it.
+	if u := obj.Edges.User; u != nil && u.Username != "" {
 		return u.Username, nil
 	}
 	u, err := obj.QueryUser().Only(ctx)
@@ -59,7 +60,11 @@ func (r *eventResolver) Changes(ctx context.Context, obj *ent.Event, first *int,
 	}
 	// The usernames come with the page, in one query, rather than one per row.
 	q.WithUser(func(uq *ent.UserQuery) { uq.Select(user.FieldUsername) })
-	return q.Paginate(ctx, after, first, before, last)
+	conn, err := q.Paginate(ctx, after, first, before, last)
+	if err != nil {
+		return nil, err
+	}
+	return conn, fillUsernames(ctx, r.Client, conn)
 }
 
 // ChangesCSVRows is the resolver for the changesCSVRows field.

@@ -478,7 +478,7 @@ func TestChangesCSV(t *testing.T) {
 		res, body := get(b.token, recs[0].ID)
 		require.Equal(t, http.StatusOK, res.StatusCode, body)
 		require.Equal(t, "text/csv; charset=utf-8", res.Header.Get("Content-Type"))
-		require.Equal(t, "action,username,display_name,email,attribute,old,new,message\r\n"+
+		require.Equal(t, "\xEF\xBB\xBFaction,username,display_name,email,attribute,old,new,message\r\n"+
 			"UPDATED,jo,Name of jo,jo@example.edu,givenName,Jo,Joanna,\r\n"+
 			"UPDATED,jo,Name of jo,jo@example.edu,mail,,'+jo@example.edu,\r\n"+
 			"FAILED,'=cmd.pupil,Name of =cmd.pupil,=cmd.pupil@example.edu,,,,mailbox quota exceeded\r\n", strings.ReplaceAll(body, "'=cmd.pupil@", "=cmd.pupil@"))
@@ -512,5 +512,39 @@ func TestRequestChangesExport(t *testing.T) {
 		other := b.srv.CreateSchool(t, "school-exp-b", "UTC")
 		r := b.srv.Do(t, b.srv.Token(t, other.ID, "reports:read"), q, map[string]any{"id": apitest.ID(recs[0].ID)})
 		r.Error(t, "NOT_FOUND")
+	})
+}
+
+// TestChangeUsernameAlone asks for a page of changes with the username and the action,
+// alone or beside some other fields of the account: every username must come back,
+// whichever fields of the account the query selects.
+func TestChangeUsernameAlone(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		b := setup(t, db)
+		recs, _ := record(t, b.srv, b.token, []map[string]any{runInput("run", t0, map[string]int{"added": 2, "updated": 2, "disabled": 1},
+			chg("ADDED", "ann.lee"), chg("UPDATED", "bo.ng", attr("givenName", "Bo", "Bob")), chg("ADDED", "cy.day"),
+			chg("DISABLED", "di.fox"), chg("UPDATED", "ed.gold"))})
+		// The account's fields other than its username are asked for too, as the run page
+		// does to link each row: they must not take the username's place.
+		for _, sel := range []string{"username action", "username action user { id }", "action user { id displayName } username"} {
+			q := `query($id: ID!) { node(id: $id) { ... on Event { changes(first: 5) { edges { node { ` + sel + ` } } } } } }`
+			var p struct {
+				Node struct {
+					Changes struct {
+						Edges []struct {
+							Node struct{ Username, Action string }
+						}
+					}
+				}
+			}
+			b.srv.Do(t, b.token, q, map[string]any{"id": apitest.ID(recs[0].ID)}).OK(t).Decode(t, &p)
+			var got []string
+			for _, e := range p.Node.Changes.Edges {
+				got = append(got, e.Node.Action+" "+e.Node.Username)
+			}
+			require.Equal(t, []string{"ADDED ann.lee", "UPDATED bo.ng", "ADDED cy.day", "DISABLED di.fox", "UPDATED ed.gold"}, got, sel)
+		}
 	})
 }

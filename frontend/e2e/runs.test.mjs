@@ -235,7 +235,10 @@ describe('a run, a person and People', () => {
     const dialog = page.getByRole('dialog', { name: "Download this run's changes" })
     await dialog.getByText('A CSV of 4 rows').waitFor()
     const [file] = await Promise.all([page.waitForEvent('download'), dialog.getByRole('button', { name: 'Download now' }).click()])
-    const text = readFileSync(await file.path(), 'utf8').replace(/^\uFEFF/, '')
+    const raw = readFileSync(await file.path(), 'utf8')
+    // The UTF-8 byte-order mark first, as in the report's file, so that Excel reads it as UTF-8.
+    assert.ok(raw.startsWith('\uFEFFaction,username,'), `byte-order mark then header: ${JSON.stringify(raw.slice(0, 20))}`)
+    const text = raw.slice(1)
     const rows = parse(text, { relax_column_count: false })
     assert.deepEqual(rows, [
       ['action', 'username', 'display_name', 'email', 'attribute', 'old', 'new', 'message'],

@@ -369,6 +369,12 @@ func Seed(ctx context.Context, client *ent.Client, o Options) (*Result, error) {
 	if err := flush(); err != nil {
 		return nil, err
 	}
+	nu, ne, err := recordChanges(ctx, client, end, rng)
+	if err != nil {
+		return nil, err
+	}
+	res.Users += nu
+	res.Events += ne
 	// Written in bulk, the runs have no flags yet: decide them as recording would.
 	if err := flagRuns(ctx, client); err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/provreport/provreport/ent"
+	"github.com/provreport/provreport/ent/change"
 	"github.com/provreport/provreport/ent/event"
 	"github.com/provreport/provreport/ent/syncprofile"
 	"github.com/provreport/provreport/ent/user"
@@ -41,7 +42,9 @@ func TestSeed(t *testing.T) {
 		ctx := tenant.WithSchool(context.Background(), res.SchoolID)
 
 		require.Equal(t, demo.Slug, res.Slug)
-		require.InDelta(t, 1500, res.Users, 10)
+		// The directory, and the accounts the last month's runs provisioned.
+		enrolled := requireChanges(t, db, res.SchoolID, now, demo.Slug)
+		require.InDelta(t, 1500, res.Users-enrolled, 10)
 		nUsers, err := db.Client.User.Query().Count(ctx)
 		require.NoError(t, err)
 		require.Equal(t, res.Users, nUsers)
@@ -205,7 +208,76 @@ func TestRecentWeekAnyDay(t *testing.T) {
 		require.Positive(t, idle, "%s at %s: idle runs", slug, now)
 		require.GreaterOrEqual(t, len(loggedIn), 3, "%s at %s: logins of several people", slug, now)
 		requireEveryStatus(t, db, res.SchoolID, now, slug)
+		requireChanges(t, db, res.SchoolID, now, slug)
 	}
+}
+
+// requireChanges checks the changes the school seeded at now records: some, all within
+// the last 30 days and on runs, each run's a sample of at most 20 that never passes the
+// run's count of an action, with the run's totals of changes and CSV rows; and among
+// the accounts they provisioned, some signed in afterwards and some never did. It
+// returns how many accounts the changes provisioned.
+func requireChanges(t *testing.T, db *store.DB, schoolID int, now time.Time, slug string) int {
+	t.Helper()
+	ctx := tenant.WithSchool(context.Background(), schoolID)
+	chs, err := db.Client.Change.Query().WithEvent().All(ctx)
+	require.NoError(t, err)
+	require.NotEmpty(t, chs, "%s at %s: changes", slug, now)
+	type tally struct{ n, rows int }
+	perRun := map[int]*tally{}
+	perAction := map[[2]any]int{}
+	provisioned := map[int]time.Time{}
+	for _, c := range chs {
+		ev := c.Edges.Event
+		require.True(t, c.At.Equal(ev.DateFinished), "%s: a change is at its run's finish", slug)
+		require.False(t, c.At.After(now), "%s: no change in the future", slug)
+		require.True(t, c.At.After(now.Add(-30*24*time.Hour)), "%s: changes within the last 30 days", slug)
+		require.NotNil(t, ev.SyncProfileID, "%s: changes belong to runs", slug)
+		if perRun[ev.ID] == nil {
+			perRun[ev.ID] = &tally{}
+		}
+		perRun[ev.ID].n++
+		perRun[ev.ID].rows += max(1, len(c.Attributes))
+		perAction[[2]any{ev.ID, c.Action}]++
+		limit := map[change.Action]int{change.ActionADDED: ev.Added, change.ActionUPDATED: ev.Updated,
+			change.ActionDISABLED: ev.Disabled, change.ActionDELETED: ev.Deleted, change.ActionFAILED: ev.Errors}[c.Action]
+		require.LessOrEqual(t, perAction[[2]any{ev.ID, c.Action}], limit, "%s: %s changes of run %d within its count", slug, c.Action, ev.ID)
+		if c.Action == change.ActionADDED {
+			require.NotNil(t, c.DisplayName)
+			names := map[string]bool{}
+			for _, a := range c.Attributes {
+				names[a.Name] = true
+			}
+			require.Equal(t, map[string]bool{"givenName": true, "sn": true, "mail": true, "memberOf": true}, names)
+			if first, ok := provisioned[c.UserID]; !ok || c.At.Before(first) {
+				provisioned[c.UserID] = c.At
+			}
+		}
+		if c.Action == change.ActionDISABLED {
+			require.Equal(t, "accountDisabled", c.Attributes[0].Name)
+		}
+	}
+	for id, n := range perRun {
+		ev, err := db.Client.Event.Get(ctx, id)
+		require.NoError(t, err)
+		require.LessOrEqual(t, n.n, 20, "%s: a sample of at most 20 changes a run", slug)
+		require.Equal(t, n.n, ev.ChangesRecorded, "%s: run %d's changes recorded", slug, id)
+		require.Equal(t, n.rows, ev.ChangeRows, "%s: run %d's CSV rows", slug, id)
+	}
+	signed, never := 0, 0
+	for id, at := range provisioned {
+		n, err := db.Client.Event.Query().Where(event.UserID(id), event.TypeIn(event.TypeAUTHENTICATION, event.TypeAUTHORISATION),
+			event.DateFinishedGTE(at)).Count(ctx)
+		require.NoError(t, err)
+		if n > 0 {
+			signed++
+		} else {
+			never++
+		}
+	}
+	require.Positive(t, signed, "%s at %s: provisioned accounts that signed in", slug, now)
+	require.Positive(t, never, "%s at %s: provisioned accounts that never signed in", slug, now)
+	return len(provisioned)
 }
 
 // requireEveryStatus checks that the Sync health page of the school seeded at now shows

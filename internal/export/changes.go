@@ -21,11 +21,16 @@ var ChangeColumns = []string{"action", "username", "display_name", "email", "att
 // changesChunk is how many changes one query of WriteChangesCSV reads.
 const changesChunk = 1000
 
-// WriteChangesCSV writes the changes of one run as CSV, in the order the agent sent
-// them: one row per attribute change, one row for a change without attributes. Every
+// WriteChangesCSV writes the changes of one run as CSV (UTF-8 with a byte-order mark,
+// CRLF), in the order the agent sent them: one row per attribute change, one row for a change without attributes. Every
 // cell is neutralised as in the report export. ctx scopes the read to the caller's
 // school. It returns the number of rows written, without the header.
 func WriteChangesCSV(ctx context.Context, c *ent.Client, eventID int, out io.Writer) (int, error) {
+	// The byte-order mark first, as in the report's file, so that Excel reads names
+	// such as "Zoë" as UTF-8 rather than as the system's legacy code page.
+	if _, err := io.WriteString(out, BOM); err != nil {
+		return 0, err
+	}
 	w := csv.NewWriter(out)
 	w.UseCRLF = true
 	if err := w.Write(ChangeColumns); err != nil {

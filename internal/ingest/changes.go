@@ -150,6 +150,34 @@ func changeUsernames(in []*Input, existing map[string]*ent.Event) []string {
 	return names
 }
 
+// changeDisplayName is the display name a change gives its account, or "" when none.
+func changeDisplayName(c *ChangeInput) string {
+	if c.DisplayName == nil {
+		return ""
+	}
+	return strings.TrimSpace(*c.DisplayName)
+}
+
+// changeDisplayNames returns, by username, the first display name the changes of the
+// inputs not already stored give. An account the batch creates takes it rather than its
+// username, so that people provisioned by a run show with their names. The change's
+// email is deliberately not copied: single sign-on finds accounts by email, and a
+// directory account sharing a dashboard user's address would make that ambiguous.
+func changeDisplayNames(in []*Input, existing map[string]*ent.Event) map[string]string {
+	out := map[string]string{}
+	for _, e := range in {
+		if isExisting(e, existing) {
+			continue
+		}
+		for _, c := range e.Changes {
+			if d := changeDisplayName(c); d != "" && out[c.Username] == "" {
+				out[c.Username] = d
+			}
+		}
+	}
+	return out
+}
+
 // changeRows is how many rows an event's changes CSV has: one per attribute change,
 // and one for a change without attributes.
 func changeRows(cs []*ChangeInput) int {

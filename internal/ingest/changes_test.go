@@ -79,3 +79,57 @@ func TestRecordBulkChanges(t *testing.T) {
 		require.Equal(t, *out[1].UserID, chs[0].UserID)
 	})
 }
+
+// TestChangeNamesNewAccount records runs whose changes give display names, through the
+// batch and the bulk path: an account a run creates takes the first display name its
+// changes give, an account that existed before keeps its own, an account created
+// without one is named by its username, and no email is copied to the account.
+func TestChangeNamesNewAccount(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		for _, path := range []string{"batch", "bulk"} {
+			b := setup(t, db)
+			run := func(ext string, cs ...*ingest.ChangeInput) *ingest.Input {
+				in := syncRun(ext)
+				in.Added = ptr(len(cs))
+				in.Changes = cs
+				return in
+			}
+			added := func(username, display string) *ingest.ChangeInput {
+				c := &ingest.ChangeInput{Action: change.ActionADDED, Username: username, Email: ptr(username + "@example.edu")}
+				if display != "" {
+					c.DisplayName = ptr(display)
+				}
+				return c
+			}
+			in := []*ingest.Input{
+				login("l", "known"),
+				run("r1", added("known", "Known From Run"), added("zoe", "Zoë Ávila"), added("bare", ""), added("blank", "  ")),
+				login("l2", "ann"),
+				run("r2", added("ann", "Ann Lee"), added("zoe", "Zoe Other")),
+			}
+			record := func(in []*ingest.Input) {
+				var err error
+				if path == "batch" {
+					_, err = b.rec.Record(b.ctx, in)
+				} else {
+					_, _, err = b.rec.RecordBulk(b.ctx, in)
+				}
+				require.NoError(t, err, path)
+			}
+			record(in[:1]) // "known" exists before the run, named by its username.
+			record(in[1:])
+			names := map[string]string{}
+			us, err := db.Client.User.Query().All(b.ctx)
+			require.NoError(t, err)
+			for _, u := range us {
+				names[u.Username] = u.DisplayName
+				require.Empty(t, u.Email, "%s: %s", path, u.Username)
+			}
+			require.Equal(t, map[string]string{
+				"known": "known", "zoe": "Zoë Ávila", "bare": "bare", "blank": "blank", "ann": "Ann Lee",
+			}, names, path)
+		}
+	})
+}

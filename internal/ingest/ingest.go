@@ -480,6 +480,7 @@ func ensureUsers(ctx context.Context, c *ent.Client, in []*Input, existing map[s
 			names = append(names, n)
 		}
 	}
+	displays := changeDisplayNames(in, existing)
 	ids := map[string]int{}
 	if len(names) == 0 {
 		return ids, nil
@@ -495,7 +496,11 @@ func ensureUsers(ctx context.Context, c *ent.Client, in []*Input, existing map[s
 	var missingNames []string
 	for _, n := range names {
 		if _, ok := ids[n]; !ok {
-			missing = append(missing, c.User.Create().SetUsername(n).SetDisplayName(n).SetRole(user.RoleNONE))
+			display := n
+			if d := displays[n]; d != "" {
+				display = d
+			}
+			missing = append(missing, c.User.Create().SetUsername(n).SetDisplayName(display).SetRole(user.RoleNONE))
 			missingNames = append(missingNames, n)
 		}
 	}

@@ -92,7 +92,8 @@ RETURNING id, name`
 	// Users created on first sight are directory accounts: display name = username, no
 	// email, role NONE, no password, as the ent path creates them.
 	pgInsertUsers = `INSERT INTO users (create_time, username, display_name, email, role, school_id)
-SELECT $1::timestamptz, u.name, u.name, '', 'NONE', $2::bigint FROM unnest($3::text[]) AS u(name)
+SELECT $1::timestamptz, u.name, COALESCE(NULLIF(u.display, ''), u.name), '', 'NONE', $2::bigint
+FROM unnest($3::text[], $4::text[]) AS u(name, display)
 ON CONFLICT (school_id, username) DO NOTHING
 RETURNING id, username`
 	pgSelectUsers = `SELECT id, username FROM users WHERE school_id = $1 AND username = ANY($2::text[])`
@@ -316,17 +317,23 @@ func pgCreateUsers(ctx context.Context, c querier, schoolID int, now time.Time, 
 		}
 		if u := e.Username; !empty(u) {
 			if _, ok := ids[*u]; !ok {
-				missing[*u] = ""
+				if _, ok := missing[*u]; !ok {
+					missing[*u] = ""
+				}
 			}
 		}
 		for _, c := range e.Changes {
-			if _, ok := ids[c.Username]; !ok {
-				missing[c.Username] = ""
+			if _, ok := ids[c.Username]; !ok && missing[c.Username] == "" {
+				missing[c.Username] = changeDisplayName(c)
 			}
 		}
 	}
 	return pgCreate(ctx, c, "users", pgInsertUsers, pgSelectUsers, schoolID, missing, ids, func(names []string) []any {
-		return []any{now, schoolID, names}
+		displays := make([]string, len(names))
+		for i, n := range names {
+			displays[i] = missing[n]
+		}
+		return []any{now, schoolID, names, displays}
 	})
 }
 
