@@ -84,6 +84,10 @@ func TestCrossSchoolAttacksByCursorBulkAndOrigin(t *testing.T) {
 		r := srv.Do(t, tokA, `query($after: Cursor) { events(first: 2, after: $after) { totalCount } }`, map[string]any{"after": "gqFpzwAAAAEAAEN/"})
 		require.NotEmpty(t, r.Errors)
 		require.NotEqual(t, "INTERNAL_SERVER_ERROR", r.Errors[0].Code())
+		// One that makes entgql's decoder panic (found by FuzzCursor) is refused the same way.
+		r = srv.Do(t, tokA, `query($after: Cursor) { events(first: 2, after: $after) { totalCount } }`, map[string]any{"after": "gqF2000000000000oXY00000000"})
+		require.NotEmpty(t, r.Errors)
+		require.Equal(t, "BAD_USER_INPUT", r.Errors[0].Code(), r.Errors[0].Message)
 
 		// The bulk endpoint with A's token and B's external IDs, usernames and profile
 		// names writes A's rows; B is untouched.
