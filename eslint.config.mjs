@@ -18,17 +18,22 @@ export default [
       // connection: short, bounded lists that are never paged (a token's scopes, a CSV
       // upload's problems, the school's sync profiles and API tokens, node lookups, a batch's
       // recorded events) stay lists.
-      '@graphql-eslint/relay-edge-types': ['error', { listTypeCanWrapOnlyEdgeType: false }],
+      // A timeline's entries are events and changes seen from one user, not records of their
+      // own, so TimelineEdge's node is not a Node (its event and change are).
+      '@graphql-eslint/relay-edge-types': ['error', { listTypeCanWrapOnlyEdgeType: false, shouldImplementNode: false }],
       // Objects with an identity carry `id: ID!` (Node). These are values without one: the
       // Relay connection and edge wrappers and PageInfo, mutation payloads, summaries and
       // their buckets, a stored filter, a CSV problem row and a school's flag thresholds (a part of
-      // the school, not a record of its own), a profile's health and a run's baseline (parts of them).
+      // the school, not a record of its own), a profile's health and a run's baseline (parts of them),
+      // a health change and a timeline entry (moments of a profile and of a user), a change's attribute
+      // (a part of the change), a user's alert choices (a part of the user) and adoption counts.
       '@graphql-eslint/strict-id-in-types': [
         'error',
         {
           exceptions: {
             suffixes: ['Connection', 'Edge', 'Payload'],
-            types: ['PageInfo', 'EventSummary', 'SummaryBucket', 'ExportFilter', 'Problem', 'SyncHealthSettings', 'SyncHealth', 'SignInOptions', 'RunBaseline'],
+            types: ['PageInfo', 'EventSummary', 'SummaryBucket', 'ExportFilter', 'Problem', 'SyncHealthSettings', 'SyncHealth', 'SignInOptions', 'RunBaseline',
+              'SyncHealthChange', 'TimelineEntry', 'AttributeChange', 'AlertPreferences', 'Adoption'],
           },
         },
       ],

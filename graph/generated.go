@@ -254,7 +254,7 @@ type ComplexityRoot struct {
 		ExportLinkLifetime func(childComplexity int) int
 		Exports            func(childComplexity int, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int], orderBy *ent.ExportOrder) int
 		Me                 func(childComplexity int) int
-		NeverSignedIn      func(childComplexity int, first *int, after *entgql.Cursor[int], syncProfileID *int, since *time.Time) int
+		NeverSignedIn      func(childComplexity int, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int], syncProfileID *int, since *time.Time) int
 		Node               func(childComplexity int, id int) int
 		Nodes              func(childComplexity int, ids []int) int
 		School             func(childComplexity int) int
@@ -472,7 +472,7 @@ type QueryResolver interface {
 	EventSummary(ctx context.Context, filter *report.Filter) (*report.Summary, error)
 	School(ctx context.Context) (*ent.School, error)
 	Adoption(ctx context.Context, syncProfileID *int, since *time.Time) (*model.Adoption, error)
-	NeverSignedIn(ctx context.Context, first *int, after *entgql.Cursor[int], syncProfileID *int, since *time.Time) (*ent.UserConnection, error)
+	NeverSignedIn(ctx context.Context, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int], syncProfileID *int, since *time.Time) (*ent.UserConnection, error)
 	SignInOptions(ctx context.Context, school string) (*model.SignInOptions, error)
 	SignInProviders(ctx context.Context) ([]*model.SignInProvider, error)
 }
@@ -1484,7 +1484,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.NeverSignedIn(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[int]), args["syncProfileID"].(*int), args["since"].(*time.Time)), true
+		return e.ComplexityRoot.Query.NeverSignedIn(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[int]), args["last"].(*int), args["before"].(*entgql.Cursor[int]), args["syncProfileID"].(*int), args["since"].(*time.Time)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -3479,22 +3479,38 @@ func (ec *executionContext) field_Query_neverSignedIn_args(ctx context.Context, 
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "syncProfileID",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "syncProfileID",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOID2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["syncProfileID"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+	args["syncProfileID"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "since",
 		func(ctx context.Context, v any) (*time.Time, error) {
 			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["since"] = arg3
+	args["since"] = arg5
 	return args, nil
 }
 
@@ -7904,7 +7920,7 @@ func (ec *executionContext) _Query_neverSignedIn(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().NeverSignedIn(ctx, fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[int]), fc.Args["syncProfileID"].(*int), fc.Args["since"].(*time.Time))
+			return ec.Resolvers.Query().NeverSignedIn(ctx, fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["syncProfileID"].(*int), fc.Args["since"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.UserConnection) graphql.Marshaler {

@@ -107,14 +107,17 @@ func (r *queryResolver) Adoption(ctx context.Context, syncProfileID *int, since 
 }
 
 // NeverSignedIn is the resolver for the neverSignedIn field.
-func (r *queryResolver) NeverSignedIn(ctx context.Context, first *int, after *entgql.Cursor[int], syncProfileID *int, since *time.Time) (*ent.UserConnection, error) {
+func (r *queryResolver) NeverSignedIn(ctx context.Context, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int], syncProfileID *int, since *time.Time) (*ent.UserConnection, error) {
 	if _, err := auth.Require(ctx, auth.ScopeReportsRead); err != nil {
 		return nil, err
 	}
-	if err := checkPage(first, nil); err != nil {
+	if err := checkPage(first, last); err != nil {
 		return nil, err
 	}
-	if first == nil {
+	if after != nil && before != nil {
+		return nil, usererr.BadInput("before", "give after or before, not both")
+	}
+	if first == nil && last == nil {
 		first = ptr(defaultPage)
 	}
 	users, signed, err := adoption(ctx, r.Client, r.Dialect, syncProfileID, since)
@@ -127,7 +130,7 @@ func (r *queryResolver) NeverSignedIn(ctx context.Context, first *int, after *en
 			never = append(never, id)
 		}
 	}
-	return r.Client.User.Query().Where(user.IDIn(never...)).Paginate(ctx, after, first, nil, nil)
+	return r.Client.User.Query().Where(user.IDIn(never...)).Paginate(ctx, after, first, before, last)
 }
 
 // TimelineEntryAdded is the resolver for the timelineEntryAdded field.

@@ -447,6 +447,23 @@ func TestAdoption(t *testing.T) {
 		slices.Sort(never)
 		require.Equal(t, []string{"p2", "p3", "p4"}, never)
 
+		// Backwards: the last two, then the one before them, in the same order as forwards.
+		var back struct {
+			NeverSignedIn struct {
+				Edges    []struct{ Node struct{ Username string } }
+				PageInfo struct{ StartCursor string }
+			}
+		}
+		bq := `query($p: ID, $since: Time, $before: Cursor) { neverSignedIn(last: 2, before: $before, syncProfileID: $p, since: $since) {
+		  edges { node { username } } pageInfo { startCursor } } }`
+		b.srv.Do(t, b.token, bq, map[string]any{"p": profile, "since": since}).OK(t).Decode(t, &back)
+		require.Len(t, back.NeverSignedIn.Edges, 2)
+		require.Equal(t, out.NeverSignedIn.Edges[1].Node.Username, back.NeverSignedIn.Edges[0].Node.Username)
+		require.Equal(t, out.NeverSignedIn.Edges[2].Node.Username, back.NeverSignedIn.Edges[1].Node.Username)
+		b.srv.Do(t, b.token, bq, map[string]any{"p": profile, "since": since, "before": back.NeverSignedIn.PageInfo.StartCursor}).OK(t).Decode(t, &back)
+		require.Len(t, back.NeverSignedIn.Edges, 1)
+		require.Equal(t, out.NeverSignedIn.Edges[0].Node.Username, back.NeverSignedIn.Edges[0].Node.Username)
+
 		b.srv.Do(t, b.token, q, map[string]any{}).OK(t).Decode(t, &out)
 		require.Equal(t, 6, out.Adoption.Provisioned, "every profile, all time")
 		require.Equal(t, 2, out.Adoption.SignedIn)
