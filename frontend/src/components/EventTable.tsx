@@ -209,7 +209,8 @@ export function FlagBadge({ event, thresholds }: { event: EventFieldsFragment; t
   const reason = flagsReason(event, thresholds)
   return (
     <span className="flag-line">
-      <span className="flag-badge">
+      {/* The title keeps the reason at hand where a narrow screen hides its line. */}
+      <span className="flag-badge" title={reason}>
         <svg viewBox="0 0 16 16" aria-hidden="true">
           <path d="M4 14V2.5m0 0h7.5l-1.8 3 1.8 3H4" fill="currentColor" stroke="currentColor" strokeWidth="1.4" strokeLinejoin="round" />
         </svg>
