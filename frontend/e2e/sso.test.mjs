@@ -121,7 +121,11 @@ describe('single sign-on', () => {
     await page.getByLabel('Password').fill('ada-idp-password')
     await page.getByRole('button', { name: 'Continue' }).click()
     await page.waitForURL((u) => u.origin === server.url && u.pathname === '/')
+    // The header's health summary arrives after the page and moves the nav links; clicking
+    // before it could land on another link.
+    await page.locator('.health-summary').waitFor()
     await page.getByRole('link', { name: 'Sign-in settings' }).click()
+    await page.waitForURL((u) => u.pathname === '/sign-in-settings')
     await page.getByRole('heading', { name: 'Sign-in settings' }).waitFor()
     await page.getByRole('cell', { name: 'demo.test' }).waitFor()
     await shot(page, 'sign-in-settings')
