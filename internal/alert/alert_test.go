@@ -124,7 +124,7 @@ func TestAlertEmails(t *testing.T) {
 			run("ACCOUNT_SYNCHRONIZATION", "LDAP Staff", 1000, 412, now)}}).OK(t).Decode(t, &out)
 		require.Equal(t, []string{"MASS_DELETE"}, out.RecordEvents.Events[0].Flags)
 
-		got := collect(smtpd, 3*time.Second)
+		got := collectFirst(smtpd, 30*time.Second, 3*time.Second)
 		require.Len(t, subjects(got), 2, "one email for the flagged run, one for the quiet profile")
 		var flagged, quiet *mailtest.Message
 		for i := range got {
@@ -296,7 +296,7 @@ func TestAlertQuietAndRecoveryAcrossReplicas(t *testing.T) {
 				require.Equal(t, "HEALTHY", c.PreviousStatus)
 				require.Equal(t, "QUIET", c.Health.Status)
 			}
-			got := collect(smtpd, 2*time.Second) // some forty checks on each replica
+			got := collectFirst(smtpd, 30*time.Second, 2*time.Second) // some forty checks on each replica
 			require.Len(t, subjects(got), 1)
 			require.Equal(t, "Sync profile LDAP Staff has gone quiet", got[0].Subject)
 
@@ -307,7 +307,7 @@ func TestAlertQuietAndRecoveryAcrossReplicas(t *testing.T) {
 				require.Equal(t, "HEALTHY", c.Status)
 				require.Equal(t, "QUIET", c.PreviousStatus)
 			}
-			got = collect(smtpd, 2*time.Second)
+			got = collectFirst(smtpd, 30*time.Second, 2*time.Second)
 			require.Len(t, subjects(got), 1)
 			require.Equal(t, "Sync profile LDAP Staff is healthy again", got[0].Subject)
 			require.Contains(t, got[0].Text, "HEALTHY again (it was QUIET)")
