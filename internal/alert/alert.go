@@ -33,6 +33,11 @@ import (
 // that a profile whose runs stopped is noticed QUIET within about this long.
 const DefaultInterval = time.Minute
 
+// DefaultSettle is Watch.Settle's default: a status change or a flagged run recorded
+// is acted on within about a second, and ingestion pays for one check a second at
+// most however many batches arrive.
+const DefaultSettle = time.Second
+
 // DigestHour is the local hour, in the school's time zone, from which the day's digest
 // is sent.
 const DigestHour = 7
@@ -59,6 +64,11 @@ type Watch struct {
 	Now func() time.Time
 	// Logger receives failures of the background checks.
 	Logger *slog.Logger
+	// Settle is the least time between two checks after recording (zero means
+	// DefaultSettle): an agent recording continuously has its profiles checked about
+	// once per Settle rather than after every batch, each check covering every batch
+	// recorded since the one before.
+	Settle time.Duration
 
 	mu      sync.Mutex
 	pending map[int]map[int]struct{} // school → profiles recorded since the last check
@@ -73,6 +83,13 @@ func (w *Watch) now() time.Time {
 		return w.Now().UTC()
 	}
 	return time.Now().UTC()
+}
+
+func (w *Watch) settle() time.Duration {
+	if w.Settle <= 0 {
+		return DefaultSettle
+	}
+	return w.Settle
 }
 
 func (w *Watch) interval() time.Duration {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/provreport/provreport/ent"
 )
@@ -55,9 +56,12 @@ func (w *Watch) Start(ctx context.Context) {
 	w.done = make(chan struct{})
 	ctx, w.stop = context.WithCancel(context.WithoutCancel(ctx))
 	wake, done := w.wake, w.done
+	settle := w.settle()
 	w.mu.Unlock()
 	go func() {
 		defer close(done)
+		pause := time.NewTimer(0)
+		defer pause.Stop()
 		for {
 			select {
 			case <-ctx.Done():
@@ -65,6 +69,15 @@ func (w *Watch) Start(ctx context.Context) {
 			case <-wake:
 			}
 			w.drain(ctx)
+			// Batches recorded during the pause wait for the next drain, which takes
+			// them all in one check: checks cost the database reads of every noted
+			// profile's recent runs, and an agent sends many batches a second.
+			pause.Reset(settle)
+			select {
+			case <-ctx.Done():
+				return
+			case <-pause.C:
+			}
 		}
 	}()
 	// Anything recorded before the loop started is waiting.
