@@ -94,7 +94,9 @@ func beyond(k timelineKey, kind int, atCol string, below bool) func(*entsql.Sele
 // timeline answers User.timeline: the user's actor events and the changes to them,
 // merged newest first. Each source is read in key order from its own index, at most
 // one page and one more entry, so a page costs two short range reads however long
-// the user's history is.
+// the user's history is. The accounts and sync profiles the entries show come with
+// the page (the user is the one whose timeline it is; the rest in one query per
+// edge), so a page's statements do not grow with its length.
 func timeline(ctx context.Context, c *ent.Client, userID int, first *int, after *ent.Cursor, last *int, before *ent.Cursor,
 	f *model.TimelineFilter, count bool) (*model.TimelineConnection, error) {
 	if err := checkPage(first, last); err != nil {
@@ -172,7 +174,7 @@ func timeline(ctx context.Context, c *ent.Client, userID int, first *int, after 
 	}
 	var entries []entry
 	if acted {
-		evs, err := evq.Order(event.ByDateFinished(order), event.ByID(order)).Limit(n + 1).All(ctx)
+		evs, err := evq.Order(event.ByDateFinished(order), event.ByID(order)).Limit(n + 1).WithSyncProfile().All(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("timeline: events: %w", err)
 		}
@@ -209,6 +211,21 @@ func timeline(ctx context.Context, c *ent.Client, userID int, first *int, after 
 	} else {
 		conn.PageInfo.HasNextPage, conn.PageInfo.HasPreviousPage = more, after != nil
 	}
+	// The user is every entry's account: read whole once (the caller's copy may hold
+	// only the fields its query selected) and given to each entry.
+	if len(entries) > 0 {
+		u, err := c.User.Get(ctx, userID)
+		if err != nil {
+			return nil, fmt.Errorf("timeline: user %d: %w", userID, err)
+		}
+		for _, e := range entries {
+			if e.ev != nil {
+				e.ev.Edges.User = u
+			} else {
+				e.ch.Edges.User = u
+			}
+		}
+	}
 	// The runs that made the page's changes, in one query.
 	var runIDs []int
 	for _, e := range entries {
@@ -218,7 +235,7 @@ func timeline(ctx context.Context, c *ent.Client, userID int, first *int, after 
 	}
 	runs := map[int]*ent.Event{}
 	if len(runIDs) > 0 {
-		evs, err := c.Event.Query().Where(event.IDIn(runIDs...)).All(ctx)
+		evs, err := c.Event.Query().Where(event.IDIn(runIDs...)).WithSyncProfile().WithUser().All(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("timeline: runs of changes: %w", err)
 		}
