@@ -65,32 +65,6 @@ func (h *hub) remove(s *Subscription) {
 	h.open.Add(-1)
 }
 
-// deliver hands each event to the matching subscriptions of its school, in order,
-// without ever waiting: a subscription whose buffer is full is ended with
-// ErrSlowSubscriber.
-func (h *hub) deliver(events []*ent.Event) {
-	var slow []*Subscription
-	h.mu.RLock()
-	for _, e := range events {
-		for s := range h.bySchool[e.SchoolID] {
-			if !s.filter.Matches(e) {
-				continue
-			}
-			if s.send(e) {
-				h.delivered.Add(1)
-			} else if s.finish(ErrSlowSubscriber) {
-				slow = append(slow, s)
-			}
-		}
-	}
-	h.mu.RUnlock()
-	// Removal takes the write lock, so it waits until the fan-out is done.
-	for _, s := range slow {
-		h.dropped.Add(1)
-		h.remove(s)
-	}
-}
-
 // watching reports whether any subscription of the school is open.
 func (h *hub) watching(schoolID int) bool {
 	h.mu.RLock()

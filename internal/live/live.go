@@ -7,9 +7,13 @@
 // loads each notified batch once and fans it out to its own subscribers, and after losing
 // that connection reconnects, listens again and catches up on what it missed.
 //
-// A subscriber never slows ingestion or other subscribers: each subscription has a
-// bounded buffer, and a subscription that would overflow it is ended with
-// ErrSlowSubscriber so that its client resubscribes and refetches.
+// A subscriber never slows ingestion: recorded events reach subscribers from one
+// fan-out goroutine per replica (the listener on PostgreSQL, a queue on SQLite), never
+// from the request that recorded them. Each subscription has a bounded buffer; when a
+// batch arrives faster than the client reads (a bulk request delivers up to 10,000
+// events at once) delivery waits up to Options.Patience for room, and a subscription
+// still full after that is ended with ErrSlowSubscriber so that its client resubscribes
+// and refetches.
 package live
 
 import (
@@ -69,15 +73,23 @@ var ErrClosed = errors.New("live: subscription closed")
 // should resubscribe and refetch the report.
 var ErrMissedEvents = errors.New("live: too many events missed while reconnecting: resubscribe and refetch")
 
+// DefaultPatience is how long delivery waits for a subscriber's full buffer by default.
+const DefaultPatience = 2 * time.Second
+
 // DefaultChannel is the NOTIFY channel of a database whose tables live in the public
 // schema; other schemas get their own channel (see Options.Channel).
 const DefaultChannel = "provreport_events"
 
 // Options tune a Broker. The zero value is ready to use.
 type Options struct {
-	// Buffer is how many undelivered events one subscription may hold before it is
-	// ended with ErrSlowSubscriber; zero means 256.
+	// Buffer is how many undelivered events one subscription may hold; zero means 256.
 	Buffer int
+	// Patience is how long delivery waits for a full subscription buffer to make room
+	// before ending the subscription with ErrSlowSubscriber; zero means 2 seconds, and
+	// a negative value ends it at once. A client that reads at its usual pace empties
+	// its buffer between two events of a large batch; one that stopped reading holds up
+	// the replica's other subscribers for this long once, then is dropped.
+	Patience time.Duration
 	// Channel is the PostgreSQL NOTIFY channel. Empty means DefaultChannel when the
 	// tables live in the public schema and DefaultChannel + ":" + schema otherwise,
 	// because notifications are database-wide while event IDs are per schema.
@@ -106,6 +118,12 @@ type Options struct {
 func (o *Options) defaults() {
 	if o.Buffer <= 0 {
 		o.Buffer = 256
+	}
+	switch {
+	case o.Patience == 0:
+		o.Patience = DefaultPatience
+	case o.Patience < 0:
+		o.Patience = 0
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

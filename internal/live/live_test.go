@@ -336,6 +336,61 @@ func TestSlowSubscriberIsDropped(t *testing.T) {
 	})
 }
 
+// TestLargeBatchReachesReader shows that a batch far larger than a subscription's buffer
+// (as a bulk request records at once) reaches a subscriber that keeps reading, every event
+// once and in order, while recording never waits for the subscriber.
+func TestLargeBatchReachesReader(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		const buffer, batch = 16, 1000
+		b := setup(t, db, live.Options{Buffer: buffer})
+		sub := b.subscribe(t, b.school, report.Filter{})
+		in := make([]*ingest.Input, batch)
+		for i := range in {
+			in[i] = login(fmt.Sprintf("pupil%d", i))
+		}
+		got := make(chan []int, 1)
+		go func() {
+			ids := make([]int, 0, batch)
+			for len(ids) < batch {
+				e, ok := <-sub.C
+				if !ok {
+					break
+				}
+				ids = append(ids, e.ID)
+				// A reader slower than the fan-out, as a websocket's writer is.
+				if len(ids)%100 == 0 {
+					time.Sleep(5 * time.Millisecond)
+				}
+			}
+			got <- ids
+		}()
+		evs := b.record(t, b.school, in...)
+		var want []int
+		for _, e := range evs {
+			want = append(want, e.ID)
+		}
+		select {
+		case ids := <-got:
+			if sub.Err() != nil {
+				t.Fatalf("subscription ended after %d of %d events: %v", len(ids), batch, sub.Err())
+			}
+			if !slices.Equal(ids, want) {
+				t.Fatalf("received %d events, want the %d recorded in order", len(ids), len(want))
+			}
+		case <-time.After(wait):
+			t.Fatalf("the batch did not arrive within %s", wait)
+		}
+		b.mu.Lock()
+		slowest := b.slowest
+		b.mu.Unlock()
+		if slowest > time.Second {
+			t.Fatalf("Publish took %s", slowest)
+		}
+	})
+}
+
 // TestCloseEndsSubscriptions shows Close ends every subscription promptly with
 // ErrShutdown and refuses new ones.
 func TestCloseEndsSubscriptions(t *testing.T) {

@@ -3,25 +3,40 @@ package live
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/internal/report"
 	"github.com/provreport/provreport/internal/store"
 )
 
-// memory is the broker of a single process (SQLite): Publish fans out directly.
+// memory is the broker of a single process (SQLite): Publish queues the loaded events
+// and one fan-out goroutine hands them to the subscriptions, in the order they were
+// published, so that a request never waits for a subscriber.
 type memory struct {
-	client *ent.Client
-	hub    *hub
-	health *healthHub
+	client   *ent.Client
+	hub      *hub
+	health   *healthHub
+	patience time.Duration
+
+	mu      sync.Mutex
+	queue   [][]*ent.Event
+	wake    chan struct{}
+	stop    context.CancelFunc
+	stopped chan struct{}
 }
 
 func newMemory(db *store.DB, opts Options) *memory {
-	return &memory{client: db.Client, hub: newHub(opts.Buffer), health: newHealthHub()}
+	ctx, stop := context.WithCancel(context.Background())
+	m := &memory{client: db.Client, hub: newHub(opts.Buffer), health: newHealthHub(), patience: opts.Patience,
+		wake: make(chan struct{}, 1), stop: stop, stopped: make(chan struct{})}
+	go m.fanOut(ctx)
+	return m
 }
 
 // Publish loads the events again with their user and sync profile, once for every
-// subscriber (as the PostgreSQL broker does), and hands them to the matching
+// subscriber (as the PostgreSQL broker does), and queues them for the matching
 // subscriptions without waiting for any. Schools nobody watches cost nothing. After
 // Close there is nobody left to deliver to, and it does nothing.
 func (m *memory) Publish(ctx context.Context, events []*ent.Event) error {
@@ -34,9 +49,40 @@ func (m *memory) Publish(ctx context.Context, events []*ent.Event) error {
 		if err != nil {
 			return fmt.Errorf("live: %w", err)
 		}
-		m.hub.deliver(loaded)
+		m.mu.Lock()
+		m.queue = append(m.queue, loaded)
+		m.mu.Unlock()
+		select {
+		case m.wake <- struct{}{}:
+		default: // already woken
+		}
 	}
 	return nil
+}
+
+// fanOut delivers the queued batches in order until ctx ends, waiting up to the
+// broker's patience for a subscriber whose buffer is full.
+func (m *memory) fanOut(ctx context.Context) {
+	defer close(m.stopped)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-m.wake:
+		}
+		for {
+			m.mu.Lock()
+			if len(m.queue) == 0 {
+				m.mu.Unlock()
+				break
+			}
+			batch := m.queue[0]
+			m.queue[0] = nil
+			m.queue = m.queue[1:]
+			m.mu.Unlock()
+			m.hub.deliverPaced(ctx, batch, m.patience)
+		}
+	}
 }
 
 // Subscribe adds a subscription to the school's matching events.
@@ -54,6 +100,8 @@ func (m *memory) Stats() Stats {
 // Close ends every subscription with ErrShutdown.
 func (m *memory) Close() error {
 	m.hub.endAll(ErrShutdown, true)
+	m.stop()
+	<-m.stopped
 	m.health.endAll(ErrShutdown)
 	return nil
 }

@@ -358,7 +358,7 @@ func (p *postgres) handle(ctx context.Context, payload string) error {
 		if err != nil {
 			return fmt.Errorf("live: notified events: %w", err)
 		}
-		p.hub.deliver(events)
+		p.hub.deliverPaced(ctx, events, p.opts.Patience)
 	}
 	now := time.Now()
 	for _, id := range fresh {

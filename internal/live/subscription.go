@@ -92,11 +92,14 @@ func (s *Subscription) watch(ctx context.Context) {
 }
 
 // sendWait is send, but waits up to patience (or until ctx is done) for room in a full
-// buffer. It holds the subscription's lock while it waits, so the subscription cannot
+// buffer; with no patience it is send. It holds the subscription's lock while it waits, so the subscription cannot
 // end (and C close) under it; ending it waits at most patience.
 func (s *Subscription) sendWait(ctx context.Context, e *ent.Event, patience time.Duration) bool {
 	if s.send(e) {
 		return true
+	}
+	if patience <= 0 {
+		return false
 	}
 	timer := time.NewTimer(patience)
 	defer timer.Stop()

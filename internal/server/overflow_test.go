@@ -26,7 +26,7 @@ type streamEnd struct {
 // reader's and a writer's token for one school.
 func overflowServer(t *testing.T) (srv *apitest.Server, read, write string) {
 	db := testdb.Open(t, "sqlite")
-	srv = apitest.NewWithConfig(t, db, server.Config{Live: live.Options{Buffer: 1}})
+	srv = apitest.NewWithConfig(t, db, server.Config{Live: live.Options{Buffer: 1, Patience: -1}})
 	sc := srv.CreateSchool(t, "slow", "UTC")
 	return srv, srv.Token(t, sc.ID, auth.ScopeReportsRead), srv.Token(t, sc.ID, auth.ScopeEventsWrite)
 }
