@@ -111,7 +111,7 @@ export function EventTable({ rows, timeZone, order, onToggleOrder, onOpen, busy,
   const zone = timeZone.replace(/_/g, ' ')
   return (
     <div className="table-scroll" tabIndex={-1}>
-      <table className="events" aria-busy={busy || undefined}>
+      <table className="events phone-cards" aria-busy={busy || undefined}>
         <caption className="visually-hidden">
           Provisioning events, {order === 'desc' ? 'newest' : 'oldest'} first. Use the arrow keys to move between rows and Enter to see a
           row's details.
@@ -158,11 +158,11 @@ export function EventTable({ rows, timeZone, order, onToggleOrder, onOpen, busy,
               onFocus={() => setCurrent(i)}
               onKeyDown={(e) => onKey(e, ev, i)}
             >
-              <td className="col-date" data-label="Date and Time">
+              <td className="col-date card-title" data-label="Date and Time">
                 <time dateTime={ev.finishedAt}>{formatDateTime(ev.finishedAt, timeZone)}</time>
                 {isNew && <span className="new-pill">New</span>}
               </td>
-              <td className="col-event" data-label="Event">
+              <td className="col-event card-title" data-label="Event">
                 {/* A run's name links to its own page; the row itself opens the details. */}
                 <EventBadge
                   type={ev.type}

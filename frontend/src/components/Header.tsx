@@ -68,13 +68,19 @@ export function Header() {
           )}
         </nav>
       )}
-      {me && profiles && profiles.length > 0 && (
-        <Link to="/health" className={attention ? 'health-summary attention' : 'health-summary ok'}>
-          <svg viewBox="0 0 16 16" aria-hidden="true">
-            <circle cx="8" cy="8" r="5" fill="currentColor" />
-          </svg>
-          {attention || 'All syncs healthy'}
-        </Link>
+      {/* The summary arrives after the page; its slot is kept from the start, so that nothing
+          beside it moves when it does. */}
+      {me && (
+        <div className="health-slot">
+          {profiles && profiles.length > 0 && (
+            <Link to="/health" className={attention ? 'health-summary attention' : 'health-summary ok'}>
+              <svg viewBox="0 0 16 16" aria-hidden="true">
+                <circle cx="8" cy="8" r="5" fill="currentColor" />
+              </svg>
+              {attention || 'All syncs healthy'}
+            </Link>
+          )}
+        </div>
       )}
       {me && (
         <div className="who">
@@ -82,7 +88,11 @@ export function Header() {
             <span className="who-name" title={me.email}>
               {me.displayName || me.username}
             </span>
-            {school && <span className="who-school">{school.name}</span>}
+            {school && (
+              <span className="who-school" title={school.name}>
+                {school.name}
+              </span>
+            )}
           </span>
           <button type="button" className="button secondary small" onClick={onSignOut} disabled={fetching}>
             {fetching ? 'Signing out…' : 'Sign out'}

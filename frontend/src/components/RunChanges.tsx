@@ -139,7 +139,7 @@ export function RunChanges({ event, params, basePath }: Props) {
                 noun={['changed account', 'changed accounts']}
               />
               <div className="table-scroll">
-                <table className="list-table changes" aria-busy={res.fetching || undefined}>
+                <table className="list-table changes phone-cards" aria-busy={res.fetching || undefined}>
                   <caption className="visually-hidden">
                     Accounts this run changed{action ? `, ${actionLabel(action).toLowerCase()} only` : ''}. Expand a row to see its attribute
                     changes.
@@ -183,7 +183,7 @@ export function RunChanges({ event, params, basePath }: Props) {
                                 </button>
                               )}
                             </td>
-                            <td data-label="Action">
+                            <td data-label="Action" className="col-action">
                               <span className={`action-badge ${c.action.toLowerCase()}`}>{actionLabel(c.action)}</span>
                             </td>
                             <td data-label="Account" className="col-account">
@@ -192,8 +192,8 @@ export function RunChanges({ event, params, basePath }: Props) {
                               </Link>
                               {c.displayName && <span className="cell-sub">{c.displayName}</span>}
                             </td>
-                            <td data-label="Email">{c.email ? breakable(c.email) : <span className="muted">—</span>}</td>
-                            <td data-label="What changed">
+                            <td data-label="Email" className="col-email">{c.email ? breakable(c.email) : <span className="muted">—</span>}</td>
+                            <td data-label="What changed" className="col-what">
                               {c.attributes.length > 0 ? (
                                 <span>
                                   {plural(c.attributes.length, 'attribute')}

@@ -157,8 +157,9 @@ function TimelineItem({ entry, isNew, timeZone }: { entry: TimelineEntryFieldsFr
             <ul>
               {entry.change.attributes.map((a) => (
                 <li key={a.name}>
-                  <code>{a.name}</code>: <span className="value old">{formatValue(a.old)}</span> <span aria-hidden="true">→</span>
-                  <span className="visually-hidden">changed to</span> <span className="value new">{formatValue(a.new)}</span>
+                  {/* An empty side reads "(none)" in grey, as in the run page's table, not struck out as an old value. */}
+                  <code>{a.name}</code>: <span className={valueClass(a.old, 'old')}>{formatValue(a.old)}</span> <span aria-hidden="true">→</span>
+                  <span className="visually-hidden">changed to</span> <span className={valueClass(a.new, 'new')}>{formatValue(a.new)}</span>
                 </li>
               ))}
             </ul>
@@ -167,4 +168,9 @@ function TimelineItem({ entry, isNew, timeZone }: { entry: TimelineEntryFieldsFr
       </div>
     </li>
   )
+}
+
+/** valueClass styles one side of an attribute change: old or new, or muted when it is empty. */
+function valueClass(v: string | null | undefined, side: 'old' | 'new'): string {
+  return v == null || v === '' ? 'value muted' : `value ${side}`
 }

@@ -118,7 +118,7 @@ export default function PeoplePage() {
           <Loading label="Loading sync profiles…" />
         ) : (
           <div className="table-scroll">
-            <table className="list-table adoption">
+            <table className="list-table adoption phone-cards">
               <caption className="visually-hidden">Adoption per sync profile since {sinceDay}</caption>
               <thead>
                 <tr>
@@ -177,7 +177,7 @@ export default function PeoplePage() {
         ) : (
           <>
             <div className="table-scroll">
-              <table className="list-table never-list">
+              <table className="list-table never-list phone-cards">
                 <caption className="visually-hidden">People provisioned since {sinceDay} who have never signed in</caption>
                 <thead>
                   <tr>
@@ -194,8 +194,10 @@ export default function PeoplePage() {
                         <Link to={userPath(u.id)}>{u.username}</Link>
                       </td>
                       <td data-label="Name">{u.displayName && u.displayName !== u.username ? u.displayName : <span className="muted">—</span>}</td>
-                      <td data-label="Email">{u.email || <span className="muted">—</span>}</td>
-                      <td data-label="Provisioned">{u.provisionedAt ? formatDateTime(u.provisionedAt, tz, false) : <span className="muted">—</span>}</td>
+                      <td data-label="Email" className="card-wide">{u.email || <span className="muted">—</span>}</td>
+                      <td data-label="Provisioned" className="card-wide">
+                        {u.provisionedAt ? formatDateTime(u.provisionedAt, tz, false) : <span className="muted">—</span>}
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -269,7 +271,7 @@ function AdoptionRow({
           <td className={a && a.neverSignedIn > 0 ? 'num never' : 'num'} data-label="Never signed in">
             {a ? formatInt(a.neverSignedIn) : '…'}
           </td>
-          <td data-label="Adoption">
+          <td data-label="Adoption" className="col-adoption">
             {a && (
               <span className="adoption-bar" title={`${percent(a.signedIn, a.provisioned)} signed in`}>
                 {/* An SVG bar: a style attribute would need style-src 'unsafe-inline'. */}

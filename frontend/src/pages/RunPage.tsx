@@ -151,7 +151,7 @@ export default function RunPage({ id }: { id: string }) {
                 <>
                   <h2>Problems ({formatInt(ev.problems.length)})</h2>
                   <div className="table-scroll problems-scroll">
-                    <table className="problems">
+                    <table className="problems phone-cards">
                       <thead>
                         <tr>
                           <th scope="col" className="num">
@@ -164,11 +164,15 @@ export default function RunPage({ id }: { id: string }) {
                       <tbody>
                         {ev.problems.map((p, i) => (
                           <tr key={i}>
-                            <td className="num">{p.line}</td>
-                            <td>
+                            <td className="num" data-label="Line">
+                              {p.line}
+                            </td>
+                            <td data-label="Field">
                               <code>{p.field}</code>
                             </td>
-                            <td>{p.message}</td>
+                            <td data-label="Message" className="card-wide">
+                              {p.message}
+                            </td>
                           </tr>
                         ))}
                       </tbody>

@@ -1,0 +1,321 @@
+// The run page, a person's page and People on a phone and on portrait tablets, and the header on
+// a desktop, against the real server with the demo school: at 390 px the tables become cards
+// whose cells say their column, at 768 and 820 px they stay tables, nothing scrolls sideways at
+// any of the three sizes, a change still expands to its attributes and links still lead on; at
+// 1440 px the header's links sit on one line and stay put when the health summary arrives.
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { launch, shot, watchPage } from './helpers.mjs'
+import { gql, PASSWORD, startServer, stopServer } from './server.mjs'
+
+/** VIEWPORTS are the phone and the two portrait tablets every page is opened at. */
+const VIEWPORTS = [
+  { name: 'phone', width: 390, height: 844 },
+  { name: 'tablet', width: 768, height: 1024 },
+  { name: 'large tablet', width: 820, height: 1180 },
+]
+
+/** PREFIX keeps this test's accounts apart from the demo school's and from other tests'. */
+const PREFIX = 'ph'
+const student = (i) => `${PREFIX}.student${String(i).padStart(2, '0')}`
+
+const RECORD = `mutation($in: [RecordEventInput!]!) { recordEvents(input: $in) { events { id } } }`
+
+/** changesOfRun are the run's changed accounts, with long values that must wrap inside a card. */
+function changesOfRun() {
+  const changes = []
+  for (let i = 1; i <= 12; i++) {
+    changes.push({
+      action: 'ADDED',
+      username: student(i),
+      displayName: `Student Number ${i} With A Rather Long Display Name`,
+      email: `${student(i)}.with.a.long.address@students.school.example.edu`,
+      attributes: [
+        { name: 'givenName', old: null, new: `Student${i}` },
+        { name: 'distinguishedName', old: null, new: `CN=${student(i)},OU=Year 7,OU=Students,OU=Accounts,DC=school,DC=example,DC=edu` },
+        { name: 'memberOf', old: null, new: 'CN=Year 7,OU=Groups,DC=school,DC=example,DC=edu' },
+      ],
+    })
+  }
+  changes.push({
+    action: 'DISABLED',
+    username: `${PREFIX}.leaver01`,
+    attributes: [{ name: 'userAccountControl', old: '512', new: '514' }],
+    message: 'Left the school at the end of term; the account is kept for thirty days before it is deleted.',
+  })
+  return changes
+}
+
+/** signIn signs the demo admin in on a new page of the browser at the given size. */
+async function signIn(browser, url, { width, height }) {
+  const context = await browser.newContext({ viewport: { width, height }, locale: 'en-AU' })
+  const page = await context.newPage()
+  const problems = watchPage(page)
+  await page.goto(`${url}/signin`)
+  await page.getByLabel('School').fill('demo')
+  await page.getByLabel('Username').fill('admin')
+  await page.getByLabel('Password').fill(PASSWORD)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL((u) => u.pathname === '/')
+  await page.locator('table.events tbody tr').first().waitFor()
+  return { context, page, problems }
+}
+
+/** overflow measures the document and every sideways-scrolling table wrapper. */
+function overflow(page) {
+  return page.evaluate(() => ({
+    document: { scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth },
+    tables: [...document.querySelectorAll('.table-scroll')].map((s) => ({ scroll: s.scrollWidth, client: s.clientWidth })),
+  }))
+}
+
+async function assertFits(page, what) {
+  const m = await overflow(page)
+  assert.ok(m.document.scroll <= m.document.client, `${what}: the page scrolls sideways (${m.document.scroll} > ${m.document.client})`)
+  for (const t of m.tables) assert.ok(t.scroll <= t.client, `${what}: a table scrolls sideways (${t.scroll} > ${t.client})`)
+}
+
+/**
+ * cells reads the cells of one row: each one's label as the card shows it (its ::before), its
+ * text, whether it lies within the screen's width, and how its row is laid out.
+ */
+function cells(row) {
+  return row.evaluate((tr) => ({
+    display: getComputedStyle(tr).display,
+    cells: [...tr.children].map((c) => {
+      const b = c.getBoundingClientRect()
+      const label = getComputedStyle(c, '::before').content
+      return {
+        column: c.dataset.label ?? '',
+        shown: label && label !== 'none' && label !== 'normal' ? JSON.parse(label) : '',
+        text: c.innerText.replace(/\s+/g, ' ').trim(),
+        inView: b.width === 0 || (b.left >= 0 && b.right <= document.documentElement.clientWidth),
+      }
+    }),
+  }))
+}
+
+/** assertCard checks that a row is a card whose labelled cells say their column and fit the screen. */
+async function assertCard(row, expected) {
+  const { display, cells: got } = await cells(row)
+  assert.equal(display, 'grid', 'the row is a card')
+  for (const c of got) {
+    assert.ok(c.inView, `${c.column || 'a cell'} lies within the screen`)
+    if (c.column) assert.equal(c.shown, c.column, `the ${c.column} cell shows its label`)
+  }
+  for (const [column, text] of Object.entries(expected)) {
+    const c = got.find((x) => x.column === column)
+    assert.ok(c, `a ${column} cell`)
+    assert.match(c.text, text, `the ${column} cell`)
+  }
+}
+
+describe('the run, person and People pages on a phone and on tablets; the header on a desktop', () => {
+  let server
+  let browser
+  let runID = ''
+  let personID = ''
+
+  before(async () => {
+    server = await startServer()
+    browser = await launch()
+    const now = Date.now()
+    const res = await gql(
+      server.url,
+      RECORD,
+      {
+        in: [
+          {
+            type: 'ACCOUNT_SYNCHRONIZATION',
+            startedAt: new Date(now - 3 * 60_000).toISOString(),
+            finishedAt: new Date(now - 2 * 60_000).toISOString(),
+            syncProfile: 'LDAP Students',
+            processed: 900,
+            added: 12,
+            disabled: 1,
+            changes: changesOfRun(),
+          },
+        ],
+      },
+      server.token,
+    )
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors))
+    runID = res.data.recordEvents.events[0].id
+    const at = new Date(now - 60_000).toISOString()
+    const logins = await gql(
+      server.url,
+      RECORD,
+      { in: [{ type: 'AUTHENTICATION', startedAt: at, finishedAt: at, username: student(1) }] },
+      server.token,
+    )
+    assert.equal(logins.errors, undefined, JSON.stringify(logins.errors))
+    const users = await gql(server.url, 'query($s: String!) { users(search: $s, first: 5) { edges { node { id username } } } }', { s: student(1) }, server.token)
+    personID = users.data.users.edges.map((e) => e.node).find((n) => n.username === student(1)).id
+  })
+
+  after(async () => {
+    await browser?.close()
+    await stopServer(server)
+  })
+
+  for (const vp of VIEWPORTS) {
+    const phone = vp.width < 560
+    describe(`${vp.name} (${vp.width}×${vp.height})`, () => {
+      let context
+      let page
+      let problems
+
+      before(async () => {
+        ;({ context, page, problems } = await signIn(browser, server.url, vp))
+      })
+
+      after(async () => {
+        await context?.close()
+      })
+
+      test('the run page: the changed accounts fit, and a change expands to its attributes', async () => {
+        await page.goto(`${server.url}/events/${encodeURIComponent(runID)}`)
+        const rows = page.locator('table.changes tbody tr.change-row')
+        await rows.nth(12).waitFor()
+        await assertFits(page, 'the run page')
+        const first = rows.filter({ hasText: student(1) })
+        if (phone) {
+          await assertCard(first, { Action: /^Added$/, Account: new RegExp(`^${student(1).replace('.', '\\.')}\\b`), Email: /@students\.school/, 'What changed': /3 attributes/ })
+        } else {
+          assert.equal((await cells(first)).display, 'table-row', 'a table row at a tablet size')
+        }
+
+        // Expanding a change shows its attributes, old → new, and the page still fits.
+        await first.getByRole('button', { name: `Show the changes to ${student(1)}` }).click()
+        const detail = page.locator('table.changes tr.change-detail')
+        await detail.waitFor()
+        const text = (await detail.innerText()).replace(/\s+/g, ' ')
+        assert.match(text, /givenName \(none\) → Student1\b/)
+        assert.match(text, /distinguishedName \(none\) → CN=ph\.student01,OU=Year 7/)
+        await assertFits(page, 'the run page with a change expanded')
+        if (phone) {
+          const box = await detail.boundingBox()
+          assert.ok(box.x >= 0 && box.x + box.width <= vp.width, `the attributes lie within the screen: ${JSON.stringify(box)}`)
+          await page.locator('.run-changes .pager.top').evaluate((e) => e.scrollIntoView({ block: 'start' }))
+          await shot(page, 'run-page-phone')
+        }
+        // And collapses again.
+        await first.getByRole('button', { name: `Hide the changes to ${student(1)}` }).click()
+        await detail.waitFor({ state: 'detached' })
+
+        // A change with a message: the message is part of its expansion.
+        const leaver = rows.filter({ hasText: `${PREFIX}.leaver01` })
+        await leaver.getByRole('button', { name: `Show the changes to ${PREFIX}.leaver01` }).click()
+        await page.locator('table.changes tr.change-detail', { hasText: 'Left the school at the end of term' }).waitFor()
+        await assertFits(page, 'the run page with a message expanded')
+
+        // The account's link still leads to the person.
+        await first.getByRole('link', { name: student(1), exact: true }).click()
+        await page.waitForURL((u) => u.pathname === `/users/${personID}`)
+        await page.locator('.timeline .timeline-item').first().waitFor()
+      })
+
+      test("a person's page: the facts and the timeline fit, and an entry's attribute changes open", async () => {
+        await page.goto(`${server.url}/users/${encodeURIComponent(personID)}`)
+        const items = page.locator('.timeline .timeline-item')
+        await items.nth(1).waitFor()
+        await assertFits(page, "the person's page")
+        const added = items.filter({ hasText: 'Added by LDAP Students' })
+        await added.locator('summary', { hasText: 'What changed' }).click()
+        const attrs = (await added.locator('.timeline-attrs').innerText()).replace(/\s+/g, ' ')
+        assert.match(attrs, /distinguishedName: \(none\) → (changed to )?CN=ph\.student01/)
+        await assertFits(page, "the person's page with an entry open")
+        for (const el of [added, page.locator('.person-facts')]) {
+          const b = await el.boundingBox()
+          assert.ok(b.x >= 0 && b.x + b.width <= vp.width, `within the screen: ${JSON.stringify(b)}`)
+        }
+        if (phone) {
+          await page.locator('#person-title').evaluate((e) => e.scrollIntoView({ block: 'start' }))
+          await shot(page, 'person-phone')
+        }
+        // The entry's link leads to the run.
+        await added.getByRole('link', { name: 'Added by LDAP Students' }).click()
+        await page.waitForURL((u) => u.pathname === `/events/${runID}`)
+        await page.locator('table.changes tbody tr.change-row').first().waitFor()
+      })
+
+      test('People: adoption per profile and the never-signed-in list fit', async () => {
+        await page.goto(`${server.url}/people`)
+        const ldap = page.locator('table.adoption tbody tr', { hasText: 'LDAP Students' })
+        await ldap.locator('td.num').first().filter({ hasText: /\d/ }).waitFor()
+        const never = page.locator('table.never-list tbody tr')
+        await never.first().waitFor()
+        await assertFits(page, 'People')
+        if (phone) {
+          await assertCard(ldap, { 'Sync Profile': /^LDAP Students$/, Provisioned: /^\d[\d,]*$/, 'Signed in': /^\d[\d,]*$/, 'Never signed in': /^\d[\d,]*$/, Adoption: /%$/ })
+        } else {
+          assert.equal((await cells(ldap)).display, 'table-row', 'a table row at a tablet size')
+        }
+
+        if (phone) {
+          await page.locator('.people-page .page-head').first().evaluate((e) => e.scrollIntoView({ block: 'start' }))
+          await shot(page, 'people-phone')
+        }
+
+        // A profile's button still chooses its list; a username still leads to the person.
+        await ldap.getByRole('button', { name: 'LDAP Students' }).click()
+        await page.waitForURL((u) => u.searchParams.has('profile'))
+        await page.locator('.never-card .page-sub', { hasText: 'LDAP Students' }).waitFor()
+        const row = never.first()
+        await row.waitFor()
+        const username = (await row.locator('td').first().innerText()).trim()
+        if (phone) {
+          await assertCard(row, { Username: /^\S+$/, Name: /\S/, Email: /^—$|@/, Provisioned: /\d{4}/ })
+        }
+        await assertFits(page, "People with a profile's list")
+        await row.getByRole('link', { name: username, exact: true }).click()
+        await page.waitForURL((u) => /^\/users\/[^/]+$/.test(u.pathname))
+        await page.locator('.timeline .timeline-item').first().waitFor()
+      })
+
+      test('not one console or page error', async () => {
+        await page.waitForTimeout(300)
+        assert.deepEqual(problems, { console: [], page: [], csp: [] })
+      })
+    })
+  }
+
+  test("at 1440 px the header's links sit on one line and stay put when the health summary arrives", async () => {
+    const { context, page, problems } = await signIn(browser, server.url, { width: 1440, height: 900 })
+    try {
+      // Hold the health query until the header has been measured without it.
+      let release
+      const held = new Promise((r) => (release = r))
+      let seen = false
+      await page.route('**/graphql', async (route) => {
+        if ((route.request().postData() ?? '').includes('query SyncHealth')) {
+          seen = true
+          await held
+        }
+        await route.continue()
+      })
+      await page.goto(`${server.url}/people`)
+      const links = page.getByRole('navigation', { name: 'Main' }).getByRole('link')
+      await links.last().waitFor()
+      await page.waitForFunction(() => document.fonts.status === 'loaded')
+      await page.waitForTimeout(200)
+      const boxes = () => links.evaluateAll((as) => as.map((a) => ({ name: a.textContent, ...JSON.parse(JSON.stringify(a.getBoundingClientRect())) })))
+      const before = await boxes()
+      assert.ok(seen, 'the health query was held')
+      assert.equal(await page.locator('.app-header .health-summary').count(), 0, 'measured before the summary arrived')
+      assert.equal(new Set(before.map((b) => Math.round(b.top))).size, 1, `the links sit on one line: ${JSON.stringify(before.map((b) => [b.name, b.top]))}`)
+      const right = await page.locator('.who').boundingBox()
+
+      release()
+      await page.locator('.app-header .health-summary').waitFor()
+      await page.waitForTimeout(200)
+      const afterArrival = await boxes()
+      assert.deepEqual(afterArrival, before, 'the links did not move')
+      assert.deepEqual(await page.locator('.who').boundingBox(), right, 'the signed-in person did not move')
+      await page.unrouteAll({ behavior: 'wait' })
+      assert.deepEqual(problems, { console: [], page: [], csp: [] })
+    } finally {
+      await context.close()
+    }
+  })
+})
