@@ -3,10 +3,12 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/ent/event"
+	"github.com/provreport/provreport/ent/predicate"
 	"github.com/provreport/provreport/ent/school"
 	"github.com/provreport/provreport/internal/health"
 )
@@ -32,6 +34,8 @@ func runFlags(ctx context.Context, c *ent.Client, in []*Input, slots []int, prof
 		return nil, fmt.Errorf("record events: read the school's health settings: %w", err)
 	}
 	settings := health.SettingsOf(sc)
+	batches := make(map[int][]health.Run, len(byProfile))
+	spans := make(map[int][2]time.Time, len(byProfile))
 	for id, ks := range byProfile {
 		batch := make([]health.Run, len(ks))
 		var first, last time.Time
@@ -44,11 +48,14 @@ func runFlags(ctx context.Context, c *ent.Client, in []*Input, slots []int, prof
 				last = t
 			}
 		}
-		stored, err := storedHistory(ctx, c, id, first, last)
-		if err != nil {
-			return nil, err
-		}
-		for j, f := range health.ComputeBatch(batch, stored, settings) {
+		batches[id], spans[id] = batch, [2]time.Time{first, last}
+	}
+	stored, err := storedHistory(ctx, c, spans)
+	if err != nil {
+		return nil, err
+	}
+	for id, ks := range byProfile {
+		for j, f := range health.ComputeBatch(batches[id], stored[id], settings) {
 			out[ks[j]] = int(f)
 		}
 	}
@@ -68,35 +75,57 @@ func runOf(e *Input) health.Run {
 	}
 }
 
-// storedHistory reads the profile's stored runs that count towards a baseline for a
-// batch finishing between first and last: the last health.BaselineRuns up to first,
-// and every one after it up to last.
-func storedHistory(ctx context.Context, c *ent.Client, profileID int, first, last time.Time) ([]health.Stored, error) {
-	counts := c.Event.Query().Where(event.SyncProfileID(profileID), event.ProcessedGT(0),
-		event.TypeNotIn(failedTypes()...))
-	before, err := counts.Clone().Where(event.DateFinishedLTE(first)).
-		Order(ent.Desc(event.FieldDateFinished), ent.Desc(event.FieldID)).Limit(health.BaselineRuns).
-		Select(historyFields...).All(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("record events: read the history of sync profile %d: %w", profileID, err)
-	}
-	var during []*ent.Event
-	if last.After(first) {
-		during, err = counts.Clone().Where(event.DateFinishedGT(first), event.DateFinishedLTE(last)).
-			Select(historyFields...).All(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("record events: read the history of sync profile %d: %w", profileID, err)
+// storedHistory reads, for each profile of a batch whose runs finish between first and
+// last (spans), the stored runs that count towards a baseline: the last
+// health.BaselineRuns up to first, and every one after it up to last. All profiles are
+// read in one statement (health.UnionOfRuns), so a batch pays one round trip for its
+// history however many profiles it names.
+func storedHistory(ctx context.Context, c *ent.Client, spans map[int][2]time.Time) (map[int][]health.Stored, error) {
+	counts := []predicate.Event{event.ProcessedGT(0), event.TypeNotIn(failedTypes()...)}
+	var parts []health.RunsPart
+	ids := make([]int, 0, len(spans))
+	for id, span := range spans {
+		ids = append(ids, id)
+		first, last := span[0], span[1]
+		parts = append(parts, health.RunsPart{ProfileID: id, Limit: health.BaselineRuns,
+			Where: append(slices.Clip(counts), event.DateFinishedLTE(first))})
+		if last.After(first) {
+			parts = append(parts, health.RunsPart{ProfileID: id,
+				Where: append(slices.Clip(counts), event.DateFinishedGT(first), event.DateFinishedLTE(last))})
 		}
 	}
-	out := make([]health.Stored, 0, len(before)+len(during))
-	for _, ev := range append(before, during...) {
-		out = append(out, Stored(ev))
+	var rows []historyRow
+	err := c.Event.Query().Where(event.SyncProfileIDIn(ids...)).
+		Modify(health.UnionOfRuns(historyFields, parts)).Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("record events: read the history of %d sync profiles: %w", len(ids), err)
+	}
+	out := make(map[int][]health.Stored, len(spans))
+	for _, r := range rows {
+		out[r.ProfileID] = append(out[r.ProfileID], health.Stored{ID: r.ID, Run: health.Run{Type: r.Type,
+			DateFinished: r.DateFinished, Processed: r.Processed, Updated: r.Updated, Deleted: r.Deleted,
+			Disabled: r.Disabled, Errors: r.Errors}})
 	}
 	return out, nil
 }
 
-// historyFields are the columns the flag rules read of a stored run.
-var historyFields = []string{event.FieldID, event.FieldType, event.FieldDateFinished, event.FieldProcessed,
+// historyRow is a row of storedHistory's query: historyFields.
+type historyRow struct {
+	ID           int       `sql:"id"`
+	SchoolID     int       `sql:"school_id"`
+	ProfileID    int       `sql:"sync_profile_id"`
+	Type         string    `sql:"type"`
+	DateFinished time.Time `sql:"date_finished"`
+	Processed    int       `sql:"processed"`
+	Updated      int       `sql:"updated"`
+	Deleted      int       `sql:"deleted"`
+	Disabled     int       `sql:"disabled"`
+	Errors       int       `sql:"errors"`
+}
+
+// historyFields are the columns the flag rules read of a stored run, with its school and
+// profile, which the query's own predicates read.
+var historyFields = []string{event.FieldID, event.FieldSchoolID, event.FieldSyncProfileID, event.FieldType, event.FieldDateFinished, event.FieldProcessed,
 	event.FieldUpdated, event.FieldDeleted, event.FieldDisabled, event.FieldErrors}
 
 // Stored is what the flag rules read of a stored event.
