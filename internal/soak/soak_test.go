@@ -138,6 +138,10 @@ func run(t *testing.T, kind string, replicas int, d time.Duration) {
 	// (all but the preloaded ones); then the database is counted.
 	want := ackedN.Load()
 	live := want - preloaded
+	atEnd := make([]int64, len(subs))
+	for i, s := range subs {
+		atEnd[i] = s.count()
+	}
 	for i, s := range subs {
 		waitUntil := time.Now().Add(catchUpMax)
 		for s.count() < live && time.Now().Before(waitUntil) && s.failed() == "" {
@@ -162,7 +166,7 @@ func run(t *testing.T, kind string, replicas int, d time.Duration) {
 	errs := stats.print(os.Stdout)
 	fmt.Printf("\nevents acknowledged %d (%d preloaded, %d while subscribed), stored %d", want, preloaded, live, stored)
 	for i, s := range subs {
-		fmt.Printf(", delivered to subscriber %d: %d", i+1, s.count())
+		fmt.Printf(", delivered to subscriber %d: %d (%d when the load ended)", i+1, s.count(), atEnd[i])
 	}
 	fmt.Println()
 	for i, p := range procs {
@@ -180,6 +184,7 @@ func run(t *testing.T, kind string, replicas int, d time.Duration) {
 	if stored != want {
 		t.Errorf("%d events acknowledged, %d stored", want, stored)
 	}
+	short := false
 	for i, s := range subs {
 		// A preloaded event announced just after the subscription began may arrive too
 		// (live.Broker.Subscribe says so); only the events acknowledged while subscribed
@@ -195,11 +200,25 @@ func run(t *testing.T, kind string, replicas int, d time.Duration) {
 		})
 		if int64(got) != live || s.dupes.Load() > 0 {
 			t.Errorf("subscriber %d: %d of the %d events acknowledged while subscribed, %d twice", i+1, got, live, s.dupes.Load())
+			short = true
 		}
 		if notAcked > 0 {
 			t.Errorf("subscriber %d received %d events nobody acknowledged", i+1, notAcked)
 		}
 	}
+	if short {
+		// What the servers said (warnings and errors; never a request's body) tells
+		// a stalled listener from a slow one.
+		for i, p := range procs {
+			t.Logf("replica %d's log:\n%s", i+1, lastLines(p.Log(), 40))
+		}
+	}
+}
+
+// lastLines returns the last n lines of s.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // extraEnv passes PROVREPORT_SOAK_ENV (space-separated NAME=value pairs) to the
