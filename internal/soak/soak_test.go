@@ -210,9 +210,20 @@ func run(t *testing.T, kind string, replicas int, d time.Duration) {
 		// What the servers said (warnings and errors; never a request's body) tells
 		// a stalled listener from a slow one.
 		for i, p := range procs {
-			t.Logf("replica %d's log:\n%s", i+1, lastLines(p.Log(), 40))
+			t.Logf("replica %d's log (live feed lines, then the last lines):\n%s\n...\n%s", i+1, grepLines(p.Log(), "live"), lastLines(p.Log(), 20))
 		}
 	}
+}
+
+// grepLines returns the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for l := range strings.SplitSeq(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // lastLines returns the last n lines of s.
