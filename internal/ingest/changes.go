@@ -238,19 +238,15 @@ SELECT $1, v.event_id, v.user_id, v.action, v.at, v.display_name, v.email, v.att
 FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::text[])
   AS v(event_id, user_id, action, at, display_name, email, attributes, message)`
 
-// pgSetChangeCounts records on each event how many changes it carries and how many CSV
-// rows they make.
-const pgSetChangeCounts = `UPDATE events AS e SET changes_recorded = v.n, change_rows = v.r
-FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS v(id, n, r) WHERE e.id = v.id`
-
 // writeChangesPostgres stores the changes of the created events (the k-th for input slots[k])
-// and their counts on PostgreSQL.
+// on PostgreSQL. The events' counts of their changes were stored with them (pgInsert,
+// copyEvents), so that no event row is written twice.
 func writeChangesPostgres(ctx context.Context, x execer, schoolID int, in []*Input, slots []int, created []*ent.Event, users map[string]int64) error {
 	var (
-		evIDs, userIDs, counted, rows, eventIDs []int64
-		actions, attrs                          []string
-		ats                                     []time.Time
-		names, emails, messages                 []*string
+		evIDs, userIDs          []int64
+		actions, attrs          []string
+		ats                     []time.Time
+		names, emails, messages []*string
 	)
 	for k, i := range slots {
 		cs := in[i].Changes
@@ -258,9 +254,6 @@ func writeChangesPostgres(ctx context.Context, x execer, schoolID int, in []*Inp
 			continue
 		}
 		ev := created[k]
-		counted = append(counted, int64(len(cs)))
-		rows = append(rows, int64(changeRows(cs)))
-		eventIDs = append(eventIDs, int64(ev.ID))
 		for _, ch := range cs {
 			js, err := json.Marshal(attributes(ch.Attributes))
 			if err != nil {
@@ -281,15 +274,6 @@ func writeChangesPostgres(ctx context.Context, x execer, schoolID int, in []*Inp
 	}
 	if _, err := x.ExecContext(ctx, pgInsertChanges, schoolID, evIDs, userIDs, actions, ats, names, emails, attrs, messages); err != nil {
 		return fmt.Errorf("record events: insert %d changes: %w", len(evIDs), err)
-	}
-	if _, err := x.ExecContext(ctx, pgSetChangeCounts, eventIDs, counted, rows); err != nil {
-		return fmt.Errorf("record events: count changes of %d events: %w", len(eventIDs), err)
-	}
-	for k, i := range slots {
-		if n := len(in[i].Changes); n > 0 {
-			created[k].ChangesRecorded = n
-			created[k].ChangeRows = changeRows(in[i].Changes)
-		}
 	}
 	return nil
 }

@@ -41,7 +41,7 @@ import (
 // copyColumns names the columns copyEvents writes, in the order of its rows.
 var copyColumns = []string{"id", "type", "date_started", "date_finished", "processed", "added", "updated", "deleted",
 	"disabled", "errors", "details", "problems", "service", "external_id", "user_id", "sync_profile_id",
-	"recorded_at", "school_id", "flags"}
+	"recorded_at", "school_id", "flags", "changes_recorded", "change_rows"}
 
 // copyIDs takes n IDs from the events' sequence.
 const copyIDs = `SELECT nextval((SELECT pg_get_serial_sequence('events', 'id'))::regclass) FROM generate_series(1, $1)`
@@ -144,6 +144,7 @@ func copyEvents(ctx context.Context, conn *sql.Conn, tx *sql.Tx, schoolID int, n
 		row[8], row[9], row[10], row[11] = cols.disabled[k], cols.errs[k], cols.details[k], json.RawMessage(cols.probs[k])
 		row[12], row[13], row[14], row[15] = nullString(cols.service[k]), nullString(cols.external[k]), nullID(cols.userIDs[k]), nullID(cols.profileIDs[k])
 		row[16], row[17], row[18] = now, school, cols.flags[k]
+		row[19], row[20] = cols.changesRecorded[k], cols.changeRows[k]
 		return row, nil
 	})
 	// The transaction began on this connection's pgx.Conn, so COPY runs inside it.

@@ -43,16 +43,17 @@ const pgInsertEvents = `WITH u AS MATERIALIZED (
 SELECT nextval((SELECT pg_get_serial_sequence('events', 'id'))::regclass) AS id, u.*
 FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[],
 	$8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[], $14::bigint[], $15::bigint[],
-	$18::bigint[])
+	$18::bigint[], $19::bigint[], $20::bigint[])
 	WITH ORDINALITY AS u(type, date_started, date_finished, processed, added, updated, deleted, disabled, errors,
-	details, problems, service, external_id, user_id, sync_profile_id, flags, n)
+	details, problems, service, external_id, user_id, sync_profile_id, flags, changes_recorded, change_rows, n)
 ORDER BY u.n
 ), ins AS (
 INSERT INTO events (id, type, date_started, date_finished, processed, added, updated, deleted, disabled, errors,
-	details, problems, service, external_id, user_id, sync_profile_id, recorded_at, school_id, flags)
+	details, problems, service, external_id, user_id, sync_profile_id, recorded_at, school_id, flags,
+	changes_recorded, change_rows)
 SELECT u.id, u.type, u.date_started, u.date_finished, u.processed, u.added, u.updated, u.deleted, u.disabled, u.errors,
 	u.details, u.problems::jsonb, NULLIF(u.service, ''), NULLIF(u.external_id, ''), NULLIF(u.user_id, 0),
-	NULLIF(u.sync_profile_id, 0), $16::timestamptz, $17::bigint, u.flags
+	NULLIF(u.sync_profile_id, 0), $16::timestamptz, $17::bigint, u.flags, u.changes_recorded, u.change_rows
 FROM u ORDER BY u.external_id, u.n
 ON CONFLICT (school_id, external_id) DO NOTHING
 RETURNING id, school_id, external_id)`
@@ -414,7 +415,7 @@ func pgInsert(ctx context.Context, c *ent.Client, schoolID int, now time.Time, i
 	}
 	args := []any{cols.types, cols.started, cols.finished, cols.processed, cols.added, cols.updated, cols.deleted,
 		cols.disabled, cols.errs, cols.details, cols.probs, cols.service, cols.external, cols.userIDs, cols.profileIDs,
-		now, int64(schoolID), cols.flags}
+		now, int64(schoolID), cols.flags, cols.changesRecorded, cols.changeRows}
 	q := c.Event.Query()
 	// Only the ID (and the external ID, to pair rows with inputs) come back: the other
 	// fields are the batch's own values, which fill sets, as ent's CreateBulk does.
@@ -449,6 +450,7 @@ type columns struct {
 	started, finished                                  []time.Time
 	processed, added, updated, deleted, disabled, errs []int64
 	userIDs, profileIDs, flags                         []int64
+	changesRecorded, changeRows                        []int64 // of the event's changes, known before it is stored
 	probVals                                           [][]eventtype.Problem
 }
 
@@ -463,10 +465,12 @@ func newColumns(in []*Input, slots []int, profiles, users map[string]int64, flag
 		processed: make([]int64, n), added: make([]int64, n), updated: make([]int64, n),
 		deleted: make([]int64, n), disabled: make([]int64, n), errs: make([]int64, n),
 		userIDs: make([]int64, n), profileIDs: make([]int64, n), flags: make([]int64, n),
+		changesRecorded: make([]int64, n), changeRows: make([]int64, n),
 		probVals: make([][]eventtype.Problem, n)}
 	for k, i := range slots {
 		e := in[i]
 		c.flags[k] = int64(flags[k])
+		c.changesRecorded[k], c.changeRows[k] = int64(len(e.Changes)), int64(changeRows(e.Changes))
 		c.types[k] = string(e.Type)
 		c.started[k] = e.DateStarted.UTC().Truncate(time.Microsecond)
 		c.finished[k] = e.DateFinished.UTC().Truncate(time.Microsecond)
@@ -527,6 +531,7 @@ func (c *columns) fill(ev *ent.Event, k, schoolID int, now time.Time) {
 	ev.SyncProfileID = nullInt(c.profileIDs[k])
 	ev.RecordedAt = now
 	ev.Flags = int(c.flags[k])
+	ev.ChangesRecorded, ev.ChangeRows = int(c.changesRecorded[k]), int(c.changeRows[k])
 }
 
 // pair matches the inserted events (only ID and external ID read back) with their
