@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/provreport/provreport/ent/change"
 	"github.com/provreport/provreport/ent/event"
 	"github.com/provreport/provreport/internal/apitest"
 	"github.com/provreport/provreport/internal/auth"
@@ -82,6 +83,17 @@ func gqlInput(in *ingest.Input) map[string]any {
 	if in.Service != nil {
 		m["service"] = *in.Service
 	}
+	if len(in.Changes) > 0 {
+		chs := make([]map[string]any, len(in.Changes))
+		for i, c := range in.Changes {
+			attrs := make([]map[string]any, len(c.Attributes))
+			for j, a := range c.Attributes {
+				attrs[j] = map[string]any{"name": a.Name, "old": a.Old, "new": a.New}
+			}
+			chs[i] = map[string]any{"action": c.Action, "username": c.Username, "email": c.Email, "attributes": attrs}
+		}
+		m["changes"] = chs
+	}
 	if len(in.Problems) > 0 {
 		probs := make([]map[string]any, len(in.Problems))
 		for i, p := range in.Problems {
@@ -90,6 +102,34 @@ func gqlInput(in *ingest.Input) map[string]any {
 		m["problems"] = probs
 	}
 	return m
+}
+
+// withChanges gives every sync run of the batches n changed accounts (UPDATED, two
+// attributes each, accounts of the school's pool, distinct within a run), raising the
+// run's updated count to n where it was lower so that the changes stay within it.
+func withChanges(bs [][]*ingest.Input, n int) int {
+	total := 0
+	k := 0
+	for _, batch := range bs {
+		for _, in := range batch {
+			if in.SyncProfile == nil {
+				continue
+			}
+			if *in.Updated < n {
+				in.Updated = intp(int64(n))
+			}
+			in.Changes = make([]*ingest.ChangeInput, n)
+			for j := range in.Changes {
+				k++
+				user, year := fmt.Sprintf("pupil%05d", k%20_000), fmt.Sprintf("Year %d", 7+k%6)
+				prev, mail := fmt.Sprintf("Year %d", 6+k%6), user+"@school.example.edu"
+				in.Changes[j] = &ingest.ChangeInput{Action: change.ActionUPDATED, Username: user, Email: &mail,
+					Attributes: []*eventtype.AttributeChange{{Name: "memberOf", Old: &prev, New: &year}, {Name: "mail", New: &mail}}}
+			}
+			total += n
+		}
+	}
+	return total
 }
 
 const recordMutation = `mutation R($input: [RecordEventInput!]!) { recordEvents(input: $input) { events { id } } }`
@@ -196,6 +236,22 @@ func BenchmarkIngest(b *testing.B) {
 				}
 				rate(b, start, cpu)
 			})
+			// The same batches with ten changed accounts for every sync run: events/s and
+			// changes/s, through the recorder and through the bulk endpoint.
+			b.Run("recordEvents/go/changes=10", func(b *testing.B) {
+				bs := batches(b)
+				changes := withChanges(bs, 10)
+				rec := ingest.NewRecorder(e.db)
+				tctx := tenant.WithSchool(ctx, sc.ID)
+				start, cpu := time.Now(), processCPU()
+				for i := 0; i < b.N; i++ {
+					if _, err := rec.Record(tctx, bs[i]); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(changes)/time.Since(start).Seconds(), "changes/s")
+				rate(b, start, cpu)
+			})
 			// POST /api/v1/events as NDJSON, one agent, with batches of recordEvents' size and
 			// of the endpoint's largest; on PostgreSQL to be read against "copy" below, which
 			// writes the same rows in the same batches.
@@ -222,6 +278,29 @@ func BenchmarkIngest(b *testing.B) {
 					rateOf(b, size, start, cpu)
 				})
 			}
+			b.Run(fmt.Sprintf("bulk/ndjson/lines=%d/changes=10", ingest.MaxBatch), func(b *testing.B) {
+				bs := batches(b)
+				changes := withChanges(bs, 10)
+				bodies := make([][]byte, len(bs))
+				for i, batch := range bs {
+					var buf bytes.Buffer
+					enc := json.NewEncoder(&buf)
+					for _, x := range batch {
+						if err := enc.Encode(gqlInput(x)); err != nil {
+							b.Fatal(err)
+						}
+					}
+					bodies[i] = buf.Bytes()
+				}
+				start, cpu := time.Now(), processCPU()
+				for i := 0; i < b.N; i++ {
+					if _, err := e.postTo(e.srv, s, "/api/v1/events", "application/x-ndjson", bodies[i]); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(changes)/time.Since(start).Seconds(), "changes/s")
+				rate(b, start, cpu)
+			})
 			if kind != "postgres" {
 				return
 			}
