@@ -96,7 +96,10 @@ export async function serveDist({ csp = STRICT_CSP, playgroundCSP, graphql } = {
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) }
 }
 
-/** shot saves a screenshot for docs/screenshots/ (each is looked at before it is committed). */
-export async function shot(page, name) {
-  await page.screenshot({ path: join(new URL('../../docs/screenshots/', import.meta.url).pathname, `${name}.png`) })
+/**
+ * shot saves a screenshot for docs/screenshots/ (each is looked at before it is committed);
+ * options go to page.screenshot, such as a clip of part of the page.
+ */
+export async function shot(page, name, options = {}) {
+  await page.screenshot({ ...options, path: join(new URL('../../docs/screenshots/', import.meta.url).pathname, `${name}.png`) })
 }

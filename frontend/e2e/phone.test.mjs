@@ -2,7 +2,8 @@
 // a desktop, against the real server with the demo school: at 390 px the tables become cards
 // whose cells say their column, at 768 and 820 px they stay tables, nothing scrolls sideways at
 // any of the three sizes, a change still expands to its attributes and links still lead on; at
-// 1440 px the header's links sit on one line and stay put when the health summary arrives.
+// 768, 820 and 1440 px the header's links sit on one line (on the tablets in the header's own
+// first row), Tab walks them in order, and nothing moves when the health summary arrives.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { launch, shot, watchPage } from './helpers.mjs'
@@ -110,7 +111,7 @@ async function assertCard(row, expected) {
   }
 }
 
-describe('the run, person and People pages on a phone and on tablets; the header on a desktop', () => {
+describe('the run, person and People pages on a phone and on tablets; the header on tablets and a desktop', () => {
   let server
   let browser
   let runID = ''
@@ -280,42 +281,81 @@ describe('the run, person and People pages on a phone and on tablets; the header
     })
   }
 
-  test("at 1440 px the header's links sit on one line and stay put when the health summary arrives", async () => {
-    const { context, page, problems } = await signIn(browser, server.url, { width: 1440, height: 900 })
-    try {
-      // Hold the health query until the header has been measured without it.
-      let release
-      const held = new Promise((r) => (release = r))
-      let seen = false
-      await page.route('**/graphql', async (route) => {
-        if ((route.request().postData() ?? '').includes('query SyncHealth')) {
-          seen = true
-          await held
+  // The header at each width where its links sit on one line: the portrait tablets take two rows
+  // (brand and links, then the health summary and the signed-in person), the desktop one.
+  for (const vp of [...VIEWPORTS.slice(1), { name: 'desktop', width: 1440, height: 900 }]) {
+    const tablet = vp.width < 1280
+    test(`at ${vp.width} px (${vp.name}) the header's links sit on one line and stay put when the health summary arrives`, async () => {
+      const { context, page, problems } = await signIn(browser, server.url, vp)
+      try {
+        // Hold the health query until the header has been measured without it.
+        let release
+        const held = new Promise((r) => (release = r))
+        let seen = false
+        await page.route('**/graphql', async (route) => {
+          if ((route.request().postData() ?? '').includes('query SyncHealth')) {
+            seen = true
+            await held
+          }
+          await route.continue()
+        })
+        await page.goto(`${server.url}/people`)
+        const nav = page.getByRole('navigation', { name: 'Main' })
+        const links = nav.getByRole('link')
+        await links.last().waitFor()
+        await page.waitForFunction(() => document.fonts.status === 'loaded')
+        await page.waitForTimeout(200)
+        const boxes = () => links.evaluateAll((as) => as.map((a) => ({ name: a.textContent, ...JSON.parse(JSON.stringify(a.getBoundingClientRect())) })))
+        const before = await boxes()
+        assert.ok(seen, 'the health query was held')
+        assert.equal(await page.locator('.app-header .health-summary').count(), 0, 'measured before the summary arrived')
+        assert.equal(before.length, 7, "an administrator's seven links")
+        assert.equal(new Set(before.map((b) => Math.round(b.top))).size, 1, `the links sit on one line: ${JSON.stringify(before.map((b) => [b.name, b.top]))}`)
+        for (const b of before) assert.ok(b.left >= 0 && b.right <= vp.width, `${b.name} lies within the screen: ${b.left}–${b.right}`)
+        assert.deepEqual(await nav.locator('[aria-current="page"]').allTextContents(), ['People'], 'the current page is marked')
+        await assertFits(page, 'the header')
+        const right = await page.locator('.who').boundingBox()
+        const header = await page.locator('.app-header').boundingBox()
+        if (tablet) {
+          assert.ok(header.height <= 100, `the header takes two short rows (${header.height} px high)`)
+          assert.ok(right.y >= before[0].bottom, 'the signed-in person sits below the links')
         }
-        await route.continue()
-      })
-      await page.goto(`${server.url}/people`)
-      const links = page.getByRole('navigation', { name: 'Main' }).getByRole('link')
-      await links.last().waitFor()
-      await page.waitForFunction(() => document.fonts.status === 'loaded')
-      await page.waitForTimeout(200)
-      const boxes = () => links.evaluateAll((as) => as.map((a) => ({ name: a.textContent, ...JSON.parse(JSON.stringify(a.getBoundingClientRect())) })))
-      const before = await boxes()
-      assert.ok(seen, 'the health query was held')
-      assert.equal(await page.locator('.app-header .health-summary').count(), 0, 'measured before the summary arrived')
-      assert.equal(new Set(before.map((b) => Math.round(b.top))).size, 1, `the links sit on one line: ${JSON.stringify(before.map((b) => [b.name, b.top]))}`)
-      const right = await page.locator('.who').boundingBox()
 
-      release()
-      await page.locator('.app-header .health-summary').waitFor()
-      await page.waitForTimeout(200)
-      const afterArrival = await boxes()
-      assert.deepEqual(afterArrival, before, 'the links did not move')
-      assert.deepEqual(await page.locator('.who').boundingBox(), right, 'the signed-in person did not move')
-      await page.unrouteAll({ behavior: 'wait' })
-      assert.deepEqual(problems, { console: [], page: [], csp: [] })
-    } finally {
-      await context.close()
-    }
-  })
+        release()
+        await page.locator('.app-header .health-summary').waitFor()
+        await page.waitForTimeout(200)
+        const afterArrival = await boxes()
+        assert.deepEqual(afterArrival, before, 'the links did not move')
+        assert.deepEqual(await page.locator('.who').boundingBox(), right, 'the signed-in person did not move')
+        assert.deepEqual(await page.locator('.app-header').boundingBox(), header, 'the header kept its height')
+        await page.unrouteAll({ behavior: 'wait' })
+
+        // Keyboard: from the brand, Tab walks the links in the order they are shown, then the
+        // health summary and Sign out.
+        await page.getByRole('link', { name: 'Provisioning Report, home' }).focus()
+        const order = []
+        for (let i = 0; i < before.length + 2; i++) {
+          await page.keyboard.press('Tab')
+          order.push(await page.evaluate(() => document.activeElement.textContent.trim()))
+        }
+        assert.deepEqual(order.slice(0, before.length), before.map((b) => b.name), 'Tab reaches every link in order')
+        assert.match(order[before.length], /need attention|healthy/, 'then the health summary')
+        assert.equal(order[before.length + 1], 'Sign out', 'then Sign out')
+
+        if (tablet) {
+          // The report page's header as a tablet shows it, reached through the navigation.
+          await links.filter({ hasText: 'Report' }).click()
+          await page.waitForURL((u) => u.pathname === '/')
+          await page.locator('table.events tbody tr').first().waitFor()
+          assert.deepEqual(await nav.locator('[aria-current="page"]').allTextContents(), ['Report'], 'the report is marked current')
+          await assertFits(page, 'the report page')
+          await page.mouse.move(0, vp.height - 1)
+          await shot(page, `header-tablet-${vp.width}`, { clip: { x: 0, y: 0, width: vp.width, height: 240 } })
+        }
+        assert.deepEqual(problems, { console: [], page: [], csp: [] })
+      } finally {
+        await context.close()
+      }
+    })
+  }
 })
