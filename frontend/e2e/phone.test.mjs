@@ -3,7 +3,9 @@
 // whose cells say their column, at 768 and 820 px they stay tables, nothing scrolls sideways at
 // any of the three sizes, a change still expands to its attributes and links still lead on; at
 // 768, 820 and 1440 px the header's links sit on one line (on the tablets in the header's own
-// first row), Tab walks them in order, and nothing moves when the health summary arrives.
+// first row), Tab walks them in order, and nothing moves when the health summary arrives; at
+// 390 px the header is one short row whose Menu button opens the links and Sign out, by mouse
+// and by keyboard.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { launch, shot, watchPage } from './helpers.mjs'
@@ -280,6 +282,105 @@ describe('the run, person and People pages on a phone and on tablets; the header
       })
     })
   }
+
+  test("at 390 px the header is one row and its Menu holds the links and Sign out", async () => {
+    const vp = VIEWPORTS[0]
+    const { context, page, problems } = await signIn(browser, server.url, vp)
+    try {
+      // Hold the health query until the header has been measured without the summary.
+      let release
+      const held = new Promise((r) => (release = r))
+      await page.route('**/graphql', async (route) => {
+        if ((route.request().postData() ?? '').includes('query SyncHealth')) await held
+        await route.continue()
+      })
+      await page.goto(`${server.url}/people`)
+      const button = page.getByRole('button', { name: 'Menu' })
+      await button.waitFor()
+      await page.waitForFunction(() => document.fonts.status === 'loaded')
+      await page.waitForTimeout(200)
+      const header = page.locator('.app-header')
+      const before = { header: await header.boundingBox(), button: await button.boundingBox(), brand: await page.locator('.brand-link').boundingBox() }
+      assert.equal(await page.locator('.app-header .health-summary').count(), 0, 'measured before the summary arrived')
+      release()
+      await page.locator('.app-header .health-summary').waitFor()
+      await page.waitForTimeout(200)
+      assert.deepEqual({ header: await header.boundingBox(), button: await button.boundingBox(), brand: await page.locator('.brand-link').boundingBox() }, before, 'nothing moved when the summary arrived')
+      await page.unrouteAll({ behavior: 'wait' })
+
+      // Closed: one short row with the brand, the summary and the button, all on the screen.
+      assert.ok(before.header.height <= 70, `the header is one short row (${before.header.height} px high)`)
+      const summary = await page.locator('.app-header .health-summary').boundingBox()
+      for (const [what, b] of Object.entries({ brand: before.brand, summary, button: before.button })) {
+        assert.ok(b.x >= 0 && b.x + b.width <= vp.width && b.y >= before.header.y && b.y + b.height <= before.header.y + before.header.height, `the ${what} lies in the header's row: ${JSON.stringify(b)}`)
+      }
+      assert.match(await page.locator('.app-header .health-summary').innerText(), /need attention|healthy/)
+      assert.equal(await button.getAttribute('aria-expanded'), 'false')
+      const menuID = await button.getAttribute('aria-controls')
+      const menu = page.locator(`[id="${menuID}"]`)
+      assert.equal(await menu.isVisible(), false, 'the menu starts closed')
+      const nav = page.getByRole('navigation', { name: 'Main' })
+      assert.equal(await nav.isVisible(), false, 'the links are in the closed menu')
+      await assertFits(page, 'the header with its menu closed')
+      await page.mouse.move(0, vp.height - 1)
+      await shot(page, 'header-phone', { clip: { x: 0, y: 0, width: vp.width, height: 240 } })
+
+      // A click opens it: every link, the current page marked, and Sign out.
+      await button.click()
+      assert.equal(await button.getAttribute('aria-expanded'), 'true')
+      await nav.waitFor()
+      assert.deepEqual(
+        (await nav.getByRole('link').allTextContents()).map((t) => t.trim()),
+        ['Report', 'Sync health', 'People', 'Exports', 'API tokens', 'Sign-in settings', 'Playground'],
+        'every link of an administrator',
+      )
+      assert.deepEqual(await nav.locator('[aria-current="page"]').allTextContents(), ['People'], 'the current page is marked')
+      const signOut = menu.getByRole('button', { name: 'Sign out' })
+      assert.ok(await signOut.isVisible(), 'Sign out is in the menu')
+      for (const b of await menu.locator('a, button').evaluateAll((els) => els.map((e) => JSON.parse(JSON.stringify(e.getBoundingClientRect()))))) {
+        assert.ok(b.left >= 0 && b.right <= vp.width && b.height >= 32, `a menu item lies on the screen and is easy to tap: ${JSON.stringify(b)}`)
+      }
+      await assertFits(page, 'the header with its menu open')
+      await shot(page, 'header-phone-menu', { clip: { x: 0, y: 0, width: vp.width, height: 560 } })
+
+      // A click outside closes it.
+      await page.mouse.click(vp.width / 2, vp.height - 40)
+      await menu.waitFor({ state: 'hidden' })
+      assert.equal(await button.getAttribute('aria-expanded'), 'false')
+
+      // Enter and Space open it; Escape closes it and puts focus back on the button.
+      for (const key of ['Enter', 'Space']) {
+        await button.focus()
+        await page.keyboard.press(key)
+        await nav.waitFor()
+        assert.equal(await button.getAttribute('aria-expanded'), 'true', `${key} opens the menu`)
+        // Tab leads from the button into the menu.
+        await page.keyboard.press('Tab')
+        assert.equal(await page.evaluate(() => document.activeElement.textContent.trim()), 'Report', 'Tab goes into the menu')
+        await page.keyboard.press('Escape')
+        await menu.waitFor({ state: 'hidden' })
+        assert.equal(await button.getAttribute('aria-expanded'), 'false', 'Escape closes the menu')
+        assert.ok(await button.evaluate((b) => b === document.activeElement), 'focus is back on the button')
+      }
+
+      // Following a link navigates and closes the menu.
+      await button.click()
+      await nav.getByRole('link', { name: 'Exports' }).click()
+      await page.waitForURL((u) => u.pathname === '/exports')
+      await page.getByRole('heading', { name: 'Exports', exact: true }).waitFor()
+      await menu.waitFor({ state: 'hidden' })
+      assert.equal(await button.getAttribute('aria-expanded'), 'false', 'the menu closed')
+      await button.click()
+      assert.deepEqual(await nav.locator('[aria-current="page"]').allTextContents(), ['Exports'], 'the new page is marked')
+      await page.keyboard.press('Escape')
+      await assertFits(page, 'Exports')
+
+      await page.waitForTimeout(300)
+      assert.deepEqual(problems, { console: [], page: [], csp: [] })
+    } finally {
+      await context.close()
+    }
+  })
 
   // The header at each width where its links sit on one line: the portrait tablets take two rows
   // (brand and links, then the health summary and the signed-in person), the desktop one.

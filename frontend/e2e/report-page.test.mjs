@@ -306,6 +306,8 @@ describe('the report page at three sizes', () => {
       test('not one console error, through to sign-out', async () => {
         await page.goto(`${server.url}/`)
         await rows().first().waitFor()
+        // On a phone Sign out is in the header's menu.
+        if (vp.width <= 560) await page.getByRole('button', { name: 'Menu' }).click()
         await page.getByRole('button', { name: 'Sign out' }).click()
         await page.waitForURL(/\/signin/)
         await page.getByLabel('Username').waitFor()
