@@ -9,18 +9,10 @@ import (
 
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/stretchr/testify/require"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/provreport/provreport/ent/event"
 	"github.com/provreport/provreport/ent/syncprofile"
-	"github.com/provreport/provreport/internal/apitest"
-	"github.com/provreport/provreport/internal/auth"
 	"github.com/provreport/provreport/internal/health"
-	"github.com/provreport/provreport/internal/queue"
-	"github.com/provreport/provreport/internal/server"
-	"github.com/provreport/provreport/internal/store"
-	"github.com/provreport/provreport/internal/telemetry"
 	"github.com/provreport/provreport/internal/tenant"
 	"github.com/provreport/provreport/internal/testdb"
 )
@@ -34,33 +26,9 @@ func TestSyncProfilesHealthOneLoad(t *testing.T) {
 	for _, kind := range testdb.Kinds() {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
-			rec := tracetest.NewSpanRecorder()
-			tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-			t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-			ctx := context.Background()
-			db, err := store.Open(ctx, testdb.URL(t, kind), store.WithTracing(tp))
-			require.NoError(t, err)
-			t.Cleanup(func() { db.Close() })
-			require.NoError(t, db.Migrate(ctx))
-			require.NoError(t, queue.Migrate(ctx, db))
-			srv := apitest.NewWithConfig(t, db, server.Config{Tracing: &telemetry.Tracing{Provider: tp}, ReportCacheBytes: -1})
-			sc := srv.CreateSchool(t, "batch", "UTC")
-			token := srv.Token(t, sc.ID, auth.Scopes()...)
-
-			// statements runs q and returns the SQL of the statements it ran.
-			statements := func(q string) []string {
-				before := len(rec.Ended())
-				srv.Do(t, token, q, nil).OK(t)
-				var out []string
-				for _, s := range rec.Ended()[before:] {
-					for _, a := range s.Attributes() {
-						if a.Key == "db.statement" || a.Key == "db.query.text" {
-							out = append(out, a.Value.AsString())
-						}
-					}
-				}
-				return out
-			}
+			tr := newTraced(t, kind, "batch")
+			ctx, db, srv, token := context.Background(), tr.db, tr.srv, tr.token
+			statements := func(q string) []string { return tr.statements(t, q, nil, nil) }
 			q := `{ syncProfiles { id name health { status lastRunAt lastSuccessAt expectedEvery overdueSince lastFlags } } }`
 
 			now := time.Now().UTC().Truncate(time.Second)
@@ -92,7 +60,7 @@ func TestSyncProfilesHealthOneLoad(t *testing.T) {
 			} {
 				srv.Do(t, token, recordMutation, map[string]any{"in": in}).OK(t)
 			}
-			require.NoError(t, db.Client.SyncProfile.Create().SetName("Empty").SetKind("LDAP").Exec(tenant.WithSchool(ctx, sc.ID)))
+			require.NoError(t, db.Client.SyncProfile.Create().SetName("Empty").SetKind("LDAP").Exec(tenant.WithSchool(ctx, tr.school)))
 			seven := statements(q)
 			require.Len(t, seven, len(one), "the same statements for 7 profiles as for 1:\n%s\n---\n%s",
 				strings.Join(seven, "\n"), strings.Join(one, "\n"))
@@ -118,7 +86,7 @@ func TestSyncProfilesHealthOneLoad(t *testing.T) {
 			srv.Do(t, token, q, nil).OK(t).Decode(t, &out)
 			asked := time.Now()
 			require.Len(t, out.SyncProfiles, 7)
-			sctx := tenant.WithSchool(ctx, sc.ID)
+			sctx := tenant.WithSchool(ctx, tr.school)
 			statuses := map[string]string{}
 			for _, p := range out.SyncProfiles {
 				// The rule applied to the profile's own latest runs, read alone.

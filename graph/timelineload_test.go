@@ -1,22 +1,13 @@
 package graph_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
-	"github.com/provreport/provreport/internal/apitest"
-	"github.com/provreport/provreport/internal/auth"
-	"github.com/provreport/provreport/internal/queue"
-	"github.com/provreport/provreport/internal/server"
-	"github.com/provreport/provreport/internal/store"
-	"github.com/provreport/provreport/internal/telemetry"
 	"github.com/provreport/provreport/internal/testdb"
 )
 
@@ -38,18 +29,8 @@ func TestUserTimelineOneLoad(t *testing.T) {
 	for _, kind := range testdb.Kinds() {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
-			rec := tracetest.NewSpanRecorder()
-			tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-			t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-			ctx := context.Background()
-			db, err := store.Open(ctx, testdb.URL(t, kind), store.WithTracing(tp))
-			require.NoError(t, err)
-			t.Cleanup(func() { db.Close() })
-			require.NoError(t, db.Migrate(ctx))
-			require.NoError(t, queue.Migrate(ctx, db))
-			srv := apitest.NewWithConfig(t, db, server.Config{Tracing: &telemetry.Tracing{Provider: tp}, ReportCacheBytes: -1})
-			sc := srv.CreateSchool(t, "timeline", "UTC")
-			token := srv.Token(t, sc.ID, auth.Scopes()...)
+			tr := newTraced(t, kind, "timeline")
+			srv, token := tr.srv, tr.token
 
 			// Runs of two profiles changing the pupil, CSV uploads the pupil made, and sign-ins.
 			var in []map[string]any
@@ -85,18 +66,8 @@ func TestUserTimelineOneLoad(t *testing.T) {
 				}
 			}
 			statements := func(first int) ([]string, page) {
-				before := len(rec.Ended())
 				var p page
-				srv.Do(t, token, timelineLoadQuery, map[string]any{"id": userID, "first": first}).OK(t).Decode(t, &p)
-				var out []string
-				for _, s := range rec.Ended()[before:] {
-					for _, a := range s.Attributes() {
-						if a.Key == "db.statement" || a.Key == "db.query.text" {
-							out = append(out, a.Value.AsString())
-						}
-					}
-				}
-				return out, p
+				return tr.statements(t, timelineLoadQuery, map[string]any{"id": userID, "first": first}, &p), p
 			}
 			few, small := statements(4)
 			many, large := statements(40)
