@@ -125,14 +125,9 @@ type historyRow struct {
 
 // historyFields are the columns the flag rules read of a stored run, with its school and
 // profile, which the query's own predicates read.
-var historyFields = []string{event.FieldID, event.FieldSchoolID, event.FieldSyncProfileID, event.FieldType, event.FieldDateFinished, event.FieldProcessed,
-	event.FieldUpdated, event.FieldDeleted, event.FieldDisabled, event.FieldErrors}
-
-// Stored is what the flag rules read of a stored event.
-func Stored(ev *ent.Event) health.Stored {
-	return health.Stored{ID: ev.ID, Run: health.Run{Type: string(ev.Type), DateFinished: ev.DateFinished,
-		Processed: ev.Processed, Updated: ev.Updated, Deleted: ev.Deleted, Disabled: ev.Disabled, Errors: ev.Errors}}
-}
+var historyFields = []string{event.FieldID, event.FieldSchoolID, event.FieldSyncProfileID, event.FieldType,
+	event.FieldDateFinished, event.FieldProcessed, event.FieldUpdated, event.FieldDeleted, event.FieldDisabled,
+	event.FieldErrors}
 
 func failedTypes() []event.Type {
 	var out []event.Type
