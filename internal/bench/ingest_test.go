@@ -132,6 +132,23 @@ func withChanges(bs [][]*ingest.Input, n int) int {
 	return total
 }
 
+// ndjsonBodies turns batches into bodies of POST /api/v1/events before the clock starts:
+// one object and a newline per event, with recordEvents' field names.
+func ndjsonBodies(b *testing.B, bs [][]*ingest.Input) [][]byte {
+	bodies := make([][]byte, len(bs))
+	for i, batch := range bs {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		for _, x := range batch {
+			if err := enc.Encode(gqlInput(x)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		bodies[i] = buf.Bytes()
+	}
+	return bodies
+}
+
 const recordMutation = `mutation R($input: [RecordEventInput!]!) { recordEvents(input: $input) { events { id } } }`
 
 // BenchmarkIngest writes batches of 1,000 events (external IDs included) into one
@@ -257,18 +274,7 @@ func BenchmarkIngest(b *testing.B) {
 			// writes the same rows in the same batches.
 			for _, size := range []int{ingest.MaxBatch, ingest.MaxBulk} {
 				b.Run(fmt.Sprintf("bulk/ndjson/lines=%d", size), func(b *testing.B) {
-					bs := batchesOf(b, size)
-					bodies := make([][]byte, len(bs))
-					for i, batch := range bs {
-						var buf bytes.Buffer
-						enc := json.NewEncoder(&buf) // one object and a newline per event
-						for _, x := range batch {
-							if err := enc.Encode(gqlInput(x)); err != nil {
-								b.Fatal(err)
-							}
-						}
-						bodies[i] = buf.Bytes()
-					}
+					bodies := ndjsonBodies(b, batchesOf(b, size))
 					start, cpu := time.Now(), processCPU()
 					for i := 0; i < b.N; i++ {
 						if _, err := e.postTo(e.srv, s, "/api/v1/events", "application/x-ndjson", bodies[i]); err != nil {
@@ -281,17 +287,7 @@ func BenchmarkIngest(b *testing.B) {
 			b.Run(fmt.Sprintf("bulk/ndjson/lines=%d/changes=10", ingest.MaxBatch), func(b *testing.B) {
 				bs := batches(b)
 				changes := withChanges(bs, 10)
-				bodies := make([][]byte, len(bs))
-				for i, batch := range bs {
-					var buf bytes.Buffer
-					enc := json.NewEncoder(&buf)
-					for _, x := range batch {
-						if err := enc.Encode(gqlInput(x)); err != nil {
-							b.Fatal(err)
-						}
-					}
-					bodies[i] = buf.Bytes()
-				}
+				bodies := ndjsonBodies(b, bs)
 				start, cpu := time.Now(), processCPU()
 				for i := 0; i < b.N; i++ {
 					if _, err := e.postTo(e.srv, s, "/api/v1/events", "application/x-ndjson", bodies[i]); err != nil {
