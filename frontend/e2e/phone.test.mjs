@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { launch, shot, watchPage } from './helpers.mjs'
-import { gql, PASSWORD, startServer, stopServer } from './server.mjs'
+import { gql, signInDemoAdmin, startServer, stopServer } from './server.mjs'
 
 /** VIEWPORTS are the phone and the two portrait tablets every page is opened at. */
 const VIEWPORTS = [
@@ -54,13 +54,7 @@ async function signIn(browser, url, { width, height }) {
   const context = await browser.newContext({ viewport: { width, height }, locale: 'en-AU' })
   const page = await context.newPage()
   const problems = watchPage(page)
-  await page.goto(`${url}/signin`)
-  await page.getByLabel('School').fill('demo')
-  await page.getByLabel('Username').fill('admin')
-  await page.getByLabel('Password').fill(PASSWORD)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.waitForURL((u) => u.pathname === '/')
-  await page.locator('table.events tbody tr').first().waitFor()
+  await signInDemoAdmin(page, url)
   return { context, page, problems }
 }
 

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'
 import { parse } from 'csv-parse/sync'
 import { launch, shot, watchPage } from './helpers.mjs'
-import { gql, PASSWORD, startServer, stopServer } from './server.mjs'
+import { gql, signInDemoAdmin, startServer, stopServer } from './server.mjs'
 
 /** PREFIX keeps this test's accounts apart from the demo school's. */
 const PREFIX = 'rt'
@@ -148,13 +148,7 @@ describe('a run, a person and People', () => {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true, locale: 'en-AU' })
     page = await context.newPage()
     problems = watchPage(page)
-    await page.goto(`${server.url}/signin`)
-    await page.getByLabel('School').fill('demo')
-    await page.getByLabel('Username').fill('admin')
-    await page.getByLabel('Password').fill(PASSWORD)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.waitForURL((u) => u.pathname === '/')
-    await page.locator('table.events tbody tr').first().waitFor()
+    await signInDemoAdmin(page, server.url)
   })
 
   after(async () => {

@@ -9,6 +9,17 @@ import { join } from 'node:path'
 /** PASSWORD is the demo admin's password in tests. */
 export const PASSWORD = 'e2e-demo-password'
 
+/** signInDemoAdmin signs the demo admin in on page and waits for the report's first row. */
+export async function signInDemoAdmin(page, url) {
+  await page.goto(`${url}/signin`)
+  await page.getByLabel('School').fill('demo')
+  await page.getByLabel('Username').fill('admin')
+  await page.getByLabel('Password').fill(PASSWORD)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL((u) => u.pathname === '/')
+  await page.locator('table.events tbody tr').first().waitFor()
+}
+
 /** serverBinary returns PROVREPORT_BIN; the browser tests need it and fail without it. */
 export function serverBinary() {
   const bin = process.env.PROVREPORT_BIN
