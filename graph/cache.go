@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"sync"
 	"sync/atomic"
@@ -50,13 +49,35 @@ type ReportCache struct {
 	budget  int64
 	mu      sync.Mutex
 	size    int64
-	entries *lru.Cache[string, []byte]
+	entries *lru.Cache[cacheKeyOf, []byte]
+	// schools holds, for each school with answers kept, the data version they were
+	// answered at and their keys. Only the newest version a school has been seen at is
+	// kept: once its version moves, no request can ask for an older one again, so its
+	// answers are dropped at once instead of filling the budget until the LRU reaches
+	// them. Under continuous ingestion the version moves with every batch, and without
+	// this the cache held its whole budget of dead answers (and the heap several times
+	// that, at the server's GOGC).
+	schools map[int]*schoolAnswers
 	hits    atomic.Int64
 	misses  atomic.Int64
 	shared  atomic.Int64
 	// flights are the answers being computed, by key: a request that misses while
 	// another computes the same key waits for that answer instead of computing it again.
-	flights map[string]*flight
+	flights map[cacheKeyOf]*flight
+}
+
+// cacheKeyOf identifies an answer: the school, its data version and a digest of the
+// operation and its variables.
+type cacheKeyOf struct {
+	school  int
+	version int64
+	op      [sha256.Size]byte
+}
+
+// schoolAnswers are the keys of a school's kept answers, all at one data version.
+type schoolAnswers struct {
+	version int64
+	keys    map[cacheKeyOf]struct{}
 }
 
 // flight is one answer being computed; data is set, when the answer may be kept,
@@ -73,9 +94,18 @@ var _ interface {
 
 // NewReportCache returns a cache holding at most budget bytes of responses.
 func NewReportCache(client *ent.Client, budget int64) *ReportCache {
-	c := &ReportCache{client: client, budget: budget, flights: map[string]*flight{}}
+	c := &ReportCache{client: client, budget: budget, flights: map[cacheKeyOf]*flight{}, schools: map[int]*schoolAnswers{}}
 	// The count bound is far above what the byte budget admits; bytes are what matter.
-	entries, err := lru.NewWithEvict(1<<20, func(_ string, v []byte) { c.size -= int64(len(v)) })
+	// The callback runs under c.mu, as every call into entries does.
+	entries, err := lru.NewWithEvict(1<<20, func(k cacheKeyOf, v []byte) {
+		c.size -= int64(len(v))
+		if s := c.schools[k.school]; s != nil && s.version == k.version {
+			delete(s.keys, k)
+			if len(s.keys) == 0 {
+				delete(c.schools, k.school)
+			}
+		}
+	})
 	if err != nil {
 		panic(err) // only for a non-positive size
 	}
@@ -88,6 +118,13 @@ func (*ReportCache) ExtensionName() string { return "ReportCache" }
 
 // Validate implements graphql.HandlerExtension.
 func (*ReportCache) Validate(graphql.ExecutableSchema) error { return nil }
+
+// Held returns how many answers the cache keeps and their bytes.
+func (c *ReportCache) Held() (answers int, bytes int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.entries.Len(), c.size
+}
 
 // Stats returns how many cacheable queries were answered from memory and how many ran.
 // A query that waited for the same answer computed by a concurrent request counts as
@@ -157,19 +194,44 @@ func (c *ReportCache) InterceptResponse(ctx context.Context, next graphql.Respon
 		delete(c.flights, key)
 		if resp != nil && len(resp.Errors) == 0 && len(resp.Extensions) == 0 && len(resp.Data) <= maxCachedResponse {
 			f.data = resp.Data
-			if !c.entries.Contains(key) {
-				c.entries.Add(key, resp.Data)
-				c.size += int64(len(resp.Data))
-				for c.size > c.budget && c.entries.Len() > 0 {
-					c.entries.RemoveOldest()
-				}
-			}
+			c.keep(key, resp.Data)
 		}
 		c.mu.Unlock()
 		close(f.done)
 	}()
 	resp = next(ctx)
 	return resp
+}
+
+// keep stores an answer under key, called with c.mu held. An answer at an older version
+// than one already kept for its school is dead on arrival (the request read the version
+// just before a write) and is not kept; one at a newer version drops the school's older
+// answers first.
+func (c *ReportCache) keep(key cacheKeyOf, data []byte) {
+	s := c.schools[key.school]
+	switch {
+	case s != nil && key.version < s.version:
+		return
+	case s != nil && key.version > s.version:
+		for k := range s.keys {
+			c.entries.Remove(k) // the eviction callback forgets it in s.keys
+		}
+		s.version = key.version
+	case s == nil:
+		s = &schoolAnswers{version: key.version, keys: map[cacheKeyOf]struct{}{}}
+		c.schools[key.school] = s
+	}
+	if c.entries.Contains(key) {
+		return
+	}
+	// The school's entry may have been emptied and removed by the callback above.
+	c.schools[key.school] = s
+	s.keys[key] = struct{}{}
+	c.entries.Add(key, data)
+	c.size += int64(len(data))
+	for c.size > c.budget && c.entries.Len() > 0 {
+		c.entries.RemoveOldest()
+	}
 }
 
 // cacheable reports whether every top-level field of a query is a cacheable one.
@@ -225,21 +287,19 @@ func cacheable(set ast.SelectionSet) bool {
 // cacheKey identifies an answer: the school and its data version, the operation's text
 // and name, and its variables (json.Marshal sorts map keys, so equal variables give
 // equal keys).
-func cacheKey(schoolID int, version int64, oc *graphql.OperationContext) (string, bool) {
+func cacheKey(schoolID int, version int64, oc *graphql.OperationContext) (cacheKeyOf, bool) {
 	vars, err := json.Marshal(oc.Variables)
 	if err != nil {
-		return "", false
+		return cacheKeyOf{}, false
 	}
 	h := sha256.New()
-	var n [16]byte
-	binary.BigEndian.PutUint64(n[:8], uint64(schoolID))
-	binary.BigEndian.PutUint64(n[8:], uint64(version))
-	h.Write(n[:])
 	for _, s := range []string{oc.OperationName, oc.RawQuery, string(vars)} {
 		var l [8]byte
 		binary.BigEndian.PutUint64(l[:], uint64(len(s)))
 		h.Write(l[:])
 		h.Write([]byte(s))
 	}
-	return hex.EncodeToString(h.Sum(nil)), true
+	k := cacheKeyOf{school: schoolID, version: version}
+	h.Sum(k.op[:0])
+	return k, true
 }

@@ -190,3 +190,44 @@ func TestReportCacheBudget(t *testing.T) {
 	h2, _ := cache.Stats()
 	require.Equal(t, h1+1, h2, "a small answer is kept")
 }
+
+// TestReportCacheDropsOldVersions: once a school's data version moves, the answers kept at
+// its older version are dropped (they can never be asked for again), while another
+// school's answers stay; without this, continuous ingestion filled the whole budget with
+// dead answers.
+func TestReportCacheDropsOldVersions(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, "sqlite")
+	srv := apitest.New(t, db)
+	a := srv.CreateSchool(t, "versions-a", "")
+	b := srv.CreateSchool(t, "versions-b", "")
+	tokenA := srv.Token(t, a.ID, auth.Scopes()...)
+	tokenB := srv.Token(t, b.ID, auth.Scopes()...)
+	rng := rand.New(rand.NewPCG(8, 8))
+	base := time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)
+	record(t, srv, tokenA, genEvents(rng, 10, base, "va"))
+	record(t, srv, tokenB, genEvents(rng, 10, base, "vb"))
+	cache := srv.App.ReportCache
+
+	ask := func(token string, n int) {
+		srv.Do(t, token, `query($n: Int) { events(first: $n) { totalCount } }`, map[string]any{"n": n}).OK(t)
+	}
+	for n := 1; n <= 4; n++ {
+		ask(tokenA, n)
+	}
+	ask(tokenB, 1)
+	held, bytesBefore := cache.Held()
+	require.Equal(t, 5, held, "four answers of school A and one of school B")
+
+	record(t, srv, tokenA, genEvents(rng, 1, base.Add(time.Hour), "va2"))
+	ask(tokenA, 1)
+	held, bytesAfter := cache.Held()
+	require.Equal(t, 2, held, "school A's four answers at its old version are gone; B's stays")
+	require.Less(t, bytesAfter, bytesBefore)
+
+	h0, _ := cache.Stats()
+	ask(tokenB, 1)
+	ask(tokenA, 1)
+	h1, _ := cache.Stats()
+	require.Equal(t, h0+2, h1, "both kept answers still hit")
+}
