@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -100,8 +101,16 @@ func run(t *testing.T, kind string, replicas int, d time.Duration) {
 	start := time.Now()
 	deadline := start.Add(d)
 	var wg sync.WaitGroup
+	rate := agentRate(t)
 	wg.Go(func() { // the agent
 		for n := 0; time.Now().Before(deadline); n++ {
+			if rate > 0 {
+				// A paced agent sends its n-th batch when the rate allows it, not before.
+				time.Sleep(time.Until(start.Add(time.Duration(float64(n*batchSize) / rate * float64(time.Second)))))
+				if !time.Now().Before(deadline) {
+					break
+				}
+			}
 			t0 := time.Now()
 			ids, _, err := c.bulk(procs[0].URL, write, batch("run", n*batchSize, batchSize))
 			stats.add("bulk 1,000 events", time.Since(t0), err)
@@ -161,7 +170,11 @@ func run(t *testing.T, kind string, replicas int, d time.Duration) {
 	_ = json.Unmarshal(body, &counted)
 	stored := counted.Data.Events.TotalCount
 
-	fmt.Printf("\n### %s, %d replica(s), %s\n\n", kind, replicas, d)
+	pace := "as fast as it is answered"
+	if rate > 0 {
+		pace = fmt.Sprintf("at most %.0f events/s", rate)
+	}
+	fmt.Printf("\n### %s, %d replica(s), %s, agent %s\n\n", kind, replicas, d, pace)
 	fmt.Printf("| operation | count | errors | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|---:|\n")
 	errs := stats.print(os.Stdout)
 	fmt.Printf("\nevents acknowledged %d (%d preloaded, %d while subscribed), stored %d", want, preloaded, live, stored)
@@ -230,6 +243,22 @@ func grepLines(s, sub string) string {
 func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// EnvSoakRate, set to a number of events a second, paces the agent at that rate instead
+// of sending each batch as soon as the previous one is answered.
+const EnvSoakRate = "PROVREPORT_SOAK_RATE"
+
+func agentRate(t *testing.T) float64 {
+	raw := os.Getenv(EnvSoakRate)
+	if raw == "" {
+		return 0
+	}
+	r, err := strconv.ParseFloat(raw, 64)
+	if err != nil || r < 0 {
+		t.Fatalf("%s=%q: want a number of events a second", EnvSoakRate, raw)
+	}
+	return r
 }
 
 // extraEnv passes PROVREPORT_SOAK_ENV (space-separated NAME=value pairs) to the
