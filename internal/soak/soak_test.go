@@ -59,7 +59,8 @@ func TestSoak(t *testing.T) {
 // run soaks one database and fails on any error, any lost or undelivered event, or a
 // replica whose memory grew by more than a fifth after its first seconds.
 func run(t *testing.T, kind string, replicas int, d time.Duration) {
-	env := []string{"DATABASE_URL=" + testdb.URL(t, kind), "PROVREPORT_DATA_DIR=" + t.TempDir(), "PROVREPORT_LOG_LEVEL=warn"}
+	env := []string{"DATABASE_URL=" + testdb.URL(t, kind), "PROVREPORT_DATA_DIR=" + t.TempDir(), "PROVREPORT_LOG_LEVEL=warn",
+		"PROVREPORT_METRICS_TOKEN=" + metricsToken}
 	env = append(env, extraEnv()...)
 	testbin.Run(t, env, "school", "create", "--slug", "soak", "--name", "Soak School", "--timezone", "UTC")
 	write := strings.TrimSpace(testbin.Run(t, env, "token", "create", "--school", "soak", "--name", "agent", "--scope", "events:write"))
@@ -135,10 +136,12 @@ func run(t *testing.T, kind string, replicas int, d time.Duration) {
 		})
 	}
 	rssEarly := make([]int64, len(procs))
+	memEarly := make([]string, len(procs))
 	wg.Go(func() {
 		time.Sleep(rssWarmup)
 		for i, p := range procs {
 			rssEarly[i] = rss(p.PID())
+			memEarly[i] = memStats(c.http, p.URL)
 		}
 	})
 	wg.Wait()
@@ -187,6 +190,7 @@ func run(t *testing.T, kind string, replicas int, d time.Duration) {
 		growth := float64(late-rssEarly[i]) / float64(rssEarly[i])
 		fmt.Printf("replica %d RSS after %s: %.1f MiB, after the run: %.1f MiB (%+.1f%%)\n", i+1, rssWarmup,
 			float64(rssEarly[i])/(1<<20), float64(late)/(1<<20), 100*growth)
+		fmt.Printf("  Go memory after %s: %s\n  after the run: %s\n", rssWarmup, memEarly[i], memStats(c.http, p.URL))
 		if growth > 0.20 {
 			t.Errorf("replica %d grew by %.0f%% after its first %s", i+1, 100*growth, rssWarmup)
 		}
@@ -503,6 +507,37 @@ func (s *stats) print(w io.Writer) int {
 		fmt.Fprintf(w, "\nfirst error of %s: %s\n", op, e)
 	}
 	return total
+}
+
+// metricsToken opens the replicas' /metrics to the soak.
+const metricsToken = "soak-metrics"
+
+// memStats is a replica's Go memory as its /metrics reports it: what the heap holds, what
+// the runtime holds from the operating system, and goroutines, to tell a growing live
+// heap (a leak or a cache filling) from a heap target that moved or memory not yet
+// returned.
+func memStats(hc *http.Client, base string) string {
+	req, _ := http.NewRequest(http.MethodGet, base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+metricsToken)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	values := map[string]float64{}
+	for l := range strings.SplitSeq(string(body), "\n") {
+		if name, v, ok := strings.Cut(l, " "); ok && !strings.HasPrefix(name, "#") {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				values[name] = f
+			}
+		}
+	}
+	mib := func(name string) float64 { return values[name] / (1 << 20) }
+	return fmt.Sprintf("heap alloc %.1f MiB, heap in use %.1f, heap idle %.1f (released %.1f), next GC at %.1f, stacks %.1f, other sys %.1f; %.0f goroutines",
+		mib("go_memstats_heap_alloc_bytes"), mib("go_memstats_heap_inuse_bytes"), mib("go_memstats_heap_idle_bytes"),
+		mib("go_memstats_heap_released_bytes"), mib("go_memstats_next_gc_bytes"), mib("go_memstats_stack_inuse_bytes"),
+		mib("go_memstats_other_sys_bytes"), values["go_goroutines"])
 }
 
 // rss is a process's resident memory in bytes, from /proc.
