@@ -1,5 +1,6 @@
 // Package bench generates a district-sized provisioning dataset and measures the report
-// against it: the report's benchmark queries (Q1–Q5) through the real GraphQL endpoint and as the
+// against it: the report's benchmark queries (Q1–Q10, the run page's changes and the
+// person page's timeline among them) through the real GraphQL endpoint and as the
 // equivalent raw SQL, the CSV export against COPY, and ingestion against COPY. The
 // benchmarks live in this package's tests and run with `make bench` (small) or
 // `make bench-report` (the documented sizes); docs/BENCHMARKS.md has the figures.
@@ -36,6 +37,16 @@ type Config struct {
 	// Prefix starts every school's slug (default "school-"), so that several datasets
 	// can share a database.
 	Prefix string
+	// ChangesPerEvent is how many changes the dataset carries per event, on average
+	// over all events (default DefaultChangesPerEvent); only the runs that changed
+	// accounts carry them. A negative value generates no changes and leaves the
+	// events' counts as the event generator drew them, for datasets whose changes
+	// nothing reads (the export's school) or that bring their own (ingestion).
+	ChangesPerEvent float64
+
+	// plan is the change generator's scaling once Load has computed it, so that
+	// generating the dataset twice does not compute it twice.
+	plan *changePlan
 }
 
 // DefaultEnd is where generated events end by default: the end of the current UTC day,
@@ -65,6 +76,9 @@ func (c Config) Defaults() Config {
 	}
 	if c.Prefix == "" {
 		c.Prefix = "school-"
+	}
+	if c.ChangesPerEvent == 0 {
+		c.ChangesPerEvent = DefaultChangesPerEvent
 	}
 	return c
 }
@@ -111,6 +125,17 @@ type Event struct {
 	Problems              json.RawMessage
 	Service               string
 	ExternalID            string
+	// Changes are the accounts the run changed; empty for most events.
+	Changes []Change
+}
+
+// ChangeRows is how many rows the event's changes CSV has, as the server stores it.
+func (e *Event) ChangeRows() int {
+	n := 0
+	for i := range e.Changes {
+		n += e.Changes[i].Rows()
+	}
+	return n
 }
 
 var (
@@ -180,8 +205,27 @@ func title(s string) string { return string(s[0]-'a'+'A') + s[1:] }
 // Generate calls emit with every event in finish-time order, as agents would have
 // reported them: weekly CSV uploads per CSV profile (some failing, some with problem
 // rows), and otherwise logins (about 70%), LDAP syncs (about 25%, 85% of them idle),
-// provisioning script runs and sync errors, weekdays busier than weekends.
+// provisioning script runs and sync errors, weekdays busier than weekends. The runs
+// that changed accounts carry their changes (see changePlan), c.ChangesPerEvent an
+// event on average.
 func (c Config) Generate(schools []School, emit func(*Event) error) error {
+	c = c.Defaults()
+	if c.plan == nil {
+		p, err := c.planChanges(schools)
+		if err != nil {
+			return err
+		}
+		c.plan = &p
+	}
+	g := c.changeGen(*c.plan)
+	return c.generateEvents(schools, func(e *Event) error {
+		g.add(&schools[e.School], e)
+		return emit(e)
+	})
+}
+
+// generateEvents is Generate without the changes.
+func (c Config) generateEvents(schools []School, emit func(*Event) error) error {
 	c = c.Defaults()
 	r := rand.New(rand.NewPCG(c.Seed, 2))
 	start := c.Start()

@@ -90,6 +90,10 @@ type school struct {
 	Deep   string
 	DeepAt time.Time
 	DeepID int
+	// Runs are the school's events that carry changes; Changed the users with at
+	// least one change, whose timelines have more than logins.
+	Runs    []int
+	Changed []int
 }
 
 // env is a loaded dataset with a running server over it.
@@ -104,6 +108,7 @@ type env struct {
 	cfg     bench.Config
 	schools []*school
 	deep    []*school // schools with a page 200
+	changed []*school // schools with runs that carry changes
 	export  *school   // the large export's school, nil until loaded
 }
 
@@ -354,6 +359,47 @@ func (e *env) describe(b *testing.B) {
 		s.Deep, s.DeepAt, s.DeepID = strings.Trim(buf.String(), `"`), at, id
 		e.deep = append(e.deep, s)
 	}
+	rows, err = e.db.SQL.QueryContext(ctx, "SELECT school_id, id FROM events WHERE changes_recorded > 0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for rows.Next() {
+		var sid, id int
+		if err := rows.Scan(&sid, &id); err != nil {
+			b.Fatal(err)
+		}
+		if s := byID[sid]; s != nil {
+			s.Runs = append(s.Runs, id)
+		}
+	}
+	rows.Close()
+	rows, err = e.db.SQL.QueryContext(ctx, "SELECT school_id, user_id FROM changes GROUP BY school_id, user_id")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for rows.Next() {
+		var sid, id int
+		if err := rows.Scan(&sid, &id); err != nil {
+			b.Fatal(err)
+		}
+		if s := byID[sid]; s != nil {
+			s.Changed = append(s.Changed, id)
+		}
+	}
+	rows.Close()
+	changes, events, runs, changed := 0, 0, 0, 0
+	if err := e.db.SQL.QueryRowContext(ctx, "SELECT (SELECT COUNT(*) FROM changes), (SELECT COUNT(*) FROM events)").Scan(&changes, &events); err != nil {
+		b.Fatal(err)
+	}
+	for _, s := range e.schools {
+		runs += len(s.Runs)
+		changed += len(s.Changed)
+		if len(s.Runs) > 0 && len(s.Changed) > 0 {
+			e.changed = append(e.changed, s)
+		}
+	}
+	note("%s: %d changes in %d runs, %d users with at least one (%.2f changes an event)", e.kind,
+		changes, runs, changed, float64(changes)/float64(max(1, events)))
 	sizes := make([]int, 0, len(e.schools))
 	for _, s := range e.schools {
 		sizes = append(sizes, s.Active)

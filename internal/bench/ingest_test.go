@@ -25,7 +25,8 @@ import (
 // ingestBatches generates n events of one school as its agents report them, in
 // batches of size, each with an external ID that starts with run.
 func ingestBatches(n, size int, run string) [][]*ingest.Input {
-	cfg := bench.Config{Events: n, Schools: 1, Users: 2_000, Prefix: "ingest-"}.Defaults()
+	// The batches bring their own changes (withChanges), so the generator's are off.
+	cfg := bench.Config{Events: n, Schools: 1, Users: 2_000, Prefix: "ingest-", ChangesPerEvent: -1}.Defaults()
 	schools := cfg.SchoolList()
 	s := &schools[0]
 	var out [][]*ingest.Input

@@ -15,9 +15,10 @@ import (
 )
 
 // Load generates the dataset of c into db, which must be migrated and hold no schools
-// of the same slugs. On PostgreSQL it streams every table with COPY through pgx; on
-// SQLite it uses multi-row INSERTs in large transactions. It returns how many events
-// it wrote.
+// of the same slugs: schools, users, sync profiles, events, and the changes of the runs
+// that changed accounts. On PostgreSQL it streams every table with COPY through pgx; on
+// SQLite it uses multi-row INSERTs in large transactions. Statistics are gathered after
+// the last table. It returns how many events it wrote.
 func Load(ctx context.Context, db *store.DB, c Config) (int, error) {
 	c = c.Defaults()
 	schools := c.SchoolList()
@@ -88,22 +89,86 @@ func Load(ctx context.Context, db *store.DB, c Config) (int, error) {
 		}
 	}
 
+	// The change generator's scaling is computed once for both passes below.
+	p, err := c.planChanges(schools)
+	if err != nil {
+		return 0, err
+	}
+	c.plan = &p
+
+	// The events first, each with the counts of the changes it carries, as ingestion
+	// stores them with the event.
 	n := 0
-	err = l.events(ctx, func(yield func([]any) error) error {
+	err = l.stream(ctx, "events", loadEventColumns, func(yield func([]any) error) error {
 		return c.Generate(schools, func(e *Event) error {
 			n++
-			return yield(eventRow(e, schoolIDs[e.School], idAt(userIDs[e.School], e.User), idAt(profileIDs[e.School], e.Profile)))
+			row := eventRow(e, schoolIDs[e.School], idAt(userIDs[e.School], e.User), idAt(profileIDs[e.School], e.Profile))
+			return yield(append(row, int64(len(e.Changes)), int64(e.ChangeRows())))
 		})
 	})
 	if err != nil {
 		return n, err
 	}
+
+	if p.keep > 0 {
+		if err := c.loadChanges(ctx, l, schools, schoolIDs, userIDs); err != nil {
+			return n, err
+		}
+	}
 	return n, l.finish(ctx)
+}
+
+// loadChanges writes the changes of the events Load has written: generated again (the
+// generator is deterministic, and holding millions of changes until the events' IDs
+// are known would take gigabytes), with the IDs of the runs that carry them.
+func (c Config) loadChanges(ctx context.Context, l loader, schools []School, schoolIDs []int64, userIDs [][]int64) error {
+	runs, err := l.ids(ctx, "SELECT external_id, id FROM events WHERE changes_recorded > 0 AND external_id LIKE '"+
+		strings.ReplaceAll(c.Prefix, "'", "''")+"gen-%'")
+	if err != nil {
+		return err
+	}
+	return l.stream(ctx, "changes", ChangeColumns, func(yield func([]any) error) error {
+		return c.Generate(schools, func(e *Event) error {
+			if len(e.Changes) == 0 {
+				return nil
+			}
+			run, ok := runs[e.ExternalID]
+			if !ok {
+				return fmt.Errorf("load changes: run %s was not stored", e.ExternalID)
+			}
+			users := schools[e.School].Users
+			for i := range e.Changes {
+				ch := &e.Changes[i]
+				u := &users[ch.User]
+				attrs, err := json.Marshal(ch.Attributes)
+				if err != nil {
+					return fmt.Errorf("load changes: encode attributes: %w", err)
+				}
+				var msg *string
+				if ch.Message != "" {
+					msg = &ch.Message
+				}
+				row := []any{schoolIDs[e.School], run, userIDs[e.School][ch.User], ch.Action, e.Finished,
+					&u.DisplayName, &u.Email, json.RawMessage(attrs), msg}
+				if err := yield(row); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
 }
 
 // EventColumns are the columns of an event row as eventRow builds it.
 var EventColumns = []string{"type", "date_started", "date_finished", "processed", "added", "updated", "deleted",
 	"disabled", "errors", "details", "problems", "service", "external_id", "recorded_at", "school_id", "user_id", "sync_profile_id"}
+
+// loadEventColumns are EventColumns with the counts of the event's changes, which
+// Load stores with each event as ingestion does.
+var loadEventColumns = append(append([]string{}, EventColumns...), "changes_recorded", "change_rows")
+
+// ChangeColumns are the columns of a change row as Load writes it.
+var ChangeColumns = []string{"school_id", "event_id", "user_id", "action", "at", "display_name", "email", "attributes", "message"}
 
 func eventRow(e *Event, school int64, user, profile *int64) []any {
 	var service *string
@@ -126,7 +191,8 @@ type loader interface {
 	begin(ctx context.Context) error
 	copy(ctx context.Context, table string, cols []string, rows [][]any) error
 	ids(ctx context.Context, query string) (map[string]int64, error)
-	events(ctx context.Context, gen func(yield func([]any) error) error) error
+	// stream writes the rows gen yields into table without holding them all.
+	stream(ctx context.Context, table string, cols []string, gen func(yield func([]any) error) error) error
 	finish(ctx context.Context) error
 	end()
 }
@@ -158,7 +224,7 @@ func (l *pgLoader) ids(ctx context.Context, query string) (map[string]int64, err
 	return out, err
 }
 
-func (l *pgLoader) events(ctx context.Context, gen func(yield func([]any) error) error) error {
+func (l *pgLoader) stream(ctx context.Context, table string, cols []string, gen func(yield func([]any) error) error) error {
 	// The generator pushes rows and COPY pulls them: a goroutine and a small channel
 	// join the two, so the whole dataset is never in memory.
 	ch := make(chan []any, 4096)
@@ -183,9 +249,9 @@ func (l *pgLoader) events(ctx context.Context, gen func(yield func([]any) error)
 		}
 		return r, nil
 	})
-	if _, err := l.db.Pool.CopyFrom(ctx, pgx.Identifier{"events"}, EventColumns, src); err != nil {
+	if _, err := l.db.Pool.CopyFrom(ctx, pgx.Identifier{table}, cols, src); err != nil {
 		cancel()
-		return fmt.Errorf("copy events: %w", err)
+		return fmt.Errorf("copy %s: %w", table, err)
 	}
 	return <-errc
 }
@@ -193,7 +259,7 @@ func (l *pgLoader) events(ctx context.Context, gen func(yield func([]any) error)
 func (l *pgLoader) finish(ctx context.Context) error {
 	// Fresh statistics and a set visibility map, as autovacuum would leave a table that
 	// has been written over a year: index-only scans then work as in production.
-	for _, t := range []string{"schools", "users", "sync_profiles", "events"} {
+	for _, t := range []string{"schools", "users", "sync_profiles", "events", "changes"} {
 		if _, err := l.db.Pool.Exec(ctx, "VACUUM (ANALYZE) "+t); err != nil {
 			return fmt.Errorf("vacuum %s: %w", t, err)
 		}
@@ -303,8 +369,8 @@ func (l *sqliteLoader) ids(ctx context.Context, query string) (map[string]int64,
 	return out, rows.Err()
 }
 
-func (l *sqliteLoader) events(ctx context.Context, gen func(yield func([]any) error) error) error {
-	return l.insert(ctx, "events", EventColumns, gen)
+func (l *sqliteLoader) stream(ctx context.Context, table string, cols []string, gen func(yield func([]any) error) error) error {
+	return l.insert(ctx, table, cols, gen)
 }
 
 func (l *sqliteLoader) finish(ctx context.Context) error {

@@ -1,6 +1,7 @@
 package bench_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -36,6 +37,66 @@ const rawPage = `SELECT e.id, e.type, e.date_started, e.date_finished, e.process
 FROM events e LEFT JOIN users u ON u.id = e.user_id LEFT JOIN sync_profiles p ON p.id = e.sync_profile_id
 WHERE e.school_id = ? AND %s ORDER BY e.date_finished DESC, e.id DESC LIMIT 51`
 
+// changeFields is what the run page and the person page show of a change
+// (frontend/src/graphql/runs.graphql).
+const changeFields = `fragment ChangeFields on Change {
+  id action username displayName email message
+  user { id username }
+  attributes { name old new }
+}`
+
+// runChangesQuery is the run page's first page of changes, as the run page asks for it.
+const runChangesQuery = `query RunChanges($id: ID!, $first: Int) {
+  node(id: $id) {
+    ... on Event {
+      id
+      changes(first: $first) {
+        totalCount
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+        edges { cursor node { ...ChangeFields } }
+      }
+    }
+  }
+}
+` + changeFields
+
+// timelineQuery is the person page's first page of a user's timeline, as the person
+// page asks for it.
+const timelineQuery = `query Timeline($id: ID!, $first: Int) {
+  node(id: $id) {
+    ... on User {
+      id
+      timeline(first: $first) {
+        totalCount
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+        edges { cursor node { at event { ...EventFields } change { ...ChangeFields } } }
+      }
+    }
+  }
+}
+` + eventFields + "\n" + changeFields
+
+// rawRunChanges is the equivalent of the run page's first page of changes in one SQL
+// statement: the run's changes in input order with their usernames, one row more than
+// the page.
+const rawRunChanges = `SELECT c.id, c.action, u.id, u.username, c.display_name, c.email, c.message, c.attributes
+FROM changes c JOIN users u ON u.id = c.user_id
+WHERE c.school_id = ? AND c.event_id = ? ORDER BY c.id LIMIT 51`
+
+// rawTimeline is the equivalent of a timeline page in one SQL statement: the user's
+// newest events and the newest changes to them (with the runs that made them), one
+// row more than the page each, merged newest first.
+const rawTimeline = `SELECT * FROM (
+ SELECT e.date_finished AS at, 0 AS kind, e.id, e.type, p.name AS profile, NULL AS action, NULL AS attributes
+ FROM events e LEFT JOIN sync_profiles p ON p.id = e.sync_profile_id
+ WHERE e.school_id = ? AND e.user_id = ? ORDER BY e.date_finished DESC, e.id DESC LIMIT 51) acted
+UNION ALL
+SELECT * FROM (
+ SELECT c.at, 1, c.id, r.type, p.name, c.action, CAST(c.attributes AS TEXT)
+ FROM changes c JOIN events r ON r.id = c.event_id LEFT JOIN sync_profiles p ON p.id = r.sync_profile_id
+ WHERE c.school_id = ? AND c.user_id = ? ORDER BY c.at DESC, c.id DESC LIMIT 51) changed
+ORDER BY 1 DESC, 2 DESC, 3 DESC LIMIT 51`
+
 // q2Types are Q2's three event types: the failures and syncs an admin looks for.
 var q2Types = []string{eventtype.AccountSynchronization, eventtype.UserCSVFailed, eventtype.AuthenticationFailed}
 
@@ -45,6 +106,12 @@ type query struct {
 	name string
 	// deep restricts the school to those with a page 200.
 	deep bool
+	// changes restricts the school to those with runs that carry changes.
+	changes bool
+	// page, when set, names the connection in the answer (under data.node) that must
+	// hold at least one edge, and the raw SQL must return at least one row: a query
+	// that finds nothing would measure nothing.
+	page string
 	gql  func(e *env, s *school, r *rand.Rand) (string, map[string]any)
 	raw  func(e *env, s *school, r *rand.Rand) (string, []any)
 }
@@ -152,6 +219,73 @@ FROM events WHERE school_id = ? AND ` + active() + ` AND date_finished >= ? AND 
  LOWER(username), id LIMIT 11`, []any{s.ID, "%" + p + "%", "%" + p + "%", "%" + p + "%", p + "%", p + "%", p + "%"}
 			},
 		},
+		{
+			name:    "Q9_run_changes",
+			changes: true,
+			page:    "changes",
+			gql: func(e *env, s *school, r *rand.Rand) (string, map[string]any) {
+				return runChangesQuery, map[string]any{"id": s.Runs[r.IntN(len(s.Runs))], "first": 50}
+			},
+			raw: func(e *env, s *school, r *rand.Rand) (string, []any) {
+				return rawRunChanges, []any{s.ID, s.Runs[r.IntN(len(s.Runs))]}
+			},
+		},
+		{
+			name:    "Q10_user_timeline",
+			changes: true,
+			page:    "timeline",
+			gql: func(e *env, s *school, r *rand.Rand) (string, map[string]any) {
+				return timelineQuery, map[string]any{"id": s.Changed[r.IntN(len(s.Changed))], "first": 50}
+			},
+			raw: func(e *env, s *school, r *rand.Rand) (string, []any) {
+				u := s.Changed[r.IntN(len(s.Changed))]
+				return rawTimeline, []any{s.ID, u, s.ID, u}
+			},
+		},
+	}
+}
+
+// checkPage fails unless the answer's data.node holds the connection name with at
+// least one edge.
+func checkPage(body []byte, name string) error {
+	var answer struct {
+		Data struct {
+			Node map[string]json.RawMessage `json:"node"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &answer); err != nil {
+		return fmt.Errorf("decode the answer: %w", err)
+	}
+	var conn struct {
+		Edges []json.RawMessage `json:"edges"`
+	}
+	if raw, ok := answer.Data.Node[name]; ok {
+		if err := json.Unmarshal(raw, &conn); err != nil {
+			return fmt.Errorf("decode %s: %w", name, err)
+		}
+	}
+	if len(conn.Edges) == 0 {
+		return fmt.Errorf("the first page of %s is empty: %.300s", name, body)
+	}
+	return nil
+}
+
+// TestCheckPage checks that Q9 and Q10 refuse an answer without edges, so that they
+// cannot measure a query that finds nothing.
+func TestCheckPage(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		body string
+		ok   bool
+	}{
+		{`{"data":{"node":{"id":"1","changes":{"edges":[{"node":{"action":"ADDED"}}]}}}}`, true},
+		{`{"data":{"node":{"id":"1","changes":{"edges":[]}}}}`, false},
+		{`{"data":{"node":null}}`, false},
+		{`{"data":{"node":{"id":"1","timeline":{"edges":[{}]}}}}`, false}, // the wrong connection
+	} {
+		if err := checkPage([]byte(c.body), "changes"); (err == nil) != c.ok {
+			t.Errorf("checkPage(%s) = %v; want ok %v", c.body, err, c.ok)
+		}
 	}
 }
 
@@ -161,7 +295,7 @@ func month(e *env, r *rand.Rand) (time.Time, time.Time) {
 	return from, from.AddDate(0, 0, 30)
 }
 
-// BenchmarkReport measures Q1–Q8 one client at a time, through the GraphQL endpoint
+// BenchmarkReport measures Q1–Q10 one client at a time, through the GraphQL endpoint
 // and as raw SQL, each operation for a random school; then Q1 with 8 and 32 clients.
 func BenchmarkReport(b *testing.B) {
 	for _, kind := range kinds() {
@@ -169,11 +303,18 @@ func BenchmarkReport(b *testing.B) {
 			e := setup(b, kind)
 			for _, q := range queries() {
 				pool := e.schools
-				if q.deep {
+				switch {
+				case q.deep:
 					pool = e.deep
+				case q.changes:
+					pool = e.changed
 				}
 				if len(pool) == 0 {
-					note("%s %s: no school has a page 200 at this size; skipped", kind, q.name)
+					why := "no school has a page 200 at this size"
+					if q.changes {
+						why = "no school has runs with changes"
+					}
+					note("%s %s: %s; skipped", kind, q.name, why)
 					continue
 				}
 				for _, v := range []struct {
@@ -189,10 +330,16 @@ func BenchmarkReport(b *testing.B) {
 							sc := pool[r.IntN(len(pool))]
 							op, vars := q.gql(e, sc, r)
 							t := time.Now()
-							if _, err := v.post(sc, op, vars); err != nil {
+							body, err := v.post(sc, op, vars)
+							if err != nil {
 								b.Fatal(err)
 							}
 							s.add(time.Since(t))
+							if q.page != "" {
+								if err := checkPage(body, q.page); err != nil {
+									b.Fatalf("%s: %v", q.name, err)
+								}
+							}
 						}
 						record(b, &s, withCPU(e.hitRate(v.name, h0, m0), cpu, b.N))
 					})
@@ -205,10 +352,14 @@ func BenchmarkReport(b *testing.B) {
 						sc := pool[r.IntN(len(pool))]
 						sql, args := q.raw(e, sc, r)
 						t := time.Now()
-						if _, err := e.raw(sql, args...); err != nil {
+						n, err := e.raw(sql, args...)
+						if err != nil {
 							b.Fatal(err)
 						}
 						s.add(time.Since(t))
+						if q.page != "" && n == 0 {
+							b.Fatalf("%s: the raw query returned no rows for %v", q.name, args)
+						}
 					}
 					record(b, &s, withCPU(nil, cpu, b.N))
 				})
