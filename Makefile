@@ -86,8 +86,8 @@ bench: ## Run the benchmarks (see docs/BENCHMARKS.md).
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
 
 # The documented benchmark run: PostgreSQL at PROVREPORT_BENCH_EVENTS events (kept and
-# reused between runs), a 1,000,000-row export, and GOGC=400 as `provreport serve` runs;
-# override any knob on the command line.
+# reused between runs), a 1,000,000-row export, and GOGC=400 (rare collections against a
+# small live heap, as `provreport serve` collects); override any knob on the command line.
 BENCH_EVENTS      ?= 1000000
 BENCH_EXPORT_ROWS ?= 1000000
 .PHONY: bench-report

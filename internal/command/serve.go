@@ -48,6 +48,7 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	rateLimit := fs.String("rate-limit", env("PROVREPORT_RATE_LIMIT", ""), "API requests each token, signed-in user or anonymous address may send, e.g. 600/m (per replica); empty sets no limit (env PROVREPORT_RATE_LIMIT)")
 	recordRateLimit := fs.String("record-rate-limit", env("PROVREPORT_RECORD_RATE_LIMIT", ""), "events each token or signed-in user may record, counted per event through recordEvents and POST /api/v1/events, e.g. 6000/m (per replica); empty sets no limit (env PROVREPORT_RECORD_RATE_LIMIT)")
 	retentionDays := fs.Int("retention-days", envInt("PROVREPORT_RETENTION_DAYS", 365), "delete events older than this many days; 0 keeps them forever (env PROVREPORT_RETENTION_DAYS)")
+	memoryMB := fs.Int("memory-mb", envInt("PROVREPORT_MEMORY_MB", defaultMemoryMB), "the heap the server grows to before it collects garbage, in MiB; 0 collects at 400% growth of the live heap instead; GOGC or GOMEMLIMIT, when set, take precedence (env PROVREPORT_MEMORY_MB)")
 	cacheMB := fs.Int("report-cache-mb", envInt("PROVREPORT_REPORT_CACHE_MB", 64), "memory for cached report answers, in MiB; 0 turns the cache off (env PROVREPORT_REPORT_CACHE_MB)")
 	proxies := fs.String("trusted-proxies", env("PROVREPORT_TRUSTED_PROXIES", ""), "comma-separated CIDRs of load balancers whose X-Forwarded-For is trusted (env PROVREPORT_TRUSTED_PROXIES)")
 	liveRecheck := fs.Duration("live-recheck", envDuration("PROVREPORT_LIVE_RECHECK", 2*time.Second), "how often the credentials of open websockets and event streams are read again; those whose credential ended are closed (env PROVREPORT_LIVE_RECHECK)")
@@ -76,7 +77,7 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	if *publicURL == "" {
 		*publicURL = "http://" + *addr
 	}
-	tuneGC()
+	tuneGC(*memoryMB)
 	unlock, err := store.LockServer(*dbURL)
 	if err != nil {
 		return err
@@ -150,17 +151,38 @@ func serve(ctx context.Context, c *cli, args []string) error {
 	})
 }
 
-// serveGCPercent is the server's garbage-collection target unless GOGC says otherwise.
-// The server's live heap is small (tens of MiB) while a report page allocates about
-// 1 MB, so Go's default of 100 collects after every few requests; at 400 an uncached
-// report page serves 30–60% more requests a second (docs/BENCHMARKS.md) for a heap a few
-// times the live one. GOMEMLIMIT, when set, still caps it.
+// defaultMemoryMB is the server's default memory budget: its live heap under load is
+// tens of MiB (the report cache's 64 MiB at most, a bulk request's decoded lines), so
+// 256 MiB leaves room for a few large requests at once without the collector running
+// back to back.
+const defaultMemoryMB = 256
+
+// serveGCPercent is the garbage-collection target without a memory budget. The
+// server's live heap is small (tens of MiB) while a report page allocates about 1 MB,
+// so Go's default of 100 collects after every few requests; at 400 an uncached report
+// page serves 30–60% more requests a second (docs/BENCHMARKS.md) for a heap a few times
+// the live one.
 const serveGCPercent = 400
 
-func tuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(serveGCPercent)
+// tuneGC sets how the server collects garbage. With a budget (the default), the
+// collector runs when the heap reaches it rather than when it has grown by a multiple
+// of the live heap: a report page allocates about a megabyte against a small live heap,
+// so collections are as rare as with a large GOGC, and the process's memory stays at
+// the budget instead of following the live heap up by that multiple as pools, caches
+// and buffers warm (docs/RELIABILITY.md, the soak's memory check). Should the live heap
+// ever approach the budget, Go's collector limits itself to about half the CPU and
+// lets the heap pass the budget rather than stall. GOGC or GOMEMLIMIT in the
+// environment leave the collector to Go's own reading of them.
+func tuneGC(memoryMB int) {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return
 	}
+	if memoryMB <= 0 {
+		debug.SetGCPercent(serveGCPercent)
+		return
+	}
+	debug.SetMemoryLimit(int64(memoryMB) << 20)
+	debug.SetGCPercent(-1)
 }
 
 // reportCacheBytes turns the flag's MiB into the server's setting, where 0 means off.
