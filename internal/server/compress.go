@@ -7,14 +7,20 @@ import (
 	"strings"
 
 	"github.com/klauspost/compress/gzhttp"
+	"github.com/klauspost/compress/gzip"
 )
 
 // compress compresses responses (GraphQL JSON, CSV downloads, the dashboard's scripts
 // and styles) with zstd or gzip, whichever the client accepts, through klauspost's
 // gzhttp. Small bodies (under 1 KiB) go out as they are; so do event streams, which
 // must reach the client event by event, and websocket upgrades.
+//
+// gzip runs at its fastest level, as zstd already does by default: the answers are
+// made per request, and on a report page answered from the cache, gzip's default level
+// took about a third of the server's CPU (docs/BENCHMARKS.md); the fastest level costs
+// a fraction of that for JSON a little larger.
 func compress(next http.Handler) (http.Handler, error) {
-	wrap, err := gzhttp.NewWrapper(gzhttp.ContentTypeFilter(func(ct string) bool {
+	wrap, err := gzhttp.NewWrapper(gzhttp.CompressionLevel(gzip.BestSpeed), gzhttp.ContentTypeFilter(func(ct string) bool {
 		mt, _, _ := mime.ParseMediaType(ct)
 		return !strings.EqualFold(mt, "text/event-stream") && gzhttp.DefaultContentTypeFilter(ct)
 	}))
