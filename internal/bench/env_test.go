@@ -169,8 +169,10 @@ func load(b *testing.B, kind string) *env {
 			}
 		}
 		if !keep {
+			// The ready marker goes too: a later run with PROVREPORT_BENCH_KEEP=1 would
+			// otherwise trust it and measure an empty database.
 			envCleanup = append(envCleanup, func() {
-				for _, suffix := range []string{"", "-wal", "-shm"} {
+				for _, suffix := range []string{"", "-wal", "-shm", ".ready"} {
 					_ = os.Remove(path + suffix)
 				}
 			})
