@@ -32,12 +32,12 @@ func recordedPeopleSelected(ctx context.Context) bool {
 
 // withPeople returns the recorded events again, in the same order, with their users and
 // sync profiles, read with the loader the live feed uses (report.LoadEvents).
-func withPeople(ctx context.Context, client *ent.Client, events []*ent.Event) ([]*ent.Event, error) {
+func withPeople(ctx context.Context, client *ent.Client, dialectName string, events []*ent.Event) ([]*ent.Event, error) {
 	ids := make([]int, len(events))
 	for i, e := range events {
 		ids[i] = e.ID
 	}
-	loaded, err := report.LoadEvents(ctx, client, ids)
+	loaded, err := report.LoadEvents(ctx, client, dialectName, ids)
 	if err != nil {
 		return nil, err
 	}

@@ -34,7 +34,7 @@ func (r *mutationResolver) RecordEvents(ctx context.Context, input []*ingest.Inp
 		return nil, err
 	}
 	if recordedPeopleSelected(ctx) {
-		if events, err = withPeople(ctx, r.Client, events); err != nil {
+		if events, err = withPeople(ctx, r.Client, r.Dialect, events); err != nil {
 			return nil, err
 		}
 	}

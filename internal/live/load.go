@@ -35,8 +35,8 @@ func bySchool(events []*ent.Event) []schoolBatch {
 // subscription usually selects: one query per batch, however many subscribers share
 // it, instead of one per subscriber when each resolves the edges itself. Every
 // subscriber gets the same *ent.Event, which nothing may modify.
-func load(ctx context.Context, client *ent.Client, schoolID int, ids []int) ([]*ent.Event, error) {
-	events, err := report.LoadEvents(tenant.WithSchool(ctx, schoolID), client, ids)
+func load(ctx context.Context, client *ent.Client, dialectName string, schoolID int, ids []int) ([]*ent.Event, error) {
+	events, err := report.LoadEvents(tenant.WithSchool(ctx, schoolID), client, dialectName, ids)
 	if err != nil {
 		return nil, fmt.Errorf("school %d: %w", schoolID, err)
 	}

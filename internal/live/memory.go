@@ -16,6 +16,7 @@ import (
 // published, so that a request never waits for a subscriber.
 type memory struct {
 	client   *ent.Client
+	dialect  string
 	hub      *hub
 	health   *healthHub
 	patience time.Duration
@@ -29,7 +30,7 @@ type memory struct {
 
 func newMemory(db *store.DB, opts Options) *memory {
 	ctx, stop := context.WithCancel(context.Background())
-	m := &memory{client: db.Client, hub: newHub(opts.Buffer), health: newHealthHub(), patience: opts.Patience,
+	m := &memory{client: db.Client, dialect: db.Dialect, hub: newHub(opts.Buffer), health: newHealthHub(), patience: opts.Patience,
 		wake: make(chan struct{}, 1), stop: stop, stopped: make(chan struct{})}
 	go m.fanOut(ctx)
 	return m
@@ -45,7 +46,7 @@ func (m *memory) Publish(ctx context.Context, events []*ent.Event) error {
 		if !m.hub.watching(batch.schoolID) {
 			continue
 		}
-		loaded, err := load(ctx, m.client, batch.schoolID, batch.ids)
+		loaded, err := load(ctx, m.client, m.dialect, batch.schoolID, batch.ids)
 		if err != nil {
 			return fmt.Errorf("live: %w", err)
 		}

@@ -354,7 +354,7 @@ func (p *postgres) handle(ctx context.Context, payload string) error {
 	}
 	// Nobody here watches the school: there is nothing to load.
 	if p.hub.watching(schoolID) {
-		events, err := load(ctx, p.db.Client, schoolID, fresh)
+		events, err := load(ctx, p.db.Client, p.db.Dialect, schoolID, fresh)
 		if err != nil {
 			return fmt.Errorf("live: notified events: %w", err)
 		}

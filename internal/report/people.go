@@ -176,8 +176,56 @@ func (p *pageIDs) SetTotal(n int) { p.total = n }
 // LoadEvents reads events by ID, in ID order, with each event's user and sync profile:
 // the live feed loads each published batch with it, and recordEvents its answer when
 // the request selects their user or profile, so that neither resolves them one event
-// at a time.
-func LoadEvents(ctx context.Context, client *ent.Client, ids []int) ([]*ent.Event, error) {
+// at a time. dialectName is the database's ent dialect.
+//
+// On PostgreSQL the statement runs in a transaction of its own that asks for a plan
+// made for the IDs it is given (plan_cache_mode = force_custom_plan). A prepared
+// statement is otherwise planned generically after a few runs, once, from the table's
+// size at that moment: under a bulk load into a school whose events grow by thousands
+// a second, the plan made while the table was small read the IDs from the school's
+// (school_id, date_finished, id) index — every entry of the school, for each batch —
+// instead of by primary key, taking one to two and a half seconds a batch
+// (auto_explain under the soak), and the live feed fell minutes behind. A custom plan
+// costs a planning of this one statement per batch.
+func LoadEvents(ctx context.Context, client *ent.Client, dialectName string, ids []int) ([]*ent.Event, error) {
+	if dialectName != dialect.Postgres {
+		return loadEvents(ctx, client, ids)
+	}
+	tx, err := client.Tx(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load %d events: %w", len(ids), err)
+	}
+	defer func() { _ = tx.Rollback() }() // a no-op after Commit
+	if _, err := tx.ExecContext(ctx, "SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
+		return nil, fmt.Errorf("load %d events: plan for these IDs: %w", len(ids), err)
+	}
+	events, err := loadEvents(ctx, tx.Client(), ids)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("load %d events: %w", len(ids), err)
+	}
+	// The events outlive the transaction: whatever their resolvers query later goes
+	// through the client's own driver.
+	// Events of one user or profile share that user's or profile's entity, which is
+	// unwrapped once.
+	users, profiles := map[*ent.User]bool{}, map[*ent.SyncProfile]bool{}
+	for _, e := range events {
+		e.Unwrap()
+		if u := e.Edges.User; u != nil && !users[u] {
+			users[u] = true
+			u.Unwrap()
+		}
+		if p := e.Edges.SyncProfile; p != nil && !profiles[p] {
+			profiles[p] = true
+			p.Unwrap()
+		}
+	}
+	return events, nil
+}
+
+func loadEvents(ctx context.Context, client *ent.Client, ids []int) ([]*ent.Event, error) {
 	events, err := client.Event.Query().Where(idIn(ids)).Order(event.ByID()).
 		WithUser().WithSyncProfile().All(ctx)
 	if err != nil {

@@ -111,7 +111,8 @@ func TestIDsFirst(t *testing.T) {
 
 // TestLoadEvents: the loader of the live feed and recordEvents reads the events in ID
 // order with their users and profiles, as ent loads them edge by edge, without the
-// password hash of anyone.
+// password hash of anyone; events, users and profiles can still be queried after it
+// returned (on PostgreSQL it loads them in a transaction of its own).
 func TestLoadEvents(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
@@ -121,7 +122,7 @@ func TestLoadEvents(t *testing.T) {
 		for i, e := range want {
 			ids[len(want)-1-i] = e.ID
 		}
-		got, err := report.LoadEvents(f.ctx, db.Client, ids)
+		got, err := report.LoadEvents(f.ctx, db.Client, db.Dialect, ids)
 		require.NoError(t, err)
 		require.Len(t, got, len(want))
 		withUser, withProfile := 0, 0
@@ -143,5 +144,17 @@ func TestLoadEvents(t *testing.T) {
 		}
 		require.Positive(t, withUser)
 		require.Positive(t, withProfile)
+		for _, g := range got {
+			_, err := g.QuerySchool().Only(f.ctx)
+			require.NoError(t, err, "event %d's school", g.ID)
+			if g.Edges.User != nil {
+				_, err := g.Edges.User.QuerySchool().Only(f.ctx)
+				require.NoError(t, err, "user %d's school", g.Edges.User.ID)
+			}
+			if g.Edges.SyncProfile != nil {
+				_, err := g.Edges.SyncProfile.QuerySchool().Only(f.ctx)
+				require.NoError(t, err, "profile %d's school", g.Edges.SyncProfile.ID)
+			}
+		}
 	})
 }
