@@ -224,6 +224,28 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// eachPair runs query, which selects a school's ID and one integer per row, and hands
+// the integer of each row of a loaded school to add.
+func (e *env) eachPair(b *testing.B, byID map[int]*school, query string, add func(s *school, n int)) {
+	rows, err := e.db.SQL.QueryContext(context.Background(), query)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sid, n int
+		if err := rows.Scan(&sid, &n); err != nil {
+			b.Fatal(err)
+		}
+		if s := byID[sid]; s != nil {
+			add(s, n)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		b.Fatal(err)
+	}
+}
+
 // pgSchema returns the URL of the PostgreSQL schema name, and whether it is fresh
 // (false: a kept dataset to reuse).
 func pgSchema(b *testing.B, name string, keep bool) (string, bool) {
@@ -316,35 +338,9 @@ func (e *env) describe(b *testing.B) {
 		}
 	}
 	rows.Close()
-	rows, err = e.db.SQL.QueryContext(ctx, "SELECT school_id, id FROM sync_profiles")
-	if err != nil {
-		b.Fatal(err)
-	}
-	for rows.Next() {
-		var sid, id int
-		if err := rows.Scan(&sid, &id); err != nil {
-			b.Fatal(err)
-		}
-		if s := byID[sid]; s != nil {
-			s.Profiles = append(s.Profiles, id)
-		}
-	}
-	rows.Close()
+	e.eachPair(b, byID, "SELECT school_id, id FROM sync_profiles", func(s *school, id int) { s.Profiles = append(s.Profiles, id) })
 	active := report.ActiveIndexPredicate()
-	rows, err = e.db.SQL.QueryContext(ctx, "SELECT school_id, COUNT(*) FROM events WHERE "+active+" GROUP BY school_id")
-	if err != nil {
-		b.Fatal(err)
-	}
-	for rows.Next() {
-		var sid, n int
-		if err := rows.Scan(&sid, &n); err != nil {
-			b.Fatal(err)
-		}
-		if s := byID[sid]; s != nil {
-			s.Active = n
-		}
-	}
-	rows.Close()
+	e.eachPair(b, byID, "SELECT school_id, COUNT(*) FROM events WHERE "+active+" GROUP BY school_id", func(s *school, n int) { s.Active = n })
 	for _, s := range e.schools {
 		if s.Active < 10_000 {
 			continue
@@ -361,34 +357,8 @@ func (e *env) describe(b *testing.B) {
 		s.Deep, s.DeepAt, s.DeepID = strings.Trim(buf.String(), `"`), at, id
 		e.deep = append(e.deep, s)
 	}
-	rows, err = e.db.SQL.QueryContext(ctx, "SELECT school_id, id FROM events WHERE changes_recorded > 0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	for rows.Next() {
-		var sid, id int
-		if err := rows.Scan(&sid, &id); err != nil {
-			b.Fatal(err)
-		}
-		if s := byID[sid]; s != nil {
-			s.Runs = append(s.Runs, id)
-		}
-	}
-	rows.Close()
-	rows, err = e.db.SQL.QueryContext(ctx, "SELECT school_id, user_id FROM changes GROUP BY school_id, user_id")
-	if err != nil {
-		b.Fatal(err)
-	}
-	for rows.Next() {
-		var sid, id int
-		if err := rows.Scan(&sid, &id); err != nil {
-			b.Fatal(err)
-		}
-		if s := byID[sid]; s != nil {
-			s.Changed = append(s.Changed, id)
-		}
-	}
-	rows.Close()
+	e.eachPair(b, byID, "SELECT school_id, id FROM events WHERE changes_recorded > 0", func(s *school, id int) { s.Runs = append(s.Runs, id) })
+	e.eachPair(b, byID, "SELECT school_id, user_id FROM changes GROUP BY school_id, user_id", func(s *school, id int) { s.Changed = append(s.Changed, id) })
 	changes, events, runs, changed := 0, 0, 0, 0
 	if err := e.db.SQL.QueryRowContext(ctx, "SELECT (SELECT COUNT(*) FROM changes), (SELECT COUNT(*) FROM events)").Scan(&changes, &events); err != nil {
 		b.Fatal(err)
