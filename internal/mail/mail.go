@@ -1,6 +1,6 @@
 // Package mail sends provreport's emails: through an SMTP server named by a URL
 // (wneessen/go-mail, with STARTTLS or implicit TLS), or, when none is configured, into
-// an outbox folder and the log so that a local user still gets the link.
+// an outbox folder, whose file the log names, so that a local user still gets the link.
 package mail
 
 import (
@@ -152,8 +152,10 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	return nil
 }
 
-// Outbox writes each message as an .eml file under Dir and logs its text, for running
-// without an SMTP server.
+// Outbox writes each message as an .eml file under Dir and logs where, for running
+// without an SMTP server. The text stays out of the log: an export's email carries its
+// download link, which is as good as the file to whoever holds it, and logs travel
+// further than the data folder.
 type Outbox struct {
 	Dir    string
 	From   string
@@ -180,7 +182,7 @@ func (o *Outbox) Send(ctx context.Context, m Message) error {
 	}
 	if o.Logger != nil {
 		o.Logger.InfoContext(ctx, "no SMTP server configured: email written to the outbox",
-			"to", m.To, "subject", m.Subject, "file", path, "text", m.Text)
+			"to", m.To, "subject", m.Subject, "file", path)
 	}
 	return nil
 }
