@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/contrib/entgql"
 	entsql "entgo.io/ent/dialect/sql"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/ent/change"
@@ -138,58 +139,86 @@ func timeline(ctx context.Context, c *ent.Client, userID int, first *int, after 
 		chq.Where(change.AtLT(*f.To))
 	}
 	conn := &model.TimelineConnection{PageInfo: &entgql.PageInfo[int]{}, Edges: []*model.TimelineEdge{}}
-	if count {
-		if acted {
-			k, err := evq.Clone().Count(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("timeline: count events: %w", err)
-			}
-			conn.TotalCount += k
-		}
-		if changed {
-			k, err := chq.Clone().Count(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("timeline: count changes: %w", err)
-			}
-			conn.TotalCount += k
-		}
-	}
-	if n == 0 {
-		return conn, nil
-	}
-	// Forwards reads newest first below the cursor; backwards reads oldest first above it.
-	below := !backward
-	if cur != nil {
-		evq.Where(beyond(*cur, kindActed, event.FieldDateFinished, below))
-		chq.Where(beyond(*cur, kindChanged, change.FieldAt, below))
-	}
-	order := entsql.OrderDesc()
-	if backward {
-		order = entsql.OrderAsc()
-	}
+	// The counts, the two pages and the user do not depend on each other: they are read
+	// at once, each on its own connection, so that a page waits for the slowest of them
+	// rather than for their sum.
 	type entry struct {
 		key timelineKey
 		ev  *ent.Event
 		ch  *ent.Change
 	}
-	var entries []entry
-	if acted {
-		evs, err := evq.Order(event.ByDateFinished(order), event.ByID(order)).Limit(n + 1).WithSyncProfile().All(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("timeline: events: %w", err)
-		}
-		for _, ev := range evs {
-			entries = append(entries, entry{key: timelineKey{ev.DateFinished, kindActed, ev.ID}, ev: ev})
-		}
+	var (
+		evCount, chCount int
+		evs              []*ent.Event
+		chs              []*ent.Change
+		u                *ent.User
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	if count && acted {
+		g.Go(func() (err error) {
+			if evCount, err = evq.Clone().Count(gctx); err != nil {
+				return fmt.Errorf("timeline: count events: %w", err)
+			}
+			return nil
+		})
 	}
-	if changed {
-		chs, err := chq.Order(change.ByAt(order), change.ByID(order)).Limit(n + 1).All(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("timeline: changes: %w", err)
+	if count && changed {
+		g.Go(func() (err error) {
+			if chCount, err = chq.Clone().Count(gctx); err != nil {
+				return fmt.Errorf("timeline: count changes: %w", err)
+			}
+			return nil
+		})
+	}
+	if n > 0 {
+		// Forwards reads newest first below the cursor; backwards reads oldest first above it.
+		below := !backward
+		if cur != nil {
+			evq.Where(beyond(*cur, kindActed, event.FieldDateFinished, below))
+			chq.Where(beyond(*cur, kindChanged, change.FieldAt, below))
 		}
-		for _, ch := range chs {
-			entries = append(entries, entry{key: timelineKey{ch.At, kindChanged, ch.ID}, ch: ch})
+		order := entsql.OrderDesc()
+		if backward {
+			order = entsql.OrderAsc()
 		}
+		if acted {
+			g.Go(func() (err error) {
+				if evs, err = evq.Order(event.ByDateFinished(order), event.ByID(order)).Limit(n + 1).WithSyncProfile().All(gctx); err != nil {
+					return fmt.Errorf("timeline: events: %w", err)
+				}
+				return nil
+			})
+		}
+		if changed {
+			g.Go(func() (err error) {
+				if chs, err = chq.Order(change.ByAt(order), change.ByID(order)).Limit(n + 1).All(gctx); err != nil {
+					return fmt.Errorf("timeline: changes: %w", err)
+				}
+				return nil
+			})
+		}
+		// The user is every entry's account: read whole once (the caller's copy may hold
+		// only the fields its query selected) and given to each entry.
+		g.Go(func() (err error) {
+			if u, err = c.User.Get(gctx, userID); err != nil {
+				return fmt.Errorf("timeline: user %d: %w", userID, err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	conn.TotalCount = evCount + chCount
+	if n == 0 {
+		return conn, nil
+	}
+	var entries []entry
+	for _, ev := range evs {
+		entries = append(entries, entry{key: timelineKey{ev.DateFinished, kindActed, ev.ID}, ev: ev})
+	}
+	for _, ch := range chs {
+		entries = append(entries, entry{key: timelineKey{ch.At, kindChanged, ch.ID}, ch: ch})
 	}
 	slices.SortFunc(entries, func(a, b entry) int {
 		switch {
@@ -211,13 +240,7 @@ func timeline(ctx context.Context, c *ent.Client, userID int, first *int, after 
 	} else {
 		conn.PageInfo.HasNextPage, conn.PageInfo.HasPreviousPage = more, after != nil
 	}
-	// The user is every entry's account: read whole once (the caller's copy may hold
-	// only the fields its query selected) and given to each entry.
 	if len(entries) > 0 {
-		u, err := c.User.Get(ctx, userID)
-		if err != nil {
-			return nil, fmt.Errorf("timeline: user %d: %w", userID, err)
-		}
 		for _, e := range entries {
 			if e.ev != nil {
 				e.ev.Edges.User = u
