@@ -16,9 +16,9 @@ import (
 // must reach the client event by event, and websocket upgrades.
 //
 // gzip runs at its fastest level, as zstd already does by default: the answers are
-// made per request, and on a report page answered from the cache, gzip's default level
-// took about a third of the server's CPU (docs/BENCHMARKS.md); the fastest level costs
-// a fraction of that for JSON a little larger.
+// made per request, and for a report page answered from the cache, compressing at
+// gzip's default level took about 15% of the benchmark's CPU (server and client in one
+// process), the fastest level about 9%, for JSON a little larger (docs/BENCHMARKS.md).
 func compress(next http.Handler) (http.Handler, error) {
 	wrap, err := gzhttp.NewWrapper(gzhttp.CompressionLevel(gzip.BestSpeed), gzhttp.ContentTypeFilter(func(ct string) bool {
 		mt, _, _ := mime.ParseMediaType(ct)
