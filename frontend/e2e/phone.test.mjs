@@ -92,9 +92,18 @@ function cells(row) {
   }))
 }
 
-/** assertCard checks that a row is a card whose labelled cells say their column and fit the screen. */
+/**
+ * assertCard checks that a row is a card whose labelled cells say their column and fit the screen.
+ * A list that is being replaced (a new filter's rows arriving) can detach the row the locator
+ * found while it is read, which reads as no display at all; the locator is then read again,
+ * for a second at most. Any other display fails at once.
+ */
 async function assertCard(row, expected) {
-  const { display, cells: got } = await cells(row)
+  let { display, cells: got } = await cells(row)
+  for (let i = 0; display === '' && i < 20; i++) {
+    await new Promise((r) => setTimeout(r, 50))
+    ;({ display, cells: got } = await cells(row))
+  }
   assert.equal(display, 'grid', 'the row is a card')
   for (const c of got) {
     assert.ok(c.inView, `${c.column || 'a cell'} lies within the screen`)
@@ -254,8 +263,14 @@ describe('the run, person and People pages on a phone and on tablets; the header
           await shot(page, 'people-phone')
         }
 
-        // A profile's button still chooses its list; a username still leads to the person.
+        // A profile's button still chooses its list; a username still leads to the person. The
+        // list is read once the profile's own list has arrived, not the one it replaces.
+        const listed = page.waitForResponse((r) => {
+          const body = r.request().postData() ?? ''
+          return body.includes('NeverSignedIn') && /"syncProfileID":"[^"]+"/.test(body)
+        })
         await ldap.getByRole('button', { name: 'LDAP Students' }).click()
+        await listed
         await page.waitForURL((u) => u.searchParams.has('profile'))
         await page.locator('.never-card .page-sub', { hasText: 'LDAP Students' }).waitFor()
         const row = never.first()
