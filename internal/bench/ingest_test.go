@@ -242,8 +242,9 @@ func BenchmarkIngest(b *testing.B) {
 				}
 				rate(b, start, cpu)
 			})
-			b.Run("recordEvents/go", func(b *testing.B) {
-				bs := batches(b)
+			// record writes b.N batches through ingest.Recorder and returns when it began
+			// and the process's CPU then.
+			record := func(b *testing.B, bs [][]*ingest.Input) (time.Time, time.Duration) {
 				rec := ingest.NewRecorder(e.db)
 				tctx := tenant.WithSchool(ctx, sc.ID)
 				start, cpu := time.Now(), processCPU()
@@ -252,6 +253,21 @@ func BenchmarkIngest(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
+				return start, cpu
+			}
+			// post sends b.N NDJSON bodies to POST /api/v1/events, one after the other, and
+			// returns when it began and the process's CPU then.
+			post := func(b *testing.B, bodies [][]byte) (time.Time, time.Duration) {
+				start, cpu := time.Now(), processCPU()
+				for i := 0; i < b.N; i++ {
+					if _, err := e.postTo(e.srv, s, "/api/v1/events", "application/x-ndjson", bodies[i]); err != nil {
+						b.Fatal(err)
+					}
+				}
+				return start, cpu
+			}
+			b.Run("recordEvents/go", func(b *testing.B) {
+				start, cpu := record(b, batches(b))
 				rate(b, start, cpu)
 			})
 			// The same batches with ten changed accounts for every sync run: events/s and
@@ -259,14 +275,7 @@ func BenchmarkIngest(b *testing.B) {
 			b.Run("recordEvents/go/changes=10", func(b *testing.B) {
 				bs := batches(b)
 				changes := withChanges(bs, 10)
-				rec := ingest.NewRecorder(e.db)
-				tctx := tenant.WithSchool(ctx, sc.ID)
-				start, cpu := time.Now(), processCPU()
-				for i := 0; i < b.N; i++ {
-					if _, err := rec.Record(tctx, bs[i]); err != nil {
-						b.Fatal(err)
-					}
-				}
+				start, cpu := record(b, bs)
 				b.ReportMetric(float64(changes)/time.Since(start).Seconds(), "changes/s")
 				rate(b, start, cpu)
 			})
@@ -275,26 +284,14 @@ func BenchmarkIngest(b *testing.B) {
 			// writes the same rows in the same batches.
 			for _, size := range []int{ingest.MaxBatch, ingest.MaxBulk} {
 				b.Run(fmt.Sprintf("bulk/ndjson/lines=%d", size), func(b *testing.B) {
-					bodies := ndjsonBodies(b, batchesOf(b, size))
-					start, cpu := time.Now(), processCPU()
-					for i := 0; i < b.N; i++ {
-						if _, err := e.postTo(e.srv, s, "/api/v1/events", "application/x-ndjson", bodies[i]); err != nil {
-							b.Fatal(err)
-						}
-					}
+					start, cpu := post(b, ndjsonBodies(b, batchesOf(b, size)))
 					rateOf(b, size, start, cpu)
 				})
 			}
 			b.Run(fmt.Sprintf("bulk/ndjson/lines=%d/changes=10", ingest.MaxBatch), func(b *testing.B) {
 				bs := batches(b)
 				changes := withChanges(bs, 10)
-				bodies := ndjsonBodies(b, bs)
-				start, cpu := time.Now(), processCPU()
-				for i := 0; i < b.N; i++ {
-					if _, err := e.postTo(e.srv, s, "/api/v1/events", "application/x-ndjson", bodies[i]); err != nil {
-						b.Fatal(err)
-					}
-				}
+				start, cpu := post(b, ndjsonBodies(b, bs))
 				b.ReportMetric(float64(changes)/time.Since(start).Seconds(), "changes/s")
 				rate(b, start, cpu)
 			})
