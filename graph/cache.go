@@ -96,14 +96,12 @@ var _ interface {
 func NewReportCache(client *ent.Client, budget int64) *ReportCache {
 	c := &ReportCache{client: client, budget: budget, flights: map[cacheKeyOf]*flight{}, schools: map[int]*schoolAnswers{}}
 	// The count bound is far above what the byte budget admits; bytes are what matter.
-	// The callback runs under c.mu, as every call into entries does.
+	// The callback runs under c.mu, as every call into entries does. A school's entry
+	// stays when its last answer goes: at most one small entry per school.
 	entries, err := lru.NewWithEvict(1<<20, func(k cacheKeyOf, v []byte) {
 		c.size -= int64(len(v))
 		if s := c.schools[k.school]; s != nil && s.version == k.version {
 			delete(s.keys, k)
-			if len(s.keys) == 0 {
-				delete(c.schools, k.school)
-			}
 		}
 	})
 	if err != nil {
@@ -224,8 +222,6 @@ func (c *ReportCache) keep(key cacheKeyOf, data []byte) {
 	if c.entries.Contains(key) {
 		return
 	}
-	// The school's entry may have been emptied and removed by the callback above.
-	c.schools[key.school] = s
 	s.keys[key] = struct{}{}
 	c.entries.Add(key, data)
 	c.size += int64(len(data))

@@ -240,13 +240,11 @@ func timeline(ctx context.Context, c *ent.Client, userID int, first *int, after 
 	} else {
 		conn.PageInfo.HasNextPage, conn.PageInfo.HasPreviousPage = more, after != nil
 	}
-	if len(entries) > 0 {
-		for _, e := range entries {
-			if e.ev != nil {
-				e.ev.Edges.User = u
-			} else {
-				e.ch.Edges.User = u
-			}
+	for _, e := range entries {
+		if e.ev != nil {
+			e.ev.Edges.User = u
+		} else {
+			e.ch.Edges.User = u
 		}
 	}
 	// The runs that made the page's changes, in one query.
