@@ -18,8 +18,9 @@ import (
 // LatestRuns reads the latest StatusRuns runs of each of the given sync profiles, newest
 // first, in one query (UnionOfRuns: one short index read per profile). A list of sync
 // profiles asks for the health of all of them at once, so one query per profile would
-// make the list's cost grow with the number of profiles; and numbering every run of every profile (a window function) would make each
-// health check, which follows every recorded batch, grow with the profiles' history.
+// make the list's cost grow with the number of profiles; and numbering every run of
+// every profile (a window function) would make each health check, which follows every
+// recorded batch, grow with the profiles' history.
 // Profiles without runs are absent from the map. c must be scoped to the profiles'
 // school, as every ent query is.
 func LatestRuns(ctx context.Context, c *ent.Client, profileIDs []int) (map[int][]ProfileRun, error) {

@@ -140,11 +140,9 @@ func (p *pageIDs) Query() (string, []any) {
 // arguments before it.
 
 // idIn selects the events with the given IDs. On PostgreSQL the IDs travel as one array
-// parameter (id = ANY($1)) rather than one parameter each: a statement with hundreds of
-// parameters is planned generically after a few runs, and a generic plan cannot see how
-// few IDs there are. Under the load test the live feed's loads of notified batches then
-// took about a second each once the school held 100,000 events, and subscribers fell
-// behind; with the array they are read by primary key and keep up.
+// parameter (id = ANY($1)) rather than one parameter each, so that batches of every size
+// share one statement instead of one per number of IDs. The array alone does not decide
+// the plan: LoadEvents asks for one made for its IDs (see there).
 func idIn(ids []int) predicate.Event {
 	return func(s *sql.Selector) {
 		if s.Dialect() != dialect.Postgres {
