@@ -136,6 +136,32 @@ func (f Filter) CheckRefs(ctx context.Context, client *ent.Client) error {
 // Predicates turns the filter into ent predicates on events. Tenant scoping is added by
 // the ent interceptor, not here.
 func (f Filter) Predicates() []predicate.Event {
+	return f.predicates(NotIdle())
+}
+
+// RollupTable holds the events' sums per school, UTC quarter hour, type, sync profile
+// (0 for none), idleness and flaggedness (0 or 1), kept by triggers (migrations
+// event_rollups). Its dimensions have the events table's column names, so a query of
+// events reads it under the events table's name with the same predicates.
+const RollupTable = "event_rollups"
+
+// RollupPredicates is Predicates for RollupTable, or false when its sums cannot answer
+// the filter: they keep no user and no text, and a bound inside a quarter hour would
+// cut a row of sums.
+func (f Filter) RollupPredicates() ([]predicate.Event, bool) {
+	if f.UserID != nil || f.needle() != "" || !onQuarterHour(f.From) || !onQuarterHour(f.To) {
+		return nil, false
+	}
+	return f.predicates(predicate.Event(entsql.FieldEQ("idle", 0))), true
+}
+
+// onQuarterHour reports whether t is nil or starts a UTC quarter hour.
+func onQuarterHour(t *time.Time) bool {
+	return t == nil || t.UnixNano()%int64(15*time.Minute) == 0
+}
+
+// predicates is the filter's meaning, with active the predicate that hides idle events.
+func (f Filter) predicates(active predicate.Event) []predicate.Event {
 	var ps []predicate.Event
 	if f.From != nil {
 		ps = append(ps, event.DateFinishedGTE(f.From.UTC()))
@@ -153,7 +179,7 @@ func (f Filter) Predicates() []predicate.Event {
 		ps = append(ps, event.TypeIn(f.Types...))
 	}
 	if f.Active() {
-		ps = append(ps, NotIdle())
+		ps = append(ps, active)
 	}
 	if f.needle() != "" {
 		ps = append(ps, searchPredicate(f.needle()))

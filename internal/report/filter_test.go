@@ -34,7 +34,14 @@ type fixture struct {
 
 func setup(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
-	sc := apitest.CreateSchool(t, db.Client, "s", "Australia/Sydney")
+	return setupSchool(t, db, "s")
+}
+
+// setupSchool is setup for a school of the given slug: schools made with the same slug
+// get the same events.
+func setupSchool(t *testing.T, db *store.DB, slug string) *fixture {
+	t.Helper()
+	sc := apitest.CreateSchool(t, db.Client, slug, "Australia/Sydney")
 	ctx := tenant.WithSchool(context.Background(), sc.ID)
 	rng := rand.New(rand.NewPCG(1, 2))
 	base := time.Date(2026, 4, 5, 0, 0, 0, 0, time.UTC)

@@ -13,6 +13,8 @@ import (
 	"entgo.io/ent/dialect/sql"
 
 	"github.com/provreport/provreport/ent"
+	"github.com/provreport/provreport/ent/event"
+	"github.com/provreport/provreport/ent/predicate"
 	"github.com/provreport/provreport/internal/eventtype"
 )
 
@@ -115,6 +117,11 @@ type slotRow struct {
 // are then folded into the step in Go, so days and weeks follow the school's zone, DST
 // included.
 func Summarize(ctx context.Context, client *ent.Client, dialectName string, loc *time.Location, f Filter) (*Summary, error) {
+	return summarize(ctx, client, dialectName, loc, f, true)
+}
+
+// summarize is Summarize, reading the events themselves when sums is false.
+func summarize(ctx context.Context, client *ent.Client, dialectName string, loc *time.Location, f Filter, sums bool) (*Summary, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
@@ -135,7 +142,16 @@ func Summarize(ctx context.Context, client *ent.Client, dialectName string, loc 
 			}
 		}
 	}
-	slots, err := summarySlots(ctx, client, dialectName == dialect.Postgres, loc, f, kind)
+	// The sums kept per quarter hour answer most filters with a row per quarter hour and
+	// kind of event instead of a row per event; a user or a search needs the events.
+	src := source{}
+	if sums {
+		src.preds, src.sums = f.RollupPredicates()
+	}
+	if !src.sums {
+		src.preds = f.Predicates()
+	}
+	slots, err := summarySlots(ctx, client, dialectName == dialect.Postgres, loc, f, src, kind)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +196,7 @@ func Summarize(ctx context.Context, client *ent.Client, dialectName string, loc 
 
 	if sum.Step == StepHour && kind == slotLocalDay {
 		// Clamped to data that spans three days or less: hours need finer slots.
-		if slots, err = summarySlots(ctx, client, dialectName == dialect.Postgres, loc, f, slotQuarterHour); err != nil {
+		if slots, err = summarySlots(ctx, client, dialectName == dialect.Postgres, loc, f, src, slotQuarterHour); err != nil {
 			return nil, err
 		}
 	}
@@ -231,8 +247,15 @@ func (s slot) end() time.Time {
 	return s.at.Add(s.width)
 }
 
+// source is what the summary reads: the events, or their sums (RollupTable), with the
+// filter's predicates for it.
+type source struct {
+	preds []predicate.Event
+	sums  bool
+}
+
 // summarySlots runs the summary's one query, grouped by kind's slots.
-func summarySlots(ctx context.Context, client *ent.Client, pg bool, loc *time.Location, f Filter, kind slotKind) ([]slot, error) {
+func summarySlots(ctx context.Context, client *ent.Client, pg bool, loc *time.Location, f Filter, src source, kind slotKind) ([]slot, error) {
 	var slotExpr string
 	width := 15 * time.Minute
 	switch kind {
@@ -259,18 +282,31 @@ func summarySlots(ctx context.Context, client *ent.Client, pg bool, loc *time.Lo
 		}
 		return "CAST(MIN(TOTAL(" + col + "), 9223372036854775807.0) AS INTEGER)"
 	}
+	// A row of sums stands for its events column's number of events.
+	failedLogins := func(each string) string {
+		return "CASE WHEN type = '" + eventtype.AuthenticationFailed + "' THEN " + each + " ELSE 0 END"
+	}
+	events, failed := "COUNT(*)", "COALESCE(SUM("+failedLogins("1")+"), 0)"
+	if src.sums {
+		events, failed = sum("events"), sum(failedLogins("events"))
+	}
 	var rows []slotRow
-	err := client.Event.Query().Where(f.Predicates()...).Modify(func(s *sql.Selector) {
+	err := client.Event.Query().Where(src.preds...).Modify(func(s *sql.Selector) {
+		if src.sums {
+			// The predicates, tenant scoping included, name the events table's columns;
+			// the sums have those names, so they are read under the events table's name.
+			s.From(sql.Table(RollupTable).As(event.Table))
+		}
 		s.Select(
 			sql.As(slotExpr, "slot"),
-			sql.As("COUNT(*)", "events"),
+			sql.As(events, "events"),
 			sql.As(sum("processed"), "processed"),
 			sql.As(sum("added"), "added"),
 			sql.As(sum("updated"), "updated"),
 			sql.As(sum("deleted"), "deleted"),
 			sql.As(sum("disabled"), "disabled"),
 			sql.As(sum("errors"), "errors"),
-			sql.As("COALESCE(SUM(CASE WHEN type = '"+eventtype.AuthenticationFailed+"' THEN 1 ELSE 0 END), 0)", "failed_logins"),
+			sql.As(failed, "failed_logins"),
 		).GroupBy("slot").OrderBy("slot")
 	}).Scan(ctx, &rows)
 	if err != nil {
