@@ -18,6 +18,7 @@ import (
 	"github.com/provreport/provreport/internal/ingest"
 	"github.com/provreport/provreport/internal/live"
 	"github.com/provreport/provreport/internal/queue"
+	"github.com/provreport/provreport/internal/store"
 	"github.com/provreport/provreport/internal/tenant"
 )
 
@@ -44,7 +45,7 @@ func recordCmd(ctx context.Context, c *cli, args []string) error {
 		defer f.Close()
 		in = f
 	}
-	db, err := openMigrated(ctx, *dbURL)
+	db, err := openMigrated(ctx, *dbURL, store.WithLogger(c.logger))
 	if err != nil {
 		return err
 	}

@@ -93,7 +93,7 @@ func serve(ctx context.Context, c *cli, args []string) error {
 		defer cancel()
 		_ = tracing.Shutdown(sctx)
 	}()
-	db, err := openMigrated(ctx, *dbURL, store.WithTracing(tracing.Provider))
+	db, err := openMigrated(ctx, *dbURL, store.WithTracing(tracing.Provider), store.WithLogger(c.logger))
 	if err != nil {
 		return err
 	}

@@ -136,3 +136,28 @@ func TestRecordBulkConcurrent(t *testing.T) {
 		require.Equal(t, 2001, b.count(t))
 	})
 }
+
+// TestRecordBulkRefreshesStatistics records a few thousand events into a new PostgreSQL
+// database and finds the events table analyzed soon after, without autovacuum: a
+// school's report then is planned for the rows it has (see store.AnalyzeIfStale).
+func TestRecordBulkRefreshesStatistics(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		if db.Dialect != dialect.Postgres {
+			return // SQLite's plans here do not depend on statistics.
+		}
+		b := setup(t, db)
+		in := make([]*ingest.Input, 3000)
+		for i := range in {
+			in[i] = syncRun(fmt.Sprint("run-", i))
+		}
+		_, _, err := b.rec.RecordBulk(b.ctx, in)
+		require.NoError(t, err)
+		require.Eventually(t, func() bool {
+			var analyzed bool
+			require.NoError(t, db.SQL.QueryRowContext(b.ctx,
+				"SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relid = 'events'::regclass").Scan(&analyzed))
+			return analyzed
+		}, 30*time.Second, 100*time.Millisecond, "the events table was not analyzed after the batch")
+	})
+}

@@ -102,11 +102,13 @@ type Recorder struct {
 
 	// dialect is the database's SQL dialect: PostgreSQL gets set-based statements.
 	dialect string
+	// analyze refreshes the statistics of the tables batches fill when they lag.
+	analyze func(tables ...string)
 }
 
 // NewRecorder returns a Recorder writing to db.
 func NewRecorder(db *store.DB) *Recorder {
-	return &Recorder{client: db.Client, sql: db.SQL, dialect: db.Dialect}
+	return &Recorder{client: db.Client, sql: db.SQL, dialect: db.Dialect, analyze: db.AnalyzeIfStale}
 }
 
 // Validate checks a batch without touching the database, naming the first bad row and
@@ -267,6 +269,9 @@ func (r *Recorder) record(ctx context.Context, in []*Input, most int,
 	}
 	if err != nil {
 		return nil, 0, err
+	}
+	if len(created) > 0 {
+		r.analyze(event.Table, change.Table)
 	}
 	if r.OnRecorded != nil && len(created) > 0 {
 		r.OnRecorded(ctx, created)

@@ -12,3 +12,8 @@ func (d *DB) MigrateUpTo(ctx context.Context, version int64) error {
 	_, err = p.UpTo(ctx, version)
 	return err
 }
+
+// AnalyzeStaleNow is AnalyzeIfStale's check, run at once and waited for.
+func (d *DB) AnalyzeStaleNow(ctx context.Context, tables ...string) error {
+	return d.analyzeStale(ctx, tables)
+}

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,6 +51,8 @@ type DB struct {
 
 	// fullAt is when a write last failed for lack of space (Unix nanoseconds), or 0.
 	fullAt atomic.Int64
+	// analyze keeps the statistics of tables filled by bulk requests current.
+	analyze *analyzer
 }
 
 // ErrBadURL is returned for a database URL that is neither sqlite: nor postgres://.
@@ -60,6 +63,13 @@ type Option func(*options)
 
 type options struct {
 	tracer trace.TracerProvider
+	logger *slog.Logger
+}
+
+// WithLogger is where the database's own background work (see AnalyzeIfStale) reports
+// failures; without it, slog's default logger.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) { o.logger = l }
 }
 
 // WithTracing makes a span for each database statement run in a traced request (see
@@ -135,7 +145,7 @@ func openSQLite(url string, o options) (*DB, error) {
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	drv := entsql.OpenDB(dialect.SQLite, db)
-	return &DB{Client: newClient(drv), SQL: db, Dialect: dialect.SQLite, URL: url}, nil
+	return &DB{Client: newClient(drv), SQL: db, Dialect: dialect.SQLite, URL: url, analyze: newAnalyzer(o.logger)}, nil
 }
 
 func openPostgres(ctx context.Context, url string, o options) (*DB, error) {
@@ -154,7 +164,7 @@ func openPostgres(ctx context.Context, url string, o options) (*DB, error) {
 		db = stdlib.OpenDBFromPool(pool)
 	}
 	drv := entsql.OpenDB(dialect.Postgres, db)
-	return &DB{Client: newClient(drv), SQL: db, Dialect: dialect.Postgres, Pool: pool, URL: url}, nil
+	return &DB{Client: newClient(drv), SQL: db, Dialect: dialect.Postgres, Pool: pool, URL: url, analyze: newAnalyzer(o.logger)}, nil
 }
 
 // traceOptions configure otelsql: a span per statement (with its text, which ent
@@ -190,6 +200,7 @@ func newClient(drv *entsql.Driver) *ent.Client {
 
 // Close closes the client and the pools.
 func (d *DB) Close() error {
+	d.analyze.stopAndWait()
 	err := d.Client.Close()
 	if d.Pool != nil {
 		d.Pool.Close()
