@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/provreport/provreport/internal/report"
 	"github.com/provreport/provreport/internal/store"
 )
 
@@ -259,7 +260,7 @@ func (l *pgLoader) stream(ctx context.Context, table string, cols []string, gen 
 func (l *pgLoader) finish(ctx context.Context) error {
 	// Fresh statistics and a set visibility map, as autovacuum would leave a table that
 	// has been written over a year: index-only scans then work as in production.
-	for _, t := range []string{"schools", "users", "sync_profiles", "events", "changes"} {
+	for _, t := range []string{"schools", "users", "sync_profiles", "events", "changes", report.RollupTable} {
 		if _, err := l.db.Pool.Exec(ctx, "VACUUM (ANALYZE) "+t); err != nil {
 			return fmt.Errorf("vacuum %s: %w", t, err)
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/provreport/provreport/ent/syncprofile"
 	"github.com/provreport/provreport/ent/user"
 	"github.com/provreport/provreport/internal/eventtype"
+	"github.com/provreport/provreport/internal/report"
 	"github.com/provreport/provreport/internal/store"
 	"github.com/provreport/provreport/internal/usererr"
 )
@@ -271,7 +272,7 @@ func (r *Recorder) record(ctx context.Context, in []*Input, most int,
 		return nil, 0, err
 	}
 	if len(created) > 0 {
-		r.analyze(event.Table, change.Table)
+		r.analyze(event.Table, change.Table, report.RollupTable)
 	}
 	if r.OnRecorded != nil && len(created) > 0 {
 		r.OnRecorded(ctx, created)
