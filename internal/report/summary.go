@@ -53,8 +53,8 @@ type Totals struct {
 	FailedLogins int `json:"failedLogins"`
 }
 
-// add adds o to t, each sum stopping at the largest int rather than wrapping around.
-func (t *Totals) add(o Totals) {
+// Add adds o to t, each sum stopping at the largest int rather than wrapping around.
+func (t *Totals) Add(o Totals) {
 	for _, p := range []struct {
 		dst *int
 		v   int
@@ -157,7 +157,7 @@ func summarize(ctx context.Context, client *ent.Client, dialectName string, loc 
 	}
 	sum := &Summary{Buckets: []*Bucket{}}
 	for _, sl := range slots {
-		sum.add(sl.t)
+		sum.Add(sl.t)
 	}
 
 	// The chart spans the filter's range where it has one, the data's otherwise.
@@ -209,7 +209,7 @@ func summarize(ctx context.Context, client *ent.Client, dialectName string, loc 
 	}
 	for _, s := range slots {
 		if bk, ok := index[Truncate(s.at, sum.Step).Unix()]; ok {
-			bk.add(s.t)
+			bk.Add(s.t)
 		}
 	}
 	return sum, nil

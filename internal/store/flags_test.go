@@ -2,17 +2,13 @@ package store_test
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"testing"
 	"time"
 
-	"entgo.io/ent/dialect"
 	"github.com/stretchr/testify/require"
 
 	"github.com/provreport/provreport/ent/event"
 	"github.com/provreport/provreport/internal/health"
-	"github.com/provreport/provreport/internal/store"
 	"github.com/provreport/provreport/internal/tenant"
 	"github.com/provreport/provreport/internal/testdb"
 )
@@ -29,22 +25,7 @@ func TestBackfillFlags(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			db, err := store.Open(ctx, testdb.URL(t, kind))
-			require.NoError(t, err)
-			t.Cleanup(func() { db.Close() })
-			require.NoError(t, db.MigrateUpTo(ctx, beforeFlags))
-
-			exec := func(q string, args ...any) int64 {
-				t.Helper()
-				if db.Dialect == dialect.Postgres {
-					for i := 1; strings.Contains(q, "?"); i++ {
-						q = strings.Replace(q, "?", fmt.Sprintf("$%d", i), 1)
-					}
-				}
-				var id int64
-				require.NoError(t, db.SQL.QueryRowContext(ctx, q+" RETURNING id", args...).Scan(&id))
-				return id
-			}
+			db, exec := migratedUpTo(t, kind, beforeFlags)
 			now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 			school := exec("INSERT INTO schools (create_time, name, slug, timezone) VALUES (?, ?, ?, ?)", now, "Old", "old", "UTC")
 			profile := func(name string) int64 {

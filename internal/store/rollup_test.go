@@ -2,18 +2,14 @@ package store_test
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"testing"
 	"time"
 
-	"entgo.io/ent/dialect"
 	"github.com/stretchr/testify/require"
 
 	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/ent/event"
 	"github.com/provreport/provreport/internal/report"
-	"github.com/provreport/provreport/internal/store"
 	"github.com/provreport/provreport/internal/tenant"
 	"github.com/provreport/provreport/internal/testdb"
 )
@@ -32,22 +28,7 @@ func TestRollupBackfill(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			db, err := store.Open(ctx, testdb.URL(t, kind))
-			require.NoError(t, err)
-			t.Cleanup(func() { db.Close() })
-			require.NoError(t, db.MigrateUpTo(ctx, beforeRollups))
-
-			exec := func(q string, args ...any) int64 {
-				t.Helper()
-				if db.Dialect == dialect.Postgres {
-					for i := 1; strings.Contains(q, "?"); i++ {
-						q = strings.Replace(q, "?", fmt.Sprintf("$%d", i), 1)
-					}
-				}
-				var id int64
-				require.NoError(t, db.SQL.QueryRowContext(ctx, q+" RETURNING id", args...).Scan(&id))
-				return id
-			}
+			db, exec := migratedUpTo(t, kind, beforeRollups)
 			base := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 			type run struct {
 				typ                                                       string
@@ -93,7 +74,7 @@ func TestRollupBackfill(t *testing.T) {
 						Updated: r.updated, Deleted: r.deleted, Disabled: r.disabled, Errors: r.errs, Flags: r.flags})
 					for shown := range 2 {
 						if shown == 1 || !idle {
-							addTotals(&want[shown], t)
+							want[shown].Add(t)
 						}
 					}
 				}
@@ -116,18 +97,6 @@ func TestRollupBackfill(t *testing.T) {
 			}
 		})
 	}
-}
-
-// addTotals adds o to t.
-func addTotals(t *report.Totals, o report.Totals) {
-	t.Events += o.Events
-	t.Processed += o.Processed
-	t.Added += o.Added
-	t.Updated += o.Updated
-	t.Deleted += o.Deleted
-	t.Disabled += o.Disabled
-	t.Errors += o.Errors
-	t.FailedLogins += o.FailedLogins
 }
 
 func ptr[T any](v T) *T { return &v }
