@@ -273,9 +273,9 @@ func (r *Recorder) record(ctx context.Context, in []*Input, most int,
 	}
 	if len(created) > 0 {
 		r.analyze(event.Table, change.Table, report.RollupTable)
-	}
-	if r.OnRecorded != nil && len(created) > 0 {
-		r.OnRecorded(ctx, created)
+		if r.OnRecorded != nil {
+			r.OnRecorded(ctx, created)
+		}
 	}
 	return out, len(created), nil
 }
