@@ -62,14 +62,23 @@ async function signIn(browser, url, { width, height }) {
 function overflow(page) {
   return page.evaluate(() => ({
     document: { scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth },
-    tables: [...document.querySelectorAll('.table-scroll')].map((s) => ({ scroll: s.scrollWidth, client: s.clientWidth })),
+    tables: [...document.querySelectorAll('.table-scroll')].map((s) => {
+      // What reaches past the wrapper's right edge, deepest first, so that a failure names it.
+      const edge = s.getBoundingClientRect().left + s.clientWidth
+      const past = [...s.querySelectorAll('*')]
+        .filter((e) => e.getBoundingClientRect().right > edge + 0.01)
+        .reverse()
+        .slice(0, 4)
+        .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} right=${e.getBoundingClientRect().right.toFixed(2)} "${e.textContent.replace(/\s+/g, ' ').slice(0, 80)}"`)
+      return { scroll: s.scrollWidth, client: s.clientWidth, past }
+    }),
   }))
 }
 
 async function assertFits(page, what) {
   const m = await overflow(page)
   assert.ok(m.document.scroll <= m.document.client, `${what}: the page scrolls sideways (${m.document.scroll} > ${m.document.client})`)
-  for (const t of m.tables) assert.ok(t.scroll <= t.client, `${what}: a table scrolls sideways (${t.scroll} > ${t.client})`)
+  for (const t of m.tables) assert.ok(t.scroll <= t.client, `${what}: a table scrolls sideways (${t.scroll} > ${t.client}): ${t.past.join('; ')}`)
 }
 
 /**
@@ -457,6 +466,7 @@ describe('the run, person and People pages on a phone and on tablets; the header
           await links.filter({ hasText: 'Report' }).click()
           await page.waitForURL((u) => u.pathname === '/')
           await page.locator('table.events tbody tr').first().waitFor()
+          await page.locator('table.events[aria-busy="true"]').waitFor({ state: 'detached' })
           assert.deepEqual(await nav.locator('[aria-current="page"]').allTextContents(), ['Report'], 'the report is marked current')
           await assertFits(page, 'the report page')
           await page.mouse.move(0, vp.height - 1)
