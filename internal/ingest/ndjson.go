@@ -3,12 +3,16 @@ package ingest
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/provreport/provreport/ent/change"
 	"github.com/provreport/provreport/ent/event"
@@ -118,16 +122,12 @@ func DecodeNDJSON(r io.Reader, maxLines, maxLine int) ([]*Input, []LineError, er
 	return out, nil, nil
 }
 
-// decodeLine decodes and checks one line.
+// decodeLine decodes and checks one line. Members are matched by their exact names, as
+// GraphQL matches RecordEventInput's, and an unknown or repeated one refuses the line.
 func decodeLine(raw []byte) (*Input, *LineError) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
 	var e ndjsonEvent
-	if err := dec.Decode(&e); err != nil {
-		return nil, jsonLineError(err)
-	}
-	if dec.More() {
-		return nil, &LineError{Message: "holds more than one JSON value; put each event on its own line"}
+	if err := json.Unmarshal(raw, &e, json.RejectUnknownMembers(true)); err != nil {
+		return nil, jsonLineError(raw, err)
 	}
 	in, lerr := e.input()
 	if lerr != nil {
@@ -178,26 +178,53 @@ func (e *ndjsonEvent) input() (*Input, *LineError) {
 	return in, nil
 }
 
-// jsonLineError says what encoding/json found wrong, naming the field where it can,
-// without echoing the line's content.
-func jsonLineError(err error) *LineError {
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) {
-		return &LineError{Field: typeErr.Field, Message: fmt.Sprintf("must be %s", jsonKind(typeErr.Type.String()))}
+// jsonLineError says what the decoder found wrong with a line, naming the field (with its
+// path inside the event) where it can, without echoing the line's content.
+func jsonLineError(raw []byte, err error) *LineError {
+	var sem *json.SemanticError
+	if errors.As(err, &sem) {
+		field := fieldPath(sem.JSONPointer)
+		switch {
+		case errors.Is(sem.Err, json.ErrUnknownName):
+			return &LineError{Field: field, Message: "is not a field of RecordEventInput"}
+		case field == "":
+			return &LineError{Message: "is not a JSON object"}
+		case sem.GoType == reflect.TypeFor[time.Time]():
+			return &LineError{Field: field, Message: "is not an RFC 3339 time (e.g. 2026-03-05T08:30:00Z)"}
+		case sem.GoType != nil:
+			return &LineError{Field: field, Message: "must be " + jsonKind(sem.GoType.String())}
+		}
+		return &LineError{Field: field, Message: "is not valid here"}
 	}
-	var timeErr *time.ParseError
-	if errors.As(err, &timeErr) {
-		return &LineError{Message: "a date is not an RFC 3339 time (e.g. 2026-03-05T08:30:00Z)"}
+	var syn *jsontext.SyntacticError
+	if errors.As(err, &syn) {
+		field := fieldPath(syn.JSONPointer)
+		switch {
+		case errors.Is(syn.Err, jsontext.ErrDuplicateName):
+			return &LineError{Field: field, Message: "appears more than once"}
+		case syn.ByteOffset > 0 && syn.ByteOffset <= int64(len(raw)) && jsontext.Value(raw[:syn.ByteOffset]).IsValid():
+			return &LineError{Message: "holds more than one JSON value; put each event on its own line"}
+		case strings.Contains(syn.Err.Error(), "UTF-8"):
+			return &LineError{Field: field, Message: "is not valid UTF-8"}
+		}
 	}
-	msg := err.Error()
-	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		return &LineError{Field: strings.Trim(f, `"`), Message: "is not a field of RecordEventInput"}
+	return &LineError{Message: "is not a JSON object"}
+}
+
+// fieldPath writes a JSON pointer as the path GraphQL errors use: changes[0].username.
+func fieldPath(p jsontext.Pointer) string {
+	var b strings.Builder
+	for tok := range p.Tokens() {
+		if _, err := strconv.Atoi(tok); err == nil && b.Len() > 0 {
+			b.WriteString("[" + tok + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(tok)
 	}
-	var syntax *json.SyntaxError
-	if errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return &LineError{Message: "is not a JSON object"}
-	}
-	return &LineError{Message: "is not a valid event"}
+	return b.String()
 }
 
 // jsonKind names a Go type the way a JSON writer thinks of it.

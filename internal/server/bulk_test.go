@@ -129,7 +129,7 @@ func TestBulkIngestion(t *testing.T) {
 			require.NotEmpty(t, e.Message)
 			lines[e.Line] = e.Field
 		}
-		require.Equal(t, map[int]string{2: "type", 3: "added", 4: "username", 5: "", 6: "colour", 7: "", 8: "errors", 9: "dateStarted", 10: "finishedAt"}, lines)
+		require.Equal(t, map[int]string{2: "type", 3: "added", 4: "username", 5: "", 6: "colour", 7: "dateStarted", 8: "errors", 9: "dateStarted", 10: "finishedAt"}, lines)
 		require.Equal(t, 4, countEvents(t, db, a.ID), "nothing of a refused body is stored")
 
 		// More than 10,000 lines are refused whole.
