@@ -151,6 +151,7 @@ func timeline(ctx context.Context, c *ent.Client, userID int, first *int, after 
 		evCount, chCount int
 		evs              []*ent.Event
 		chs              []*ent.Change
+		runs             map[int]*ent.Event
 		u                *ent.User
 	)
 	g, gctx := errgroup.WithContext(ctx)
@@ -190,9 +191,14 @@ func timeline(ctx context.Context, c *ent.Client, userID int, first *int, after 
 			})
 		}
 		if changed {
+			// The runs that made the changes are read as soon as the changes are, alongside
+			// the other reads, rather than after all of them.
 			g.Go(func() (err error) {
 				if chs, err = chq.Order(change.ByAt(order), change.ByID(order)).Limit(n + 1).All(gctx); err != nil {
 					return fmt.Errorf("timeline: changes: %w", err)
+				}
+				if runs, err = runsOf(gctx, c, chs); err != nil {
+					return fmt.Errorf("timeline: runs of changes: %w", err)
 				}
 				return nil
 			})
@@ -245,23 +251,6 @@ func timeline(ctx context.Context, c *ent.Client, userID int, first *int, after 
 			e.ev.Edges.User = u
 		} else {
 			e.ch.Edges.User = u
-		}
-	}
-	// The runs that made the page's changes, in one query.
-	var runIDs []int
-	for _, e := range entries {
-		if e.ch != nil {
-			runIDs = append(runIDs, e.ch.EventID)
-		}
-	}
-	runs := map[int]*ent.Event{}
-	if len(runIDs) > 0 {
-		evs, err := c.Event.Query().Where(event.IDIn(runIDs...)).WithSyncProfile().WithUser().All(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("timeline: runs of changes: %w", err)
-		}
-		for _, ev := range evs {
-			runs[ev.ID] = ev
 		}
 	}
 	for _, e := range entries {
@@ -319,4 +308,25 @@ func (r *Resolver) timelineFeed(ctx context.Context, userID int) (<-chan *model.
 		}
 	}()
 	return out, nil
+}
+
+// runsOf reads the runs that made the changes, with their sync profiles and actors, in
+// one query for the runs.
+func runsOf(ctx context.Context, c *ent.Client, chs []*ent.Change) (map[int]*ent.Event, error) {
+	runs := map[int]*ent.Event{}
+	if len(chs) == 0 {
+		return runs, nil
+	}
+	ids := make([]int, 0, len(chs))
+	for _, ch := range chs {
+		ids = append(ids, ch.EventID)
+	}
+	evs, err := c.Event.Query().Where(event.IDIn(ids...)).WithSyncProfile().WithUser().All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, ev := range evs {
+		runs[ev.ID] = ev
+	}
+	return runs, nil
 }
