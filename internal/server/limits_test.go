@@ -227,6 +227,22 @@ func TestExpensiveFieldsPriced(t *testing.T) {
 		srv.Do(t, token, summary, map[string]any{"f": map[string]any{"from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z"}}).OK(t)
 		srv.Do(t, token, `{ syncProfiles { id name kind } users(search: "a", first: 20) { edges { node { id username displayName } } } }`, nil).OK(t)
 		srv.Do(t, token, `{ events(first: 5) { edges { node { id problems { line field message } } } } }`, nil).OK(t)
+
+		// recordEvents pays for each event it returns, as a page does.
+		writer := srv.Token(t, sc.ID, "events:write")
+		record := `mutation($in: [RecordEventInput!]!) { recordEvents(input: $in) { events { id problems { line field message } } } }`
+		batch := func(n int) []any {
+			in := make([]any, n)
+			for i := range in {
+				in[i] = map[string]any{"type": "SYNC_ERROR", "syncProfile": "Staff", "startedAt": "2026-03-01T10:00:00Z", "finishedAt": "2026-03-01T10:01:00Z"}
+			}
+			return in
+		}
+		r := srv.Do(t, writer, record, map[string]any{"in": batch(1000)})
+		require.Len(t, r.Errors, 1)
+		require.Equal(t, "COMPLEXITY_LIMIT_EXCEEDED", r.Errors[0].Code())
+		srv.Do(t, writer, record, map[string]any{"in": batch(2)}).OK(t)
+		require.Equal(t, 2, countEvents(t, db, sc.ID), "only the batch within the limit was stored")
 	})
 }
 

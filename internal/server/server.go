@@ -296,7 +296,7 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 		HTTPClient: cfg.OIDCHTTPClient, Logger: logger}
 	s.resolver = &graph.Resolver{Client: db.Client, Dialect: db.Dialect, Recorder: s.Recorder, Sessions: s.Sessions,
 		ExportService: s.Exports, Broker: s.Broker, SSO: s.SSO, Now: cfg.Now}
-	gql := handler.New(graph.NewExecutableSchema(graph.Config{Schema: graph.PublishedSchema(), Resolvers: s.resolver, Complexity: graph.Complexity()}))
+	gql := handler.New(graph.Priced(graph.NewExecutableSchema(graph.Config{Schema: graph.PublishedSchema(), Resolvers: s.resolver, Complexity: graph.Complexity()})))
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(getQuery{})
 	gql.AddTransport(websocketTransport{transport.Websocket{
