@@ -242,7 +242,14 @@ func (r *Recorder) Record(ctx context.Context, in []*Input) ([]*ent.Event, error
 func (r *Recorder) RecordBulk(ctx context.Context, in []*Input) (out []*ent.Event, duplicates int, err error) {
 	write := r.recordEnt
 	if r.dialect == dialect.Postgres {
-		write = r.recordCopy
+		// The first attempt copies without looking up the external IDs (see recordCopy);
+		// an attempt after one met a stored external ID looks them up.
+		lookup := false
+		write = func(ctx context.Context, in []*Input) (out, created []*ent.Event, err error) {
+			out, created, err = r.recordCopy(ctx, in, lookup)
+			lookup = true
+			return out, created, err
+		}
 	}
 	out, created, err := r.record(ctx, in, MaxBulk, write)
 	if err != nil {

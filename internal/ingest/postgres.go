@@ -124,7 +124,7 @@ func (r *Recorder) recordPostgres(ctx context.Context, in []*Input) (out, create
 	}()
 	c := tx.Client()
 
-	found, err := pgLookupAll(ctx, c, schoolID, in)
+	found, err := pgLookupAll(ctx, c, schoolID, in, true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -201,7 +201,7 @@ func (r *Recorder) recordPostgres(ctx context.Context, in []*Input) (out, create
 // pgLookupAll runs pgLookup for the batch: by lookupEvent, the stored events' IDs by
 // external ID; by lookupProfile and lookupUser, the IDs of the named profiles and
 // users that exist.
-func pgLookupAll(ctx context.Context, c querier, schoolID int, in []*Input) ([3]map[string]int64, error) {
+func pgLookupAll(ctx context.Context, c querier, schoolID int, in []*Input, events bool) ([3]map[string]int64, error) {
 	keys, profiles, users := make([]string, 0, len(in)), []string{}, []string{}
 	seen := [3]map[string]struct{}{make(map[string]struct{}, len(in)), {}, make(map[string]struct{}, len(in))}
 	add := func(list *[]string, kind int, s *string) {
@@ -214,7 +214,9 @@ func pgLookupAll(ctx context.Context, c querier, schoolID int, in []*Input) ([3]
 		}
 	}
 	for _, e := range in {
-		add(&keys, lookupEvent, e.ExternalID)
+		if events {
+			add(&keys, lookupEvent, e.ExternalID)
+		}
 		add(&profiles, lookupProfile, e.SyncProfile)
 		add(&users, lookupUser, e.Username)
 		for _, c := range e.Changes {
