@@ -232,11 +232,20 @@ type priced struct{ graphql.ExecutableSchema }
 
 func (p priced) Complexity(ctx context.Context, typeName, field string, child int, args map[string]any) (int, bool) {
 	if typeName == "Mutation" && field == "recordEvents" {
-		n := 1
-		if in, ok := args["input"].([]any); ok {
-			n = max(len(in), 1)
-		}
-		return 1 + child*n, true
+		return 1 + child*max(RecordEventsInputs(args), 1), true
 	}
 	return p.ExecutableSchema.Complexity(ctx, typeName, field, child, args)
+}
+
+// RecordEventsInputs counts the events in recordEvents' raw arguments (as
+// ast.Field.ArgumentMap gives them), without decoding them.
+func RecordEventsInputs(args map[string]any) int {
+	switch in := args["input"].(type) {
+	case []any:
+		return len(in)
+	case map[string]any:
+		// GraphQL coerces a single object given for a list to a list of one.
+		return 1
+	}
+	return 0
 }

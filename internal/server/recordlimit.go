@@ -8,6 +8,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/provreport/provreport/graph"
 	"github.com/provreport/provreport/internal/usererr"
 )
 
@@ -101,13 +102,7 @@ func (b recordBudget) InterceptOperation(ctx context.Context, next graphql.Opera
 		if f.Name != "recordEvents" {
 			continue
 		}
-		switch in := f.ArgumentMap(oc.Variables)["input"].(type) {
-		case []any:
-			n += len(in)
-		case map[string]any:
-			// GraphQL coerces a single object given for a list to a list of one.
-			n++
-		}
+		n += graph.RecordEventsInputs(f.ArgumentMap(oc.Variables))
 	}
 	if n == 0 {
 		return next(ctx)
