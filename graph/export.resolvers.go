@@ -87,11 +87,7 @@ func (r *exportFilterResolver) ActiveOnly(ctx context.Context, obj *report.Filte
 
 // RequestExport is the resolver for the requestExport field.
 func (r *mutationResolver) RequestExport(ctx context.Context, filter *report.Filter, columns []export.Column) (*ent.Export, error) {
-	f := report.Filter{}
-	if filter != nil {
-		f = *filter
-	}
-	return r.ExportService.Request(ctx, f, columns)
+	return r.ExportService.Request(ctx, valueOf(filter), columns)
 }
 
 // RetryExport is the resolver for the retryExport field.
@@ -101,14 +97,12 @@ func (r *mutationResolver) RetryExport(ctx context.Context, id int) (*ent.Export
 
 // Exports is the resolver for the exports field.
 func (r *queryResolver) Exports(ctx context.Context, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int], orderBy *ent.ExportOrder) (*ent.ExportConnection, error) {
-	if err := checkPage(first, last); err != nil {
+	first, err := pageArgs(first, after, last, before)
+	if err != nil {
 		return nil, err
 	}
 	if err := checkCursors(after, before, "exports"); err != nil {
 		return nil, err
-	}
-	if first == nil && last == nil {
-		first = ptr(defaultPage)
 	}
 	if orderBy == nil {
 		orderBy = &ent.ExportOrder{Field: ent.ExportOrderFieldRequestedAt, Direction: entgql.OrderDirectionDesc}

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -20,50 +21,13 @@ func (r *Resolver) healthFeed(ctx context.Context) (<-chan *model.SyncHealthChan
 	}
 	sub, err := r.Broker.SubscribeHealth(ctx, v.SchoolID)
 	if err != nil {
-		if e := subscriptionEnded(err); e != nil {
-			return nil, e
-		}
-		return nil, err
+		return nil, cmp.Or(subscriptionEnded(err), err)
 	}
-	out := make(chan *model.SyncHealthChange)
-	r.feeds.Add(1)
-	go func() {
-		defer r.feeds.Done()
-		defer close(out)
-		defer sub.Close()
-		ended := auth.Ended(ctx)
-		for {
-			select {
-			case c, ok := <-sub.C:
-				if !ok {
-					if e := subscriptionEnded(sub.Err()); e != nil {
-						endStream(ctx, e)
-					}
-					return
-				}
-				m, err := r.healthChange(ctx, c)
-				if err != nil {
-					// The profile is gone (or the read failed): there is nothing
-					// worth sending for this change.
-					continue
-				}
-				select {
-				case out <- m:
-				case <-ctx.Done():
-					return
-				case <-ended:
-					endStream(ctx, errCredentialEnded)
-					return
-				}
-			case <-ctx.Done():
-				return
-			case <-ended:
-				endStream(ctx, errCredentialEnded)
-				return
-			}
-		}
-	}()
-	return out, nil
+	return follow(ctx, r, sub.C, sub, func(c live.HealthChange) (*model.SyncHealthChange, bool) {
+		// A change whose profile is gone (or cannot be read) has nothing worth sending.
+		m, err := r.healthChange(ctx, c)
+		return m, err == nil
+	}), nil
 }
 
 // healthChange reads a change's profile in the caller's school and judges its health.

@@ -20,34 +20,39 @@ const (
 	maxPage = 500
 )
 
-func checkPage(first, last *int) error {
+// pageArgs checks a connection's paging arguments (first or last, at most maxPage;
+// after or before, not both, which entgql's pager would apply as if both were after
+// cursors, silently answering with the wrong rows) and returns first, set to
+// defaultPage when neither first nor last is given.
+func pageArgs(first *int, after *ent.Cursor, last *int, before *ent.Cursor) (*int, error) {
 	if first != nil && last != nil {
-		return usererr.BadInput("last", "give first or last, not both")
+		return nil, usererr.BadInput("last", "give first or last, not both")
+	}
+	if after != nil && before != nil {
+		return nil, usererr.BadInput("before", "give after or before, not both")
 	}
 	for name, v := range map[string]*int{"first": first, "last": last} {
 		if v == nil {
 			continue
 		}
 		if *v < 0 {
-			return usererr.BadInput(name, "must not be negative")
+			return nil, usererr.BadInput(name, "must not be negative")
 		}
 		if *v > maxPage {
-			return usererr.BadInput(name, "pages hold at most %d items (asked for %d)", maxPage, *v)
+			return nil, usererr.BadInput(name, "pages hold at most %d items (asked for %d)", maxPage, *v)
 		}
 	}
-	return nil
+	if first == nil && last == nil {
+		first = ptr(defaultPage)
+	}
+	return first, nil
 }
 
 // checkCursors checks the cursors of a connection ordered by an instant (events by
-// finish time, exports by request time). It refuses after and before together, which
-// entgql's pager would apply as if both were after cursors, silently answering with the
-// wrong rows; and a cursor of another connection (the users typeahead, say), whose
-// value is not an instant and would reach the SQL as one. list names the connection in
-// the error.
+// finish time, exports by request time): it refuses a cursor of another connection (the
+// users typeahead, say), whose value is not an instant and would reach the SQL as one.
+// list names the connection in the error.
 func checkCursors(after, before *ent.Cursor, list string) error {
-	if after != nil && before != nil {
-		return usererr.BadInput("before", "give after or before, not both")
-	}
 	for name, c := range map[string]*ent.Cursor{"after": after, "before": before} {
 		if c == nil {
 			continue
@@ -60,6 +65,15 @@ func checkCursors(after, before *ent.Cursor, list string) error {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// valueOf is what p points to, or T's zero value (an empty filter, say) when p is nil.
+func valueOf[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}
 
 // node resolves one global ID within the caller's school. Another school's ID, an ID of
 // no type, an API token seen by a non-admin and an export the caller may not read

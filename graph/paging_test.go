@@ -3,6 +3,7 @@ package graph_test
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -287,5 +288,70 @@ func TestPageInfoWithoutEdges(t *testing.T) {
 		}
 		b.srv.Do(t, b.token, `{ events(first: 2, filter: {activeOnly: false}) { pageInfo { hasNextPage } } }`, nil).OK(t).Decode(t, &got)
 		require.True(t, got.Events.PageInfo.HasNextPage)
+	})
+}
+
+// TestPagingArgumentsOfEveryConnection asks every paged list with first and last
+// together, after and before together, and a page over the maximum: each is refused
+// as bad input naming the argument, before anything is read.
+func TestPagingArgumentsOfEveryConnection(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		b := setup(t, db)
+		in := tiedEvents(3, time.Date(2026, 5, 4, 1, 0, 0, 0, time.UTC), "args")
+		in[0]["username"] = "pupil.args" // a user for the timeline
+		evs, _ := record(t, b.srv, b.token, in)
+		c := events(t, b.srv, b.token, map[string]any{"f": map[string]any{"activeOnly": false}})
+		require.NotEmpty(t, c.Edges)
+		cursor := c.Edges[0].Cursor
+		var users struct {
+			Users struct{ Edges []struct{ Node struct{ ID string } } }
+		}
+		b.srv.Do(t, b.token, `{ users(first: 1) { edges { node { id } } } }`, nil).OK(t).Decode(t, &users)
+		require.NotEmpty(t, users.Users.Edges, "the school has a user")
+		userID := users.Users.Edges[0].Node.ID
+
+		const args = `(first: $first, after: $after, last: $last, before: $before)`
+		const vars = `($first: Int, $after: Cursor, $last: Int, $before: Cursor)`
+		const nodeVars = `($id: ID!, $first: Int, $after: Cursor, $last: Int, $before: Cursor)`
+		lists := map[string]string{
+			"events":        `query` + vars + ` { events` + args + ` { totalCount } }`,
+			"exports":       `query` + vars + ` { exports` + args + ` { totalCount } }`,
+			"users":         `query` + vars + ` { users` + args + ` { totalCount } }`,
+			"neverSignedIn": `query` + vars + ` { neverSignedIn` + args + ` { totalCount } }`,
+			"changes":       `query` + nodeVars + ` { node(id: $id) { ... on Event { changes` + args + ` { totalCount } } } }`,
+			"timeline":      `query` + nodeVars + ` { node(id: $id) { ... on User { timeline` + args + ` { totalCount } } } }`,
+		}
+		for list, q := range lists {
+			var id any
+			switch list {
+			case "changes":
+				id = strconv.Itoa(evs[0].ID)
+			case "timeline":
+				id = userID
+			}
+			for _, tc := range []struct {
+				vars  map[string]any
+				field string
+			}{
+				{map[string]any{"first": 5, "last": 5}, "last"},
+				{map[string]any{"first": 5, "after": cursor, "before": cursor}, "before"},
+				{map[string]any{"first": 501}, "first"},
+				{map[string]any{"last": -1}, "last"},
+			} {
+				if id != nil {
+					tc.vars["id"] = id
+				}
+				e := b.srv.Do(t, b.token, q, tc.vars).Error(t, "BAD_USER_INPUT")
+				require.True(t, strings.HasPrefix(e.Message, tc.field+": "), "%s %v: %q", list, tc.vars, e.Message)
+			}
+			// Neither first nor last gives the default page.
+			none := map[string]any{}
+			if id != nil {
+				none["id"] = id
+			}
+			b.srv.Do(t, b.token, q, none).OK(t)
+		}
 	})
 }

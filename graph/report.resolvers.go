@@ -16,7 +16,6 @@ import (
 	"github.com/provreport/provreport/internal/eventtype"
 	"github.com/provreport/provreport/internal/ingest"
 	"github.com/provreport/provreport/internal/report"
-	"github.com/provreport/provreport/internal/usererr"
 )
 
 // TypeName is the resolver for the typeName field.
@@ -46,21 +45,16 @@ func (r *queryResolver) Events(ctx context.Context, after *entgql.Cursor[int], f
 	if _, err := auth.Require(ctx, auth.ScopeReportsRead); err != nil {
 		return nil, err
 	}
-	f := report.Filter{}
-	if filter != nil {
-		f = *filter
-	}
+	f := valueOf(filter)
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	if err := checkPage(first, last); err != nil {
+	first, err := pageArgs(first, after, last, before)
+	if err != nil {
 		return nil, err
 	}
 	if err := checkCursors(after, before, "events"); err != nil {
 		return nil, err
-	}
-	if first == nil && last == nil {
-		first = ptr(defaultPage)
 	}
 	if orderBy == nil {
 		orderBy = &ent.EventOrder{Field: ent.EventOrderFieldDateFinished, Direction: entgql.OrderDirectionDesc}
@@ -88,24 +82,17 @@ func (r *queryResolver) Users(ctx context.Context, search *string, first *int, a
 	if _, err := auth.Require(ctx, auth.ScopeReportsRead); err != nil {
 		return nil, err
 	}
-	if err := checkPage(first, last); err != nil {
+	first, err := pageArgs(first, after, last, before)
+	if err != nil {
 		return nil, err
 	}
-	if after != nil && before != nil {
-		return nil, usererr.BadInput("before", "give after or before, not both")
-	}
-	page := report.UserPage{After: after, Before: before, First: defaultPage}
-	switch {
-	case last != nil:
-		page.First, page.Last = 0, *last
-	case first != nil:
+	page := report.UserPage{After: after, Before: before}
+	if last != nil {
+		page.Last = *last
+	} else {
 		page.First = *first
 	}
-	s := ""
-	if search != nil {
-		s = *search
-	}
-	return report.SearchUsers(ctx, r.Client, s, page, selects(ctx, "UserConnection", "totalCount"))
+	return report.SearchUsers(ctx, r.Client, valueOf(search), page, selects(ctx, "UserConnection", "totalCount"))
 }
 
 // SyncProfiles is the resolver for the syncProfiles field.
@@ -122,10 +109,7 @@ func (r *queryResolver) EventSummary(ctx context.Context, filter *report.Filter)
 	if err != nil {
 		return nil, err
 	}
-	f := report.Filter{}
-	if filter != nil {
-		f = *filter
-	}
+	f := valueOf(filter)
 	if err := f.Check(ctx, r.Client); err != nil {
 		return nil, err
 	}

@@ -35,14 +35,9 @@ func (r *changeResolver) Username(ctx context.Context, obj *ent.Change) (string,
 
 // Changes is the resolver for the changes field.
 func (r *eventResolver) Changes(ctx context.Context, obj *ent.Event, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int], action *change.Action, search *string) (*ent.ChangeConnection, error) {
-	if err := checkPage(first, last); err != nil {
+	first, err := pageArgs(first, after, last, before)
+	if err != nil {
 		return nil, err
-	}
-	if after != nil && before != nil {
-		return nil, usererr.BadInput("before", "give after or before, not both")
-	}
-	if first == nil && last == nil {
-		first = ptr(defaultPage)
 	}
 	q := r.Client.Change.Query().Where(change.EventID(obj.ID))
 	if action != nil {
@@ -111,14 +106,9 @@ func (r *queryResolver) NeverSignedIn(ctx context.Context, first *int, after *en
 	if _, err := auth.Require(ctx, auth.ScopeReportsRead); err != nil {
 		return nil, err
 	}
-	if err := checkPage(first, last); err != nil {
+	first, err := pageArgs(first, after, last, before)
+	if err != nil {
 		return nil, err
-	}
-	if after != nil && before != nil {
-		return nil, usererr.BadInput("before", "give after or before, not both")
-	}
-	if first == nil && last == nil {
-		first = ptr(defaultPage)
 	}
 	users, signed, err := adoption(ctx, r.Client, r.Dialect, syncProfileID, since)
 	if err != nil {

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"sync"
@@ -109,21 +110,30 @@ func (r *Resolver) eventFeed(ctx context.Context, filter *report.Filter) (<-chan
 	if err != nil {
 		return nil, err
 	}
-	f := report.Filter{}
-	if filter != nil {
-		f = *filter
-	}
+	f := valueOf(filter)
 	if err := f.Check(ctx, r.Client); err != nil {
 		return nil, err
 	}
 	sub, err := r.Broker.Subscribe(ctx, v.SchoolID, f)
 	if err != nil {
-		if e := subscriptionEnded(err); e != nil {
-			return nil, e
-		}
-		return nil, err
+		return nil, cmp.Or(subscriptionEnded(err), err)
 	}
-	out := make(chan *ent.Event)
+	return follow(ctx, r, sub.C, sub, func(e *ent.Event) (*ent.Event, bool) { return e, true }), nil
+}
+
+// liveSubscription is a subscription of the live package as follow sees it: why it
+// ended, and how to leave it.
+type liveSubscription interface {
+	Err() error
+	Close()
+}
+
+// follow streams a live subscription's items, converted, on the channel gqlgen streams a
+// subscription from, until the subscriber leaves (ctx ends), the server ends the
+// subscription, or the credential it was opened with ends; in the last two cases the
+// stream ends with a typed error saying why. convert drops an item by returning false.
+func follow[T, U any](ctx context.Context, r *Resolver, in <-chan T, sub liveSubscription, convert func(T) (U, bool)) <-chan U {
+	out := make(chan U)
 	r.feeds.Add(1)
 	go func() {
 		defer r.feeds.Done()
@@ -133,12 +143,16 @@ func (r *Resolver) eventFeed(ctx context.Context, filter *report.Filter) (<-chan
 	deliver:
 		for {
 			select {
-			case e, ok := <-sub.C:
+			case item, ok := <-in:
 				if !ok {
 					break deliver
 				}
+				u, ok := convert(item)
+				if !ok {
+					continue
+				}
 				select {
-				case out <- e:
+				case out <- u:
 				case <-ctx.Done():
 					return
 				case <-ended:
@@ -162,7 +176,7 @@ func (r *Resolver) eventFeed(ctx context.Context, filter *report.Filter) (<-chan
 			endStream(ctx, e)
 		}
 	}()
-	return out, nil
+	return out
 }
 
 func (r *Resolver) exportFeed(ctx context.Context, id int) (<-chan *ent.Export, error) {

@@ -100,17 +100,14 @@ func beyond(k timelineKey, kind int, atCol string, below bool) func(*entsql.Sele
 // edge), so a page's statements do not grow with its length.
 func timeline(ctx context.Context, c *ent.Client, userID int, first *int, after *ent.Cursor, last *int, before *ent.Cursor,
 	f *model.TimelineFilter, count bool) (*model.TimelineConnection, error) {
-	if err := checkPage(first, last); err != nil {
+	first, err := pageArgs(first, after, last, before)
+	if err != nil {
 		return nil, err
 	}
-	if after != nil && before != nil {
-		return nil, usererr.BadInput("before", "give after or before, not both")
-	}
-	n, backward := defaultPage, false
-	switch {
-	case last != nil:
-		n, backward = *last, true
-	case first != nil:
+	n, backward := 0, last != nil
+	if backward {
+		n = *last
+	} else {
 		n = *first
 	}
 	var cur *timelineKey

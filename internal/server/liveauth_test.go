@@ -268,18 +268,23 @@ func TestLiveConnectionsCloseWhenTheCredentialEnds(t *testing.T) {
 			requireClosed(t, ws, time.Now())
 		})
 
-		t.Run("event stream of a revoked token", func(t *testing.T) {
-			tok, secret := apitest.CreateToken(t, db.Client, sc.ID, auth.ScopeReportsRead)
-			resp := openSSE(t, 30*time.Second, srv.URL, secret, `subscription { eventRecorded { id } }`)
-			time.Sleep(300 * time.Millisecond)
-			r := admin().gql(`mutation($id: ID!) { revokeAPIToken(id: $id) { revokedAt } }`, map[string]any{"id": tok.ID})
-			require.Empty(t, r.Errors)
-			revoked := time.Now()
-			body, err := io.ReadAll(resp.Body)
-			require.NoError(t, err, "the stream ends; so far: %s", body)
-			require.Less(t, time.Since(revoked), within, "ended within seconds")
-			require.Contains(t, string(body), "UNAUTHENTICATED", "the stream says why it ended")
-		})
+		for name, op := range map[string]string{
+			"event stream of a revoked token":  `subscription { eventRecorded { id } }`,
+			"health stream of a revoked token": `subscription { syncHealthChanged { status } }`,
+		} {
+			t.Run(name, func(t *testing.T) {
+				tok, secret := apitest.CreateToken(t, db.Client, sc.ID, auth.ScopeReportsRead)
+				resp := openSSE(t, 30*time.Second, srv.URL, secret, op)
+				time.Sleep(300 * time.Millisecond)
+				r := admin().gql(`mutation($id: ID!) { revokeAPIToken(id: $id) { revokedAt } }`, map[string]any{"id": tok.ID})
+				require.Empty(t, r.Errors)
+				revoked := time.Now()
+				body, err := io.ReadAll(resp.Body)
+				require.NoError(t, err, "the stream ends; so far: %s", body)
+				require.Less(t, time.Since(revoked), within, "ended within seconds")
+				require.Contains(t, string(body), "UNAUTHENTICATED", "the stream says why it ended")
+			})
+		}
 
 		require.GreaterOrEqual(t, refusals(t, srv.URL, "credential_ended"), 5, "every websocket closed for its credential is counted")
 	})
