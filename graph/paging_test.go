@@ -306,7 +306,9 @@ func TestPagingArgumentsOfEveryConnection(t *testing.T) {
 		require.NotEmpty(t, c.Edges)
 		cursor := c.Edges[0].Cursor
 		var users struct {
-			Users struct{ Edges []struct{ Node struct{ ID string } } }
+			Users struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
 		}
 		b.srv.Do(t, b.token, `{ users(first: 1) { edges { node { id } } } }`, nil).OK(t).Decode(t, &users)
 		require.NotEmpty(t, users.Users.Edges, "the school has a user")
