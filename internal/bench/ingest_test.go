@@ -299,21 +299,25 @@ func BenchmarkIngest(b *testing.B) {
 				return
 			}
 			users, profiles := map[string]int64{}, map[string]int64{}
+			// names reads the IDs of the school's users and sync profiles: the names the
+			// batches use exist by now (the runs above created them).
+			names := func(b *testing.B) {
+				for _, q := range []struct {
+					sql string
+					m   map[string]int64
+				}{{"SELECT username, id FROM users WHERE school_id = $1", users}, {"SELECT name, id FROM sync_profiles WHERE school_id = $1", profiles}} {
+					rows, _ := e.db.Pool.Query(ctx, q.sql, sc.ID)
+					var k string
+					var id int64
+					if _, err := pgx.ForEachRow(rows, []any{&k, &id}, func() error { q.m[k] = id; return nil }); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
 			for _, size := range []int{ingest.MaxBatch, ingest.MaxBulk} {
 				b.Run(fmt.Sprintf("copy/rows=%d", size), func(b *testing.B) {
 					bs := batchesOf(b, size)
-					// The names the batches use exist by now (the runs above created them).
-					for _, q := range []struct {
-						sql string
-						m   map[string]int64
-					}{{"SELECT username, id FROM users WHERE school_id = $1", users}, {"SELECT name, id FROM sync_profiles WHERE school_id = $1", profiles}} {
-						rows, _ := e.db.Pool.Query(ctx, q.sql, sc.ID)
-						var k string
-						var id int64
-						if _, err := pgx.ForEachRow(rows, []any{&k, &id}, func() error { q.m[k] = id; return nil }); err != nil {
-							b.Fatal(err)
-						}
-					}
+					names(b)
 					rows := make([][][]any, len(bs))
 					for i, batch := range bs {
 						for _, in := range batch {
@@ -329,6 +333,65 @@ func BenchmarkIngest(b *testing.B) {
 					rateOf(b, size, start, cpu)
 				})
 			}
+			// The least the database must do to store the batches of
+			// "recordEvents/go/changes=10" in the changes table the run page and the timeline
+			// read: in one transaction a batch, the events' IDs, COPY of the events with them,
+			// and COPY of their changes. No look-up, validation or flag: the ceiling of any
+			// ingestion path for those rows on this machine.
+			b.Run(fmt.Sprintf("copy/rows=%d/changes=10", ingest.MaxBatch), func(b *testing.B) {
+				bs := batches(b)
+				changes := withChanges(bs, 10)
+				names(b)
+				type batchRows struct{ events, changes [][]any }
+				rows := make([]batchRows, len(bs))
+				for i, batch := range bs {
+					for _, in := range batch {
+						rows[i].events = append(rows[i].events, copyRow(in, int64(sc.ID), users, profiles))
+						for _, c := range in.Changes {
+							attrs, err := json.Marshal(c.Attributes)
+							if err != nil {
+								b.Fatal(err)
+							}
+							id, ok := users[c.Username]
+							if !ok {
+								b.Fatalf("no user %s", c.Username)
+							}
+							// The event ID (0 here) is set once the batch's IDs are drawn.
+							rows[i].changes = append(rows[i].changes, []any{int64(sc.ID), int64(0), id, string(c.Action),
+								in.DateFinished, c.DisplayName, c.Email, json.RawMessage(attrs), c.Message})
+						}
+					}
+				}
+				start, cpu := time.Now(), processCPU()
+				for i := 0; i < b.N; i++ {
+					err := pgx.BeginFunc(ctx, e.db.Pool, func(tx pgx.Tx) error {
+						r, _ := tx.Query(ctx, `SELECT nextval((SELECT pg_get_serial_sequence('events', 'id'))::regclass) FROM generate_series(1, $1)`,
+							len(rows[i].events))
+						ids, err := pgx.CollectRows(r, pgx.RowTo[int64])
+						if err != nil {
+							return err
+						}
+						evs, chs, k := make([][]any, len(rows[i].events)), rows[i].changes, 0
+						for j, row := range rows[i].events {
+							evs[j] = append([]any{ids[j]}, row...)
+							for range bs[i][j].Changes {
+								chs[k][1] = ids[j]
+								k++
+							}
+						}
+						if _, err := tx.CopyFrom(ctx, pgx.Identifier{"events"}, append([]string{"id"}, bench.EventColumns...), pgx.CopyFromRows(evs)); err != nil {
+							return err
+						}
+						_, err = tx.CopyFrom(ctx, pgx.Identifier{"changes"}, bench.ChangeColumns, pgx.CopyFromRows(chs))
+						return err
+					})
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(changes)/time.Since(start).Seconds(), "changes/s")
+				rate(b, start, cpu)
+			})
 		})
 	}
 }
