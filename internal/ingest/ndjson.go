@@ -186,7 +186,7 @@ func jsonLineError(raw []byte, err error) *LineError {
 		field := fieldPath(sem.JSONPointer)
 		switch {
 		case errors.Is(sem.Err, json.ErrUnknownName):
-			return &LineError{Field: field, Message: "is not a field of RecordEventInput"}
+			return &LineError{Field: field, Message: "is not a field of " + inputName[sem.GoType]}
 		case field == "":
 			return &LineError{Message: "is not a JSON object"}
 		case sem.GoType == reflect.TypeFor[time.Time]():
@@ -209,6 +209,15 @@ func jsonLineError(raw []byte, err error) *LineError {
 		}
 	}
 	return &LineError{Message: "is not a JSON object"}
+}
+
+// inputName is the GraphQL input type of each object a line holds, for the message
+// about a name that is not one of its fields.
+var inputName = map[reflect.Type]string{
+	reflect.TypeFor[ndjsonEvent]():               "RecordEventInput",
+	reflect.TypeFor[ndjsonChange]():              "ChangeInput",
+	reflect.TypeFor[eventtype.AttributeChange](): "AttributeChangeInput",
+	reflect.TypeFor[ndjsonProblem]():             "ProblemInput",
 }
 
 // fieldPath writes a JSON pointer as the path GraphQL errors use: changes[0].username.
