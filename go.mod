@@ -2,6 +2,13 @@ module github.com/provreport/provreport
 
 go 1.26.8
 
+// npm installs packages here, some with Go files of their own (flatted ships a Go port):
+// they are not this module's packages, so ./... must not build, vet or test them.
+ignore (
+	./frontend/node_modules
+	./node_modules
+)
+
 tool github.com/99designs/gqlgen
 
 require (
