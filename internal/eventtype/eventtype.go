@@ -66,16 +66,6 @@ func Description(t string) string {
 	return ""
 }
 
-// Valid reports whether t is a known event type.
-func Valid(t string) bool {
-	for _, e := range all {
-		if e.value == t {
-			return true
-		}
-	}
-	return false
-}
-
 // IsAuth reports whether t records a person's login rather than a provisioning run.
 // Auth events carry a username and never a sync profile.
 func IsAuth(t string) bool {
