@@ -483,7 +483,7 @@ type SubscriptionResolver interface {
 	TimelineEntryAdded(ctx context.Context, userID int) (<-chan *model.TimelineEntry, error)
 }
 type SyncProfileResolver interface {
-	Health(ctx context.Context, obj *ent.SyncProfile) (*model.SyncHealth, error)
+	Health(ctx context.Context, objs []*ent.SyncProfile) ([]*model.SyncHealth, error)
 }
 type UserResolver interface {
 	AlertPreferences(ctx context.Context, obj *ent.User) (*model.AlertPreferences, error)
@@ -9580,7 +9580,7 @@ func (ec *executionContext) _SyncProfile_health(ctx context.Context, field graph
 			return ec.fieldContext_SyncProfile_health(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.SyncProfile().Health(ctx, obj)
+			return ec.resolveBatch_SyncProfile_health(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SyncHealth) graphql.Marshaler {
@@ -9601,6 +9601,29 @@ func (ec *executionContext) fieldContext_SyncProfile_health(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_SyncProfile_health(ctx context.Context, field graphql.CollectedField, obj *ent.SyncProfile) (any, error) {
+	resolver := ec.Resolvers.SyncProfile()
+	if batch, ok := graphql.BatchParentsFor[*ent.SyncProfile](ctx, "SyncProfile"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Health(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*model.SyncHealth](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"SyncProfile.health",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Health(ctx, []*ent.SyncProfile{obj})
+	return graphql.ResolveBatchSingleResult[*model.SyncHealth](
+		ctx,
+		results,
+		err,
+		"SyncProfile.health",
+	)
 }
 
 func (ec *executionContext) _TimelineConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.TimelineConnection) (ret graphql.Marshaler) {
@@ -15501,6 +15524,20 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋprovreportᚋprovreportᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
+	{
+		var batchItemsSyncProfile []*ent.SyncProfile
+		batchIdxMapSyncProfile := map[int]int{}
+		for i, item := range v {
+			switch concrete := item.(type) {
+			case *ent.SyncProfile:
+				batchIdxMapSyncProfile[i] = len(batchItemsSyncProfile)
+				batchItemsSyncProfile = append(batchItemsSyncProfile, concrete)
+			}
+		}
+		if len(batchItemsSyncProfile) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "SyncProfile", batchItemsSyncProfile, batchIdxMapSyncProfile)
+		}
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -15820,6 +15857,7 @@ func (ec *executionContext) marshalNSyncHealthStatus2githubᚗcomᚋprovreport�
 }
 
 func (ec *executionContext) marshalNSyncProfile2ᚕᚖgithubᚗcomᚋprovreportᚋprovreportᚋentᚐSyncProfileᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.SyncProfile) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "SyncProfile", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]

@@ -3,10 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
-
-	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/provreport/provreport/ent"
 	"github.com/provreport/provreport/ent/school"
@@ -21,90 +18,8 @@ func settingsModel(s health.Settings) *model.SyncHealthSettings {
 		UpdatePercent: s.UpdatePercent, ProcessedDropPercent: s.ProcessedDropPercent, QuietAfterMinimum: int(s.QuietAfterMinimum / time.Second)}
 }
 
-// HealthLoads lets the SyncProfile.health fields of one list of profiles share one read:
-// the first profile of the list to be resolved judges every profile of the list, with
-// one query for their latest runs (health.LatestRuns) and one read of the school's
-// settings, and the others take their verdict from it. Each response gets its own
-// loads, so a subscription's every message judges the profiles afresh.
-type HealthLoads struct{}
-
-var _ interface {
-	graphql.HandlerExtension
-	graphql.ResponseInterceptor
-} = HealthLoads{}
-
-// ExtensionName implements graphql.HandlerExtension.
-func (HealthLoads) ExtensionName() string { return "HealthLoads" }
-
-// Validate implements graphql.HandlerExtension.
-func (HealthLoads) Validate(graphql.ExecutableSchema) error { return nil }
-
-// InterceptResponse implements graphql.ResponseInterceptor.
-func (HealthLoads) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	return next(context.WithValue(ctx, healthLoadsKey{}, &healthLoads{batches: map[*graphql.FieldContext]*healthBatch{}}))
-}
-
-type healthLoadsKey struct{}
-
-// healthLoads are one response's batches, one per list of profiles (the list field's
-// context identifies it).
-type healthLoads struct {
-	mu      sync.Mutex
-	batches map[*graphql.FieldContext]*healthBatch
-}
-
-// healthBatch is the verdict on every profile of one list, computed once.
-type healthBatch struct {
-	once sync.Once
-	byID map[int]*model.SyncHealth
-	err  error
-}
-
-// batch returns the batch of the list whose field context is fc.
-func (l *healthLoads) batch(fc *graphql.FieldContext) *healthBatch {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b, ok := l.batches[fc]
-	if !ok {
-		b = &healthBatch{}
-		l.batches[fc] = b
-	}
-	return b
-}
-
-// profileList finds the list of profiles that p's health is asked for in: the nearest
-// enclosing field whose result is a list of sync profiles (syncProfiles), or nil when
-// p was reached alone (a mutation's result, an event's profile, node).
-func profileList(ctx context.Context) (*graphql.FieldContext, []*ent.SyncProfile) {
-	for fc := graphql.GetFieldContext(ctx); fc != nil; fc = fc.Parent {
-		if list, ok := fc.Result.([]*ent.SyncProfile); ok {
-			return fc, list
-		}
-	}
-	return nil, nil
-}
-
-// profileHealth judges p from its latest runs: with the rest of its list when it is
-// part of one (see HealthLoads), alone otherwise.
+// profileHealth judges one profile from its latest runs.
 func (r *Resolver) profileHealth(ctx context.Context, p *ent.SyncProfile) (*model.SyncHealth, error) {
-	loads, _ := ctx.Value(healthLoadsKey{}).(*healthLoads)
-	fc, list := profileList(ctx)
-	if loads == nil || fc == nil {
-		byID, err := r.judgeProfiles(ctx, []*ent.SyncProfile{p})
-		if err != nil {
-			return nil, err
-		}
-		return byID[p.ID], nil
-	}
-	b := loads.batch(fc)
-	b.once.Do(func() { b.byID, b.err = r.judgeProfiles(ctx, list) })
-	if b.err != nil {
-		return nil, b.err
-	}
-	if h, ok := b.byID[p.ID]; ok {
-		return h, nil
-	}
-	// Not in the list it was found under (which the walk above rules out); judge it alone.
 	byID, err := r.judgeProfiles(ctx, []*ent.SyncProfile{p})
 	if err != nil {
 		return nil, err

@@ -96,7 +96,15 @@ func (r *queryResolver) SyncHealthSettings(ctx context.Context) (*model.SyncHeal
 	return settingsModel(health.SettingsOf(sc)), nil
 }
 
-// Health is the resolver for the health field.
-func (r *syncProfileResolver) Health(ctx context.Context, obj *ent.SyncProfile) (*model.SyncHealth, error) {
-	return r.profileHealth(ctx, obj)
+// Health is the batch resolver for the health field.
+func (r *syncProfileResolver) Health(ctx context.Context, objs []*ent.SyncProfile) ([]*model.SyncHealth, error) {
+	byID, err := r.judgeProfiles(ctx, objs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.SyncHealth, len(objs))
+	for i, p := range objs {
+		out[i] = byID[p.ID]
+	}
+	return out, nil
 }

@@ -333,7 +333,6 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	gql.Use(graph.ResponseLimit{MaxErrors: graph.DefaultMaxErrors, MaxBytes: graph.DefaultMaxResponseBytes})
 	gql.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	// A list of sync profiles reads its profiles' health in one query, not one each.
-	gql.Use(graph.HealthLoads{})
 	if s.records.on() {
 		// After the limits, so that a batch refused as malformed or too costly spends
 		// nothing.
