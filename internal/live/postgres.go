@@ -158,33 +158,38 @@ func (p *postgres) Publish(ctx context.Context, events []*ent.Event) error {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	for _, payload := range encodePayloads(events) {
-		// The events are committed: a notification lost now is an event no replica
-		// delivers until its listener next reconnects. Right after a database restart
-		// the pool can still hold a dead connection, which fails the first try and is
-		// dropped, so a failed NOTIFY is tried again on another connection (a
-		// duplicate is harmless: replicas deliver each event ID once).
-		var err error
-		for attempt, wait := 0, 50*time.Millisecond; ; attempt, wait = attempt+1, wait*2 {
-			if p.db.Pool != nil {
-				_, err = p.db.Pool.Exec(ctx, "SELECT pg_notify($1, $2)", p.channel, payload)
-			} else {
-				_, err = p.db.SQL.ExecContext(ctx, "SELECT pg_notify($1, $2)", p.channel, payload)
-			}
-			if err == nil || attempt == 5 || ctx.Err() != nil {
-				break
-			}
-			select {
-			case <-ctx.Done():
-			case <-time.After(wait):
-			}
+	// Every notification of the batch (a large batch needs one per ~650 event IDs) goes in
+	// one statement, so announcing it is one round trip however many it needs. They are
+	// queued in array order.
+	payloads := encodePayloads(events)
+	// The events are committed: a notification lost now is an event no replica delivers
+	// until its listener next reconnects. Right after a database restart the pool can
+	// still hold a dead connection, which fails the first try and is dropped, so a failed
+	// NOTIFY is tried again on another connection (a duplicate is harmless: replicas
+	// deliver each event ID once).
+	var err error
+	for attempt, wait := 0, 50*time.Millisecond; ; attempt, wait = attempt+1, wait*2 {
+		if p.db.Pool != nil {
+			_, err = p.db.Pool.Exec(ctx, notifyAll, p.channel, payloads)
+		} else {
+			_, err = p.db.SQL.ExecContext(ctx, notifyAll, p.channel, payloads)
 		}
-		if err != nil {
-			return fmt.Errorf("live: notify %d events: %w", len(events), err)
+		if err == nil || attempt == 5 || ctx.Err() != nil {
+			break
 		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("live: notify %d events: %w", len(events), err)
 	}
 	return nil
 }
+
+// notifyAll sends one notification on channel $1 for each payload of $2, in order.
+const notifyAll = `SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS u(p, n) ORDER BY n`
 
 // Subscribe adds a subscription to the school's matching events.
 func (p *postgres) Subscribe(ctx context.Context, schoolID int, f report.Filter) (*Subscription, error) {
