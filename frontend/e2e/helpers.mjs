@@ -98,8 +98,10 @@ export async function serveDist({ csp = STRICT_CSP, playgroundCSP, graphql } = {
 
 /**
  * shot saves a screenshot for docs/screenshots/ (each is looked at before it is committed);
- * options go to page.screenshot, such as a clip of part of the page.
+ * options go to page.screenshot, such as a clip of part of the page. Transitions are run to
+ * their end first, so that a control just clicked (a change's chevron turning) shows as it
+ * settles rather than halfway.
  */
 export async function shot(page, name, options = {}) {
-  await page.screenshot({ ...options, path: join(new URL('../../docs/screenshots/', import.meta.url).pathname, `${name}.png`) })
+  await page.screenshot({ animations: 'disabled', ...options, path: join(new URL('../../docs/screenshots/', import.meta.url).pathname, `${name}.png`) })
 }

@@ -94,7 +94,7 @@ export default function PeoplePage() {
       <div className="page-head">
         <div>
           <h1 id="people-title">People</h1>
-          <p className="page-sub">Accounts that sync runs added since a day, and whether they have signed in since.</p>
+          <p className="page-sub">Accounts that sync runs added on or after the chosen day, and whether they have signed in since.</p>
         </div>
         <div className="page-actions">
           <div className="field since-field">
