@@ -89,6 +89,21 @@ func (b *bundle) record(t *testing.T, school int, in ...*ingest.Input) []*ent.Ev
 
 // recordSettled records events before a test subscribes, and returns once the broker
 // has handed them out, so that they cannot reach the test's subscriptions.
+// settledStats returns the broker's counters once they satisfy ok, failing the test
+// after wait. A counter moves just after the event it counts is handed over (or the
+// subscription it counts is ended), so a subscriber can hold the event first.
+func settledStats(t *testing.T, br live.Broker, ok func(live.Stats) bool) live.Stats {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		st := br.Stats()
+		if ok(st) || time.Now().After(deadline) {
+			return st
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func (b *bundle) recordSettled(t *testing.T, school int, in ...*ingest.Input) []*ent.Event {
 	t.Helper()
 	witness := b.subscribe(t, school, report.Filter{ActiveOnly: ptr(false)})
@@ -229,8 +244,9 @@ func TestDeliversOwnSchoolsEvents(t *testing.T) {
 				t.Fatalf("event %d of school %d delivered to school %d", e.ID, e.SchoolID, b.school)
 			}
 		}
-		if st := b.broker.Stats(); st.Delivered != int64(len(before)+len(own)+len(other)) || st.Open != 2 {
-			t.Fatalf("stats %+v, want %d delivered and 2 open", st, len(before)+len(own)+len(other))
+		want := int64(len(before) + len(own) + len(other))
+		if st := settledStats(t, b.broker, func(st live.Stats) bool { return st.Delivered == want && st.Open == 2 }); st.Delivered != want || st.Open != 2 {
+			t.Fatalf("stats %+v, want %d delivered and 2 open", st, want)
 		}
 	})
 }
@@ -330,7 +346,7 @@ func TestSlowSubscriberIsDropped(t *testing.T) {
 		if slowest > time.Second {
 			t.Fatalf("Publish took %s with a stalled subscriber", slowest)
 		}
-		if st := b.broker.Stats(); st.Dropped != 1 || st.Open != 1 {
+		if st := settledStats(t, b.broker, func(st live.Stats) bool { return st.Dropped == 1 && st.Open == 1 }); st.Dropped != 1 || st.Open != 1 {
 			t.Fatalf("stats %+v, want 1 dropped and 1 open", st)
 		}
 	})
@@ -460,7 +476,7 @@ func TestSubscriptionEnds(t *testing.T) {
 		if got := receive(t, open).ID; got != e.ID {
 			t.Fatalf("got %d, want %d", got, e.ID)
 		}
-		if st := b.broker.Stats(); st.Open != 1 || st.Delivered != 1 {
+		if st := settledStats(t, b.broker, func(st live.Stats) bool { return st.Open == 1 && st.Delivered == 1 }); st.Open != 1 || st.Delivered != 1 {
 			t.Fatalf("stats %+v, want 1 open and 1 delivered", st)
 		}
 		if _, err := b.broker.Subscribe(ctx, b.school, report.Filter{}); !errors.Is(err, context.Canceled) {

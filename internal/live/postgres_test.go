@@ -79,7 +79,7 @@ func TestReplicas(t *testing.T) {
 		t.Fatalf("remote replica got %d events, not the batch of %d in order", len(got), len(batch))
 	}
 	empty(t, remote)
-	if st := other.Stats(); st.Delivered != int64(1+len(batch)) || st.Reconnects != 0 {
+	if st := settledStats(t, other, func(st live.Stats) bool { return st.Delivered == int64(1+len(batch)) }); st.Delivered != int64(1+len(batch)) || st.Reconnects != 0 {
 		t.Fatalf("remote stats %+v", st)
 	}
 }
