@@ -10,7 +10,7 @@ import { createRequire } from 'node:module'
 import { after, before, describe, test } from 'node:test'
 import { launch, shot, watchPage } from './helpers.mjs'
 import { apiEvents, pageGql, syncProfileID } from './report.mjs'
-import { gql, PASSWORD, startServer, stopServer } from './server.mjs'
+import { gql, signInDemoAdmin, startServer, stopServer } from './server.mjs'
 
 const require = createRequire(import.meta.url)
 const AXE_SOURCE = require('axe-core').source
@@ -82,12 +82,7 @@ describe('sync health in the dashboard', () => {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
     page = await context.newPage()
     problems = watchPage(page)
-    await page.goto(`${server.url}/signin`)
-    await page.getByLabel('School').fill('demo')
-    await page.getByLabel('Username').fill('admin')
-    await page.getByLabel('Password').fill(PASSWORD)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.waitForURL((u) => u.pathname === '/')
+    await signInDemoAdmin(page, server.url)
   })
 
   after(async () => {

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test'
 import { parse } from 'csv-parse/sync'
 import { launch, shot, watchPage } from './helpers.mjs'
 import { expectTableMatchesAPI, localInput, schoolInfo, shownCount, zonedInstant } from './report.mjs'
-import { gql, PASSWORD, startServer, stopServer } from './server.mjs'
+import { gql, signInDemoAdmin, startServer, stopServer } from './server.mjs'
 
 /** VIEWPORTS are the sizes every check runs at. */
 export const VIEWPORTS = [
@@ -54,12 +54,7 @@ describe('the report page at three sizes', () => {
         const context = await browser.newContext({ viewport: { width: vp.width, height: vp.height } })
         page = await context.newPage()
         problems = watchPage(page)
-        await page.goto(`${server.url}/signin`)
-        await page.getByLabel('School').fill('demo')
-        await page.getByLabel('Username').fill('admin')
-        await page.getByLabel('Password').fill(PASSWORD)
-        await page.getByRole('button', { name: 'Sign in' }).click()
-        await page.waitForURL((u) => u.pathname === '/')
+        await signInDemoAdmin(page, server.url)
         await rows().first().waitFor()
         tz = (await schoolInfo(page)).timezone
       })
