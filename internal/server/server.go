@@ -332,7 +332,6 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	gql.SetParserTokenLimit(graph.SignedInBudget.Tokens)
 	gql.Use(graph.ResponseLimit{MaxErrors: graph.DefaultMaxErrors, MaxBytes: graph.DefaultMaxResponseBytes})
 	gql.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
-	// A list of sync profiles reads its profiles' health in one query, not one each.
 	if s.records.on() {
 		// After the limits, so that a batch refused as malformed or too costly spends
 		// nothing.
