@@ -48,6 +48,15 @@ func createUser(t *testing.T, db *store.DB, schoolID int, username, email string
 		SetRole(role).SetPasswordHash(h).Exec(ctx))
 }
 
+// withoutDigest turns off username's daily digest. Tests that read status emails
+// alone use it: their clocks are the real one or move across 07:00, and in the
+// morning hours a digest of yesterday would arrive among the emails they count.
+func withoutDigest(t *testing.T, db *store.DB, schoolID int, username string) {
+	t.Helper()
+	require.NoError(t, db.Client.User.Update().Where(user.Username(username)).SetAlertDigest(false).
+		Exec(tenant.WithSchool(context.Background(), schoolID)))
+}
+
 func run(typ, profile string, processed, deleted int, at time.Time) map[string]any {
 	return map[string]any{"type": typ, "syncProfile": profile, "processed": processed, "deleted": deleted,
 		"dateStarted": at.Add(-time.Minute).Format(time.RFC3339), "dateFinished": at.Format(time.RFC3339)}
@@ -110,6 +119,7 @@ func TestAlertEmails(t *testing.T) {
 		sc := srv.CreateSchool(t, "north", "UTC")
 		createUser(t, db, sc.ID, "amy", "amy@north.test", user.RoleADMIN)
 		createUser(t, db, sc.ID, "vic", "vic@north.test", user.RoleVIEWER)
+		withoutDigest(t, db, sc.ID, "amy")
 		write := srv.Token(t, sc.ID, auth.ScopeEventsWrite)
 
 		now := time.Now().UTC().Truncate(time.Second)
@@ -269,9 +279,7 @@ func TestAlertQuietAndRecoveryAcrossReplicas(t *testing.T) {
 			sc := a.CreateSchool(t, "north", "UTC")
 			other := a.CreateSchool(t, "south", "UTC")
 			createUser(t, db, sc.ID, "amy", "amy@north.test", user.RoleADMIN)
-			// The moving clock may pass 07:00; this test reads status emails alone.
-			require.NoError(t, db.Client.User.Update().Where(user.Username("amy")).SetAlertDigest(false).
-				Exec(tenant.WithSchool(context.Background(), sc.ID)))
+			withoutDigest(t, db, sc.ID, "amy")
 			write := a.Token(t, sc.ID, auth.ScopeEventsWrite)
 			read := a.Token(t, sc.ID, auth.ScopeReportsRead)
 			var subs []*wsClient
@@ -460,6 +468,7 @@ func TestAlertBulkAndSMTPOutage(t *testing.T) {
 		srv := apitest.NewWithConfig(t, db, server.Config{SMTPURL: smtpd.URL(), HealthInterval: 100 * time.Millisecond})
 		sc := srv.CreateSchool(t, "north", "UTC")
 		createUser(t, db, sc.ID, "amy", "amy@north.test", user.RoleADMIN)
+		withoutDigest(t, db, sc.ID, "amy")
 		write := srv.Token(t, sc.ID, auth.ScopeEventsWrite)
 
 		now := time.Now().UTC().Truncate(time.Second)
