@@ -61,6 +61,12 @@ func NewWithConfig(t testing.TB, db *store.DB, cfg server.Config) *Server {
 	if cfg.Queue.FetchInterval == 0 {
 		cfg.Queue.FetchInterval = 50 * time.Millisecond
 	}
+	if cfg.RetentionDays == 0 {
+		// Keep events forever. The retention job runs at start on the real clock, and
+		// tests record events at fixed dates: once those dates are a year old, it would
+		// delete them in the middle of the test. Retention has its own tests.
+		cfg.RetentionDays = -1
+	}
 	s, err := server.New(context.Background(), db, cfg, logger)
 	require.NoError(t, err, "build server")
 	require.NoError(t, s.Start(context.Background()), "start job queue")

@@ -87,7 +87,10 @@ var listening = regexp.MustCompile(`listening on (http://\S+)`)
 func Serve(t testing.TB, env []string, args ...string) *Proc {
 	t.Helper()
 	cmd := exec.Command(Build(t), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
-	cmd.Env = append(os.Environ(), env...)
+	// Events are kept forever unless env says otherwise (the last value of a key wins):
+	// the retention job runs at start on the real clock, and would delete a test's
+	// fixed-date events once they are a year old.
+	cmd.Env = append(append(os.Environ(), "PROVREPORT_RETENTION_DAYS=0"), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
