@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'
 import { parse } from 'csv-parse/sync'
 import { launch, shot, watchPage } from './helpers.mjs'
-import { expectTableMatchesAPI, localInput, schoolInfo, shownCount, zonedInstant } from './report.mjs'
+import { clearOfMidnight, expectTableMatchesAPI, localInput, schoolInfo, shownCount, zonedInstant } from './report.mjs'
 import { gql, signInDemoAdmin, startServer, stopServer } from './server.mjs'
 
 /** VIEWPORTS are the sizes every check runs at. */
@@ -105,8 +105,9 @@ describe('the report page at three sizes', () => {
         await page.goto(`${server.url}/`)
         await rows().first().waitFor()
         const range = page.getByLabel('Date range')
-        await range.selectOption({ label: 'Last 7 days' })
+        await clearOfMidnight(tz)
         const today = localInput(new Date(), tz).slice(0, 10)
+        await range.selectOption({ label: 'Last 7 days' })
         const want = { from: `${addDays(today, -6)}T00:00`, to: `${addDays(today, 1)}T00:00` }
         await page.waitForURL((u) => u.searchParams.get('from') === want.from && u.searchParams.get('to') === want.to)
         assert.equal(await page.getByLabel('From', { exact: true }).inputValue(), want.from)

@@ -108,6 +108,18 @@ export function localInput(date, timeZone) {
   return wall.toISOString().slice(0, 16)
 }
 
+/**
+ * clearOfMidnight waits, when the school's clock is within margin of midnight, until the
+ * new day has begun. A test that reads "today" and then has the page work out its own today
+ * (quick ranges, a reload's range name) would otherwise see two different days.
+ */
+export async function clearOfMidnight(timeZone, marginMs = 60_000) {
+  const t = Date.now()
+  const wall = t + offsetMs(t, timeZone)
+  const left = 86_400_000 - (((wall % 86_400_000) + 86_400_000) % 86_400_000)
+  if (left < marginMs) await new Promise((resolve) => setTimeout(resolve, left + 1_000))
+}
+
 /** zonedRFC3339 writes an instant as RFC 3339 in timeZone, to the second: "2026-10-05T08:30:00+11:00". */
 export function zonedRFC3339(iso, timeZone) {
   const t = Date.parse(iso)
