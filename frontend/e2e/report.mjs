@@ -115,8 +115,8 @@ export function localInput(date, timeZone) {
  */
 export async function clearOfMidnight(timeZone, marginMs = 60_000) {
   const t = Date.now()
-  const wall = t + offsetMs(t, timeZone)
-  const left = 86_400_000 - (((wall % 86_400_000) + 86_400_000) % 86_400_000)
+  const day = 86_400_000
+  const left = day - ((t + offsetMs(t, timeZone)) % day)
   if (left < marginMs) await new Promise((resolve) => setTimeout(resolve, left + 1_000))
 }
 
